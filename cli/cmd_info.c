@@ -1,0 +1,151 @@
+/* gainstage params / presets / models: the parameter table and presets as text. */
+#include "commands.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static void print_params(const gs_model_info *mi, const gs_preset *preset) {
+    printf("# %s: %s\n", mi->name, mi->description);
+    if (preset) printf("# preset %s: %s\n", gs_preset_name(preset), gs_preset_description(preset));
+    printf("%-12s %-12s %-12s %-12s %-6s %s\n", "symbol", "minimum", "maximum", "default",
+           "unit", "name");
+    for (size_t i = 0; i < mi->n_params; i++) {
+        const gs_param_info *p = &mi->params[i];
+        double def = p->def;
+        if (preset) {
+            for (size_t k = 0; k < gs_preset_value_count(preset); k++) {
+                const char *sym;
+                double v;
+                gs_preset_value_at(preset, k, &sym, &v);
+                if (!strcmp(sym, p->symbol)) def = v;
+            }
+        }
+        char lo[40], hi[40], d[40];
+        /* Numbers with SI prefixes but without the unit, which has its own column. */
+        gs_unit u = p->unit == GS_UNIT_DB || p->unit == GS_UNIT_ENUM ? p->unit : GS_UNIT_NONE;
+        gs_format_value(p->min, p->unit == GS_UNIT_ENUM ? p->unit : u, p->choices, lo, sizeof lo);
+        gs_format_value(p->max, p->unit == GS_UNIT_ENUM ? p->unit : u, p->choices, hi, sizeof hi);
+        gs_format_value(def, p->unit == GS_UNIT_ENUM ? p->unit : u, p->choices, d, sizeof d);
+        if (p->unit != GS_UNIT_DB && p->unit != GS_UNIT_ENUM && p->unit != GS_UNIT_NONE) {
+            /* SI-prefixed numbers without the unit symbol: "47u", "10k". */
+            char buf[40];
+            gs_format_value(p->min, p->unit, NULL, buf, sizeof buf);
+            snprintf(lo, sizeof lo, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))), buf);
+            gs_format_value(p->max, p->unit, NULL, buf, sizeof buf);
+            snprintf(hi, sizeof hi, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))), buf);
+            gs_format_value(def, p->unit, NULL, buf, sizeof buf);
+            snprintf(d, sizeof d, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))), buf);
+        } else if (p->unit == GS_UNIT_DB) {
+            snprintf(lo, sizeof lo, "%g", p->min);
+            snprintf(hi, sizeof hi, "%g", p->max);
+            snprintf(d, sizeof d, "%g", def);
+        }
+        /* Remove the space between number and prefix: "47 u" -> "47u". */
+        char *cols[3] = {lo, hi, d};
+        for (int c = 0; c < 3; c++) {
+            char *sp = strchr(cols[c], ' ');
+            if (sp) memmove(sp, sp + 1, strlen(sp));
+        }
+        const char *unit = p->kind == GS_PARAM_TOGGLE ? "on/off" : gs_unit_symbol(p->unit);
+        printf("%-12s %-12s %-12s %-12s %-6s %s%s\n", p->symbol, lo, hi, d, *unit ? unit : "-",
+               p->name, p->smoothed ? "" : " (not smoothed)");
+    }
+}
+
+int cmd_params(int argc, char **argv) {
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"preset", required_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *model = NULL, *preset_name = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "m:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'p': preset_name = optarg; break;
+        case 'h':
+            puts("Usage: gainstage params [--model NAME | --preset NAME|FILE]\n"
+                 "\n"
+                 "Print the parameter table: symbol (for --set, presets and plugin ports), range,\n"
+                 "default and unit. Values may be written with SI prefixes and units: 100k, 1M,\n"
+                 "22n, 4.7u, 47uF, -6dB. Without options, prints every model's table.");
+            return 0;
+        default:
+            cli_error("params: unknown option '%s' (see 'gainstage params --help')",
+                      argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("params: unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (model && preset_name) {
+        cli_error("params: give --model or --preset, not both");
+        return EXIT_USAGE;
+    }
+    if (preset_name) {
+        int code = 0;
+        gs_preset *p = cli_load_preset(preset_name, &code);
+        if (!p) return code;
+        print_params(gs_model_find(gs_preset_model(p)), p);
+        gs_preset_free(p);
+        return 0;
+    }
+    if (model) {
+        const gs_model_info *mi = gs_model_find(model);
+        if (!mi) {
+            cli_error("unknown model '%s' (see 'gainstage models')", model);
+            return EXIT_USAGE;
+        }
+        print_params(mi, NULL);
+        return 0;
+    }
+    for (size_t i = 0; i < gs_model_count(); i++) {
+        if (i) putchar('\n');
+        print_params(gs_model_at(i), NULL);
+    }
+    return 0;
+}
+
+static int simple_help(int argc, char **argv, const char *text) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts(text);
+            return 0;
+        }
+        cli_error("%s: unexpected argument '%s'", argv[0], argv[i]);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+int cmd_presets(int argc, char **argv) {
+    int r = simple_help(argc, argv,
+                        "Usage: gainstage presets\n\nList the built-in presets: name, model, "
+                        "description. Use one with 'gainstage process --preset NAME'; a preset "
+                        "file (model = NAME, then SYMBOL = VALUE lines) works the same way.");
+    if (r >= 0) return r;
+    for (size_t i = 0; i < gs_preset_count(); i++) {
+        const gs_preset *p = gs_preset_at(i);
+        printf("%-12s %-14s %s\n", gs_preset_name(p), gs_preset_model(p),
+               gs_preset_description(p));
+    }
+    return 0;
+}
+
+int cmd_models(int argc, char **argv) {
+    int r = simple_help(argc, argv,
+                        "Usage: gainstage models\n\nList the models: complete channels, and bare "
+                        "blocks for validation (use with 'gainstage process --model NAME').");
+    if (r >= 0) return r;
+    for (size_t i = 0; i < gs_model_count(); i++) {
+        const gs_model_info *m = gs_model_at(i);
+        printf("%-14s %-8s %s\n", m->name, m->is_block ? "block" : "channel", m->description);
+    }
+    return 0;
+}

@@ -1,0 +1,10 @@
+/* Sub-commands of the gainstage command. Each returns the process exit status. */
+#ifndef GS_CLI_COMMANDS_H
+#define GS_CLI_COMMANDS_H
+
+int cmd_process(int argc, char **argv);
+int cmd_params(int argc, char **argv);
+int cmd_presets(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+
+#endif

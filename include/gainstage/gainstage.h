@@ -1,0 +1,206 @@
+/* gainstage: physically modelled preamp building blocks.
+ *
+ * Conventions of this API:
+ * - Signals are in volts (float samples), parameters in the unit of their table entry
+ *   (dB, V, Ohm, F, Hz, s), never in normalised "0..1" values.
+ * - Functions return a gs_status; gs_strerror() names it. Nothing here calls exit() or prints.
+ * - Objects are opaque; every *_free(NULL) is a no-op.
+ * - Real-time safety: gs_channel_process(), gs_channel_set*() and gs_channel_get() never allocate,
+ *   lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
+ */
+#ifndef GAINSTAGE_GAINSTAGE_H
+#define GAINSTAGE_GAINSTAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GS_VERSION_STRING "0.1.0"
+
+/* Lowest and highest supported sample rates, in Hz. */
+#define GS_RATE_MIN 44100.0
+#define GS_RATE_MAX 192000.0
+/* Largest block a channel may be created for, in samples. */
+#define GS_MAX_BLOCK_LIMIT 65536u
+
+typedef enum gs_status {
+    GS_OK = 0,
+    GS_ERR_INVALID_ARGUMENT, /* NULL pointer, zero size, non-finite value */
+    GS_ERR_NO_MEMORY,
+    GS_ERR_UNSUPPORTED_RATE, /* outside GS_RATE_MIN..GS_RATE_MAX */
+    GS_ERR_BLOCK_SIZE,       /* 0, above GS_MAX_BLOCK_LIMIT, or above the channel's maximum */
+    GS_ERR_UNKNOWN_MODEL,
+    GS_ERR_UNKNOWN_PRESET,
+    GS_ERR_UNKNOWN_PARAMETER,
+    GS_ERR_OUT_OF_RANGE,     /* value outside the parameter's minimum..maximum */
+    GS_ERR_PARSE,            /* text is not a number in a form we accept */
+    GS_ERR_PRESET_SYNTAX,    /* a preset text is malformed */
+    GS_ERR_NOT_CONVERGED     /* a circuit solver hit its iteration bound (output still finite) */
+} gs_status;
+
+/* A short English description of a status code ("unknown parameter"). Never NULL. */
+const char *gs_strerror(gs_status status);
+
+/* The library version, e.g. "0.1.0". */
+const char *gs_version(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Parameters: one table per model, the single source of truth for the library, the command line,
+ * presets and plugin ports.
+ */
+typedef enum gs_unit {
+    GS_UNIT_NONE = 0,
+    GS_UNIT_DB,      /* decibel */
+    GS_UNIT_VOLT,    /* V */
+    GS_UNIT_OHM,     /* Ohm */
+    GS_UNIT_FARAD,   /* F */
+    GS_UNIT_HENRY,   /* H */
+    GS_UNIT_HZ,      /* Hz */
+    GS_UNIT_SECOND,  /* s */
+    GS_UNIT_PERCENT, /* % */
+    GS_UNIT_ENUM     /* an index into gs_param_info.choices */
+} gs_unit;
+
+typedef enum gs_curve {
+    GS_CURVE_LINEAR = 0, /* display and smoothing on a linear axis */
+    GS_CURVE_LOG,        /* logarithmic axis (component values, frequencies); min > 0 */
+    GS_CURVE_DB          /* value is in dB already; linear axis in dB */
+} gs_curve;
+
+typedef enum gs_param_kind {
+    GS_PARAM_REAL = 0, /* any real number in range */
+    GS_PARAM_TOGGLE,   /* 0 or 1 */
+    GS_PARAM_CHOICE    /* an integer index 0..n-1 into choices */
+} gs_param_kind;
+
+typedef struct gs_param_info {
+    const char *symbol;   /* C identifier: CLI --set, presets, LV2 port symbol */
+    const char *name;     /* human-readable name */
+    gs_unit unit;
+    double min, max, def; /* in the unit above */
+    gs_curve curve;
+    gs_param_kind kind;
+    int smoothed;                /* 1: changes glide (no zipper noise, no clicks) */
+    const char *const *choices;  /* GS_PARAM_CHOICE: NULL-terminated names; else NULL */
+    const char *doc;             /* one line: what it models, with its physical meaning */
+} gs_param_info;
+
+/* The unit's symbol as printed after numbers ("dB", "V", "Ohm", "F", ...); "" for none. */
+const char *gs_unit_symbol(gs_unit unit);
+
+/* Parse a number as engineers write it: "100k", "1M", "1meg", "22n", "4.7u", "1.5p", "-6dB",
+ * "47uF", "10kOhm", "1MHz". SI prefixes p n u (or µ) m k M (or meg) G; an optional unit symbol
+ * after the prefix must match `unit` (case-insensitive); "dB" is accepted only for dB values.
+ * For GS_UNIT_ENUM, `choices` may be given to accept names as well as indices. */
+gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choices,
+                         double *value);
+
+/* Format a value with an SI prefix and its unit into buf ("47 uF", "-6 dB", "10 kOhm"). */
+void gs_format_value(double value, gs_unit unit, const char *const *choices, char *buf,
+                     size_t size);
+
+/* ---------------------------------------------------------------------------------------------
+ * Models: bare blocks ("opamp-stage") and complete channels ("ss-preamp").
+ */
+typedef struct gs_model_info {
+    const char *name;        /* "opamp-stage" */
+    const char *description; /* one line */
+    int is_block;            /* 1: a single circuit block for validation; 0: a full channel */
+    const gs_param_info *params;
+    size_t n_params;
+} gs_model_info;
+
+/* Number of models, and model i (NULL if out of range). */
+size_t gs_model_count(void);
+const gs_model_info *gs_model_at(size_t index);
+/* Look up a model by name; NULL if unknown. */
+const gs_model_info *gs_model_find(const char *name);
+
+/* ---------------------------------------------------------------------------------------------
+ * Presets: a model name plus parameter values. Built-in presets and preset files share one text
+ * format, one "key = value" per line, '#' starts a comment:
+ *     model = ss-preamp
+ *     description = Transparent solid-state mic preamp
+ *     gain = 40dB
+ */
+typedef struct gs_preset gs_preset;
+
+size_t gs_preset_count(void);
+/* Built-in preset i, or NULL. Built-in presets are static: do not free them. */
+const gs_preset *gs_preset_at(size_t index);
+/* Built-in preset by name, or NULL. */
+const gs_preset *gs_preset_find(const char *name);
+/* Parse a preset text (e.g. a file's contents). On error, err (if not NULL) receives one line
+ * naming the line number and the problem. The result must be released with gs_preset_free(). */
+gs_status gs_preset_parse(const char *text, const char *name, gs_preset **out, char *err,
+                          size_t err_size);
+void gs_preset_free(gs_preset *preset);
+const char *gs_preset_name(const gs_preset *preset);
+const char *gs_preset_model(const gs_preset *preset);
+const char *gs_preset_description(const gs_preset *preset);
+/* Number of parameter assignments in the preset and the i-th (symbol, value). */
+size_t gs_preset_value_count(const gs_preset *preset);
+gs_status gs_preset_value_at(const gs_preset *preset, size_t i, const char **symbol,
+                             double *value);
+
+/* ---------------------------------------------------------------------------------------------
+ * Channels: a model instance that processes blocks of samples.
+ */
+typedef struct gs_channel gs_channel;
+
+/* Create an instance of `model` for a sample rate in Hz (GS_RATE_MIN..GS_RATE_MAX) and a maximum
+ * block length in samples. All memory is allocated here. Parameters start at their defaults and
+ * the circuit at its DC operating point. */
+gs_status gs_channel_new(const char *model, double rate, uint32_t max_block, gs_channel **out);
+/* Create an instance of the preset's model with the preset's values applied (no glide). */
+gs_status gs_channel_new_preset(const gs_preset *preset, double rate, uint32_t max_block,
+                                gs_channel **out);
+void gs_channel_free(gs_channel *channel);
+
+const gs_model_info *gs_channel_model(const gs_channel *channel);
+double gs_channel_rate(const gs_channel *channel);
+
+/* Process n samples (n <= max_block): in volts to out volts. in == out is allowed; otherwise the
+ * buffers must not overlap. Real-time safe. Non-finite input samples are treated as silence; if
+ * the state ever becomes non-finite the model is reset and that block is output as silence. */
+gs_status gs_channel_process(gs_channel *channel, const float *in, float *out, uint32_t n);
+
+/* Return the circuit to its DC operating point, parameters jump to their targets. */
+void gs_channel_reset(gs_channel *channel);
+
+/* Delay of the output against the input in samples (oversampling filters), for host compensation. */
+uint32_t gs_channel_latency(const gs_channel *channel);
+
+/* Count of input samples that were not finite, and of blocks where the state was reset because
+ * it became non-finite, since creation. */
+uint64_t gs_channel_nonfinite_count(const gs_channel *channel);
+uint64_t gs_channel_recovery_count(const gs_channel *channel);
+
+/* Parameters by index (0..count-1) or symbol. Setting checks the range and, for smoothed
+ * parameters, glides from the current value; gs_channel_get returns the target value. */
+size_t gs_channel_param_count(const gs_channel *channel);
+const gs_param_info *gs_channel_param_info(const gs_channel *channel, size_t id);
+gs_status gs_channel_param_find(const gs_channel *channel, const char *symbol, size_t *id);
+gs_status gs_channel_set(gs_channel *channel, size_t id, double value);
+gs_status gs_channel_set_symbol(gs_channel *channel, const char *symbol, double value);
+/* Parse text with gs_parse_value() in the parameter's unit, then set it. */
+gs_status gs_channel_set_text(gs_channel *channel, const char *symbol, const char *text);
+double gs_channel_get(const gs_channel *channel, size_t id);
+/* Apply a preset's values to a channel of the same model (values glide where smoothed). */
+gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *preset);
+
+/* ---------------------------------------------------------------------------------------------
+ * Level conventions. A file's level is stated as the dBu RMS of a sine at 0 dBFS.
+ */
+/* Volts per unit sample for a calibration of `dbu` dBu RMS at 0 dBFS (sine): 0.7746 V * sqrt 2. */
+double gs_dbu_to_volts_per_unit(double dbu);
+/* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */
+double gs_volts_per_unit_to_dbu(double volts_per_unit);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GAINSTAGE_GAINSTAGE_H */

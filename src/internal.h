@@ -1,0 +1,81 @@
+/* Internal interfaces of libgainstage: the model vtable every block and channel implements, and
+ * small shared helpers. Not installed. */
+#ifndef GS_INTERNAL_H
+#define GS_INTERNAL_H
+
+#include "gainstage/gainstage.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#define GS_PI 3.14159265358979323846
+#define GS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Real-time functions are marked so a reader sees which code runs in the audio thread: no
+ * allocation, locks, blocking or I/O in anything so marked. */
+#define GS_REALTIME
+
+/* A model: a block or a channel. `create` does every allocation an instance needs; all other
+ * entries are real-time safe. `set` receives the current (already smoothed) value of a parameter
+ * and recomputes coefficients; the channel calls it at control rate while a value glides, so it
+ * must be cheap (a few transcendental functions at most). */
+typedef struct gs_model_vt {
+    gs_model_info info;
+    void *(*create)(double rate, uint32_t max_block);
+    void (*destroy)(void *self);
+    GS_REALTIME void (*set)(void *self, size_t id, double value);
+    /* In-place processing of n <= max_block samples, volts. */
+    GS_REALTIME void (*process)(void *self, float *buf, uint32_t n);
+    /* Back to the DC operating point for the current parameter values. */
+    GS_REALTIME void (*reset)(void *self);
+    uint32_t (*latency)(const void *self);
+} gs_model_vt;
+
+/* The registry (models.c). */
+const gs_model_vt *gs_model_vt_find(const char *name);
+
+/* Each model file exports its vtable. */
+extern const gs_model_vt gs_opamp_stage_model;
+extern const gs_model_vt gs_ss_preamp_model;
+
+/* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
+ * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */
+static inline double gs_undenormal(double x) { return fabs(x) < 1e-30 ? 0.0 : x; }
+
+static inline double gs_clamp(double x, double lo, double hi) {
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+static inline double gs_db_to_gain(double db) { return pow(10.0, db / 20.0); }
+
+/* The channel updates gliding parameters every GS_CTRL_BLOCK samples (coefficients cost a few
+ * exp() calls). Quantities that scale the signal directly must not step at that rate (a staircase
+ * is a zipper noise), so models ramp them linearly, sample by sample, over one control block. */
+#define GS_CTRL_BLOCK 8u
+
+typedef struct gs_ramp {
+    double cur, target, inc;
+    uint32_t left;
+} gs_ramp;
+
+/* Head for target over len samples (len >= 1). */
+static inline void gs_ramp_to(gs_ramp *r, double target, uint32_t len) {
+    r->target = target;
+    r->left = len;
+    r->inc = (target - r->cur) / (double)len;
+}
+/* Jump to the target (initialisation, reset). */
+static inline void gs_ramp_snap(gs_ramp *r) {
+    r->cur = r->target;
+    r->left = 0;
+    r->inc = 0.0;
+}
+GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
+    if (r->left) {
+        r->cur += r->inc;
+        if (--r->left == 0) r->cur = r->target;
+    }
+    return r->cur;
+}
+
+#endif

@@ -1,0 +1,27 @@
+/* The registry of models: every block and channel the library offers, with its parameter table. */
+#include "internal.h"
+
+#include <string.h>
+
+static const gs_model_vt *const models[] = {
+    &gs_ss_preamp_model,
+    &gs_opamp_stage_model,
+};
+
+size_t gs_model_count(void) { return GS_ARRAY_LEN(models); }
+
+const gs_model_info *gs_model_at(size_t index) {
+    return index < GS_ARRAY_LEN(models) ? &models[index]->info : NULL;
+}
+
+const gs_model_vt *gs_model_vt_find(const char *name) {
+    if (!name) return NULL;
+    for (size_t i = 0; i < GS_ARRAY_LEN(models); i++)
+        if (!strcmp(models[i]->info.name, name)) return models[i];
+    return NULL;
+}
+
+const gs_model_info *gs_model_find(const char *name) {
+    const gs_model_vt *vt = gs_model_vt_find(name);
+    return vt ? &vt->info : NULL;
+}

@@ -1,0 +1,199 @@
+/* Presets: a model and parameter values, in one text format for built-ins and files. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GS_PRESET_MAX_VALUES 64
+#define GS_PRESET_MAX_TEXT 128
+
+struct gs_preset {
+    char name[GS_PRESET_MAX_TEXT];
+    char model[GS_PRESET_MAX_TEXT];
+    char description[256];
+    size_t n;
+    char symbol[GS_PRESET_MAX_VALUES][64];
+    double value[GS_PRESET_MAX_VALUES];
+};
+
+/* Built-in presets, in the preset file format, so one parser serves both. */
+static const struct {
+    const char *name;
+    const char *text;
+} builtin_text[] = {
+    {"clean", "model = ss-preamp\n"
+              "description = Transparent solid-state mic preamp: 0-70 dB, flat 20 Hz-20 kHz, "
+              "clips hard at the rails\n"
+              "gain = 30dB\n"},
+};
+
+static gs_preset builtin[GS_ARRAY_LEN(builtin_text)];
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+static void set_err(char *err, size_t size, const char *fmt, ...) {
+    if (!err || size == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
+}
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    return s;
+}
+
+static gs_status parse_into(gs_preset *p, const char *text, const char *name, char *err,
+                            size_t err_size) {
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+    char line[1024];
+    size_t lineno = 0;
+    const char *s = text;
+    while (*s) {
+        lineno++;
+        size_t len = strcspn(s, "\n");
+        if (len >= sizeof line) {
+            set_err(err, err_size, "line %zu: too long", lineno);
+            return GS_ERR_PRESET_SYNTAX;
+        }
+        memcpy(line, s, len);
+        line[len] = '\0';
+        s += len;
+        if (*s == '\n') s++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = '\0';
+        char *l = trim(line);
+        if (*l == '\0') continue;
+        char *eq = strchr(l, '=');
+        if (!eq) {
+            set_err(err, err_size, "line %zu: expected 'key = value'", lineno);
+            return GS_ERR_PRESET_SYNTAX;
+        }
+        *eq = '\0';
+        char *key = trim(l), *val = trim(eq + 1);
+        if (*key == '\0' || *val == '\0') {
+            set_err(err, err_size, "line %zu: expected 'key = value'", lineno);
+            return GS_ERR_PRESET_SYNTAX;
+        }
+        if (!strcmp(key, "model")) {
+            if (!gs_model_vt_find(val)) {
+                set_err(err, err_size, "line %zu: unknown model '%s'", lineno, val);
+                return GS_ERR_UNKNOWN_MODEL;
+            }
+            snprintf(p->model, sizeof p->model, "%s", val);
+            continue;
+        }
+        if (!strcmp(key, "description")) {
+            snprintf(p->description, sizeof p->description, "%s", val);
+            continue;
+        }
+        if (!p->model[0]) {
+            set_err(err, err_size, "line %zu: 'model = NAME' must come before parameters",
+                    lineno);
+            return GS_ERR_PRESET_SYNTAX;
+        }
+        const gs_model_info *mi = gs_model_find(p->model);
+        const gs_param_info *pi = NULL;
+        for (size_t i = 0; i < mi->n_params; i++)
+            if (!strcmp(mi->params[i].symbol, key)) pi = &mi->params[i];
+        if (!pi) {
+            set_err(err, err_size, "line %zu: model %s has no parameter '%s'", lineno, p->model,
+                    key);
+            return GS_ERR_UNKNOWN_PARAMETER;
+        }
+        double v;
+        if (gs_parse_value(val, pi->unit, pi->choices, &v) != GS_OK) {
+            set_err(err, err_size, "line %zu: %s: cannot read '%s' as %s", lineno, key, val,
+                    *gs_unit_symbol(pi->unit) ? gs_unit_symbol(pi->unit) : "a number");
+            return GS_ERR_PARSE;
+        }
+        if (v < pi->min || v > pi->max) {
+            char lo[48], hi[48];
+            gs_format_value(pi->min, pi->unit, pi->choices, lo, sizeof lo);
+            gs_format_value(pi->max, pi->unit, pi->choices, hi, sizeof hi);
+            set_err(err, err_size, "line %zu: %s = %s is out of range (%s to %s)", lineno, key,
+                    val, lo, hi);
+            return GS_ERR_OUT_OF_RANGE;
+        }
+        size_t slot = p->n;
+        for (size_t i = 0; i < p->n; i++)
+            if (!strcmp(p->symbol[i], key)) slot = i; /* a later line wins */
+        if (slot == p->n) {
+            if (p->n == GS_PRESET_MAX_VALUES) {
+                set_err(err, err_size, "line %zu: too many values", lineno);
+                return GS_ERR_PRESET_SYNTAX;
+            }
+            p->n++;
+        }
+        snprintf(p->symbol[slot], sizeof p->symbol[slot], "%s", key);
+        p->value[slot] = v;
+    }
+    if (!p->model[0]) {
+        set_err(err, err_size, "no 'model = NAME' line");
+        return GS_ERR_PRESET_SYNTAX;
+    }
+    return GS_OK;
+}
+
+/* Built-ins are parsed once, thread-safely; their texts are part of the library and covered by
+ * tests, so a failure here is a bug, caught by test_presets. */
+static void parse_builtin(void) {
+    for (size_t i = 0; i < GS_ARRAY_LEN(builtin_text); i++)
+        parse_into(&builtin[i], builtin_text[i].text, builtin_text[i].name, NULL, 0);
+}
+static void ensure_builtin(void) { pthread_once(&builtin_once, parse_builtin); }
+
+size_t gs_preset_count(void) { return GS_ARRAY_LEN(builtin_text); }
+
+const gs_preset *gs_preset_at(size_t index) {
+    if (index >= GS_ARRAY_LEN(builtin_text)) return NULL;
+    ensure_builtin();
+    return &builtin[index];
+}
+
+const gs_preset *gs_preset_find(const char *name) {
+    if (!name) return NULL;
+    for (size_t i = 0; i < GS_ARRAY_LEN(builtin_text); i++)
+        if (!strcmp(builtin_text[i].name, name)) return gs_preset_at(i);
+    return NULL;
+}
+
+gs_status gs_preset_parse(const char *text, const char *name, gs_preset **out, char *err,
+                          size_t err_size) {
+    if (!text || !out) return GS_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    gs_preset *p = malloc(sizeof *p);
+    if (!p) return GS_ERR_NO_MEMORY;
+    gs_status st = parse_into(p, text, name, err, err_size);
+    if (st != GS_OK) {
+        free(p);
+        return st;
+    }
+    *out = p;
+    return GS_OK;
+}
+
+void gs_preset_free(gs_preset *preset) {
+    /* Built-ins are static and never freed. */
+    if (preset >= builtin && preset < builtin + GS_ARRAY_LEN(builtin)) return;
+    free(preset);
+}
+
+const char *gs_preset_name(const gs_preset *p) { return p ? p->name : NULL; }
+const char *gs_preset_model(const gs_preset *p) { return p ? p->model : NULL; }
+const char *gs_preset_description(const gs_preset *p) { return p ? p->description : NULL; }
+size_t gs_preset_value_count(const gs_preset *p) { return p ? p->n : 0; }
+
+gs_status gs_preset_value_at(const gs_preset *p, size_t i, const char **symbol, double *value) {
+    if (!p || i >= p->n || !symbol || !value) return GS_ERR_INVALID_ARGUMENT;
+    *symbol = p->symbol[i];
+    *value = p->value[i];
+    return GS_OK;
+}

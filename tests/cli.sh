@@ -1,0 +1,206 @@
+#!/bin/sh
+# Command-line tests of 'gainstage': every promise of --help and every bad-input case: exit status,
+# a one-line message naming the problem, and no output file left behind.
+# usage: cli.sh GAINSTAGE SRCDIR   (env: MKSIG, WAVTOOL)
+set -u
+GS=$1
+SRC=$2
+MKSIG=${MKSIG:?}
+WAV=${WAVTOOL:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect STATUS PATTERN -- command...: run, check the exit status and that stderr matches.
+expect() {
+    want=$1; pat=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then bad "$* -> status $got, want $want: $(cat "$T/err")"; return; fi
+    if [ -n "$pat" ] && ! grep -qiE -- "$pat" "$T/err"; then bad "$*: stderr lacks '$pat': $(cat "$T/err")"; return; fi
+    if [ "$want" -ne 0 ] && [ "$(wc -l <"$T/err")" -gt 1 ]; then bad "$*: more than one line on stderr: $(cat "$T/err")"; return; fi
+    ok
+}
+# noleft PATH: neither PATH nor a temporary file of it is left.
+noleft() {
+    if [ -e "$1" ]; then bad "output $1 was left behind"; return; fi
+    d=$(dirname "$1"); b=$(basename "$1")
+    if ls -a "$d" | grep -q "^\.$b\.gainstage-"; then bad "temporary file of $1 left behind"; return; fi
+    ok
+}
+field() { "$WAV" info "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+"$MKSIG" --rate 48000 --seconds 1 --peak -6 --channels 2 --format s16 sine "$T/in16.wav"
+"$MKSIG" --rate 44100 --seconds 0.5 --peak -20 --format f32 voice "$T/voice.wav"
+"$MKSIG" --rate 48000 --seconds 0.5 --channels 3 --format s24 pluck "$T/in24.wav"
+
+# --- help and usage --------------------------------------------------------------------------
+for c in "" process params presets models; do
+    $GS $c --help >"$T/out" 2>&1 && grep -q "Usage" "$T/out" && ok || bad "gainstage $c --help"
+done
+expect 2 "missing command" -- $GS
+expect 2 "unknown command 'frobnicate'" -- $GS frobnicate
+expect 0 "" -- $GS --version
+expect 2 "unknown option" -- $GS process --frobnicate a.wav b.wav
+expect 2 "needs an input and an output" -- $GS process "$T/in16.wav"
+expect 2 "one input and one output" -- $GS process a b c
+expect 2 "needs a value" -- $GS process "$T/in16.wav" "$T/o.wav" --set
+
+# --- happy paths -----------------------------------------------------------------------------
+expect 0 "peak in .* dBFS .* dBu.*peak out" -- $GS process "$T/in16.wav" "$T/o16.wav"
+[ "$(field "$T/o16.wav" frames)" = 48000 ] && ok || bad "frames not kept"
+[ "$(field "$T/o16.wav" channels)" = 2 ] && ok || bad "channels not kept"
+[ "$(field "$T/o16.wav" format)" = s16 ] && ok || bad "s16 in should give s16 out"
+[ "$(field "$T/o16.wav" container)" = wav ] && ok || bad "small .wav should stay plain WAV"
+expect 0 "" -- $GS process -q --preset clean --format s24 "$T/in24.wav" "$T/o24.flac"
+[ "$(field "$T/o24.flac" channels)" = 3 ] && [ "$(field "$T/o24.flac" container)" = flac ] && ok || bad "3-channel FLAC"
+[ -s "$T/out" ] && bad "--quiet printed something" || ok
+[ -s "$T/err" ] && bad "--quiet printed on stderr" || ok
+expect 0 "" -- $GS process --model opamp-stage --set gain=40dB --set cin=22u --set rin=1M "$T/voice.wav" "$T/ov.wav"
+[ "$(field "$T/ov.wav" rate)" = 44100 ] && [ "$(field "$T/ov.wav" format)" = f32 ] && ok || bad "44.1 kHz float"
+
+# Float output keeps values above full scale; integer output clips and counts them.
+expect 0 "[1-9][0-9]* samples above 0 dBFS" -- $GS process --model opamp-stage --out-dbu -20 --format f32 "$T/in16.wav" "$T/hot.wav"
+awk -v p="$(field "$T/hot.wav" peak)" 'BEGIN{exit !(p > 1.5)}' && ok || bad "float output clipped at 1.0"
+expect 0 "[1-9][0-9]* samples clipped" -- $GS process --model opamp-stage --out-dbu -20 --format s16 "$T/in16.wav" "$T/hot16.wav"
+
+# Latency is compensated: an impulse comes out where it went in.
+"$MKSIG" --rate 48000 --seconds 0.2 --format f32 impulse "$T/imp.wav"
+$GS process -q --set gain=0 --in-volts 1 --out-volts 1 "$T/imp.wav" "$T/imp_out.wav"
+[ "$(field "$T/imp.wav" argmax)" = "$(field "$T/imp_out.wav" argmax)" ] && ok || bad "latency not compensated: $(field "$T/imp.wav" argmax) vs $(field "$T/imp_out.wav" argmax)"
+[ "$(field "$T/imp_out.wav" frames)" = "$(field "$T/imp.wav" frames)" ] && ok || bad "compensation changed the length"
+$GS process -q --no-compensate --set gain=0 --in-volts 1 --out-volts 1 "$T/imp.wav" "$T/imp_raw.wav"
+[ "$(field "$T/imp.wav" argmax)" != "$(field "$T/imp_raw.wav" argmax)" ] && ok || bad "--no-compensate had no effect"
+
+# Calibration: --in-volts 1 --out-volts 1 at 0 dB of gain is (nearly) a wire at 1 kHz.
+"$MKSIG" --rate 48000 --seconds 1 --peak -20 --format f32 sine "$T/sine.wav"
+$GS process -q --model opamp-stage --set gain=0 --in-volts 1 --out-volts 1 "$T/sine.wav" "$T/wire.wav"
+"$WAV" diff "$T/sine.wav" "$T/wire.wav" | awk -F'esr=' '{exit !($2 < 1e-6)}' && ok || bad "0 dB opamp-stage is not a wire: $("$WAV" diff "$T/sine.wav" "$T/wire.wav")"
+# --in-dbu and --in-volts agree: -20 dBu RMS full scale = 0.10954 V peak per unit.
+$GS process -q --in-dbu 4 "$T/sine.wav" "$T/c1.wav"
+$GS process -q --in-volts 1.7362 "$T/sine.wav" "$T/c2.wav"
+"$WAV" diff "$T/c1.wav" "$T/c2.wav" | awk -F'esr=' '{exit !($2 < 1e-8)}' && ok || bad "dBu and volts calibrations disagree"
+
+# Dither: on by default for integer output, reproducible, off with --dither none.
+"$MKSIG" --rate 48000 --seconds 0.2 --format s16 silence "$T/sil.wav"
+$GS process -q "$T/sil.wav" "$T/d1.wav"; $GS process -q "$T/sil.wav" "$T/d2.wav"
+[ "$(field "$T/d1.wav" nonzero)" -gt 1000 ] && ok || bad "no dither on s16 output"
+cmp -s "$T/d1.wav" "$T/d2.wav" && ok || bad "dither not reproducible"
+$GS process -q --seed 7 "$T/sil.wav" "$T/d3.wav"
+cmp -s "$T/d1.wav" "$T/d3.wav" && bad "--seed ignored" || ok
+$GS process -q --dither none "$T/sil.wav" "$T/d4.wav"
+[ "$(field "$T/d4.wav" nonzero)" = 0 ] && ok || bad "--dither none still dithers"
+awk -v p="$(field "$T/d1.wav" peak)" 'BEGIN{exit !(p <= 2.0/32768 + 1e-9)}' && ok || bad "TPDF dither exceeds 1 LSB each side"
+
+# Presets from files.
+printf 'model = ss-preamp\ndescription = test\ngain = 50dB\nhpf = on\n' >"$T/my.preset"
+expect 0 "" -- $GS process --preset "$T/my.preset" "$T/in16.wav" "$T/op.wav"
+expect 0 "" -- $GS params --preset "$T/my.preset"
+grep -q "^gain .*50" "$T/out" && ok || bad "params --preset does not show the preset's value"
+expect 0 "" -- $GS params --model opamp-stage
+grep -qE "^cin +1n +10m +47u +F" "$T/out" && ok || bad "params table: $(grep cin "$T/out")"
+expect 0 "" -- $GS presets
+grep -q "^clean" "$T/out" && ok || bad "presets list lacks clean"
+expect 0 "" -- $GS models
+grep -q "^opamp-stage" "$T/out" && ok || bad "models list lacks opamp-stage"
+
+# --- bad input: usage errors (exit 2), nothing written ---------------------------------------
+O="$T/never.wav"
+expect 2 "no parameter 'volume'" -- $GS process --set volume=3 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "gain = 90 is out of range \(0 dB to 70 dB" -- $GS process --set gain=90 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "cannot read 'loud'" -- $GS process --set gain=loud "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "needs SYMBOL=VALUE" -- $GS process --set gain "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "cin = 1 is out of range" -- $GS process --model opamp-stage --set cin=1 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "unknown preset 'nope'" -- $GS process --preset nope "$T/in16.wav" "$O"; noleft "$O"
+printf 'model = ss-preamp\ngain = 40\nbogus line\n' >"$T/bad.preset"
+expect 2 "line 3" -- $GS process --preset "$T/bad.preset" "$T/in16.wav" "$O"; noleft "$O"
+expect 1 "cannot open preset file" -- $GS process --preset "$T/missing.preset" "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "unknown model 'tube9000'" -- $GS process --model tube9000 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "not both" -- $GS process --model opamp-stage --preset clean "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "--format must be" -- $GS process --format s8 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "FLAC cannot store 32-bit float" -- $GS process --format f32 "$T/in16.wav" "$T/x.flac"; noleft "$T/x.flac"
+expect 2 "cannot tell the output format" -- $GS process "$T/in16.wav" "$T/out.xyz"; noleft "$T/out.xyz"
+expect 2 "in-dbu needs a level" -- $GS process --in-dbu loud "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "in-volts needs a positive" -- $GS process --in-volts -1 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "input calibration once" -- $GS process --in-dbu 0 --in-volts 1 "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "seed needs a whole number" -- $GS process --seed x "$T/in16.wav" "$O"; noleft "$O"
+expect 2 "is a folder" -- $GS process "$T/in16.wav" "$T"
+
+# Output equal to the input, by any path: refused, input untouched.
+cp "$T/in16.wav" "$T/same.wav"; sum1=$(cksum <"$T/same.wav")
+expect 2 "is the input file" -- $GS process "$T/same.wav" "$T/same.wav"
+expect 2 "is the input file" -- $GS process "$T/same.wav" "$T/./same.wav"
+ln -s same.wav "$T/link.wav"
+expect 2 "is the input file" -- $GS process "$T/same.wav" "$T/link.wav"
+[ "$sum1" = "$(cksum <"$T/same.wav")" ] && ok || bad "input was modified"
+
+# An existing output survives a failed run untouched.
+cp "$T/o16.wav" "$T/keep.wav"; sum2=$(cksum <"$T/keep.wav")
+$GS process --set gain=99 "$T/in16.wav" "$T/keep.wav" 2>/dev/null
+[ "$sum2" = "$(cksum <"$T/keep.wav")" ] && ok || bad "failed run damaged the existing output"
+
+# --- bad input: runtime errors (exit 1) ------------------------------------------------------
+expect 1 "cannot open input '.*missing.wav'" -- $GS process "$T/missing.wav" "$O"; noleft "$O"
+expect 1 "is a folder" -- $GS process "$T" "$O"; noleft "$O"
+head -c 5000 /dev/urandom >"$T/garbage.wav"
+expect 1 "cannot read input '.*garbage.wav'" -- $GS process "$T/garbage.wav" "$O"; noleft "$O"
+: >"$T/empty.wav"
+expect 1 "cannot read input" -- $GS process "$T/empty.wav" "$O"; noleft "$O"
+printf 'RIFF\044\000\000\000WAVEfmt ' >"$T/trunc_header.wav"
+expect 1 "cannot read input" -- $GS process "$T/trunc_header.wav" "$O"; noleft "$O"
+"$MKSIG" --rate 22050 --seconds 0.1 sine "$T/lowrate.wav"
+expect 1 "22050 Hz; gainstage runs at 44.1 to 192 kHz" -- $GS process "$T/lowrate.wav" "$O"; noleft "$O"
+expect 1 "cannot write in the output folder" -- $GS process "$T/in16.wav" "$T/no/such/dir/o.wav"
+# A WAV cut short in its data: the readable part is processed, no crash.
+head -c 20000 "$T/in16.wav" >"$T/cut.wav"
+$GS process -q "$T/cut.wav" "$T/cut_out.wav" 2>"$T/err"; st=$?
+[ $st -le 1 ] && ok || bad "truncated WAV: status $st"
+
+# Full disk: a small tmpfs when we may mount one, else a file-size limit (write fails EFBIG).
+"$MKSIG" --rate 48000 --seconds 5 --format f32 noise "$T/big.wav"
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+    expect 1 "writing output .* failed: No space left on device" -- $GS process "$T/big.wav" "$T/small/o.wav"
+    noleft "$T/small/o.wav"
+    umount "$T/small"
+else
+    (ulimit -f 256; exec $GS process "$T/big.wav" "$T/fsz.wav") >"$T/out" 2>"$T/err"; st=$?
+    [ $st = 1 ] && grep -qi "writing output .* failed: File too large" "$T/err" && ok || bad "file-size limit: status $st $(cat "$T/err")"
+    noleft "$T/fsz.wav"
+fi
+
+# Interrupted: SIGTERM during a long job leaves nothing at OUT.
+"$MKSIG" --rate 96000 --seconds 120 --format s16 noise "$T/long.wav"
+$GS process -q "$T/long.wav" "$T/long_out.wav" 2>"$T/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid 2>/dev/null
+wait $pid; st=$?
+if [ $st = 143 ]; then
+    grep -q "interrupted by signal 15; no output written" "$T/err" && ok || bad "interrupt message: $(cat "$T/err")"
+    noleft "$T/long_out.wav"
+else
+    bad "interrupted run: status $st (did it finish before the signal?)"
+fi
+# kill -9 cannot be caught: still no partial file at OUT (only the hidden temporary).
+$GS process -q "$T/long.wav" "$T/killed.wav" 2>/dev/null &
+pid=$!
+sleep 0.5
+kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null
+[ -e "$T/killed.wav" ] && bad "kill -9 left a partial output" || ok
+
+# Constant memory: ten times the audio does not take (much) more memory.
+if command -v /usr/bin/time >/dev/null 2>&1; then
+    "$MKSIG" --rate 48000 --seconds 6 --format s16 noise "$T/m1.wav"
+    "$MKSIG" --rate 48000 --seconds 60 --format s16 noise "$T/m10.wav"
+    /usr/bin/time -f %M $GS process -q "$T/m1.wav" "$T/m1o.wav" 2>"$T/r1"
+    /usr/bin/time -f %M $GS process -q "$T/m10.wav" "$T/m10o.wav" 2>"$T/r10"
+    r1=$(tail -1 "$T/r1"); r10=$(tail -1 "$T/r10")
+    echo "max RSS: 6 s of audio ${r1} KiB, 60 s ${r10} KiB"
+    [ "$r10" -lt $((r1 + r1 / 5)) ] && ok || bad "memory grows with the file: $r1 KiB vs $r10 KiB"
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]

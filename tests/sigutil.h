@@ -1,0 +1,59 @@
+/* Signal helpers for the tests: sine fitting (amplitude, phase, residual) by least squares. */
+#ifndef GS_SIGUTIL_H
+#define GS_SIGUTIL_H
+
+#include <math.h>
+#include <stddef.h>
+
+/* Fit y[i] ~ a sin(w i) + b cos(w i) + c + d (i/n) over n samples (w in rad/sample); the DC and
+ * ramp terms absorb the slow transient of coupling capacitors. Returns the amplitude, the phase
+ * (radians, of a sine) and the RMS of what the fit leaves. Solved by the normal equations with
+ * Gaussian elimination (4x4). */
+static inline void fit_sine(const float *y, size_t n, double w, double *amp, double *phase,
+                            double *resid_rms) {
+    double A[4][5] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i;
+        double r[4] = {sin(w * t), cos(w * t), 1.0, t / (double)n};
+        for (int a = 0; a < 4; a++) {
+            for (int b = 0; b < 4; b++) A[a][b] += r[a] * r[b];
+            A[a][4] += r[a] * y[i];
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        int p = c;
+        for (int r = c + 1; r < 4; r++)
+            if (fabs(A[r][c]) > fabs(A[p][c])) p = r;
+        for (int k = 0; k < 5; k++) {
+            double t = A[c][k];
+            A[c][k] = A[p][k];
+            A[p][k] = t;
+        }
+        for (int r = 0; r < 4; r++) {
+            if (r == c) continue;
+            double f = A[r][c] / A[c][c];
+            for (int k = 0; k < 5; k++) A[r][k] -= f * A[c][k];
+        }
+    }
+    double x[4];
+    for (int c = 0; c < 4; c++) x[c] = A[c][4] / A[c][c];
+    *amp = hypot(x[0], x[1]);
+    *phase = atan2(x[1], x[0]);
+    if (resid_rms) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++) {
+            double t = (double)i;
+            double e = y[i] - (x[0] * sin(w * t) + x[1] * cos(w * t) + x[2] + x[3] * t / (double)n);
+            s += e * e;
+        }
+        *resid_rms = sqrt(s / (double)n);
+    }
+}
+
+static inline double wrap_pi(double a) {
+    while (a > M_PI) a -= 2 * M_PI;
+    while (a < -M_PI) a += 2 * M_PI;
+    return a;
+}
+
+#endif

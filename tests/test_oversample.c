@@ -1,0 +1,87 @@
+/* The oversampler: whole-sample latency, unity gain, flat passband, images rejected. */
+#include "check.h"
+#include "oversample.h"
+#include "sigutil.h"
+
+#include <stdlib.h>
+
+/* Amplitude of the component at w (rad/sample) by a Blackman-Harris windowed DFT: its sidelobes
+ * are 92 dB down, so a strong tone nearby does not mask a weak one (a plain fit leaks at -67 dB). */
+static double tone_amp(const float *x, size_t n, double w) {
+    double re = 0, im = 0, wsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = 2 * M_PI * (double)i / (double)(n - 1);
+        double win = 0.35875 - 0.48829 * cos(t) + 0.14128 * cos(2 * t) - 0.01168 * cos(3 * t);
+        re += win * x[i] * cos(w * (double)i);
+        im += win * x[i] * sin(w * (double)i);
+        wsum += win;
+    }
+    return 2 * hypot(re, im) / wsum;
+}
+
+static void chain(double rate, unsigned factor, double pass, double atten) {
+    gs_oversampler os;
+    CHECK(gs_os_init(&os, rate, factor, 4096, pass, atten) == GS_OK, "init");
+    /* Impulse: peak at the reported latency. */
+    float buf[4096] = {0};
+    buf[0] = 1.0f;
+    double *hi = gs_os_up(&os, buf, 4096);
+    gs_os_down(&os, hi, buf, 4096);
+    size_t arg = 0;
+    for (size_t i = 1; i < 4096; i++)
+        if (fabs(buf[i]) > fabs(buf[arg])) arg = i;
+    CHECK(arg == os.latency, "x%u at %g: impulse at %zu, latency %u", factor, rate, arg,
+          os.latency);
+    /* Sines through up and down: gain within the ripple to the passband edge. */
+    double worst = 0;
+    for (double f = 100; f <= pass; f *= 1.5) {
+        gs_os_reset(&os);
+        size_t n = 16384;
+        float *x = malloc(n * sizeof(float));
+        for (size_t i = 0; i < n; i++) x[i] = (float)sin(2 * M_PI * f * (double)i / rate);
+        for (size_t i = 0; i < n; i += 4096) {
+            double *h = gs_os_up(&os, x + i, 4096);
+            gs_os_down(&os, h, x + i, 4096);
+        }
+        double a, ph;
+        fit_sine(x + 8192, 8192, 2 * M_PI * f / rate, &a, &ph, NULL);
+        worst = fmax(worst, fabs(20 * log10(a)));
+        if (getenv("VERBOSE")) printf("  %g Hz: %.6f dB\n", f, 20 * log10(a));
+        free(x);
+    }
+    /* Each of the 2 x stages filters may add its ripple. */
+    double ripple_db = 2.0 * os.nstages * 20 * log10(1 + pow(10, -atten / 20));
+    printf("x%u at %g Hz: latency %u, passband error %.5f dB (design bound %.5f)\n", factor,
+           rate, os.latency, worst, ripple_db);
+    CHECK(worst <= ripple_db + 1e-6, "passband error %.5f dB", worst);
+    /* Image rejection of the first stage: a tone at the passband edge, up-sampled; the image at
+     * rate - f must be atten dB down. */
+    if (factor >= 2) {
+        gs_os_reset(&os);
+        size_t n = 4096;
+        float *x = malloc(n * sizeof(float));
+        for (size_t i = 0; i < n; i++) x[i] = (float)sin(2 * M_PI * pass * (double)i / rate);
+        double *h = gs_os_up(&os, x, (uint32_t)n);
+        size_t m = n * factor / 2;
+        float *hf = malloc(m * sizeof(float));
+        for (size_t i = 0; i < m; i++) hf[i] = (float)h[n * factor / 2 + i];
+        double a_sig = tone_amp(hf, m, 2 * M_PI * pass / (rate * factor));
+        double a_img = tone_amp(hf, m, 2 * M_PI * (rate - pass) / (rate * factor));
+        double rej = 20 * log10(a_img / a_sig);
+        printf("  image of %g Hz at %g Hz: %.1f dB\n", pass, rate - pass, rej);
+        CHECK(rej < -atten + 1.0, "image at %g Hz only %.1f dB down", rate - pass, rej);
+        free(x);
+        free(hf);
+    }
+    gs_os_free(&os);
+}
+
+int main(void) {
+    chain(48000, 8, 20000, 75);
+    chain(44100, 8, 20000, 75);
+    chain(96000, 4, 40000, 75);
+    chain(48000, 2, 20000, 90);
+    chain(48000, 4, 18000, 60);
+    chain(192000, 1, 80000, 75);
+    return check_done();
+}

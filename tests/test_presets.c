@@ -1,0 +1,68 @@
+/* Presets: every built-in is valid; the text format's errors are caught and located. */
+#include "check.h"
+#include "internal.h"
+
+#include <string.h>
+
+static void expect_error(const char *text, gs_status want, const char *needle) {
+    gs_preset *p = (gs_preset *)0x1;
+    char err[256] = "";
+    gs_status st = gs_preset_parse(text, "t", &p, err, sizeof err);
+    CHECK(st == want && p == NULL, "'%s': status %d, want %d", text, st, want);
+    CHECK(strstr(err, needle) != NULL, "'%s': message '%s' lacks '%s'", text, err, needle);
+}
+
+int main(void) {
+    CHECK(gs_preset_count() >= 1, "no presets");
+    for (size_t i = 0; i < gs_preset_count(); i++) {
+        const gs_preset *p = gs_preset_at(i);
+        CHECK(p && gs_model_find(gs_preset_model(p)), "preset %zu has no model", i);
+        CHECK(strlen(gs_preset_description(p)) > 10, "preset %s lacks a description",
+              gs_preset_name(p));
+        gs_channel *ch = NULL;
+        CHECK(gs_channel_new_preset(p, 48000, 256, &ch) == GS_OK, "preset %s",
+              gs_preset_name(p));
+        for (size_t k = 0; k < gs_preset_value_count(p); k++) {
+            const char *sym;
+            double v;
+            size_t id;
+            gs_preset_value_at(p, k, &sym, &v);
+            CHECK(gs_channel_param_find(ch, sym, &id) == GS_OK && gs_channel_get(ch, id) == v,
+                  "%s: %s not applied", gs_preset_name(p), sym);
+        }
+        gs_channel_free(ch);
+        CHECK(gs_preset_find(gs_preset_name(p)) == p, "find %s", gs_preset_name(p));
+    }
+    CHECK(gs_preset_find("no-such") == NULL, "find unknown");
+    CHECK(gs_preset_at(gs_preset_count()) == NULL, "at out of range");
+
+    gs_preset *p = NULL;
+    char err[256];
+    CHECK(gs_preset_parse("# a comment\n  model = ss-preamp  \n\ngain = 40dB # hot\n"
+                          "gain = 50\nhpf = on\nhpf_freq = 100Hz\n",
+                          "mine", &p, err, sizeof err) == GS_OK,
+          "valid text: %s", err);
+    if (p) {
+        CHECK(!strcmp(gs_preset_name(p), "mine"), "name");
+        CHECK(gs_preset_value_count(p) == 3, "later line replaces: %zu values",
+              gs_preset_value_count(p));
+        const char *sym;
+        double v;
+        gs_preset_value_at(p, 0, &sym, &v);
+        CHECK(!strcmp(sym, "gain") && v == 50.0, "gain = %g", v);
+        gs_channel *ch;
+        gs_channel_new("opamp-stage", 48000, 64, &ch);
+        CHECK(gs_channel_apply_preset(ch, p) == GS_ERR_UNKNOWN_MODEL, "model mismatch");
+        gs_channel_free(ch);
+        gs_preset_free(p);
+    }
+    expect_error("gain = 40\n", GS_ERR_PRESET_SYNTAX, "line 1");
+    expect_error("", GS_ERR_PRESET_SYNTAX, "model");
+    expect_error("model = tube-thing\n", GS_ERR_UNKNOWN_MODEL, "tube-thing");
+    expect_error("model = ss-preamp\nvolume = 3\n", GS_ERR_UNKNOWN_PARAMETER, "line 2");
+    expect_error("model = ss-preamp\ngain = 90\n", GS_ERR_OUT_OF_RANGE, "out of range");
+    expect_error("model = ss-preamp\ngain = loud\n", GS_ERR_PARSE, "line 2");
+    expect_error("model = ss-preamp\njust words\n", GS_ERR_PRESET_SYNTAX, "line 2");
+    expect_error("model = ss-preamp\ngain =\n", GS_ERR_PRESET_SYNTAX, "line 2");
+    return check_done();
+}
