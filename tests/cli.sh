@@ -95,6 +95,15 @@ $GS process -q --dither none "$T/sil.wav" "$T/d4.wav"
 [ "$(field "$T/d4.wav" nonzero)" = 0 ] && ok || bad "--dither none still dithers"
 awk -v p="$(field "$T/d1.wav" peak)" 'BEGIN{exit !(p <= 2.0/32768 + 1e-9)}' && ok || bad "TPDF dither exceeds 1 LSB each side"
 
+# Progress bar only on a terminal (script(1) gives the command one), never in pipes or logs.
+if command -v script >/dev/null 2>&1; then
+    "$MKSIG" --rate 48000 --seconds 30 --format s16 noise "$T/p.wav"
+    script -qc "$GS process $T/p.wav $T/p_out.wav" /dev/null >"$T/tty" 2>&1
+    grep -q "processing \[#*" "$T/tty" && grep -q "100%" "$T/tty" && ok || bad "no progress bar on a terminal"
+    $GS process "$T/p.wav" "$T/p_out2.wav" 2>"$T/err"
+    grep -q "processing" "$T/err" && bad "progress bar written to a non-terminal" || ok
+fi
+
 # Presets from files.
 printf 'model = ss-preamp\ndescription = test\ngain = 50dB\nhpf = on\n' >"$T/my.preset"
 expect 0 "" -- $GS process --preset "$T/my.preset" "$T/in16.wav" "$T/op.wav"
