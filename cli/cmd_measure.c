@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "dut.h"
 #include "lv2host.h"
+#include "plot.h"
 #include "report.h"
 #include "util.h"
 
@@ -91,6 +92,7 @@ static int compare(int ndirs, char **dirs, const char *out) {
     char err[512] = "";
     int rc = gs_report_render(reps, ndirs, out, 0, err, sizeof err);
     for (int i = 0; i < ndirs; i++) json_decref(reps[i]);
+    gs_plot_shutdown();
     if (rc) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
@@ -348,5 +350,6 @@ int cmd_measure(int argc, char **argv) {
     gs_channel_free(ch);
     gs_preset_free(pr);
     gs_lv2host_free(host);
+    gs_plot_shutdown();
     return ec;
 }

@@ -3,6 +3,7 @@
 
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -243,4 +244,9 @@ int gs_plot_save(const gs_plot *p, const char *dir, const char *base) {
     if (cairo_surface_status(svg) != CAIRO_STATUS_SUCCESS) rc = -1;
     cairo_surface_destroy(svg);
     return rc;
+}
+
+void gs_plot_shutdown(void) {
+    cairo_debug_reset_static_data();
+    FcFini();
 }

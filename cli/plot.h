@@ -32,5 +32,8 @@ void gs_plot_add(gs_plot *p, const char *label, const double *x, const double *y
                  int dash);
 /* Write DIR/BASE.png and DIR/BASE.svg; returns 0 on success. */
 int gs_plot_save(const gs_plot *p, const char *dir, const char *base);
+/* Release cairo's and fontconfig's process-wide caches (call once, at exit, after the last plot;
+ * keeps leak checkers quiet). */
+void gs_plot_shutdown(void);
 
 #endif
