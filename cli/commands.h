@@ -6,5 +6,6 @@ int cmd_process(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_presets(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static void usage(FILE *f) {
           "  params    list the parameters of a model or preset (symbol, range, default, unit)\n"
           "  presets   list the built-in presets\n"
           "  models    list the models (complete channels and bare blocks)\n"
+          "  measure   measure a preset, model or LV2 plugin like an audio analyser (plots, JSON)\n"
           "\n"
           "Options:\n"
           "  -h, --help     show this help (also 'gainstage COMMAND --help')\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "params")) return cmd_params(argc - 1, argv + 1);
     if (!strcmp(cmd, "presets")) return cmd_presets(argc - 1, argv + 1);
     if (!strcmp(cmd, "models")) return cmd_models(argc - 1, argv + 1);
+    if (!strcmp(cmd, "measure")) return cmd_measure(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'gainstage --help')", cmd);
     return EXIT_USAGE;
 }
