@@ -31,7 +31,8 @@
 /* Kaiser design of the decimation-filter model. */
 #define AA_PASS 0.4535 /* passband edge, x fs */
 #define AA_STOP 0.5    /* where the stop-band attenuation is reached, x fs */
-#define AA_ATTEN 80.0  /* dB */
+#define AA_ATTEN 80.0  /* dB, required at fs/2 */
+#define AA_DESIGN 86.0 /* dB the Kaiser formulas are asked for: they land a few dB short at the edge */
 
 #define CLIPSAFE_LOOKAHEAD 0.001 /* s: enough for a ramp of 48 samples at 48 kHz, inaudible */
 #define CLIPSAFE_CEILING_DB -0.1 /* dBFS: a little under full scale, room for the dither */
@@ -48,9 +49,9 @@ static double bessel_i0(double x) {
 
 /* Linear-phase low-pass for a rate: taps in h (odd count), returns the count. */
 static uint32_t aa_design(double *h, uint32_t cap) {
-    double beta = 0.1102 * (AA_ATTEN - 8.7);
+    double beta = 0.1102 * (AA_DESIGN - 8.7);
     double dw = 2.0 * GS_PI * (AA_STOP - AA_PASS);
-    uint32_t n = (uint32_t)ceil((AA_ATTEN - 8.0) / (2.285 * dw)) + 1u;
+    uint32_t n = (uint32_t)ceil((AA_DESIGN - 8.0) / (2.285 * dw)) + 1u;
     if (!(n & 1u)) n++;
     if (n > cap) n = cap | 1u;
     double fc = 0.5 * (AA_PASS + AA_STOP); /* x fs */
