@@ -152,7 +152,7 @@ static const char *const shaping_choices[] = {"none", "first", "second", NULL};
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Digital gain", GS_UNIT_DB, -20.0, 60.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
      "clean gain ahead of the converter (exact, no noise, no distortion)"},
-    {"fs_dbu", "Full scale", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0, NULL,
+    {"fs_dbu", "Full scale (dBu)", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0, NULL,
      "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)"},
     {"bits", "Word length", GS_UNIT_ENUM, 0.0, 2.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      bits_choices, "bits per sample of the converter's output word"},

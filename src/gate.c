@@ -25,7 +25,7 @@ enum { P_GATE, P_THRESHOLD, P_RATIO, P_RANGE, P_ATTACK, P_HOLD, P_RELEASE, P_COU
 static const gs_param_info params[P_COUNT] = {
     {"gate", "Gate", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
      "switches the gate/expander in (0: unity gain)"},
-    {"threshold", "Threshold", GS_UNIT_DB, -120.0, 20.0, -50.0, GS_CURVE_DB, GS_PARAM_REAL, 1,
+    {"threshold", "Threshold (dBu)", GS_UNIT_DB, -120.0, 20.0, -50.0, GS_CURVE_DB, GS_PARAM_REAL, 1,
      NULL, "level (dBu RMS, 10 ms detector) below which the gain is reduced"},
     {"ratio", "Ratio", GS_UNIT_NONE, 1.0, 100.0, 4.0, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
      "downward expansion ratio: output dB fall per dB of input below the threshold"},

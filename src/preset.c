@@ -33,7 +33,7 @@ static const struct {
                 "description = Digital preamp: clean digital gain (-20 to +60 dB), then a 24-bit "
                 "converter (0 dBFS = +18 dBu, TPDF dither, linear-phase anti-alias filter)\n"
                 "gain = 0dB\n"
-                "bits = 2\n"},
+                "bits = 24\n"},
 };
 
 static gs_preset builtin[GS_ARRAY_LEN(builtin_text)];
