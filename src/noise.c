@@ -121,47 +121,41 @@ GS_REALTIME void gs_noise_gen_reset(gs_noise_gen *g) {
 }
 
 /* ------------------------------------------------------------------------------------------
- * The "noise" block: adds the sources above to its input (volts). */
-enum { P_NOISE, P_SOURCE_R, P_TEMP, P_EIN, P_CORNER, P_HISS, P_HUM, P_HUM_FREQ, P_SEED, P_COUNT };
+ * The parameter set (GS_NOISE_PARAMS in noise.h) and the "noise" block: adds the sources above to
+ * its input (volts). */
+const char *const gs_noise_hum_choices[] = {"50Hz", "60Hz", NULL};
 
-static const char *const hum_choices[] = {"50Hz", "60Hz", NULL};
+GS_REALTIME void gs_noise_gen_set(gs_noise_gen *g, size_t which, double value) {
+    if (which >= GS_NOISE_NPARAMS) return;
+    g->pv[which] = value;
+    if (which == GS_NOISE_P_ON) return;
+    if (which == GS_NOISE_P_SEED) {
+        gs_noise_gen_seed(g, (uint64_t)value);
+        return;
+    }
+    const double *v = g->pv;
+    gs_noise_gen_configure(g, v[GS_NOISE_P_SOURCE_R], v[GS_NOISE_P_TEMP], v[GS_NOISE_P_EIN],
+                           v[GS_NOISE_P_CORNER], v[GS_NOISE_P_HISS], v[GS_NOISE_P_HUM],
+                           v[GS_NOISE_P_HUM_FREQ] > 0.5 ? 60.0 : 50.0);
+}
 
-static const gs_param_info params[P_COUNT] = {
-    {"noise", "Noise", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
-     "adds the physical noise sources below (off by default: processing stays deterministic)"},
-    {"source_r", "Source resistance", GS_UNIT_OHM, 0.0, 10e6, 150.0, GS_CURVE_LINEAR,
-     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"},
-    {"temp", "Temperature (K)", GS_UNIT_NONE, 1.0, 400.0, 290.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
-     1, NULL, "absolute temperature of the source, kelvin (290 K: the IEEE reference)"},
-    {"ein", "EIN (dBu)", GS_UNIT_DB, -150.0, -80.0, -128.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "preamp equivalent input noise, dBu, 20 Hz-20 kHz unweighted, with a 150 Ohm source"},
-    {"ein_corner", "1/f corner", GS_UNIT_HZ, 0.0, 5000.0, 100.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
-     1, NULL, "frequency where the preamp's 1/f noise density equals its white density"},
-    {"hiss", "Tube hiss (dBu)", GS_UNIT_DB, -160.0, -60.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "white hiss of a valve stage, dBu over 20 Hz-20 kHz referred to the input (-160: off)"},
-    {"hum", "Mains hum (dBu)", GS_UNIT_DB, -160.0, -40.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "mains hum with harmonics, RMS in dBu referred to the input (-160: off)"},
-    {"hum_freq", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,
-     GS_PARAM_CHOICE, 0, hum_choices, "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)"},
-    {"seed", "Noise seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
-     0, NULL, "seed of the noise generator: the same seed gives the same noise"},
-};
+GS_REALTIME void gs_noise_gen_process(gs_noise_gen *g, float *buf, uint32_t n) {
+    gs_noise_gen_add(g, buf, n, g->pv[GS_NOISE_P_ON]);
+}
+
+GS_REALTIME void gs_noise_gen_restart(gs_noise_gen *g) {
+    gs_noise_gen_reset(g);
+    gs_noise_gen_seed(g, (uint64_t)g->pv[GS_NOISE_P_SEED]);
+}
+
+static const gs_param_info params[GS_NOISE_NPARAMS] = {GS_NOISE_PARAMS};
 
 typedef struct noise_block {
     gs_noise_gen gen;
-    double v[P_COUNT];
 } noise_block;
 
 GS_REALTIME static void nb_set(void *self, size_t id, double value) {
-    noise_block *m = self;
-    m->v[id] = value;
-    if (id == P_NOISE) return;
-    if (id == P_SEED) {
-        gs_noise_gen_seed(&m->gen, (uint64_t)value);
-        return;
-    }
-    gs_noise_gen_configure(&m->gen, m->v[P_SOURCE_R], m->v[P_TEMP], m->v[P_EIN], m->v[P_CORNER],
-                           m->v[P_HISS], m->v[P_HUM], m->v[P_HUM_FREQ] > 0.5 ? 60.0 : 50.0);
+    gs_noise_gen_set(&((noise_block *)self)->gen, id, value);
 }
 
 static void *nb_create(double rate, uint32_t max_block) {
@@ -169,22 +163,19 @@ static void *nb_create(double rate, uint32_t max_block) {
     noise_block *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     gs_noise_gen_init(&m->gen, rate, 1);
-    for (size_t i = 0; i < P_COUNT; i++) nb_set(m, i, params[i].def);
+    for (size_t i = 0; i < GS_NOISE_NPARAMS; i++) nb_set(m, i, params[i].def);
     return m;
 }
 
 static void nb_destroy(void *self) { free(self); }
 
 GS_REALTIME static void nb_process(void *self, float *buf, uint32_t n) {
-    noise_block *m = self;
-    gs_noise_gen_add(&m->gen, buf, n, m->v[P_NOISE]);
+    gs_noise_gen_process(&((noise_block *)self)->gen, buf, n);
 }
 
 /* Reset restarts the random stream too, so a reset channel repeats itself exactly. */
 GS_REALTIME static void nb_reset(void *self) {
-    noise_block *m = self;
-    gs_noise_gen_reset(&m->gen);
-    gs_noise_gen_seed(&m->gen, (uint64_t)m->v[P_SEED]);
+    gs_noise_gen_restart(&((noise_block *)self)->gen);
 }
 
 static uint32_t nb_latency(const void *self) {
@@ -194,7 +185,7 @@ static uint32_t nb_latency(const void *self) {
 
 const gs_model_vt gs_noise_model = {
     {"noise", "Noise sources at the input: source thermal noise, preamp EIN with 1/f, hiss, hum", 1,
-     params, P_COUNT},
+     params, GS_NOISE_NPARAMS},
     nb_create,
     nb_destroy,
     nb_set,

@@ -31,6 +31,12 @@
 #define GS_NOISE_HUM_HARMONICS 8
 #define GS_NOISE_OFF_DBU -159.0 /* a level at or below this is off */
 
+/* Ids of the noise parameters within GS_NOISE_PARAMS (below). */
+enum {
+    GS_NOISE_P_ON, GS_NOISE_P_SOURCE_R, GS_NOISE_P_TEMP, GS_NOISE_P_EIN, GS_NOISE_P_CORNER,
+    GS_NOISE_P_HISS, GS_NOISE_P_HUM, GS_NOISE_P_HUM_FREQ, GS_NOISE_P_SEED, GS_NOISE_NPARAMS
+};
+
 typedef struct gs_noise_gen {
     double rate;
     gs_rng rng;
@@ -47,6 +53,8 @@ typedef struct gs_noise_gen {
     double pink_unit_inband; /* in-band power of the bank at pink_gain 1 (V^2) */
     /* hum */
     double hum_phase, hum_inc, hum_amp;
+    /* parameter values, when driven through GS_NOISE_PARAMS (gs_noise_gen_set) */
+    double pv[GS_NOISE_NPARAMS];
 } gs_noise_gen;
 
 /* Set up for a sample rate; all settings off (no output) until set. */
@@ -60,6 +68,38 @@ GS_REALTIME void gs_noise_gen_configure(gs_noise_gen *g, double source_r, double
 GS_REALTIME void gs_noise_gen_add(gs_noise_gen *g, float *buf, uint32_t n, double gain);
 /* Clear filter states and hum phase (keeps the random stream position). */
 GS_REALTIME void gs_noise_gen_reset(gs_noise_gen *g);
+
+/* The noise parameters as a table fragment, so any model can offer them: put GS_NOISE_PARAMS at
+ * the end of its gs_param_info table (ids first..first+GS_NOISE_NPARAMS-1), forward those ids to
+ * gs_noise_gen_set(g, id - first, value), call gs_noise_gen_process() on the input (volts, ahead of
+ * the gain: every source here is referred to the input) and gs_noise_gen_restart() in reset. */
+extern const char *const gs_noise_hum_choices[];
+#define GS_NOISE_PARAMS                                                                          \
+    {"noise", "Noise", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,   \
+     "adds the physical noise sources (off by default: processing stays deterministic)"},        \
+    {"source_r", "Source resistance", GS_UNIT_OHM, 0.0, 10e6, 150.0, GS_CURVE_LINEAR,            \
+     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"},           \
+    {"temp", "Temperature (K)", GS_UNIT_NONE, 1.0, 400.0, 290.0, GS_CURVE_LINEAR,                \
+     GS_PARAM_REAL, 1, NULL, "absolute temperature of the source, kelvin (290 K: IEEE reference)"}, \
+    {"ein", "EIN (dBu)", GS_UNIT_DB, -150.0, -80.0, -128.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL, \
+     "preamp equivalent input noise, dBu, 20 Hz-20 kHz unweighted, with a 150 Ohm source"},     \
+    {"ein_corner", "1/f corner", GS_UNIT_HZ, 0.0, 5000.0, 100.0, GS_CURVE_LINEAR,               \
+     GS_PARAM_REAL, 1, NULL, "frequency where the preamp's 1/f noise density equals its white density"}, \
+    {"hiss", "Tube hiss (dBu)", GS_UNIT_DB, -160.0, -60.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL,   \
+     1, NULL, "white hiss of a valve stage, dBu over 20 Hz-20 kHz referred to the input (-160: off)"}, \
+    {"hum", "Mains hum (dBu)", GS_UNIT_DB, -160.0, -40.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL, 1, \
+     NULL, "mains hum with harmonics, RMS in dBu referred to the input (-160: off)"},            \
+    {"hum_freq", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                \
+     GS_PARAM_CHOICE, 0, gs_noise_hum_choices,                                                   \
+     "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)"},                              \
+    {"seed", "Noise seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL, \
+     0, NULL, "seed of the noise generator: the same seed gives the same noise"}
+
+GS_REALTIME void gs_noise_gen_set(gs_noise_gen *g, size_t which, double value);
+/* Add the noise (scaled by the `noise` switch, which glides) to buf. */
+GS_REALTIME void gs_noise_gen_process(gs_noise_gen *g, float *buf, uint32_t n);
+/* reset + reseed from the seed parameter: a reset channel repeats its noise exactly. */
+GS_REALTIME void gs_noise_gen_restart(gs_noise_gen *g);
 
 /* RMS volts of thermal noise of R Ohm at T K over a bandwidth of B Hz: sqrt(4 k T R B). */
 double gs_noise_thermal_vrms(double r_ohm, double temp_k, double bandwidth_hz);
