@@ -32,7 +32,7 @@ static const struct {
     {"digital", "model = digital-preamp\n"
                 "description = Digital preamp: clean digital gain (-20 to +60 dB), then a 24-bit "
                 "converter (0 dBFS = +18 dBu, TPDF dither, linear-phase anti-alias filter)\n"
-                "gain = 0dB\n"
+                "gain = 30dB\n"
                 "bits = 24\n"},
 };
 
