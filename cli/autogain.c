@@ -42,7 +42,8 @@ int autogain_parse(const char *text, int *kind, double *target) {
     }
     if (*kind == AG_NONE) {
         cli_error("--auto-gain needs MEASURE:LEVEL with MEASURE peak, truepeak, rms or lufs "
-                  "(e.g. peak:-1dBFS, lufs:-18), not '%s'", text);
+                  "(e.g. peak:-1dBFS, lufs:-18), not '%s'",
+                  text);
         return EXIT_USAGE;
     }
     /* The level: a number, optionally followed by its unit (or plain dB). */
@@ -84,12 +85,12 @@ int autogain_measure(SNDFILE *in, const SF_INFO *info, const char *path, int kin
         return EXIT_RUNTIME;
     }
     sf_count_t got;
-    while ((got = sf_readf_float(in, buf, AG_BLOCK)) > 0) gs_meter_process(m, buf, (uint32_t)got);
+    while ((got = sf_readf_float(in, buf, AG_BLOCK)) > 0)
+        gs_meter_process(m, buf, (uint32_t)got);
     int err = sf_error(in) != SF_ERR_NO_ERROR;
     free(buf);
     if (err || sf_seek(in, 0, SEEK_SET) != 0) {
-        cli_error("auto-gain: cannot %s '%s': %s", err ? "read" : "rewind", path,
-                  sf_strerror(in));
+        cli_error("auto-gain: cannot %s '%s': %s", err ? "read" : "rewind", path, sf_strerror(in));
         gs_meter_free(m);
         return EXIT_RUNTIME;
     }

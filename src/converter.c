@@ -32,7 +32,8 @@
 #define AA_PASS 0.4535 /* passband edge, x fs */
 #define AA_STOP 0.5    /* where the stop-band attenuation is reached, x fs */
 #define AA_ATTEN 80.0  /* dB, required at fs/2 */
-#define AA_DESIGN 86.0 /* dB the Kaiser formulas are asked for: they land a few dB short at the edge */
+#define AA_DESIGN                                                                                  \
+    86.0 /* dB the Kaiser formulas are asked for: they land a few dB short at the edge */
 
 #define CLIPSAFE_LOOKAHEAD 0.001 /* s: enough for a ramp of 48 samples at 48 kHz, inaudible */
 #define CLIPSAFE_CEILING_DB -0.1 /* dBFS: a little under full scale, room for the dither */
@@ -64,7 +65,8 @@ static uint32_t aa_design(double *h, uint32_t cap) {
         h[i] = s * w;
         sum += h[i];
     }
-    for (uint32_t i = 0; i < n; i++) h[i] /= sum; /* exactly 0 dB at DC */
+    for (uint32_t i = 0; i < n; i++)
+        h[i] /= sum; /* exactly 0 dB at DC */
     return n;
 }
 
@@ -133,13 +135,15 @@ GS_REALTIME void gs_conv_process(gs_conv *c, float *buf, uint32_t n) {
         c->hist[c->hpos] = c->hist[c->hpos + N] = x;
         const double *w = c->hist + c->hpos;
         double acc = 0.0;
-        for (uint32_t k = 0; k < N; k++) acc += c->taps[k] * w[k];
+        for (uint32_t k = 0; k < N; k++)
+            acc += c->taps[k] * w[k];
         double dry = w[centre];
         buf[i] = (float)(dry + gs_ramp_next(&c->aa) * (acc - dry));
     }
     gs_clipsafe_process(c->cs, buf, n);
     const double inv = 1.0 / c->vfs;
-    for (uint32_t i = 0; i < n; i++) buf[i] = (float)(quantise(c, buf[i] * inv) * c->vfs);
+    for (uint32_t i = 0; i < n; i++)
+        buf[i] = (float)(quantise(c, buf[i] * inv) * c->vfs);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -152,7 +156,8 @@ static const char *const shaping_choices[] = {"none", "first", "second", NULL};
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Digital gain", GS_UNIT_DB, -20.0, 60.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
      "clean gain ahead of the converter (exact, no noise, no distortion)"},
-    {"fs_dbu", "Full scale (dBu)", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0, NULL,
+    {"fs_dbu", "Full scale (dBu)", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0,
+     NULL,
      "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)"},
     {"bits", "Word length", GS_UNIT_ENUM, 0.0, 2.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      bits_choices, "bits per sample of the converter's output word"},
@@ -164,8 +169,8 @@ static const gs_param_info params[P_COUNT] = {
      NULL, "decimation filter: linear phase, flat to 0.4535 fs, 80 dB down at fs/2"},
     {"clip_safe", "Clip safe", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 0,
      NULL, "1 ms look-ahead gain rider keeping peaks under -0.1 dBFS instead of clipping"},
-    {"seed", "Dither seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
-     0, NULL, "seed of the dither generator: the same seed gives the same output"},
+    {"seed", "Dither seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 0,
+     NULL, "seed of the dither generator: the same seed gives the same output"},
 };
 
 typedef struct conv_model {
@@ -177,21 +182,34 @@ GS_REALTIME static void cm_set(void *self, size_t id, double value) {
     conv_model *m = self;
     gs_conv *c = &m->c;
     switch (id + m->offset) {
-    case P_GAIN: gs_ramp_to(&c->gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
-    case P_FS: c->vfs = gs_dbu_to_volts_per_unit(value); break;
-    case P_BITS: c->bits = 16 + 4 * (int)lrint(value); break;
-    case P_DITHER: c->dither = value > 0.5; break;
+    case P_GAIN:
+        gs_ramp_to(&c->gain, gs_db_to_gain(value), GS_CTRL_BLOCK);
+        break;
+    case P_FS:
+        c->vfs = gs_dbu_to_volts_per_unit(value);
+        break;
+    case P_BITS:
+        c->bits = 16 + 4 * (int)lrint(value);
+        break;
+    case P_DITHER:
+        c->dither = value > 0.5;
+        break;
     case P_SHAPING:
         c->shaping = (int)lrint(value);
         c->e1 = c->e2 = 0.0;
         break;
-    case P_AA: gs_ramp_to(&c->aa, value, GS_CTRL_BLOCK); break;
-    case P_CLIPSAFE: gs_clipsafe_enable(c->cs, value > 0.5); break;
+    case P_AA:
+        gs_ramp_to(&c->aa, value, GS_CTRL_BLOCK);
+        break;
+    case P_CLIPSAFE:
+        gs_clipsafe_enable(c->cs, value > 0.5);
+        break;
     case P_SEED:
         c->seed = (uint64_t)value;
         gs_rng_seed(&c->rng, c->seed);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -204,7 +222,8 @@ static void *cm_create_off(double rate, size_t offset) {
         return NULL;
     }
     m->offset = offset;
-    for (size_t i = offset; i < P_COUNT; i++) cm_set(m, i - offset, params[i].def);
+    for (size_t i = offset; i < P_COUNT; i++)
+        cm_set(m, i - offset, params[i].def);
     gs_conv_reset(&m->c);
     return m;
 }
@@ -224,15 +243,17 @@ static void cm_destroy(void *self) {
 GS_REALTIME static void cm_process(void *self, float *buf, uint32_t n) {
     gs_conv_process(&((conv_model *)self)->c, buf, n);
 }
-GS_REALTIME static void cm_reset(void *self) { gs_conv_reset(&((conv_model *)self)->c); }
+GS_REALTIME static void cm_reset(void *self) {
+    gs_conv_reset(&((conv_model *)self)->c);
+}
 static uint32_t cm_latency(const void *self) {
     return gs_conv_latency(&((const conv_model *)self)->c);
 }
 
 const gs_model_vt gs_digital_preamp_model = {
     {"digital-preamp",
-     "Digital preamp: clean digital gain, then the converter (anti-alias, clip, dither)", 0,
-     params, P_COUNT},
+     "Digital preamp: clean digital gain, then the converter (anti-alias, clip, dither)", 0, params,
+     P_COUNT},
     cm_create_preamp,
     cm_destroy,
     cm_set,
@@ -242,8 +263,8 @@ const gs_model_vt gs_digital_preamp_model = {
 };
 
 const gs_model_vt gs_converter_model = {
-    {"converter", "Converter: decimation filter, 0 dBFS clip, word length, TPDF dither, shaping",
-     1, params + 1, P_COUNT - 1},
+    {"converter", "Converter: decimation filter, 0 dBFS clip, word length, TPDF dither, shaping", 1,
+     params + 1, P_COUNT - 1},
     cm_create_block,
     cm_destroy,
     cm_set,

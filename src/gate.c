@@ -45,12 +45,12 @@ static const gs_param_info params[P_COUNT] = {
 typedef struct gate {
     double rate;
     double v[P_COUNT];
-    double det_a;           /* detector coefficient */
-    double att_a, rel_a;    /* gain smoothing coefficients */
-    double ms1, ms;         /* mean square after the first and second pole, V^2 */
-    double g_db;            /* current gain */
-    uint64_t hold_left;     /* samples */
-    gs_ramp mix;            /* gate switch crossfade */
+    double det_a;        /* detector coefficient */
+    double att_a, rel_a; /* gain smoothing coefficients */
+    double ms1, ms;      /* mean square after the first and second pole, V^2 */
+    double g_db;         /* current gain */
+    uint64_t hold_left;  /* samples */
+    gs_ramp mix;         /* gate switch crossfade */
 } gate;
 
 static const double dbu_ref2 = 0.6; /* V^2 RMS at 0 dBu */
@@ -59,10 +59,17 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     gate *m = self;
     m->v[id] = value;
     switch (id) {
-    case P_GATE: gs_ramp_to(&m->mix, value, GS_CTRL_BLOCK); break;
-    case P_ATTACK: m->att_a = exp(-1.0 / (value * m->rate)); break;
-    case P_RELEASE: m->rel_a = exp(-1.0 / (value * m->rate)); break;
-    default: break;
+    case P_GATE:
+        gs_ramp_to(&m->mix, value, GS_CTRL_BLOCK);
+        break;
+    case P_ATTACK:
+        m->att_a = exp(-1.0 / (value * m->rate));
+        break;
+    case P_RELEASE:
+        m->rel_a = exp(-1.0 / (value * m->rate));
+        break;
+    default:
+        break;
     }
 }
 
@@ -81,12 +88,15 @@ static void *create(double rate, uint32_t max_block) {
     if (!m) return NULL;
     m->rate = rate;
     m->det_a = exp(-1.0 / (GATE_DETECT_TAU * rate));
-    for (size_t i = 0; i < P_COUNT; i++) set(m, i, params[i].def);
+    for (size_t i = 0; i < P_COUNT; i++)
+        set(m, i, params[i].def);
     reset(m);
     return m;
 }
 
-static void destroy(void *self) { free(self); }
+static void destroy(void *self) {
+    free(self);
+}
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     gate *m = self;

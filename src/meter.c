@@ -6,10 +6,10 @@
  *
  * True peak: 4x oversampling by a polyphase, linear-phase Kaiser-windowed sinc interpolator
  * (TP_PHASE_TAPS taps per phase, cutoff at the input's Nyquist frequency, about 60 dB stop band,
- * flat within 0.01 dB to 0.44 fs), the peak taken over all four phases. One branch of a windowed sinc
- * cut at the Nyquist frequency is a pure delay, so the original samples are among the candidates and
- * the true peak is never below the sample peak. BS.1770-4 allows 2x above 96 kHz; 4x is kept at all
- * rates (only more accurate). */
+ * flat within 0.01 dB to 0.44 fs), the peak taken over all four phases. One branch of a windowed
+ * sinc cut at the Nyquist frequency is a pure delay, so the original samples are among the
+ * candidates and the true peak is never below the sample peak. BS.1770-4 allows 2x above 96 kHz; 4x
+ * is kept at all rates (only more accurate). */
 #include "internal.h"
 
 #include <ebur128.h>
@@ -19,7 +19,7 @@
 #define TP_FACTOR 4u
 #define TP_PHASE_TAPS 32u
 #define TP_TAPS (TP_FACTOR * TP_PHASE_TAPS)
-#define TP_BETA 5.65 /* Kaiser beta for about 60 dB */
+#define TP_BETA 5.65      /* Kaiser beta for about 60 dB */
 #define METER_FLOOR 1e-10 /* -200 dB: below this a display value is 0 */
 
 typedef struct meter_ch {
@@ -27,8 +27,8 @@ typedef struct meter_ch {
     uint64_t clips;
     float hist[2u * TP_PHASE_TAPS];
     uint32_t hpos;
-    double disp, hold;     /* ballistics, linear */
-    uint64_t hold_left;    /* samples */
+    double disp, hold;  /* ballistics, linear */
+    uint64_t hold_left; /* samples */
 } meter_ch;
 
 struct gs_meter {
@@ -36,7 +36,7 @@ struct gs_meter {
     unsigned nch;
     uint64_t count;
     double clip_level;
-    double fall;           /* per-sample factor: release_db_per_s */
+    double fall; /* per-sample factor: release_db_per_s */
     uint64_t hold_samples;
     float phase[TP_FACTOR][TP_PHASE_TAPS];
     ebur128_state *ebu;
@@ -70,7 +70,8 @@ static void design_tp(gs_meter *m) {
             tmp[k] = s * w;
             sum += tmp[k];
         }
-        for (uint32_t k = 0; k < TP_PHASE_TAPS; k++) m->phase[p][k] = (float)(tmp[k] / sum);
+        for (uint32_t k = 0; k < TP_PHASE_TAPS; k++)
+            m->phase[p][k] = (float)(tmp[k] / sum);
     }
 }
 
@@ -152,7 +153,8 @@ GS_REALTIME gs_status gs_meter_process(gs_meter *m, const float *in, uint32_t fr
             double tp = 0.0;
             for (uint32_t p = 0; p < TP_FACTOR; p++) {
                 double acc = 0.0;
-                for (uint32_t k = 0; k < TP_PHASE_TAPS; k++) acc += (double)m->phase[p][k] * w[k];
+                for (uint32_t k = 0; k < TP_PHASE_TAPS; k++)
+                    acc += (double)m->phase[p][k] * w[k];
                 if (fabs(acc) > tp) tp = fabs(acc);
             }
             if (tp > s->tpeak) s->tpeak = tp;
@@ -177,7 +179,9 @@ GS_REALTIME gs_status gs_meter_process(gs_meter *m, const float *in, uint32_t fr
     return GS_OK;
 }
 
-static double to_db(double v) { return v > 0.0 ? 20.0 * log10(v) : -HUGE_VAL; }
+static double to_db(double v) {
+    return v > 0.0 ? 20.0 * log10(v) : -HUGE_VAL;
+}
 
 double gs_meter_sample_peak_dbfs(const gs_meter *m, unsigned ch) {
     return m && ch < m->nch ? to_db(m->ch[ch].peak) : -HUGE_VAL;
@@ -208,6 +212,12 @@ static double lufs(gs_meter *m, int which) {
                          : ebur128_loudness_global(m->ebu, &v);
     return r == EBUR128_SUCCESS ? v : -HUGE_VAL;
 }
-double gs_meter_momentary_lufs(const gs_meter *m) { return lufs((gs_meter *)(uintptr_t)m, 0); }
-double gs_meter_short_term_lufs(const gs_meter *m) { return lufs((gs_meter *)(uintptr_t)m, 1); }
-double gs_meter_integrated_lufs(const gs_meter *m) { return lufs((gs_meter *)(uintptr_t)m, 2); }
+double gs_meter_momentary_lufs(const gs_meter *m) {
+    return lufs((gs_meter *)(uintptr_t)m, 0);
+}
+double gs_meter_short_term_lufs(const gs_meter *m) {
+    return lufs((gs_meter *)(uintptr_t)m, 1);
+}
+double gs_meter_integrated_lufs(const gs_meter *m) {
+    return lufs((gs_meter *)(uintptr_t)m, 2);
+}

@@ -33,8 +33,16 @@
 
 /* Ids of the noise parameters within GS_NOISE_PARAMS (below). */
 enum {
-    GS_NOISE_P_ON, GS_NOISE_P_SOURCE_R, GS_NOISE_P_TEMP, GS_NOISE_P_EIN, GS_NOISE_P_CORNER,
-    GS_NOISE_P_HISS, GS_NOISE_P_HUM, GS_NOISE_P_HUM_FREQ, GS_NOISE_P_SEED, GS_NOISE_NPARAMS
+    GS_NOISE_P_ON,
+    GS_NOISE_P_SOURCE_R,
+    GS_NOISE_P_TEMP,
+    GS_NOISE_P_EIN,
+    GS_NOISE_P_CORNER,
+    GS_NOISE_P_HISS,
+    GS_NOISE_P_HUM,
+    GS_NOISE_P_HUM_FREQ,
+    GS_NOISE_P_SEED,
+    GS_NOISE_NPARAMS
 };
 
 typedef struct gs_noise_gen {
@@ -74,26 +82,28 @@ GS_REALTIME void gs_noise_gen_reset(gs_noise_gen *g);
  * gs_noise_gen_set(g, id - first, value), call gs_noise_gen_process() on the input (volts, ahead of
  * the gain: every source here is referred to the input) and gs_noise_gen_restart() in reset. */
 extern const char *const gs_noise_hum_choices[];
-#define GS_NOISE_PARAMS                                                                          \
-    {"noise", "Noise", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,   \
-     "adds the physical noise sources (off by default: processing stays deterministic)"},        \
-    {"source_r", "Source resistance", GS_UNIT_OHM, 0.0, 10e6, 150.0, GS_CURVE_LINEAR,            \
-     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"},           \
-    {"temp", "Temperature (K)", GS_UNIT_NONE, 1.0, 400.0, 290.0, GS_CURVE_LINEAR,                \
-     GS_PARAM_REAL, 1, NULL, "absolute temperature of the source, kelvin (290 K: IEEE reference)"}, \
-    {"ein", "EIN (dBu)", GS_UNIT_DB, -150.0, -80.0, -128.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL, \
-     "preamp equivalent input noise, dBu, 20 Hz-20 kHz unweighted, with a 150 Ohm source"},     \
-    {"ein_corner", "1/f corner", GS_UNIT_HZ, 0.0, 5000.0, 100.0, GS_CURVE_LINEAR,               \
-     GS_PARAM_REAL, 1, NULL, "frequency where the preamp's 1/f noise density equals its white density"}, \
-    {"hiss", "Tube hiss (dBu)", GS_UNIT_DB, -160.0, -60.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL,   \
-     1, NULL, "white hiss of a valve stage, dBu over 20 Hz-20 kHz referred to the input (-160: off)"}, \
-    {"hum", "Mains hum (dBu)", GS_UNIT_DB, -160.0, -40.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL, 1, \
-     NULL, "mains hum with harmonics, RMS in dBu referred to the input (-160: off)"},            \
-    {"hum_freq", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                \
-     GS_PARAM_CHOICE, 0, gs_noise_hum_choices,                                                   \
-     "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)"},                              \
-    {"seed", "Noise seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL, \
+// clang-format off
+#define GS_NOISE_PARAMS                                                                            \
+    {"noise", "Noise", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,     \
+     "adds the physical noise sources (off by default: processing stays deterministic)"},          \
+    {"source_r", "Source resistance", GS_UNIT_OHM, 0.0, 10e6, 150.0, GS_CURVE_LINEAR,              \
+     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"},             \
+    {"temp", "Temperature (K)", GS_UNIT_NONE, 1.0, 400.0, 290.0, GS_CURVE_LINEAR,                  \
+     GS_PARAM_REAL, 1, NULL, "source temperature, kelvin (290 K: IEEE reference)"},                \
+    {"ein", "EIN (dBu)", GS_UNIT_DB, -150.0, -80.0, -128.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,   \
+     "preamp equivalent input noise, dBu, 20 Hz-20 kHz unweighted, with a 150 Ohm source"},        \
+    {"ein_corner", "1/f corner", GS_UNIT_HZ, 0.0, 5000.0, 100.0, GS_CURVE_LINEAR,                  \
+     GS_PARAM_REAL, 1, NULL, "where the preamp's 1/f density equals its white one"},               \
+    {"hiss", "Tube hiss (dBu)", GS_UNIT_DB, -160.0, -60.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL,     \
+     1, NULL, "valve-stage hiss, dBu in 20 Hz-20 kHz at the input (-160: off)"},                   \
+    {"hum", "Mains hum (dBu)", GS_UNIT_DB, -160.0, -40.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL, 1,   \
+     NULL, "mains hum with harmonics, RMS in dBu referred to the input (-160: off)"},              \
+    {"hum_freq", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                  \
+     GS_PARAM_CHOICE, 0, gs_noise_hum_choices,                                                     \
+     "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)"},                                 \
+    {"seed", "Noise seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL,   \
      0, NULL, "seed of the noise generator: the same seed gives the same noise"}
+// clang-format on
 
 GS_REALTIME void gs_noise_gen_set(gs_noise_gen *g, size_t which, double value);
 /* Add the noise (scaled by the `noise` switch, which glides) to buf. */

@@ -24,13 +24,14 @@ int main(void) {
     gs_rng_seed(&r, 3);
     for (size_t i = 0; i < n; i++) {
         double burst = (i / 4000) % 3 == 1 ? 4.0 : 0.3;
-        x[i] = y[i] = (float)(burst * sin(2 * M_PI * 440.0 * (double)i / RATE) +
-                              0.05 * gs_rng_uniform(&r));
+        x[i] = y[i] =
+            (float)(burst * sin(2 * M_PI * 440.0 * (double)i / RATE) + 0.05 * gs_rng_uniform(&r));
     }
     for (size_t i = 0; i < n; i += 512)
         gs_clipsafe_process(cs, y + i, (uint32_t)(n - i < 512 ? n - i : 512));
     double peak = 0, worst_step = 0;
-    for (size_t i = L; i < n; i++) peak = fmax(peak, fabs(y[i]));
+    for (size_t i = L; i < n; i++)
+        peak = fmax(peak, fabs(y[i]));
     for (size_t i = L + 1; i < n; i++) {
         /* The gain is out / delayed in; compare neighbours where both are well defined. */
         if (fabs(x[i - L]) > 0.05 && fabs(x[i - L - 1]) > 0.05) {
@@ -39,8 +40,8 @@ int main(void) {
         }
     }
     printf("bursts to +12 dBFS: output peak %.6f (ceiling 1), largest gain drop per sample %.5f "
-           "(bound 1/(L+1) = %.5f), max reduction %.2f dB\n", peak, worst_step, 1.0 / (L + 1),
-           gs_clipsafe_max_reduction_db(cs));
+           "(bound 1/(L+1) = %.5f), max reduction %.2f dB\n",
+           peak, worst_step, 1.0 / (L + 1), gs_clipsafe_max_reduction_db(cs));
     CHECK(peak <= 1.0, "peak %.9f above the ceiling", peak);
     CHECK(worst_step <= 1.0 / (L + 1) + 1e-6, "gain step %.6f", worst_step);
     CHECK(fabs(gs_clipsafe_max_reduction_db(cs) - 20 * log10(4.05)) < 0.2, "max reduction %.2f",
@@ -48,10 +49,12 @@ int main(void) {
 
     /* Under the ceiling: a delayed, bit-exact copy. Released gain is back at unity. */
     gs_clipsafe_reset(cs);
-    for (size_t i = 0; i < 10000; i++) x[i] = y[i] = (float)(0.9 * sin(0.05 * (double)i));
+    for (size_t i = 0; i < 10000; i++)
+        x[i] = y[i] = (float)(0.9 * sin(0.05 * (double)i));
     gs_clipsafe_process(cs, y, 10000);
     int exact = 1;
-    for (size_t i = L; i < 10000; i++) exact &= y[i] == x[i - L];
+    for (size_t i = L; i < 10000; i++)
+        exact &= y[i] == x[i - L];
     CHECK(exact, "signal under the ceiling must pass unchanged");
     CHECK(gs_clipsafe_max_reduction_db(cs) == 0.0, "no reduction expected");
 
@@ -59,24 +62,28 @@ int main(void) {
      * peak itself exactly at the ceiling; then released. */
     gs_clipsafe_reset(cs);
     CHECK(gs_clipsafe_set_release(cs, 0.05) == GS_OK, "release");
-    for (size_t i = 0; i < 48000; i++) x[i] = y[i] = 0.5f;
+    for (size_t i = 0; i < 48000; i++)
+        x[i] = y[i] = 0.5f;
     x[1000] = y[1000] = 2.0f;
     gs_clipsafe_process(cs, y, 48000);
     printf("single +6.02 dBFS peak: output %.6f at the peak, max reduction %.3f dB, reduction "
-           "after 1 s %.4f dB\n", y[1000 + L], gs_clipsafe_max_reduction_db(cs),
-           gs_clipsafe_reduction_db(cs));
+           "after 1 s %.4f dB\n",
+           y[1000 + L], gs_clipsafe_max_reduction_db(cs), gs_clipsafe_reduction_db(cs));
     CHECK(fabs(y[1000 + L] - 1.0) < 1e-6, "peak lands on the ceiling: %.6f", y[1000 + L]);
     CHECK(fabs(gs_clipsafe_max_reduction_db(cs) - 6.0206) < 0.001, "reduction");
-    CHECK(y[999] == 0.5f && y[1000] < 0.5f, "gain starts to fall when the peak enters, L samples ahead");
+    CHECK(y[999] == 0.5f && y[1000] < 0.5f,
+          "gain starts to fall when the peak enters, L samples ahead");
     CHECK(gs_clipsafe_reduction_db(cs) < 0.001, "released after 1 s");
 
     /* Disabled: a pure delay of the same latency. */
     gs_clipsafe_reset(cs);
     gs_clipsafe_enable(cs, 0);
-    for (size_t i = 0; i < 1000; i++) x[i] = y[i] = (float)(3.0 * sin(0.1 * (double)i));
+    for (size_t i = 0; i < 1000; i++)
+        x[i] = y[i] = (float)(3.0 * sin(0.1 * (double)i));
     gs_clipsafe_process(cs, y, 1000);
     exact = 1;
-    for (size_t i = L; i < 1000; i++) exact &= y[i] == x[i - L];
+    for (size_t i = L; i < 1000; i++)
+        exact &= y[i] == x[i - L];
     CHECK(exact, "disabled clip safe must only delay");
 
     gs_clipsafe_free(cs);

@@ -51,11 +51,12 @@ static double err_power(gs_channel *ch, const float *x, float *e, int bits) {
 
 int main(void) {
     float *x = malloc(N * sizeof *x), *e = malloc(N * sizeof *e);
-    /* A busy signal: a -30 dBFS sine at a frequency with no simple relation to the rate. Not louder:
-     * a float near 0.5 lies on a 2^-25 grid, only 4 points per 24-bit step, and the error of
-     * quantising such a coarse input is not uniform (+0.5 dB); at -30 dBFS the grid is 64 times finer
-     * than the step. */
-    for (size_t i = 0; i < N; i++) x[i] = (float)(0.0316 * sin(2 * M_PI * 997.3 * (double)i / RATE));
+    /* A busy signal: a -30 dBFS sine at a frequency with no simple relation to the rate. Not
+     * louder: a float near 0.5 lies on a 2^-25 grid, only 4 points per 24-bit step, and the error
+     * of quantising such a coarse input is not uniform (+0.5 dB); at -30 dBFS the grid is 64 times
+     * finer than the step. */
+    for (size_t i = 0; i < N; i++)
+        x[i] = (float)(0.0316 * sin(2 * M_PI * 997.3 * (double)i / RATE));
 
     const int bits_of[] = {16, 20, 24};
     for (int b = 0; b < 3; b++) {
@@ -84,8 +85,8 @@ int main(void) {
             double lo = band_power(e, N, RATE, 0.0, RATE / 16.0);
             if (s == 0) flat_lo = lo;
             printf("shaping %d: error power %.3f x D^2/12 (%+.3f dB vs 3 x %.0f), below fs/16: "
-                   "%+.1f dB vs unshaped\n", s, p, db10(p / (3.0 * gain[s])), gain[s],
-                   db10(lo / flat_lo));
+                   "%+.1f dB vs unshaped\n",
+                   s, p, db10(p / (3.0 * gain[s])), gain[s], db10(lo / flat_lo));
             CHECK(fabs(db10(p / (3.0 * gain[s]))) < 0.2, "shaping %d power", s);
             if (s) CHECK(lo < 0.25 * flat_lo, "shaping %d must lower the low band", s);
             gs_channel_free(ch);
@@ -103,7 +104,8 @@ int main(void) {
             gs_channel *ch = make("converter", 0, dith, 0, 0);
             err_power(ch, x, e, 16);
             double sxy = 0, sxx = 0, syy = 0, me = 0;
-            for (size_t i = 0; i < N; i++) me += e[i];
+            for (size_t i = 0; i < N; i++)
+                me += e[i];
             me /= N;
             for (size_t i = 0; i < N; i++) {
                 sxy += (double)x[i] * (e[i] - me);
@@ -123,8 +125,8 @@ int main(void) {
                 }
             }
             printf("3 LSB sine, %s: correlation(error, signal) = %+.5f; strongest harmonic (%d) "
-                   "%.1f dB above the mean noise bin\n", dith ? "TPDF" : "no dither", r, worst_h,
-                   db10(worst));
+                   "%.1f dB above the mean noise bin\n",
+                   dith ? "TPDF" : "no dither", r, worst_h, db10(worst));
             if (dith) {
                 CHECK(fabs(r) < 0.01, "dithered correlation %g", r);
                 CHECK(worst < 10.0, "dithered error has a harmonic %.1f dB over the floor",
@@ -147,7 +149,8 @@ int main(void) {
             over += fabs(x[i]) > 1.0;
         }
         run(ch, x, y, n);
-        for (size_t i = 0; i < n; i++) peak = fmax(peak, fabs(y[i]));
+        for (size_t i = 0; i < n; i++)
+            peak = fmax(peak, fabs(y[i]));
         printf("+3 dBFS sine: %llu samples clipped (expected %zu), output peak %.7f\n",
                (unsigned long long)gs_channel_clip_count(ch), over, peak);
         CHECK(gs_channel_clip_count(ch) == over, "clip count");
@@ -182,7 +185,8 @@ int main(void) {
         size_t n = 1024, arg = 0;
         float imp[1024] = {0};
         imp[0] = 0.5f;
-        for (size_t i = 0; i < n; i += 256) gs_channel_process(ch, imp + i, imp + i, 256);
+        for (size_t i = 0; i < n; i += 256)
+            gs_channel_process(ch, imp + i, imp + i, 256);
         for (size_t i = 0; i < n; i++)
             if (fabs(imp[i]) > fabs(imp[arg])) arg = i;
         printf("converter latency: reported %u samples, impulse peak at %zu\n", lat, arg);
@@ -197,7 +201,8 @@ int main(void) {
         gs_channel_reset(ch);
         size_t n = 48000;
         float *y = malloc(n * sizeof *y);
-        for (size_t i = 0; i < n; i++) x[i] = (float)(0.05 * sin(2 * M_PI * 1000.0 * (double)i / RATE));
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)(0.05 * sin(2 * M_PI * 1000.0 * (double)i / RATE));
         run(ch, x, y, n);
         double sxy = 0, sxx = 0;
         for (size_t i = 1000; i < n; i++) {
@@ -213,11 +218,12 @@ int main(void) {
         gs_channel_reset(ch);
         run(ch, x, y, n);
         double peak = 0;
-        for (size_t i = 0; i < n; i++) peak = fmax(peak, fabs(y[i]));
+        for (size_t i = 0; i < n; i++)
+            peak = fmax(peak, fabs(y[i]));
         double red = gs_channel_clipsafe_reduction_db(ch);
         printf("clip safe, +6 dBFS into the converter: output peak %.3f dBFS, %llu clips, "
-               "reduction %.2f dB\n", 20 * log10(peak),
-               (unsigned long long)gs_channel_clip_count(ch), red);
+               "reduction %.2f dB\n",
+               20 * log10(peak), (unsigned long long)gs_channel_clip_count(ch), red);
         CHECK(gs_channel_clip_count(ch) == 0, "clip safe let clips through");
         CHECK(20 * log10(peak) < -0.09, "peak %.3f dBFS", 20 * log10(peak));
         double want = 20 * log10(0.05 * pow(10.0, 32.0 / 20.0)) + 0.1;

@@ -7,7 +7,9 @@
 
 #define RATE 48000.0
 
-static double amp_of_dbu(double dbu) { return sqrt(2.0 * 0.6) * pow(10.0, dbu / 20.0); }
+static double amp_of_dbu(double dbu) {
+    return sqrt(2.0 * 0.6) * pow(10.0, dbu / 20.0);
+}
 
 static gs_channel *make(double thr, double ratio, double range, double att, double hold,
                         double rel) {
@@ -29,8 +31,10 @@ static double detector_time(double frac, double tau) {
     double lo = 0.0, hi = 100.0;
     for (int i = 0; i < 200; i++) {
         double u = 0.5 * (lo + hi);
-        if (1.0 - exp(-u) * (1.0 + u) < frac) lo = u;
-        else hi = u;
+        if (1.0 - exp(-u) * (1.0 + u) < frac)
+            lo = u;
+        else
+            hi = u;
     }
     return 0.5 * (lo + hi) * tau;
 }
@@ -49,7 +53,8 @@ int main(void) {
     for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
         gs_channel *ch = make(T, R, A, 0.001, 0.0, 0.02);
         double a = amp_of_dbu(levels[l]);
-        for (size_t i = 0; i < n; i++) y[i] = x[i] = (float)(a * sin(2 * M_PI * 1000.0 * (double)i / RATE));
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] = (float)(a * sin(2 * M_PI * 1000.0 * (double)i / RATE));
         run(ch, y, n);
         double sx = 0, sy = 0;
         for (size_t i = n / 2; i < n; i++) {
@@ -66,10 +71,12 @@ int main(void) {
     /* Ratio 1 is a wire (whatever the level). */
     {
         gs_channel *ch = make(T, 1.0, A, 0.001, 0.0, 0.02);
-        for (size_t i = 0; i < n; i++) y[i] = x[i] = (float)(1e-4 * sin(0.1 * (double)i));
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] = (float)(1e-4 * sin(0.1 * (double)i));
         run(ch, y, n);
         double worst = 0;
-        for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(y[i] - x[i]));
+        for (size_t i = 0; i < n; i++)
+            worst = fmax(worst, fabs(y[i] - x[i]));
         CHECK(worst == 0.0, "ratio 1 changed the signal by %g", worst);
         gs_channel_free(ch);
     }
@@ -82,7 +89,8 @@ int main(void) {
         const double hold = 0.05, rel = 0.02, att = 0.002, tau = 0.005;
         gs_channel *ch = make(T, 100.0, A, att, hold, rel);
         size_t step = 24000, m = 48000;
-        for (size_t i = 0; i < m; i++) x[i] = y[i] = i < step ? 0.1f : 1e-5f;
+        for (size_t i = 0; i < m; i++)
+            x[i] = y[i] = i < step ? 0.1f : 1e-5f;
         run(ch, y, m);
         double ms_hi = 0.01, ms_lo = 1e-10, ms_t = 0.6 * pow(10.0, T / 10.0);
         double t_c = detector_time((ms_hi - ms_t) / (ms_hi - ms_lo), tau);
@@ -96,15 +104,17 @@ int main(void) {
             if (t_hit < 0 && g <= g_target) t_hit = t;
         }
         printf("release: gain held at %.4f dB until %.1f ms; reached -A(1-1/e) at %.2f ms "
-               "(expected %.2f ms = detector %.2f + hold %.0f + release %.0f)\n", g_hold_end,
-               (t_c + hold) * 1e3, t_hit * 1e3, want * 1e3, t_c * 1e3, hold * 1e3, rel * 1e3);
+               "(expected %.2f ms = detector %.2f + hold %.0f + release %.0f)\n",
+               g_hold_end, (t_c + hold) * 1e3, t_hit * 1e3, want * 1e3, t_c * 1e3, hold * 1e3,
+               rel * 1e3);
         CHECK(g_hold_end > -0.01, "gain fell during hold: %.4f dB", g_hold_end);
         CHECK(fabs(t_hit - want) < 0.001, "release timing %.2f ms vs %.2f ms", t_hit * 1e3,
               want * 1e3);
         /* Attack: from closed, DC back to 0.1 V: once the detector reaches T the gain opens with
          * the attack constant. */
         double t_up = detector_time((ms_t - ms_lo) / (ms_hi - ms_lo), tau);
-        for (size_t i = 0; i < m; i++) x[i] = y[i] = 0.1f;
+        for (size_t i = 0; i < m; i++)
+            x[i] = y[i] = 0.1f;
         run(ch, y, m);
         double t_open = -1;
         for (size_t i = 0; i < m; i++) {
@@ -112,7 +122,8 @@ int main(void) {
             if (t_open < 0 && g >= -A * exp(-1.0)) t_open = (double)i / RATE;
         }
         printf("attack: gain reached -A/e at %.3f ms (expected %.3f = detector %.3f + attack "
-               "constant %.1f ms)\n", t_open * 1e3, (t_up + att) * 1e3, t_up * 1e3, att * 1e3);
+               "constant %.1f ms)\n",
+               t_open * 1e3, (t_up + att) * 1e3, t_up * 1e3, att * 1e3);
         CHECK(fabs(t_open - (t_up + att)) < 0.0002, "attack timing %.3f ms", t_open * 1e3);
         gs_channel_free(ch);
     }

@@ -31,7 +31,9 @@ static double k_weight_pow(double f) {
 
 /* A 10 ms raised-cosine fade-in: an abrupt start is itself an inter-sample overshoot (the onset
  * rings), which would be measured instead of the steady waveform. */
-static double fade(size_t i) { return i < 480 ? 0.5 - 0.5 * cos(M_PI * (double)i / 480.0) : 1.0; }
+static double fade(size_t i) {
+    return i < 480 ? 0.5 - 0.5 * cos(M_PI * (double)i / 480.0) : 1.0;
+}
 
 static void feed(gs_meter *m, const float *x, size_t frames, unsigned nch) {
     for (size_t i = 0; i < frames; i += 480) {
@@ -60,8 +62,8 @@ int main(void) {
         double ref_i = 0;
         ebur128_loudness_global(ref, &ref_i);
         printf("%s 997 Hz sine at -20 dBFS: integrated %.3f LUFS, short-term %.3f, momentary "
-               "%.3f; BS.1770 by hand %.3f; libebur128 exact %.3f\n", nch == 1 ? "mono  " : "stereo",
-               integ, st, mom, want, ref_i);
+               "%.3f; BS.1770 by hand %.3f; libebur128 exact %.3f\n",
+               nch == 1 ? "mono  " : "stereo", integ, st, mom, want, ref_i);
         CHECK(fabs(integ - want) < 0.1, "integrated %.3f vs %.3f", integ, want);
         CHECK(fabs(st - want) < 0.01, "short-term %.3f vs %.3f", st, want);
         CHECK(fabs(mom - want) < 0.01, "momentary %.3f vs %.3f", mom, want);
@@ -69,7 +71,9 @@ int main(void) {
         for (unsigned c = 0; c < nch; c++) {
             double rms = gs_meter_rms_dbfs(m, c), sp = gs_meter_sample_peak_dbfs(m, c);
             double tp = gs_meter_true_peak_dbtp(m, c);
-            if (c == 0) printf("  sample peak %.4f dBFS, true peak %.4f dBTP, RMS %.4f dBFS\n", sp, tp, rms);
+            if (c == 0)
+                printf("  sample peak %.4f dBFS, true peak %.4f dBTP, RMS %.4f dBFS\n", sp, tp,
+                       rms);
             CHECK(fabs(rms + 20.0) < 0.01, "RMS (AES17) %.4f", rms);
             CHECK(fabs(sp + 20.0) < 0.01, "sample peak %.4f", sp);
             CHECK(fabs(tp + 20.0) < 0.01, "true peak %.4f", tp);
@@ -84,7 +88,8 @@ int main(void) {
     {
         size_t frames = 48000;
         float *x = malloc(frames * sizeof *x);
-        for (size_t i = 0; i < frames; i++) x[i] = (float)(fade(i) * sin(M_PI / 2 * (double)i + M_PI / 4));
+        for (size_t i = 0; i < frames; i++)
+            x[i] = (float)(fade(i) * sin(M_PI / 2 * (double)i + M_PI / 4));
         gs_meter *m = NULL;
         gs_meter_new(RATE, 1, &m);
         feed(m, x, frames, 1);
@@ -113,7 +118,8 @@ int main(void) {
 
         /* Clip count: samples at or above full scale. */
         gs_meter_reset(m);
-        for (size_t i = 0; i < 1000; i++) x[i] = (i % 100 == 0) ? 1.0f : (i % 100 == 1 ? -1.5f : 0.1f);
+        for (size_t i = 0; i < 1000; i++)
+            x[i] = (i % 100 == 0) ? 1.0f : (i % 100 == 1 ? -1.5f : 0.1f);
         feed(m, x, 1000, 1);
         printf("clip count: %llu (20 expected)\n", (unsigned long long)gs_meter_clip_count(m, 0));
         CHECK(gs_meter_clip_count(m, 0) == 20, "clip count");
@@ -123,17 +129,21 @@ int main(void) {
         gs_meter_reset(m);
         CHECK(gs_meter_set_ballistics(m, 0.5, 20.0) == GS_OK, "ballistics");
         for (size_t i = 0; i < frames; i++)
-            x[i] = i < 9600 ? (float)((double)i / 9600.0 * sin(2 * M_PI * 1000.0 * (double)i / RATE)) : 0.0f;
+            x[i] = i < 9600
+                       ? (float)((double)i / 9600.0 * sin(2 * M_PI * 1000.0 * (double)i / RATE))
+                       : 0.0f;
         double lv = 0, hd = 0;
         feed(m, x, 9600 + 14400, 1); /* 0.3 s of silence */
         gs_meter_display(m, 0, &lv, &hd);
-        printf("after 0.3 s of silence: display %.2f dB (expect -6.0), hold %.2f dB (expect 0)\n", lv, hd);
+        printf("after 0.3 s of silence: display %.2f dB (expect -6.0), hold %.2f dB (expect 0)\n",
+               lv, hd);
         CHECK(fabs(lv + 6.0) < 0.1, "display %.2f", lv);
         CHECK(fabs(hd) < 0.03, "hold %.2f", hd);
         feed(m, x + 24000, 24000, 1); /* 0.8 s of silence */
         gs_meter_display(m, 0, &lv, &hd);
-        printf("after 0.8 s of silence: display %.2f dB (expect -16.0), hold %.2f dB (expect -6.0)\n",
-               lv, hd);
+        printf(
+            "after 0.8 s of silence: display %.2f dB (expect -16.0), hold %.2f dB (expect -6.0)\n",
+            lv, hd);
         CHECK(fabs(lv + 16.0) < 0.1, "display %.2f", lv);
         CHECK(fabs(hd + 6.0) < 0.1, "hold %.2f", hd);
         gs_meter_free(m);
@@ -147,7 +157,8 @@ int main(void) {
     {
         size_t frames = (size_t)(10 * RATE);
         float *x = malloc(frames * 2 * sizeof *x);
-        for (size_t i = 0; i < frames * 2; i++) x[i] = (float)(0.3 * sin(0.01 * (double)i));
+        for (size_t i = 0; i < frames * 2; i++)
+            x[i] = (float)(0.3 * sin(0.01 * (double)i));
         gs_meter *mt = NULL;
         gs_meter_new(RATE, 2, &mt);
         ebur128_state *list = ebur128_init(2, 48000, EBUR128_MODE_I);
@@ -159,7 +170,8 @@ int main(void) {
         ebur128_add_frames_float(list, x, frames);
         size_t after_list = mallinfo2().uordblks;
         printf("heap in use: %zu bytes before, %zu after 10 s of gs_meter_process, %zu after "
-               "libebur128 list mode\n", before, after_meter, after_list);
+               "libebur128 list mode\n",
+               before, after_meter, after_list);
         CHECK(after_meter == before, "gs_meter_process allocated %zd bytes",
               (ptrdiff_t)after_meter - (ptrdiff_t)before);
         CHECK(before == 0 || after_list > after_meter, "the allocation probe sees nothing");

@@ -49,7 +49,8 @@ int main(void) {
             float *x = render(fs, n, s, v, 3);
             double got = dbu_of_ms(band_power(x, n, fs, 0.0, 20000.0));
             printf("%6.0f Hz: thermal 150 Ohm 290 K over 20 kHz: %.3f dBu (theory %.3f, error "
-                   "%+.3f dB)\n", fs, got, floor290, got - floor290);
+                   "%+.3f dB)\n",
+                   fs, got, floor290, got - floor290);
             CHECK(fabs(got - floor290) < 0.1, "thermal floor %.3f vs %.3f", got, floor290);
             free(x);
         }
@@ -74,7 +75,8 @@ int main(void) {
             float *x = render(fs, n, s, v, 3);
             double got = dbu_of_ms(band_power(x, n, fs, 20.0, 20000.0));
             printf("%6.0f Hz: EIN setting %.1f dBu, 1/f corner %4.0f Hz: measured %.3f dBu "
-                   "(error %+.3f dB)\n", fs, eins[e], corners[e], got, got - eins[e]);
+                   "(error %+.3f dB)\n",
+                   fs, eins[e], corners[e], got, got - eins[e]);
             CHECK(fabs(got - eins[e]) < 0.5, "EIN %.3f vs %.1f", got, eins[e]);
             CHECK(fabs(got - eins[e]) < 0.1, "EIN (tight) %.3f vs %.1f", got, eins[e]);
             free(x);
@@ -97,7 +99,8 @@ int main(void) {
             double want = s0 * ((f2 - f1) + fc * log(f2 / f1));
             double got = band_power(x, n, fs, f1, f2);
             printf("1/f corner 1 kHz: band %5.0f-%5.0f Hz: %.2f dB vs density model %.2f dB "
-                   "(%+.2f)\n", f1, f2, db10(got), db10(want), db10(got / want));
+                   "(%+.2f)\n",
+                   f1, f2, db10(got), db10(want), db10(got / want));
             CHECK(fabs(db10(got / want)) < 1.0, "1/f band %g-%g: %+.2f dB", f1, f2,
                   db10(got / want));
         }
@@ -138,14 +141,15 @@ int main(void) {
         size_t n = 48000;
         float *x = render(48000.0, n, s, v, 4);
         double ms = 0;
-        for (size_t i = 0; i < n; i++) ms += (double)x[i] * x[i];
+        for (size_t i = 0; i < n; i++)
+            ms += (double)x[i] * x[i];
         double got = dbu_of_ms(ms / (double)n);
         size_t f0 = h ? 60 : 50; /* 1 s: bin k is k Hz */
         double p1 = bin_power(x, n, f0), p2 = bin_power(x, n, 2 * f0);
         double other = bin_power(x, n, h ? 50 : 60);
         printf("hum %d Hz at -60 dBu: RMS %.4f dBu, fundamental %.1f dBu, 2nd %.1f dBu, other "
-               "mains %.1f dBu\n", (int)f0, got, dbu_of_ms(p1), dbu_of_ms(p2),
-               dbu_of_ms(other + 1e-30));
+               "mains %.1f dBu\n",
+               (int)f0, got, dbu_of_ms(p1), dbu_of_ms(p2), dbu_of_ms(other + 1e-30));
         CHECK(fabs(got + 60.0) < 0.05, "hum level %.4f", got);
         CHECK(p1 > p2 && p2 > 1e-3 * p1, "fundamental and ripple harmonic");
         CHECK(other < 1e-6 * p1, "no component at the other mains frequency");
@@ -157,7 +161,8 @@ int main(void) {
         gs_channel *a = NULL, *b = NULL;
         gs_channel_new("noise", 48000.0, 512, &a);
         float x[512], y[512];
-        for (int i = 0; i < 512; i++) x[i] = y[i] = (float)sin(0.01 * i);
+        for (int i = 0; i < 512; i++)
+            x[i] = y[i] = (float)sin(0.01 * i);
         gs_channel_process(a, y, y, 512);
         CHECK(!memcmp(x, y, sizeof x), "noise off by default must pass the input unchanged");
         gs_channel_free(a);
