@@ -138,6 +138,46 @@ int main(void) {
         }
     }
 
+    /* TPDF makes the error's first two moments independent of the signal (Wannamaker et al.):
+     * for 32 DC levels across one LSB, the error mean stays 0 and its variance D^2/4, while
+     * plain rounding gives an error that is the level's own rounding (mean up to D/2, no
+     * variance): the signal decides the error. */
+    {
+        const double d = ldexp(1.0, -15);
+        const size_t m = 16384;
+        for (int dith = 0; dith < 2; dith++) {
+            double worst_mean = 0, vmin = 1e9, vmax = 0;
+            for (int k = 0; k < 32; k++) {
+                gs_channel *ch = make("converter", 0, dith, 0, 0);
+                double level = (100.0 + (k + 0.5) / 32.0) * d;
+                for (size_t i = 0; i < m; i++) x[i] = (float)level;
+                run(ch, x, e, m);
+                double s1 = 0, s2 = 0;
+                for (size_t i = 0; i < m; i++) {
+                    double err = ((double)e[i] - level) / d;
+                    s1 += err;
+                    s2 += err * err;
+                }
+                double mean = s1 / (double)m, var = s2 / (double)m - mean * mean;
+                worst_mean = fmax(worst_mean, fabs(mean));
+                vmin = fmin(vmin, var);
+                vmax = fmax(vmax, var);
+                gs_channel_free(ch);
+            }
+            printf("DC across one LSB, %s: |error mean| <= %.4f LSB, error variance %.4f..%.4f "
+                   "LSB^2 (TPDF theory 0 and 0.25)\n",
+                   dith ? "TPDF" : "no dither", worst_mean, vmin, vmax);
+            if (dith) {
+                CHECK(worst_mean < 0.02, "dithered error mean depends on the signal: %.4f",
+                      worst_mean);
+                CHECK(vmin > 0.24 && vmax < 0.26, "dithered error variance %.4f..%.4f", vmin,
+                      vmax);
+            } else {
+                CHECK(worst_mean > 0.4, "plain rounding should show a signal-dependent mean");
+            }
+        }
+    }
+
     /* Hard clip at 0 dBFS, counted: a +3 dBFS sine, no filter. */
     {
         gs_channel *ch = make("converter", 2, 1, 0, 0);
