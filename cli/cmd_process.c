@@ -5,6 +5,7 @@
  * succeeded, so a failed, full-disk or interrupted run leaves no partial output. Memory is constant
  * (blocks of BLOCK frames), whatever the file's length.
  */
+#include "autogain.h"
 #include "commands.h"
 #include "util.h"
 
@@ -59,8 +60,17 @@ static const char help_text[] =
     "Output:\n"
     "  -f, --format FMT        f32, s24 or s16 (default: like the input; float for float input)\n"
     "      --dither TYPE       tpdf (default for integer output) or none\n"
-    "      --seed N            dither seed (default 1: runs are reproducible)\n"
-    "      --no-compensate     keep the model's latency in the output instead of removing it\n"
+    "      --seed N            seed of the output dither and of every model with a noise source\n"
+    "                          (its `seed` parameter: N for the first file channel, N+1 for\n"
+    "                          the next, ...; a --set seed=... wins); default 1: reproducible\n"
+    "Input gain:\n"
+    "      --auto-gain M:LEVEL first read the whole input, then set the input gain so that its\n"
+    "                          measure M reaches LEVEL, and print the gain chosen. M is peak\n"
+    "                          (sample peak, dBFS), truepeak (dBTP, BS.1770-4), rms (dBFS,\n"
+    "                          AES17: a full-scale sine is 0) or lufs (integrated loudness,\n"
+    "                          BS.1770-4/EBU R128): --auto-gain peak:-1dBFS, lufs:-18\n"
+    "                          (the gain is limited to +/-60 dB; silence keeps 0 dB)\n"
+"      --no-compensate     keep the model's latency in the output instead of removing it\n"
     "  -q, --quiet             no progress bar and no summary line\n"
     "  -h, --help              show this help\n"
     "\n"
@@ -68,7 +78,7 @@ static const char help_text[] =
     "  .w64, .rf64. Float output keeps values above 0 dBFS; integer output clips them and counts.\n"
     "Exit status: 0 success, 1 runtime failure (unreadable input, full disk), 2 usage error.\n";
 
-enum { OPT_IN_DBU = 256, OPT_IN_VOLTS, OPT_OUT_DBU, OPT_OUT_VOLTS, OPT_DITHER, OPT_SEED, OPT_NOCOMP };
+enum { OPT_IN_DBU = 256, OPT_IN_VOLTS, OPT_OUT_DBU, OPT_OUT_VOLTS, OPT_DITHER, OPT_SEED, OPT_NOCOMP, OPT_AUTOGAIN };
 
 typedef struct options {
     const char *preset, *model;
@@ -79,6 +89,8 @@ typedef struct options {
     const char *format;
     int dither; /* -1: default */
     uint64_t seed;
+    int auto_kind; /* 0: none, else an AG_ value */
+    double auto_target;
     int compensate;
     int quiet;
     const char *in, *out;
@@ -185,6 +197,7 @@ static int parse_options(int argc, char **argv, options *o) {
         {"dither", required_argument, 0, OPT_DITHER},
         {"seed", required_argument, 0, OPT_SEED},
         {"no-compensate", no_argument, 0, OPT_NOCOMP},
+        {"auto-gain", required_argument, 0, OPT_AUTOGAIN},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->in_vpu = gs_dbu_to_volts_per_unit(DEFAULT_IN_DBU);
@@ -266,6 +279,9 @@ static int parse_options(int argc, char **argv, options *o) {
             break;
         }
         case OPT_NOCOMP: o->compensate = 0; break;
+        case OPT_AUTOGAIN:
+            if (autogain_parse(optarg, &o->auto_kind, &o->auto_target)) return EXIT_USAGE;
+            break;
         case ':':
             cli_error("option '%s' needs a value", argv[optind - 1]);
             return EXIT_USAGE;
@@ -449,10 +465,40 @@ int cmd_process(int argc, char **argv) {
             job_cleanup(&j, 0);
             return EXIT_RUNTIME;
         }
+        /* Models with a noise source are seeded from --seed, one stream per file channel (so a
+         * stereo file does not get the same noise twice); an explicit --set seed=... wins. */
+        size_t seed_id;
+        if (gs_channel_param_find(j.ch[c], "seed", &seed_id) == GS_OK)
+            gs_channel_set(j.ch[c], seed_id, (double)((o.seed + (uint64_t)c) & 0xffffffffu));
         for (int i = 0; i < o.nsets; i++) cli_apply_set(j.ch[c], o.sets[i]); /* validated */
         gs_channel_reset(j.ch[c]); /* start at the requested values, at the DC operating point */
     }
     uint32_t latency = o.compensate ? gs_channel_latency(j.ch[0]) : 0;
+
+    /* --auto-gain: a first pass over the whole input, then the input gain that brings the chosen
+     * measure to the target. */
+    double auto_db = 0.0;
+    if (o.auto_kind) {
+        double measured;
+        int e = autogain_measure(j.in, &j.iinfo, o.in, o.auto_kind, &measured);
+        if (e) {
+            job_cleanup(&j, 0);
+            return e;
+        }
+        const char *unit = autogain_unit(o.auto_kind);
+        if (isfinite(measured)) {
+            auto_db = o.auto_target - measured;
+            if (auto_db > AG_MAX_DB) auto_db = AG_MAX_DB;
+            if (auto_db < -AG_MAX_DB) auto_db = -AG_MAX_DB;
+            if (!o.quiet)
+                fprintf(stderr, "gainstage: auto-gain: input %s %.2f %s, target %.2f %s: input gain "
+                            "%+.2f dB\n", autogain_name(o.auto_kind), measured, unit,
+                    o.auto_target, unit, auto_db);
+        } else if (!o.quiet) {
+            fprintf(stderr, "gainstage: auto-gain: input %s cannot be measured (silent or too "
+                            "short); input gain +0.00 dB\n", autogain_name(o.auto_kind));
+        }
+    }
 
     j.ibuf = malloc(sizeof(float) * BLOCK * (size_t)nch);
     j.obuf = malloc(sizeof(float) * BLOCK * (size_t)nch);
@@ -511,7 +557,7 @@ int cmd_process(int argc, char **argv) {
     int dither = o.dither < 0 ? (bits > 0) : o.dither;
     rng rg;
     rng_seed(&rg, o.seed);
-    double in_scale = o.in_vpu, out_scale = 1.0 / o.out_vpu;
+    double in_scale = o.in_vpu * pow(10.0, auto_db / 20.0), out_scale = 1.0 / o.out_vpu;
     double peak_in = 0, peak_out = 0;
     uint64_t clipped = 0, over = 0, frames_in = 0, frames_out = 0, to_skip = latency;
     uint64_t total = j.iinfo.frames > 0 ? (uint64_t)j.iinfo.frames : 0;

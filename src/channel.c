@@ -289,3 +289,10 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
     fp_leave(fm);
     return GS_OK;
 }
+
+/* Internal (internal.h): the model behind a channel, for model-specific queries such as the
+ * converter's clip counter. */
+const gs_model_vt *gs_channel_vt(const gs_channel *channel) {
+    return channel ? channel->vt : NULL;
+}
+void *gs_channel_state(const gs_channel *channel) { return channel ? channel->state : NULL; }

@@ -37,6 +37,10 @@ const gs_model_vt *gs_model_vt_find(const char *name);
 /* Each model file exports its vtable. */
 extern const gs_model_vt gs_opamp_stage_model;
 extern const gs_model_vt gs_ss_preamp_model;
+extern const gs_model_vt gs_noise_model;
+extern const gs_model_vt gs_gate_model;
+extern const gs_model_vt gs_converter_model;
+extern const gs_model_vt gs_digital_preamp_model;
 
 /* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
  * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */
@@ -77,5 +81,10 @@ GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
     }
     return r->cur;
 }
+
+
+/* The model behind a channel (channel.c), for model-specific queries. */
+const gs_model_vt *gs_channel_vt(const gs_channel *channel);
+void *gs_channel_state(const gs_channel *channel);
 
 #endif

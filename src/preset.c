@@ -29,6 +29,11 @@ static const struct {
               "description = Transparent solid-state mic preamp: 0-70 dB, flat 20 Hz-20 kHz, "
               "clips hard at the rails\n"
               "gain = 30dB\n"},
+    {"digital", "model = digital-preamp\n"
+                "description = Digital preamp: clean digital gain (-20 to +60 dB), then a 24-bit "
+                "converter (0 dBFS = +18 dBu, TPDF dither, linear-phase anti-alias filter)\n"
+                "gain = 30dB\n"
+                "bits = 24\n"},
 };
 
 static gs_preset builtin[GS_ARRAY_LEN(builtin_text)];

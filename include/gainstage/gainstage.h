@@ -200,6 +200,78 @@ double gs_dbu_to_volts_per_unit(double dbu);
 /* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */
 double gs_volts_per_unit_to_dbu(double volts_per_unit);
 
+/* =============================================================================================
+ * Noise, converter, metering and gain automation (issue 4, items 3-6).
+ * Models added: "noise" (block: source thermal noise, preamp EIN with 1/f corner, hiss, hum; off
+ * by default, seeded by its `seed` parameter), "gate" (block: noise gate / downward expander),
+ * "converter" (block) and "digital-preamp" (channel, preset "digital"): digital gain, decimation
+ * filter, clip safe, 0 dBFS clip, 16/20/24-bit quantiser with TPDF dither and noise shaping.
+ */
+
+/* Thermal (Johnson-Nyquist) noise of a resistance r_ohm at temp_k kelvin over bandwidth_hz:
+ * sqrt(4 k T R B) volts RMS, and the same in dBu. 0 V (-inf dBu) for non-positive arguments. */
+double gs_noise_thermal_vrms(double r_ohm, double temp_k, double bandwidth_hz);
+double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz);
+
+/* Samples clipped at 0 dBFS by a channel's converter since creation ("converter" and
+ * "digital-preamp"; 0 for models without one). */
+uint64_t gs_channel_clip_count(const gs_channel *channel);
+/* Largest gain reduction (dB, >= 0) the converter's clip safe has applied since the last reset. */
+double gs_channel_clipsafe_reduction_db(const gs_channel *channel);
+
+/* Clip safe: a look-ahead gain rider. Each sample's output is at most the ceiling in magnitude;
+ * the gain ramps down over the look-ahead before a peak (no step) and releases exponentially. */
+typedef struct gs_clipsafe gs_clipsafe;
+/* Look-ahead in seconds (0 < s <= 0.05); the latency is round(s * rate) samples. Ceiling 1.0,
+ * release 0.5 s, enabled. */
+gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out);
+void gs_clipsafe_free(gs_clipsafe *cs);
+/* Largest output magnitude allowed, in the signal's units (e.g. 1.0 for 0 dBFS). */
+gs_status gs_clipsafe_set_ceiling(gs_clipsafe *cs, double ceiling);
+/* Release time constant in seconds (0.001 to 60). */
+gs_status gs_clipsafe_set_release(gs_clipsafe *cs, double seconds);
+/* 0: no gain change, only the look-ahead delay (the latency stays the same). */
+void gs_clipsafe_enable(gs_clipsafe *cs, int on);
+/* Process n samples in place; real-time safe. */
+gs_status gs_clipsafe_process(gs_clipsafe *cs, float *buf, uint32_t n);
+void gs_clipsafe_reset(gs_clipsafe *cs);
+uint32_t gs_clipsafe_latency(const gs_clipsafe *cs);
+/* Gain reduction now, and the largest since the last reset, in dB (>= 0). */
+double gs_clipsafe_reduction_db(const gs_clipsafe *cs);
+double gs_clipsafe_max_reduction_db(const gs_clipsafe *cs);
+
+/* Meter: levels of interleaved digital audio (full scale +/-1.0). gs_meter_new allocates
+ * everything; gs_meter_process is real-time safe; the readers may run in any thread that does not
+ * process at the same time. Levels are -HUGE_VAL for silence or too little audio. */
+typedef struct gs_meter gs_meter;
+/* rate in Hz (GS_RATE_MIN..GS_RATE_MAX), 1 to 64 channels (libebur128's default map: L R C LFE
+ * Ls Rs; a mono stream is one channel of weight 1). */
+gs_status gs_meter_new(double rate, unsigned channels, gs_meter **out);
+void gs_meter_free(gs_meter *meter);
+/* Forget everything measured (allocates: not real-time safe). */
+void gs_meter_reset(gs_meter *meter);
+/* Feed frames of interleaved samples. Non-finite samples count as 0. */
+gs_status gs_meter_process(gs_meter *meter, const float *interleaved, uint32_t frames);
+/* Since the last reset: sample peak (dBFS), true peak (dBTP, ITU-R BS.1770-4, 4x oversampled) and
+ * RMS (dBFS, AES17: a full-scale sine reads 0 dBFS). */
+double gs_meter_sample_peak_dbfs(const gs_meter *meter, unsigned channel);
+double gs_meter_true_peak_dbtp(const gs_meter *meter, unsigned channel);
+double gs_meter_rms_dbfs(const gs_meter *meter, unsigned channel);
+/* Samples at or above the clip level (default 1.0, full scale) in magnitude. */
+uint64_t gs_meter_clip_count(const gs_meter *meter, unsigned channel);
+gs_status gs_meter_set_clip_level(gs_meter *meter, double level);
+/* Loudness (LUFS, ITU-R BS.1770-4 / EBU R128, by libebur128): momentary (400 ms), short-term (3 s),
+ * integrated (gated, since the last reset; 0.1 LU resolution). */
+double gs_meter_momentary_lufs(const gs_meter *meter);
+double gs_meter_short_term_lufs(const gs_meter *meter);
+double gs_meter_integrated_lufs(const gs_meter *meter);
+/* Display ballistics on the true peak: instant rise, the peak-hold value kept for hold_s seconds,
+ * both falling at release_db_per_s (defaults 1.5 s and 11.8 dB/s: IEC 60268-18's 20 dB in 1.7 s). */
+gs_status gs_meter_set_ballistics(gs_meter *meter, double hold_s, double release_db_per_s);
+gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *level_db,
+                           double *hold_db);
+/* ============================================================================ end of issue 4 */
+
 #ifdef __cplusplus
 }
 #endif
