@@ -8,6 +8,7 @@ static const gs_model_vt *const models[] = {
     &gs_opamp_stage_model,
     &gs_source_model,
     &gs_inputstage_model,
+    &gs_riaa_model,
 };
 
 size_t gs_model_count(void) { return GS_ARRAY_LEN(models); }
