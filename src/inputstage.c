@@ -3,22 +3,9 @@
 
 #include <stdlib.h>
 
-static const char *const slopes[] = {"off", "6dB/oct", "12dB/oct", "18dB/oct", "24dB/oct", NULL};
+const char *const gs_inputstage_slopes[] = {"off", "6dB/oct", "12dB/oct", "18dB/oct", "24dB/oct", NULL};
 
-const gs_param_info gs_inputstage_params[GS_IN_P_COUNT] = {
-    {"pad", "20 dB pad", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
-     "input attenuator, -20 dB"},
-    {"hpf", "High-pass slope", GS_UNIT_ENUM, 0.0, 4.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 1,
-     slopes, "Butterworth high-pass: off, 6, 12, 18 or 24 dB/octave"},
-    {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL,
-     1, NULL, "-3 dB corner of the high-pass filter (every slope)"},
-    {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,
-     GS_PARAM_TOGGLE, 1, NULL, "inverts the signal"},
-    /* A line-level trim: the large mic gains belong to the gain element after it (op-amp stages
-     * with rails), which is where a real preamp gets them. */
-    {"in_gain", "Input gain", GS_UNIT_DB, -20.0, 18.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "clean gain of the input stage, exact in dB"},
-};
+const gs_param_info gs_inputstage_params[GS_IN_P_COUNT] = {GS_INPUTSTAGE_PARAM_ENTRIES};
 
 /* First-order high-pass s/(s + wc), bilinear, prewarped at fc: K = tan(pi fc / fs). */
 static void hp1(gs_biquad *f, double fc, double fs) {

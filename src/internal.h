@@ -41,6 +41,7 @@ extern const gs_model_vt gs_ss_preamp_model;
 extern const gs_model_vt gs_source_model;
 extern const gs_model_vt gs_inputstage_model;
 extern const gs_model_vt gs_riaa_model;
+extern const gs_model_vt gs_frontend_model;
 
 /* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
  * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */

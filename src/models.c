@@ -5,6 +5,7 @@
 
 static const gs_model_vt *const models[] = {
     &gs_ss_preamp_model,
+    &gs_frontend_model,
     &gs_opamp_stage_model,
     &gs_source_model,
     &gs_inputstage_model,
