@@ -1,29 +1,31 @@
-/* Linear time-invariant analogue circuits, H(s) = N(s) / D(s), run at the base sample rate with
- * the analogue response reproduced to a small fraction of a dB up to 20 kHz even at 44.1 kHz.
+/* Linear time-invariant analogue circuits, H(s) = N(s) / D(s), run digitally with the analogue
+ * magnitude and phase reproduced to about 0.01 dB and 0.1 degree up to 20 kHz.
  *
  * Why not the bilinear transform: it maps the whole analogue axis onto 0..fs/2, so a resonance at
- * 8 kHz with Q 4 moves and narrows; at 44.1 kHz a source model made that way is off by several
- * tenths of a dB and several degrees near 20 kHz (tests/test_source.c prints the bilinear error next
- * to ours). Why not oversampling: the sources are linear, so their exact band-limited response is
- * known in closed form and nothing needs the extra bandwidth; oversampling would cost CPU and
- * latency for no physics.
+ * 5-10 kHz moves and narrows, and a 1/f slope bends towards Nyquist; at 44.1 kHz source models
+ * made that way are off by tenths of a dB to many dB and up to tens of degrees near 20 kHz
+ * (tests/test_source.c prints the unwarped bilinear error next to ours for every case).
  *
  * Method ("matched poles, fitted zeros"):
- *  1. Poles. The roots s_i of D(s) map exactly, z_i = exp(s_i T) (the impulse-invariant/matched
- *     mapping). The digital filter therefore has the analogue filter's natural frequencies and
- *     damping at any rate, and is stable whenever the circuit is (passive circuits always are).
- *  2. Zeros at DC. A factor s^k of N(s) (coupling capacitors, the piezo's series capacitance, a
- *     transformer's magnetising inductance) becomes (1 - z^-1)^k exactly, so the digital filter
- *     blocks DC exactly as the circuit does.
- *  3. The rest of the numerator is an FIR polynomial B(z) of GS_LTI_TAPS taps, chosen by weighted
- *     linear least squares so that the RELATIVE error (H_d - H_a) / H_a is small on a frequency grid
- *     from 5 Hz to the top of the fit band (20.5 kHz, or 0.9 of Nyquist when that is higher).
- *     Relative error is what dB and degrees measure; the problem is linear in B because the poles
- *     are fixed, so it is solved directly (normal equations, 8x8, Gaussian elimination) with no
- *     iteration, bounded time, no allocation: it may run in a parameter glide.
- * The result has no latency. Above the fit band (20.5 to 22.05 kHz at 44.1 kHz) the response is not
- * controlled; the fit keeps it bounded. The realisation is the FIR (with the DC differencers folded
- * in) followed by a cascade of real second-order all-pole sections, in double precision.
+ *  1. Poles. The roots s_i of D(s) (Aberth-Ehrlich iteration) map exactly, z_i = exp(s_i T). The
+ *     digital filter has the circuit's natural frequencies and damping at any rate and is stable
+ *     whenever the circuit is (passive circuits always are).
+ *  2. Zeros at DC. A factor s^k of N(s) (coupling capacitors, the piezo's capacitance, a
+ *     transformer's magnetising inductance) becomes (1 - z^-1)^k, so DC is blocked exactly.
+ *  3. The rest of the numerator is an FIR polynomial B(z) of `ntaps` taps, chosen by weighted
+ *     linear least squares (Householder QR) so that the RELATIVE error H_d / (H_a e^{-jw delay}) - 1
+ *     is small on a grid from 5 Hz to 20.5 kHz (what dB and degrees measure), with a small weight
+ *     up to 0.98 of Nyquist so the response stays near the analogue one above the audio band.
+ *     The problem is linear in B because the poles are fixed: bounded time, no iteration, no
+ *     allocation (about 0.15 ms for 12 taps), so it may run in the audio thread on a parameter
+ *     change (not at control rate).
+ *  `delay` samples of latency let B be a two-sided correction; the caller reports it.
+ * Limit: an analogue response falling as 1/f has no rational equivalent in z and a real filter must
+ * be real at Nyquist, so with only 20-22 kHz to bend in (44.1 kHz) no short fit is accurate; at
+ * 88.2 kHz and above 12 taps with a delay of 4 are within 0.01 dB and 0.1 degree for every source
+ * and for RIAA. Callers below 88.2 kHz run it 2x oversampled (source.h).
+ * The realisation is the FIR (DC differencers folded in) followed by a cascade of real
+ * second-order all-pole sections, in double precision.
  */
 #ifndef GS_LTI_H
 #define GS_LTI_H
@@ -31,7 +33,7 @@
 #include "internal.h"
 
 #define GS_LTI_MAX_ORDER 6 /* degree of D(s) (and of N(s)) */
-#define GS_LTI_MAX_TAPS 32 /* fitted numerator taps */
+#define GS_LTI_MAX_TAPS 16 /* fitted numerator taps (the sources use 12) */
 #define GS_LTI_FIR (GS_LTI_MAX_TAPS + GS_LTI_MAX_ORDER)
 #define GS_LTI_GRID_LOG 40 /* fit frequencies, see gs_lti_init */
 #define GS_LTI_GRID_LIN 60
