@@ -84,8 +84,9 @@ GS_REALTIME static inline double gs_lti_tick(gs_lti *f, double x) {
     for (unsigned s = 0; s < f->nsec; s++) {
         /* Transposed direct form II, all-pole: y = x - a1 y[n-1] - a2 y[n-2]. */
         double o = y + f->s1[s];
-        f->s1[s] = f->s2[s] - f->a1[s] * o;
-        f->s2[s] = -f->a2[s] * o;
+        /* States decay exponentially in silence: keep them out of the subnormal range. */
+        f->s1[s] = gs_undenormal(f->s2[s] - f->a1[s] * o);
+        f->s2[s] = gs_undenormal(-f->a2[s] * o);
         y = o;
     }
     return y;
