@@ -44,10 +44,9 @@ enum {
 };
 
 static const gs_param_info params[P_COUNT] = {
-    GS_SOURCE_PARAM_ENTRIES
-    GS_INPUTSTAGE_PARAM_ENTRIES
-    {"riaa", "RIAA de-emphasis", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
-     NULL, "phono playback equalisation, 3180/318/75 us, 0 dB at 1 kHz"},
+    GS_SOURCE_PARAM_ENTRIES GS_INPUTSTAGE_PARAM_ENTRIES{
+        "riaa", "RIAA de-emphasis", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE,
+        1, NULL, "phono playback equalisation, 3180/318/75 us, 0 dB at 1 kHz"},
     {"iec", "IEC rumble filter", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
      NULL, "adds the IEC 7950 us high-pass to the RIAA curve"},
     {"gain", "Gain", GS_UNIT_DB, 0.0, 70.0, 30.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
@@ -108,13 +107,22 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
         return;
     }
     switch (id) {
-    case P_RIAA: gs_ramp_to(&m->riaa_mix, value, GS_CTRL_BLOCK * m->osa.factor); break;
-    case P_IEC: gs_riaa_set_iec(&m->riaa, value, GS_CTRL_BLOCK * m->osa.factor); break;
+    case P_RIAA:
+        gs_ramp_to(&m->riaa_mix, value, GS_CTRL_BLOCK * m->osa.factor);
+        break;
+    case P_IEC:
+        gs_riaa_set_iec(&m->riaa, value, GS_CTRL_BLOCK * m->osa.factor);
+        break;
     case P_GAIN:
     case P_RAIL:
-    case P_GBW: redesign_stages(m); break;
-    case P_TRIM: gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
-    default: break;
+    case P_GBW:
+        redesign_stages(m);
+        break;
+    case P_TRIM:
+        gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK);
+        break;
+    default:
+        break;
     }
 }
 
@@ -133,8 +141,8 @@ static void *create(double rate, uint32_t max_block) {
     if (!m) return NULL;
     m->rate = rate;
     unsigned fa = gs_source_os_factor(rate);
-    if (gs_os_init(&m->osa, rate, fa, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate,
-                   75.0) != GS_OK ||
+    if (gs_os_init(&m->osa, rate, fa, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 75.0) !=
+            GS_OK ||
         gs_os_init(&m->osb, rate, gs_opamp_os_factor(rate), max_block, gs_opamp_os_pass(rate),
                    GS_OPAMP_OS_ATTEN_DB) != GS_OK) {
         destroy(m);
@@ -143,7 +151,8 @@ static void *create(double rate, uint32_t max_block) {
     gs_source_init(&m->src, rate * fa);
     gs_riaa_init(&m->riaa, rate * fa, GS_SOURCE_TAPS, GS_SOURCE_DELAY);
     gs_inputstage_init(&m->in, rate);
-    for (size_t i = 0; i < P_COUNT; i++) set(m, i, params[i].def);
+    for (size_t i = 0; i < P_COUNT; i++)
+        set(m, i, params[i].def);
     reset(m);
     return m;
 }
@@ -163,7 +172,8 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     }
     gs_os_down(&m->osa, a, buf, n);
     /* Input stage at the base rate. */
-    for (uint32_t i = 0; i < n; i++) buf[i] = (float)gs_inputstage_tick(&m->in, buf[i]);
+    for (uint32_t i = 0; i < n; i++)
+        buf[i] = (float)gs_inputstage_tick(&m->in, buf[i]);
     /* Domain B: the gain element. */
     double *b = gs_os_up(&m->osb, buf, n);
     uint32_t nb = n * m->osb.factor;
@@ -171,7 +181,8 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
         b[i] = gs_opamp_core_tick(&m->st2, gs_opamp_core_tick(&m->st1, b[i]));
     gs_os_down(&m->osb, b, buf, n);
     /* Output trim. (A converter block goes after this loop.) */
-    for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
+    for (uint32_t i = 0; i < n; i++)
+        buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
 }
 
 GS_REALTIME static void reset(void *self) {
@@ -180,7 +191,8 @@ GS_REALTIME static void reset(void *self) {
     gs_os_reset(&m->osb);
     gs_lti_reset(&m->src.lti);
     gs_riaa_reset(&m->riaa);
-    for (unsigned i = 0; i < GS_SOURCE_DELAY; i++) m->dry[i] = 0.0;
+    for (unsigned i = 0; i < GS_SOURCE_DELAY; i++)
+        m->dry[i] = 0.0;
     m->dry_pos = 0;
     gs_ramp_snap(&m->riaa_mix);
     gs_inputstage_reset(&m->in);

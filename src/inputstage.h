@@ -25,26 +25,28 @@ enum { GS_IN_P_PAD, GS_IN_P_HPF, GS_IN_P_HPF_FREQ, GS_IN_P_POLARITY, GS_IN_P_GAI
 extern const gs_param_info gs_inputstage_params[GS_IN_P_COUNT];
 extern const char *const gs_inputstage_slopes[];
 /* The table entries in GS_IN_P_ order, for channels that embed an input stage. */
-#define GS_INPUTSTAGE_PARAM_ENTRIES \
-    {"pad", "20 dB pad", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL, \
-     "input attenuator, -20 dB"},                                                                \
-    {"hpf", "High-pass slope", GS_UNIT_ENUM, 0.0, 4.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 1, \
-     gs_inputstage_slopes, "Butterworth high-pass: off, 6, 12, 18 or 24 dB/octave"},                           \
-    {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL, \
-     1, NULL, "-3 dB corner of the high-pass filter (every slope)"},                             \
-    {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                \
-     GS_PARAM_TOGGLE, 1, NULL, "inverts the signal"},                                            \
-    /* A line-level trim: the large mic gains belong to the gain element after it (op-amp stages \
-     * with rails), which is where a real preamp gets them. */                                   \
-    {"in_gain", "Input gain", GS_UNIT_DB, -20.0, 18.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL, \
+/* clang-format off */
+#define GS_INPUTSTAGE_PARAM_ENTRIES                                                               \
+    {"pad", "20 dB pad", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,   \
+     "input attenuator, -20 dB"},                                                                  \
+    {"hpf", "High-pass slope", GS_UNIT_ENUM, 0.0, 4.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 1,   \
+     gs_inputstage_slopes, "Butterworth high-pass: off, 6, 12, 18 or 24 dB/octave"},               \
+    {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL,   \
+     1, NULL, "-3 dB corner of the high-pass filter (every slope)"},                               \
+    {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                  \
+     GS_PARAM_TOGGLE, 1, NULL, "inverts the signal"},                                              \
+    /* A line-level trim: the large mic gains belong to the gain element after it (op-amp stages   \
+     * with rails), which is where a real preamp gets them. */                                     \
+    {"in_gain", "Input gain", GS_UNIT_DB, -20.0, 18.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,   \
      "clean gain of the input stage, exact in dB"},
+/* clang-format on */
 
 typedef struct gs_inputstage {
     double rate;
     double v[GS_IN_P_COUNT];
-    gs_biquad sec[6];                    /* order 1: [0]; 2: [1]; 3: [2],[3]; 4: [4],[5] */
-    gs_ramp w[GS_IN_HPF_ORDERS + 1];     /* weight of: unfiltered, order 1..4 */
-    gs_ramp g;                           /* pad x polarity x gain */
+    gs_biquad sec[6];                /* order 1: [0]; 2: [1]; 3: [2],[3]; 4: [4],[5] */
+    gs_ramp w[GS_IN_HPF_ORDERS + 1]; /* weight of: unfiltered, order 1..4 */
+    gs_ramp g;                       /* pad x polarity x gain */
 } gs_inputstage;
 
 void gs_inputstage_init(gs_inputstage *s, double rate);

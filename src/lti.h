@@ -13,12 +13,11 @@
  *  2. Zeros at DC. A factor s^k of N(s) (coupling capacitors, the piezo's capacitance, a
  *     transformer's magnetising inductance) becomes (1 - z^-1)^k, so DC is blocked exactly.
  *  3. The rest of the numerator is an FIR polynomial B(z) of `ntaps` taps, chosen by weighted
- *     linear least squares (Householder QR) so that the RELATIVE error H_d / (H_a e^{-jw delay}) - 1
- *     is small on a grid from 5 Hz to 20.5 kHz (what dB and degrees measure), with a small weight
- *     up to 0.98 of Nyquist so the response stays near the analogue one above the audio band.
- *     The problem is linear in B because the poles are fixed: bounded time, no iteration, no
- *     allocation (about 0.15 ms for 12 taps), so it may run in the audio thread on a parameter
- *     change (not at control rate).
+ *     linear least squares (Householder QR) so that the RELATIVE error H_d / (H_a e^{-jw delay}) -
+ * 1 is small on a grid from 5 Hz to 20.5 kHz (what dB and degrees measure), with a small weight up
+ * to 0.98 of Nyquist so the response stays near the analogue one above the audio band. The problem
+ * is linear in B because the poles are fixed: bounded time, no iteration, no allocation (about 0.15
+ * ms for 12 taps), so it may run in the audio thread on a parameter change (not at control rate).
  *  `delay` samples of latency let B be a two-sided correction; the caller reports it.
  * Limit: an analogue response falling as 1/f has no rational equivalent in z and a real filter must
  * be real at Nyquist, so with only 20-22 kHz to bend in (44.1 kHz) no short fit is accurate; at
@@ -80,7 +79,8 @@ GS_REALTIME static inline double gs_lti_tick(gs_lti *f, double x) {
     f->hist[f->pos + n] = x;
     const double *h = f->hist + f->pos;
     double y = 0.0;
-    for (unsigned k = 0; k < n; k++) y += f->fir[k] * h[k];
+    for (unsigned k = 0; k < n; k++)
+        y += f->fir[k] * h[k];
     for (unsigned s = 0; s < f->nsec; s++) {
         /* Transposed direct form II, all-pole: y = x - a1 y[n-1] - a2 y[n-2]. */
         double o = y + f->s1[s];

@@ -6,7 +6,7 @@
 #include <string.h>
 
 const char *const gs_source_type_names[] = {"dynamic", "ribbon", "condenser", "pickup",
-                                         "piezo",   "line",   "mm",        NULL};
+                                            "piezo",   "line",   "mm",        NULL};
 
 const gs_param_info gs_source_params[GS_SRC_P_COUNT] = {GS_SOURCE_PARAM_ENTRIES};
 
@@ -44,7 +44,9 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
     case GS_SRC_DYNAMIC:
         series_rl(v[GS_SRC_P_DYN_R], v[GS_SRC_P_DYN_L], G, C, num, nn, den, nd);
         break;
-    case GS_SRC_MM: series_rl(v[GS_SRC_P_MM_R], v[GS_SRC_P_MM_L], G, C, num, nn, den, nd); break;
+    case GS_SRC_MM:
+        series_rl(v[GS_SRC_P_MM_R], v[GS_SRC_P_MM_L], G, C, num, nn, den, nd);
+        break;
     case GS_SRC_PICKUP:
         series_rl(v[GS_SRC_P_PU_R], v[GS_SRC_P_PU_L], G + 1.0 / v[GS_SRC_P_PU_POT],
                   C + v[GS_SRC_P_PU_C], num, nn, den, nd);
@@ -90,7 +92,9 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
     }
 }
 
-unsigned gs_source_os_factor(double rate) { return rate < 88000.0 ? 2u : 1u; }
+unsigned gs_source_os_factor(double rate) {
+    return rate < 88000.0 ? 2u : 1u;
+}
 
 static void redesign(gs_source *s) {
     double num[4], den[4];
@@ -103,7 +107,8 @@ static void redesign(gs_source *s) {
 
 void gs_source_init(gs_source *s, double rate) {
     gs_lti_init(&s->lti, rate, GS_SOURCE_TAPS, GS_SOURCE_DELAY);
-    for (size_t i = 0; i < GS_SRC_P_COUNT; i++) s->v[i] = gs_source_params[i].def;
+    for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
+        s->v[i] = gs_source_params[i].def;
     redesign(s);
 }
 
@@ -158,12 +163,14 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     source_model *m = self;
     if (m->os.factor == 1) {
-        for (uint32_t i = 0; i < n; i++) buf[i] = (float)gs_source_tick(&m->src, buf[i]);
+        for (uint32_t i = 0; i < n; i++)
+            buf[i] = (float)gs_source_tick(&m->src, buf[i]);
         return;
     }
     double *hi = gs_os_up(&m->os, buf, n);
     uint32_t len = n * m->os.factor;
-    for (uint32_t i = 0; i < len; i++) hi[i] = gs_source_tick(&m->src, hi[i]);
+    for (uint32_t i = 0; i < len; i++)
+        hi[i] = gs_source_tick(&m->src, hi[i]);
     gs_os_down(&m->os, hi, buf, n);
 }
 

@@ -23,7 +23,8 @@ static void measure(gs_channel *ch, double f, double amp, double *gain, double *
     size_t n = settle + m;
     float *buf = malloc(n * sizeof(float));
     double w = 2 * M_PI * f / RATE;
-    for (size_t i = 0; i < n; i++) buf[i] = (float)(amp * sin(w * (double)i));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (float)(amp * sin(w * (double)i));
     for (size_t i = 0; i < n; i += BLK) {
         uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
         gs_channel_process(ch, buf + i, buf + i, len);
@@ -39,7 +40,8 @@ static void measure(gs_channel *ch, double f, double amp, double *gain, double *
 static double complex expected(gs_channel *ch, double f) {
     double v[GS_SRC_P_COUNT], num[4], den[4], re, im;
     unsigned nn, nd;
-    for (size_t i = 0; i < GS_SRC_P_COUNT; i++) v[i] = gs_channel_get(ch, i);
+    for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
+        v[i] = gs_channel_get(ch, i);
     gs_source_poly(v, num, &nn, den, &nd);
     gs_lti_eval_analog(num, nn, den, nd, f, &re, &im);
     double complex h = re + I * im;

@@ -20,7 +20,8 @@ static void measure(gs_channel *ch, double rate, double f, double *gain, double 
     size_t n = settle + m;
     float *buf = malloc(n * sizeof(float));
     double w = 2 * M_PI * f / rate;
-    for (size_t i = 0; i < n; i++) buf[i] = (float)(0.5 * sin(w * (double)i));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (float)(0.5 * sin(w * (double)i));
     for (size_t i = 0; i < n; i += BLK) {
         uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
         gs_channel_process(ch, buf + i, buf + i, len);
@@ -65,8 +66,8 @@ static void gain_accuracy(void) {
     gs_channel_set_symbol(ch, "pad", 0.0);
     gs_channel_set_symbol(ch, "polarity", 1.0);
     measure(ch, 48000, 997.0, &g1, &ph);
-    CHECK(fabs(fabs(ph) - M_PI) < 1e-3 && fabs(g1 - 1.0) < 1e-4,
-          "polarity: gain %g phase %g rad", g1, ph);
+    CHECK(fabs(fabs(ph) - M_PI) < 1e-3 && fabs(g1 - 1.0) < 1e-4, "polarity: gain %g phase %g rad",
+          g1, ph);
     gs_channel_free(ch);
 }
 
@@ -105,7 +106,8 @@ static void highpass(void) {
                         qs[nq++] = 1.0 / (2.0 * cos(M_PI / 8.0));
                         qs[nq++] = 1.0 / (2.0 * cos(3.0 * M_PI / 8.0));
                     }
-                    for (int p = 0; p < nq; p++) h *= s * s / (s * s + s / qs[p] + 1.0);
+                    for (int p = 0; p < nq; p++)
+                        h *= s * s / (s * s + s / qs[p] + 1.0);
                     worst_ph = fmax(worst_ph, fabs(wrap_pi(ph - carg(h))) * 180 / M_PI);
                 }
                 gs_channel_free(ch);

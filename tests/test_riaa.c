@@ -29,7 +29,8 @@ static void measure(gs_channel *ch, double rate, double f, double *gain, double 
     size_t n = settle + m;
     float *buf = malloc(n * sizeof(float));
     double w = 2 * M_PI * f / rate;
-    for (size_t i = 0; i < n; i++) buf[i] = (float)(0.1 * sin(w * (double)i));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (float)(0.1 * sin(w * (double)i));
     for (size_t i = 0; i < n; i += BLK) {
         uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
         gs_channel_process(ch, buf + i, buf + i, len);

@@ -1,11 +1,11 @@
 /* Source models against ngspice: every case of tools/spice/source_cases.txt, whose AC analysis is
  * in tests/ref/source_NAME.txt (sh tools/spice/source_regen.sh), is measured on the "source" block
  * with sine fits at 44.1, 48 and 96 kHz at every reference frequency (20 Hz to 20 kHz, 24 per
- * decade). Limits: 0.05 dB and 0.5 degree. Also: the closed-form H(s) against the same tables (checks
- * the circuit algebra alone), what the bilinear transform would have given (printed, for the
- * record), and the physics the issue names: a piezo's low-frequency corner against 1/(2 pi R C),
- * and a pickup resonance that moves down and sharpens as the load changes.
- * Usage: test_source SOURCE_ROOT */
+ * decade). Limits: 0.05 dB and 0.5 degree. Also: the closed-form H(s) against the same tables
+ * (checks the circuit algebra alone), what the bilinear transform would have given (printed, for
+ * the record), and the physics the issue names: a piezo's low-frequency corner against 1/(2 pi R
+ * C), and a pickup resonance that moves down and sharpens as the load changes. Usage: test_source
+ * SOURCE_ROOT */
 #include "check.h"
 #include "internal.h"
 #include "sigutil.h"
@@ -75,7 +75,8 @@ static void measure(gs_channel *ch, double rate, double f, double *gain, double 
     size_t n = settle + m;
     float *buf = malloc(n * sizeof(float));
     double w = 2 * M_PI * f / rate;
-    for (size_t i = 0; i < n; i++) buf[i] = (float)(0.5 * sin(w * (double)i));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (float)(0.5 * sin(w * (double)i));
     for (size_t i = 0; i < n; i += BLK) {
         uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
         gs_channel_process(ch, buf + i, buf + i, len);
@@ -107,7 +108,8 @@ static void check_case(const ref *r) {
         CHECK(apply_sets(ch, r->sets) == 0, "%s: cannot apply '%s'", r->name, r->sets);
         double v[GS_SRC_P_COUNT], num[4], den[4];
         unsigned nn, nd;
-        for (size_t i = 0; i < GS_SRC_P_COUNT; i++) v[i] = gs_channel_get(ch, i);
+        for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
+            v[i] = gs_channel_get(ch, i);
         gs_source_poly(v, num, &nn, den, &nd);
         double wdb = 0, wdeg = 0, bdb = 0, bdeg = 0;
         for (size_t k = 0; k < r->n; k++) {
@@ -149,10 +151,10 @@ static void check_case(const ref *r) {
         }
         printf("%-16s %6.0f Hz: worst %.4f dB (at %.0f Hz), %.3f deg (at %.0f Hz), latency %u\n",
                r->name, rates[ri], wdb, fdb, wdeg, fdeg, gs_channel_latency(ch));
-        CHECK(wdb < 0.05, "%s at %g Hz: magnitude off by %.4f dB at %g Hz", r->name, rates[ri],
-              wdb, fdb);
-        CHECK(wdeg < 0.5, "%s at %g Hz: phase off by %.3f deg at %g Hz", r->name, rates[ri],
-              wdeg, fdeg);
+        CHECK(wdb < 0.05, "%s at %g Hz: magnitude off by %.4f dB at %g Hz", r->name, rates[ri], wdb,
+              fdb);
+        CHECK(wdeg < 0.5, "%s at %g Hz: phase off by %.3f deg at %g Hz", r->name, rates[ri], wdeg,
+              fdeg);
         gs_channel_free(ch);
     }
 }
