@@ -41,6 +41,11 @@ extern const gs_model_vt gs_noise_model;
 extern const gs_model_vt gs_gate_model;
 extern const gs_model_vt gs_converter_model;
 extern const gs_model_vt gs_digital_preamp_model;
+/* Front end (issue 4, items 1, 2, 7, 8): source.c, inputstage.c, riaa.c, frontend.c. */
+extern const gs_model_vt gs_source_model;
+extern const gs_model_vt gs_inputstage_model;
+extern const gs_model_vt gs_riaa_model;
+extern const gs_model_vt gs_frontend_model;
 
 /* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
  * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */

@@ -34,6 +34,31 @@ static const struct {
                 "converter (0 dBFS = +18 dBu, TPDF dither, linear-phase anti-alias filter)\n"
                 "gain = 30dB\n"
                 "bits = 24\n"},
+    /* Front-end channels (issue 4): a source into the input impedance an interface gives it. */
+    {"mic-dynamic", "model = frontend\n"
+                    "description = Dynamic mic (SM58-like: 300 Ohm coil, 2 mH) into a 3 kOhm mic "
+                    "input; gain 0-70 dB (35 dB set)\n"
+                    "source = dynamic\nzin = 3k\ncable = 500p\ngain = 35dB\n"},
+    {"mic-ribbon", "model = frontend\n"
+                   "description = Ribbon mic (R-121-like: 0.2 Ohm ribbon, 1:37 transformer, 300 "
+                   "Ohm out) into a 10 kOhm input; gain 0-70 dB (35 dB set)\n"
+                   "source = ribbon\nzin = 10k\ncable = 500p\ngain = 35dB\n"},
+    {"guitar-hi-z", "model = frontend\n"
+                    "description = Passive single-coil guitar (6 kOhm, 2.5 H, 250k pots, 5 m "
+                    "cable 500 pF) into a 1 MOhm Hi-Z input; gain 0-70 dB (20 dB set)\n"
+                    "source = pickup\nzin = 1M\ncin = 100p\ncable = 500p\ngain = 20dB\n"},
+    {"piezo", "model = frontend\n"
+              "description = Piezo pickup (1 nF) into a 10 MOhm input, lows kept (corner 10 Hz); "
+              "gain 0-70 dB (20 dB set)\n"
+              "source = piezo\nzin = 10M\ncin = 100p\ncable = 500p\ngain = 20dB\n"},
+    {"phono", "model = frontend\n"
+              "description = Moving-magnet cartridge (1.3 kOhm, 630 mH) into 47 kOhm and 250 pF, "
+              "RIAA de-emphasis; gain 0-70 dB (40 dB set)\n"
+              "source = mm\nzin = 47k\ncin = 100p\ncable = 150p\nriaa = on\ngain = 40dB\n"},
+    {"line", "model = frontend\n"
+             "description = Line source (100 Ohm) into a 10 kOhm line input; gain 0-70 dB "
+             "(0 dB set)\n"
+             "source = line\nzin = 10k\ngain = 0dB\n"},
 };
 
 static gs_preset builtin[GS_ARRAY_LEN(builtin_text)];

@@ -113,6 +113,13 @@ expect 0 "" -- $GS params --model opamp-stage
 grep -qE "^cin +1n +10m +47u +F" "$T/out" && ok || bad "params table: $(grep cin "$T/out")"
 expect 0 "" -- $GS presets
 grep -q "^clean" "$T/out" && ok || bad "presets list lacks clean"
+# Front-end presets (issue 4): each states its input impedance and gain range.
+for p in mic-dynamic mic-ribbon guitar-hi-z piezo phono line; do
+    grep -qE "^$p .*(k|M)Ohm.*gain 0-70 dB" "$T/out" && ok || bad "presets: $p lacks impedance or gain range"
+done
+expect 0 "" -- $GS process -q --preset guitar-hi-z --set zin=470k --set cable=1n "$T/in16.wav" "$T/fe.wav"
+expect 0 "" -- $GS process -q --preset phono --set iec=on "$T/voice.wav" "$T/fe.wav"
+expect 2 "source" -- $GS process -q --preset phono --set source=tuba "$T/voice.wav" "$T/fe2.wav"; noleft "$T/fe2.wav"
 expect 0 "" -- $GS models
 grep -q "^opamp-stage" "$T/out" && ok || bad "models list lacks opamp-stage"
 

@@ -258,6 +258,11 @@ int main(void) {
     glide_without_clicks("ss-preamp", "polarity", 0, 1, 0.01);
     glide_without_clicks("ss-preamp", "pad", 0, 1, 0.01);
     glide_without_clicks("opamp-stage", "gain", 0, 40, 0.01);
+    glide_without_clicks("input-stage", "in_gain", -20, 18, 0.001);
+    glide_without_clicks("input-stage", "pad", 0, 1, 0.01);
+    glide_without_clicks("input-stage", "polarity", 0, 1, 0.01);
+    glide_without_clicks("input-stage", "hpf", 0, 4, 0.01);
+    glide_without_clicks("input-stage", "hpf_freq", 20, 400, 0.01);
     determinism();
     latency_matches_impulse();
     no_subnormals();
