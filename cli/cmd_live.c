@@ -130,6 +130,41 @@ static int on_bufsize(jack_nframes_t n, void *arg) {
     return 0;
 }
 
+/* Port latencies for the DAW's compensation: out_K lags in_K by the channel's latency (its
+ * oversampling filters); the monitor ports report the largest. */
+static void on_latency(jack_latency_callback_mode_t mode, void *arg) {
+    live_app *a = arg;
+    uint32_t most = 0;
+    jack_latency_range_t r;
+    for (int k = 0; k < a->n; k++) {
+        live_strip_ctl c;
+        live_ctl_get(a->e, k, &c);
+        if (c.latency > most) most = c.latency;
+        if (mode == JackCaptureLatency) {
+            jack_port_get_latency_range(a->in[k], mode, &r);
+            r.min += c.latency;
+            r.max += c.latency;
+            jack_port_set_latency_range(a->out[k], mode, &r);
+        } else {
+            jack_port_get_latency_range(a->out[k], mode, &r);
+            r.min += c.latency;
+            r.max += c.latency;
+            jack_port_set_latency_range(a->in[k], mode, &r);
+        }
+    }
+    if (mode == JackCaptureLatency) {
+        jack_latency_range_t in_r = {0, 0};
+        for (int k = 0; k < a->n; k++) {
+            jack_port_get_latency_range(a->in[k], mode, &r);
+            if (r.max > in_r.max) in_r = r;
+        }
+        in_r.min += most;
+        in_r.max += most;
+        jack_port_set_latency_range(a->mon_l, mode, &in_r);
+        jack_port_set_latency_range(a->mon_r, mode, &in_r);
+    }
+}
+
 static void on_shutdown(jack_status_t code, const char *reason, void *arg) {
     live_app *a = arg;
     (void)code;
@@ -601,6 +636,7 @@ int cmd_live(int argc, char **argv) {
     jack_set_sample_rate_callback(a->client, on_rate, a);
     jack_set_buffer_size_callback(a->client, on_bufsize, a);
     jack_on_info_shutdown(a->client, on_shutdown, a);
+    jack_set_latency_callback(a->client, on_latency, a);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -635,6 +671,7 @@ int cmd_live(int argc, char **argv) {
     live_ui *ui = exit_code ? NULL : live_ui_start(a->e, a);
 
     double t_start = mono_now(), t_status = t_start;
+    uint64_t last_lat = UINT64_MAX;
     while (!exit_code) {
         struct timespec ts = {0, 50000000L};
         nanosleep(&ts, NULL);
@@ -666,6 +703,17 @@ int cmd_live(int argc, char **argv) {
                 }
                 pthread_mutex_unlock(&a->rec_lock);
             }
+        }
+        /* A preset of another model may have changed a channel's latency: tell the DAW. */
+        uint64_t lat_sum = 0;
+        for (int k = 0; k < a->n; k++) {
+            live_strip_ctl c;
+            live_ctl_get(a->e, k, &c);
+            lat_sum = lat_sum * 31 + c.latency;
+        }
+        if (lat_sum != last_lat) {
+            if (last_lat != UINT64_MAX) jack_recompute_total_latencies(a->client);
+            last_lat = lat_sum;
         }
         pthread_mutex_lock(&a->rec_lock);
         if (a->rec && !a->rec_fail_reported) {

@@ -51,6 +51,7 @@ typedef struct live_strip_ctl {
     double level_db; /* monitor level, dB; <= LIVE_LEVEL_OFF is off */
     double pan;      /* -1 left .. +1 right, constant power */
     int mute, solo;
+    uint32_t latency; /* of the channel instance, samples (oversampling filters) */
 } live_strip_ctl;
 
 #define LIVE_LEVEL_OFF -90.0

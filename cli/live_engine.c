@@ -113,11 +113,12 @@ static int preset_values(const gs_preset *p, const gs_model_info **model, double
 }
 
 /* A channel for strip k's current control state at `rate` (non-RT: allocates). */
-static gs_channel *make_channel(const live_strip_ctl *c, double rate) {
+static gs_channel *make_channel(live_strip_ctl *c, double rate) {
     gs_channel *ch = NULL;
     if (gs_channel_new(c->model->name, rate, LIVE_CHUNK, &ch) != GS_OK) return NULL;
     for (size_t i = 0; i < c->model->n_params; i++) gs_channel_set(ch, i, c->param[i]);
     gs_channel_reset(ch); /* values apply at once, circuit at its DC operating point */
+    c->latency = gs_channel_latency(ch);
     return ch;
 }
 
@@ -456,6 +457,7 @@ int live_ctl_rate(live_engine *e, double rate) {
             }
         }
     }
+    for (int k = 0; k < e->n; k++) e->ctl[k].latency = snap[k].latency;
     e->rate_ctl = rate;
     pthread_mutex_unlock(&e->lock);
     return 0;

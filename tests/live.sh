@@ -183,6 +183,12 @@ osc /gainstage/ch/2/pan f:-0.5 >/dev/null
 osc /gainstage/ch/1/gain f:45 >/dev/null
 r=$(osc /gainstage/ch/2/get)
 check "[ '$r' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: get ch 2: '$r'"
+# Port latency for the DAW: out_K lags in_K by the channel's latency (what 'process' compensates).
+lat=$("$GS" process --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+lin=$("$H" latency "$SRV" gainstage:in_1)
+lout=$("$H" latency "$SRV" gainstage:out_1)
+check "[ -n '$lat' ] && [ $((lout - lin)) -eq '$lat' ]" "B: out_1 capture latency $lout, in_1 $lin, channel $lat"
+echo "B: JACK capture latency in_1 $lin, out_1 $lout frames (channel latency $lat)"
 r=$(osc /gainstage/status)
 check "echo '$r' | grep -q 'xruns'" "B: status '$r'"
 kill -TERM "$G"

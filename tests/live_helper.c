@@ -21,6 +21,7 @@
  *       A[i] against B[i] for every sample of A; prints the largest difference and the
  *       error-to-signal ratio; fails above TOL (default 0: bit-exact).
  *   live_helper bufsize SERVER N                      ask the server for N-frame periods
+ *   live_helper latency SERVER PORT                   the port's capture latency (max), frames
  *   live_helper osc PORT PATH [ARG...]
  *       send PATH with ARGs (f:1.5, i:3, s:text) to 127.0.0.1:PORT and print the reply
  *       ("PATH arg arg ..."); fails if none arrives within 5 s.
@@ -397,11 +398,28 @@ static int bufsize(const char *server, unsigned n) {
     return rc ? 1 : 0;
 }
 
+/* latency SERVER PORT: the port's capture latency range (max), frames. */
+static int latency(const char *server, const char *name) {
+    jack_client_t *c = open_client(server, "live_helper_latency");
+    if (!c) return 1;
+    jack_port_t *p = jack_port_by_name(c, name);
+    if (!p) {
+        jack_client_close(c);
+        return 1;
+    }
+    jack_latency_range_t r;
+    jack_port_get_latency_range(p, JackCaptureLatency, &r);
+    printf("%u\n", r.max);
+    jack_client_close(c);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     /* libjack reports every failed connection attempt on stderr; the probes expect some. */
     jack_set_error_function(quiet);
     jack_set_info_function(quiet);
+    if (!strcmp(argv[1], "latency") && argc >= 4) return latency(argv[2], argv[3]);
     if (!strcmp(argv[1], "bufsize") && argc >= 4) return bufsize(argv[2], (unsigned)atoi(argv[3]));
     if (!strcmp(argv[1], "wait-server") && argc >= 3)
         return wait_server(argv[2], argc > 3 ? atof(argv[3]) : 30.0);
