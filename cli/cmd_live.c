@@ -92,6 +92,14 @@ static const char help_text[] =
     "'gainstage recover DIR'.\n"
     "Exit status: 0 stopped normally, 1 runtime failure (no server, server went away), 2 usage.\n";
 
+/* libjack's messages: dropped while connecting (a missing server is reported by us in one line),
+ * afterwards passed on as "gainstage: jack: ...". Its info messages are chatter. */
+static atomic_int jack_opened;
+static void jack_message(const char *msg) {
+    if (atomic_load(&jack_opened)) fprintf(stderr, "gainstage: jack: %s\n", msg);
+}
+static void jack_info(const char *msg) { (void)msg; }
+
 /* ---- JACK callbacks ---------------------------------------------------------------------- */
 
 GS_LIVE_RT static int on_process(jack_nframes_t n, void *arg) {
@@ -577,6 +585,9 @@ int cmd_live(int argc, char **argv) {
     a->in_dbu = in_dbu;
     a->out_dbu = out_dbu;
 
+    /* libjack explains a missing server in several lines of its own; our one line says it. */
+    jack_set_error_function(jack_message);
+    jack_set_info_function(jack_info);
     jack_status_t st;
     jack_options_t jo = JackNoStartServer | (o.server ? JackServerName : JackNullOption);
     a->client = o.server ? jack_client_open(o.name, jo, &st, o.server)
@@ -587,6 +598,7 @@ int cmd_live(int argc, char **argv) {
                   o.server ? " '" : "", o.server ? o.server : "", o.server ? "'" : "");
         return EXIT_RUNTIME;
     }
+    atomic_store(&jack_opened, 1);
     atomic_store(&a->rate, jack_get_sample_rate(a->client));
     atomic_store(&a->bufsize, jack_get_buffer_size(a->client));
     a->e = live_engine_new(&cfg, (double)atomic_load(&a->rate));

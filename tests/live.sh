@@ -91,6 +91,24 @@ start_jack() {
 "$MKSIG" --rate 48000 --seconds 1.5 --peak -20 sweep "$T/s4.wav"
 "$MKSIG" --rate 48000 --seconds 1 --peak -20 --freq 1000 sine "$T/tone.wav"
 
+# --- usage and a missing server: one-line messages and the documented exit statuses --------
+usage() {
+    want=$1; pat=$2; shift 2
+    "$@" >"$T/u.out" 2>"$T/u.err"
+    got=$?
+    check "[ $got -eq $want ] && grep -q -- '$pat' '$T/u.err' && [ \$(wc -l <'$T/u.err') -le 1 ]" "$* -> $got: $(cat "$T/u.err")"
+}
+usage 2 "inputs needs a whole number" "$GS" live --inputs 0
+usage 2 "record-point must be" "$GS" live --record-point middle
+usage 2 "record-format must be" "$GS" live --record-format mp3
+usage 2 "channel needs K:PRESET" "$GS" live --channel clean
+usage 2 "takes no file names" "$GS" live extra
+usage 1 "cannot connect to the JACK server .gstest-none-$$." "$GS" live --server "gstest-none-$$"
+usage 2 "recover needs one folder" "$GS" recover
+usage 1 "cannot open folder" "$GS" recover "$T/no-such-dir"
+"$GS" live --help | grep -q "Usage: gainstage live" && ok || bad "live --help"
+"$GS" recover --help | grep -q "Usage: gainstage recover" && ok || bad "recover --help"
+
 start_jack 1024
 
 # --- A. recording against offline processing ----------------------------------------------
