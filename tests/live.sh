@@ -260,8 +260,9 @@ check "[ '$(field "$f2" frames)' = '$fixed' ]" "C: channels differ in length aft
 span=$((disc - tstart))
 lost_asis=$(awk -v s="$span" -v f="$asis" 'BEGIN { printf "%.1f", (s - f) * 1000 / 48000 }')
 lost=$(awk -v s="$span" -v f="$fixed" 'BEGIN { printf "%.1f", (s - f) * 1000 / 48000 }')
-echo "C: kill -9 after $(awk -v s="$span" 'BEGIN { printf "%.2f", s / 48000 }') s of recording: audio lost $lost_asis ms as the file was left, $lost ms after 'gainstage recover' (upper bounds: up to the server's report of the dead client)"
+echo "C: kill -9 after $(awk -v s="$span" 'BEGIN { printf "%.2f", s / 48000 }') s of recording: audio lost $lost_asis ms as the file was left, $lost ms after 'gainstage recover' (upper bounds: counted up to the end of the last period before the server reported the client gone)"
 check "[ $((span - asis)) -le 48000 ] && [ $((span - fixed)) -le 48000 ] && [ $fixed -ge $asis ]" "C: more than 1 s lost: $lost_asis / $lost ms"
+check "[ $fixed -le $span ]" "C: the file holds more than was played ($fixed > $span frames)"
 "$H" expect "$f1" "$take" "$start" "$T/s2.wav" "$T/inC.wav" --loop >/dev/null
 "$H" strip "$f1" "$take" "$T/gotC.wav" >/dev/null
 r=$("$H" compare "$T/gotC.wav" "$T/inC.wav")

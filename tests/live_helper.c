@@ -8,8 +8,8 @@
  *       The sample played at frame t is FILE[t - F] (looped with --loop), so what reached the
  *       destination is known from frame times alone. Without --loop it exits after the longest
  *       file plus 0.2 s ("end_frame=F"); with --loop it runs until the destination disappears
- *       and prints "disconnected_frame=F", the frame time when the server told us (an upper
- *       bound for when the destination died). --bufsize-at S:N asks the server for N-frame
+ *       and prints "disconnected_frame=F", the end of the last period that had run when the
+ *       server told us (an upper bound for the last frame the destination can have received). --bufsize-at S:N asks the server for N-frame
  *       periods S seconds into the signal.
  *   live_helper expect REC TAKE FEED_START SIG OUT [--loop | --prefix]
  *       the input the channel saw during the take REC (sidecar TAKE): frame t carried
@@ -105,7 +105,7 @@ static struct {
     atomic_int started;
     uint32_t start;
     atomic_int disconnected;
-    _Atomic uint32_t disc_frame;
+    _Atomic uint32_t disc_frame, cycle_end;
 } P;
 
 static int play_process(jack_nframes_t nf, void *arg) {
@@ -124,6 +124,7 @@ static int play_process(jack_nframes_t nf, void *arg) {
             o[i] = v;
         }
     }
+    atomic_store(&P.cycle_end, t + nf);
     return 0;
 }
 
@@ -132,7 +133,9 @@ static void play_connect_cb(jack_port_id_t a, jack_port_id_t b, int connect, voi
     (void)b;
     (void)a;
     if (!connect && atomic_load(&P.started) && !atomic_load(&P.disconnected)) {
-        atomic_store(&P.disc_frame, jack_frame_time(P.c));
+        /* The end of the latest period that ran: the destination (after us in the graph) cannot
+         * have received anything later, so this bounds what it can have recorded. */
+        atomic_store(&P.disc_frame, atomic_load(&P.cycle_end));
         atomic_store(&P.disconnected, 1);
     }
 }
