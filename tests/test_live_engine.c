@@ -1,6 +1,7 @@
 /* The 'gainstage live' engine without JACK: what the process callback computes.
  * - direct outputs equal a plain channel fed the same samples (bit for bit), for periods shorter
  *   and longer than the engine's 1024-sample chunk, and across a period-size change;
+ * - a preset of another model swaps in a new instance (built off the process thread);
  * - a sample-rate change (live_ctl_rate) swaps in channels built off the "RT" thread; after it the
  *   output equals a fresh channel at the new rate, and the old channels are freed by collect;
  * - the monitor mix: constant-power pan law, mute, solo, level; commands take effect in order;
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define N 2
 
@@ -132,6 +134,31 @@ int main(void) {
     printf("after the switch to 96 kHz: max difference from a fresh 96 kHz channel %.3g\n", md);
     CHECK(md == 0.0, "after the rate change the output is a fresh channel at 96 kHz with gain 40");
     CHECK(live_ctl_rate(e, 1000.0) != 0, "1 kHz refused");
+
+    /* A preset of another model (a file here): a new instance is built on this thread and
+     * swapped in by the next period; from then on channel 2 is that model at its defaults. */
+    char path[] = "/tmp/gs-live-test-XXXXXX";
+    int fd = mkstemp(path);
+    const char text[] = "model = opamp-stage\ndescription = bare stage\n";
+    CHECK(fd >= 0 && write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1), "preset file");
+    close(fd);
+    CHECK(live_ctl_preset(e, 1, path, err, sizeof err) == 0, "preset of another model: %s", err);
+    unlink(path);
+    live_strip_ctl c;
+    live_ctl_get(e, 1, &c);
+    CHECK(!strcmp(c.model->name, "opamp-stage"), "control side now %s", c.model->name);
+    gs_channel *refo = NULL;
+    gs_channel_new("opamp-stage", 96000.0, 1024, &refo);
+    gs_channel_reset(refo);
+    md = 0;
+    for (int i = 0; i < 4; i++) {
+        run(e, 300, &ph, 1000, rate);
+        md = fmax(md, ref_diff(refo, 1, 300, cfg.in_vpu, cfg.out_vpu));
+    }
+    live_engine_collect(e); /* frees the replaced clean channel */
+    printf("after swapping in opamp-stage: max difference from a fresh one %.3g\n", md);
+    CHECK(md == 0.0, "the swapped-in channel is a fresh opamp-stage, bit for bit");
+    gs_channel_free(refo);
 
     for (int k = 0; k < N; k++) gs_channel_free(ref[k]);
     gs_channel_free(ref96);
