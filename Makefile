@@ -9,7 +9,9 @@ SAN_BUILD ?= build-san
 MESON_FLAGS ?=
 
 # Debian packages the build and the tests need.
-DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev
+DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
+  liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev \
+  jackd2 libjack-jackd2-dev liblo-dev
 
 .PHONY: all deps build demo check test bench install uninstall clean format lint
 

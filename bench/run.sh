@@ -5,3 +5,4 @@ set -eu
 B=${1:-build}
 shift || true
 "$B/bench/bench_channel" "$@"
+"$B/bench/bench_live" --seconds 2

@@ -7,5 +7,7 @@ int cmd_params(int argc, char **argv);
 int cmd_presets(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_live(int argc, char **argv);    /* cli/cmd_live.c */
+int cmd_recover(int argc, char **argv); /* cli/live_rec.c */
 
 #endif

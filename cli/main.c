@@ -16,6 +16,8 @@ static void usage(FILE *f) {
           "  presets   list the built-in presets\n"
           "  models    list the models (complete channels and bare blocks)\n"
           "  measure   measure a preset, model or LV2 plugin like an audio analyser (plots, JSON)\n"
+          "  live      JACK front end: N preamp channels, DAW outputs, monitor mix, recorder\n"
+          "  recover   repair the takes of a killed live recording\n"
           "\n"
           "Options:\n"
           "  -h, --help     show this help (also 'gainstage COMMAND --help')\n"
@@ -45,6 +47,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "presets")) return cmd_presets(argc - 1, argv + 1);
     if (!strcmp(cmd, "models")) return cmd_models(argc - 1, argv + 1);
     if (!strcmp(cmd, "measure")) return cmd_measure(argc - 1, argv + 1);
+    if (!strcmp(cmd, "live")) return cmd_live(argc - 1, argv + 1);
+    if (!strcmp(cmd, "recover")) return cmd_recover(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'gainstage --help')", cmd);
     return EXIT_USAGE;
 }

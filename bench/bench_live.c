@@ -1,0 +1,115 @@
+/* DSP load of the 'gainstage live' engine without JACK: the same code the process callback runs
+ * (live_engine_run: N channels, meters, monitor mix), fed period by period.
+ *
+ * Load = processing time of a period / duration of the period (64 frames at 48 kHz = 1.333 ms).
+ * Mean: thread CPU time (CLOCK_THREAD_CPUTIME_ID, less disturbed by other processes on a shared
+ * machine). p99 and max: wall-clock time of single periods (CLOCK_MONOTONIC), which is what an
+ * xrun depends on, so they include preemption by other processes when the machine is busy.
+ *
+ *   bench_live [--preset P] [--rate HZ] [--period N] [--seconds S] [N1 N2 ...]
+ *   (defaults: clean, 48000, 64, 3, channel counts 1 8 16 32)
+ */
+#include "live.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double clk(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    const char *preset = "clean";
+    double rate = 48000, seconds = 3;
+    unsigned period = 64;
+    int counts[16], nc = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--preset") && i + 1 < argc) preset = argv[++i];
+        else if (!strcmp(argv[i], "--rate") && i + 1 < argc) rate = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--period") && i + 1 < argc) period = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
+        else if (nc < 16 && atoi(argv[i]) > 0 && atoi(argv[i]) <= LIVE_MAX_CH)
+            counts[nc++] = atoi(argv[i]);
+        else {
+            fprintf(stderr, "usage: bench_live [--preset P] [--rate HZ] [--period N] "
+                            "[--seconds S] [CHANNELS...]\n");
+            return 2;
+        }
+    }
+    if (!nc) {
+        counts[0] = 1, counts[1] = 8, counts[2] = 16, counts[3] = 32;
+        nc = 4;
+    }
+    double tperiod = period / rate;
+    printf("gainstage live engine: preset %s, %.0f Hz, %u-frame periods (%.3f ms), %.0f s per "
+           "run\n",
+           preset, rate, period, 1e3 * tperiod, seconds);
+    printf("%8s %10s %10s %10s %14s\n", "channels", "mean %", "p99 %", "max %", "ch/core @100%");
+    for (int c = 0; c < nc; c++) {
+        int n = counts[c];
+        live_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.n = n;
+        for (int k = 0; k < n; k++) snprintf(cfg.preset[k], sizeof cfg.preset[k], "%s", preset);
+        cfg.in_vpu = gs_dbu_to_volts_per_unit(-20.0);
+        cfg.out_vpu = gs_dbu_to_volts_per_unit(18.0);
+        live_engine *e = live_engine_new(&cfg, rate);
+        if (!e) return 1;
+        live_engine_settle(e);
+        size_t len = (size_t)(rate * 2.0); /* 2 s of a guitar-like signal, looped */
+        float *sig = malloc(len * sizeof(float));
+        for (size_t i = 0; i < len; i++) {
+            double t = (double)i / rate, env = exp(-3.0 * fmod(t, 0.5));
+            sig[i] = (float)(0.3 * env *
+                             (sin(2 * M_PI * 110 * t) + 0.5 * sin(2 * M_PI * 220 * t) +
+                              0.25 * sin(2 * M_PI * 330 * t + 1.0)));
+        }
+        float **in = malloc((size_t)n * sizeof *in), **out = malloc((size_t)n * sizeof *out);
+        for (int k = 0; k < n; k++) {
+            in[k] = malloc(period * sizeof(float));
+            out[k] = malloc(period * sizeof(float));
+        }
+        float *ml = malloc(period * sizeof(float)), *mr = malloc(period * sizeof(float));
+        size_t periods = (size_t)(seconds / tperiod);
+        double *t = malloc(periods * sizeof(double));
+        double cpu0 = clk(CLOCK_THREAD_CPUTIME_ID);
+        size_t pos = 0;
+        for (size_t p = 0; p < periods; p++) {
+            for (int k = 0; k < n; k++)
+                for (unsigned i = 0; i < period; i++)
+                    in[k][i] = sig[(pos + i + (size_t)k * 997) % len];
+            pos += period;
+            double w0 = clk(CLOCK_MONOTONIC);
+            live_engine_run(e, (const float *const *)in, out, ml, mr, period, (uint32_t)pos);
+            t[p] = clk(CLOCK_MONOTONIC) - w0;
+        }
+        double cpu = clk(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+        qsort(t, periods, sizeof(double), cmp);
+        double mean = cpu / ((double)periods * tperiod);
+        printf("%8d %10.2f %10.2f %10.2f %14.1f\n", n, 100 * mean,
+               100 * t[(size_t)(0.99 * (double)(periods - 1))] / tperiod,
+               100 * t[periods - 1] / tperiod, (double)n / mean);
+        for (int k = 0; k < n; k++) {
+            free(in[k]);
+            free(out[k]);
+        }
+        free(in);
+        free(out);
+        free(ml);
+        free(mr);
+        free(t);
+        free(sig);
+        live_engine_free(e);
+    }
+    return 0;
+}

@@ -1,0 +1,161 @@
+/* gainstage live: internal interfaces of the JACK front end.
+ *
+ * Threads and who owns what:
+ * - the JACK process thread (real time) runs live_engine_run(): it owns the channel objects and the
+ *   monitor-mix state, and takes commands from a lock-free single-consumer queue;
+ * - control threads (the main loop with the terminal view, the OSC thread) change parameters only
+ *   through live_ctl_*(): these validate, update a mirror of the setup (used by displays, OSC
+ *   queries and the session file) and post a command. The producers serialise among themselves
+ *   with a mutex; the real-time side never takes it;
+ * - the disk thread (live_rec.c) drains a second single-producer/single-consumer ring fed by the
+ *   process thread and writes the files.
+ * Functions marked GS_LIVE_RT run in the process thread: no allocation, locks, blocking or I/O.
+ */
+#ifndef GS_CLI_LIVE_H
+#define GS_CLI_LIVE_H
+
+#include <gainstage/gainstage.h>
+
+#include <jack/ringbuffer.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define GS_LIVE_RT /* runs in the JACK process thread */
+
+#define LIVE_MAX_CH 64
+/* Channels are created for this block length; longer JACK periods are processed in chunks, so
+ * any buffer size (and changes of it while running) works without re-creating anything. */
+#define LIVE_CHUNK 1024u
+#define LIVE_MAX_PARAMS 64
+#define LIVE_NAME 128
+/* Meter window: peaks and RMS are published every 1/LIVE_METER_HZ s. */
+#define LIVE_METER_HZ 20.0
+
+/* Recording tap: after the preamp, before it (the converter input as JACK delivers it: a DI track
+ * for re-amping later), or both (2N files). */
+typedef enum { LIVE_REC_POST = 0, LIVE_REC_PRE, LIVE_REC_BOTH } live_rec_point;
+const char *live_rec_point_name(live_rec_point p);
+
+/* Published meters of one strip (written by the process thread only). Linear sample values. */
+typedef struct live_meter {
+    _Atomic float in_peak, out_peak, out_rms; /* of the last complete window */
+    _Atomic uint32_t in_clips, out_clips;     /* samples at or above full scale, ever */
+} live_meter;
+
+/* The control-side mirror of one channel strip. */
+typedef struct live_strip_ctl {
+    char preset[LIVE_NAME];
+    const gs_model_info *model;
+    double param[LIVE_MAX_PARAMS];
+    double level_db; /* monitor level, dB; <= LIVE_LEVEL_OFF is off */
+    double pan;      /* -1 left .. +1 right, constant power */
+    int mute, solo;
+    uint32_t latency; /* of the channel instance, samples (oversampling filters) */
+} live_strip_ctl;
+
+#define LIVE_LEVEL_OFF -90.0
+#define LIVE_LEVEL_MAX 12.0
+
+typedef struct live_engine live_engine;
+typedef struct live_rec live_rec;
+
+/* ----- engine (live_engine.c) ----------------------------------------------------------------- */
+typedef struct live_config {
+    int n;                            /* channels */
+    char preset[LIVE_MAX_CH][LIVE_NAME];
+    double in_vpu, out_vpu;           /* volts per unit sample at input and output */
+} live_config;
+
+/* Create the engine: n channels at `rate`, each with its preset. Prints the reason on failure. */
+live_engine *live_engine_new(const live_config *cfg, double rate);
+void live_engine_free(live_engine *e);
+int live_engine_channels(const live_engine *e);
+double live_engine_rate(const live_engine *e);
+
+/* One period: in[c], out[c] for each channel, the monitor pair, nframes, and the period's JACK
+ * frame time (for the recorder). Any nframes works. */
+GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *const *out,
+                                float *mon_l, float *mon_r, uint32_t nframes, uint32_t frame_time);
+
+/* Control side (any non-RT thread). Each returns 0 or prints nothing and fills err. */
+int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, char *err,
+                   size_t esz);
+int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, char *err,
+                         size_t esz);
+int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz);
+int live_ctl_level(live_engine *e, int k, double db, char *err, size_t esz);
+int live_ctl_pan(live_engine *e, int k, double pan, char *err, size_t esz);
+int live_ctl_mute(live_engine *e, int k, int on);
+int live_ctl_solo(live_engine *e, int k, int on);
+/* A consistent copy of strip k's control state. */
+void live_ctl_get(live_engine *e, int k, live_strip_ctl *out);
+/* Rebuild every channel at a new sample rate (off the RT thread) and swap them in. */
+int live_ctl_rate(live_engine *e, double rate);
+/* Free channels the process thread has swapped out. Call from the main loop. */
+void live_engine_collect(live_engine *e);
+const live_meter *live_engine_meter(const live_engine *e, int k);
+/* Monitor bus meters (peak of the last window). */
+void live_engine_monitor_peak(const live_engine *e, float *l, float *r);
+/* DSP load of the process thread: mean since the last call and maximum, as a fraction of the
+ * period (process time / period duration). Resets the maximum. */
+void live_engine_load(live_engine *e, double *mean, double *max, uint64_t *n);
+/* Before activation only: apply queued commands now and settle every channel at its values. */
+void live_engine_settle(live_engine *e);
+GS_LIVE_RT void live_engine_account(live_engine *e, double seconds, double period);
+uint64_t live_engine_cycles(const live_engine *e);
+/* Recorder attachment: the engine feeds `rec` while it is attached. */
+void live_engine_attach_rec(live_engine *e, live_rec *rec);
+live_rec *live_engine_rec(live_engine *e);
+void live_engine_set_rec_point(live_engine *e, live_rec_point p);
+live_rec_point live_engine_rec_point(const live_engine *e);
+
+/* ----- recorder (live_rec.c) ------------------------------------------------------------------ */
+typedef enum { LIVE_FMT_WAV_F32 = 0, LIVE_FMT_WAV_S24, LIVE_FMT_FLAC } live_rec_format;
+
+/* Create a take in `dir`: one mono file per channel plus a sidecar "<take>.take" (with
+ * LIVE_REC_BOTH, nch is twice the channel count: the pre files first, then the post files).
+ * Starts the disk thread. Prints the reason on failure. */
+live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format fmt,
+                         live_rec_point point, const char *const *presets);
+/* Stop: the caller has detached the recorder from the engine first. Drains, finalises headers
+ * and the sidecar, joins the thread. Returns 0 if every file was closed cleanly. */
+int live_rec_stop(live_rec *r);
+/* Process thread side: write one period (planar, nch blocks of n floats). */
+GS_LIVE_RT void live_rec_push(live_rec *r, const float *const *bufs, uint32_t n,
+                              uint32_t frame_time);
+/* Status for displays. failed: the disk thread stopped (message in msg). */
+typedef struct live_rec_status {
+    double seconds;       /* audio written per channel */
+    uint64_t dropped;     /* periods the ring could not take (disk too slow) */
+    uint64_t gap_frames;  /* frames of silence written for periods JACK skipped */
+    int failed;
+    char msg[512];
+    char take[4400];
+} live_rec_status;
+void live_rec_status_get(live_rec *r, live_rec_status *s);
+
+/* gainstage recover DIR */
+
+
+/* ----- OSC (live_osc.c) ----------------------------------------------------------------------- */
+typedef struct live_osc live_osc;
+typedef struct live_app live_app; /* cmd_live.c: recorder and session commands */
+live_osc *live_osc_start(live_engine *e, live_app *app, const char *bind, const char *port);
+int live_osc_port(const live_osc *o);
+void live_osc_stop(live_osc *o);
+
+/* Implemented by cmd_live.c for the OSC and terminal front ends. */
+int live_app_record(live_app *app, int on, char *err, size_t esz);
+int live_app_save_session(live_app *app, char *err, size_t esz);
+void live_app_status(live_app *app, char *buf, size_t size);
+void live_app_quit(live_app *app);
+
+/* ----- terminal view (live_ui.c) -------------------------------------------------------------- */
+typedef struct live_ui live_ui;
+live_ui *live_ui_start(live_engine *e, live_app *app); /* raw mode; NULL if not a terminal */
+/* Redraw and handle pending keys; returns 1 if the user asked to quit. */
+int live_ui_tick(live_ui *u);
+void live_ui_stop(live_ui *u); /* restores the terminal */
+
+#endif

@@ -1,0 +1,646 @@
+/* gainstage live: the mixer engine. N preamp channels, direct outputs, a stereo monitor mix with
+ * level, pan, mute and solo, meters, and the tap that feeds the recorder.
+ *
+ * Real-time design: live_engine_run() (the JACK process callback's work) owns the channel objects
+ * and the mix state. Other threads never touch them: they post fixed-size commands into a
+ * jack_ringbuffer (lock-free single producer / single consumer; the producers serialise among
+ * themselves with `lock`, which the process thread never takes). A channel that has to be replaced
+ * (another model, another sample rate) is created off the RT thread, swapped in by a command, and
+ * the old one comes back through a second ring to be freed by the main loop.
+ */
+#include "live.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef enum {
+    CMD_PARAM,  /* k, id, value */
+    CMD_SWAP,   /* k, ptr = new channel */
+    CMD_LEVEL,  /* k, value = linear gain */
+    CMD_PAN,    /* k, value = -1..1 */
+    CMD_MUTE,   /* k, id */
+    CMD_SOLO,   /* k, id */
+    CMD_RATE,   /* value = Hz */
+    CMD_REC,    /* ptr = recorder or NULL */
+    CMD_POINT   /* id = live_rec_point */
+} cmd_type;
+
+typedef struct live_cmd {
+    cmd_type type;
+    int k;
+    uint32_t id;
+    double value;
+    void *ptr;
+} live_cmd;
+
+typedef struct strip_rt {
+    gs_channel *ch;
+    float level, pan;       /* targets */
+    int mute, solo;
+    float gl, gr;           /* monitor gains applied at the end of the last period */
+    float acc_in, acc_out;  /* meter window accumulators */
+    double acc_sq;
+} strip_rt;
+
+struct live_engine {
+    int n;
+    double in_vpu, out_vpu;
+
+    /* Process-thread state. */
+    strip_rt s[LIVE_MAX_CH];
+    float *scratch; /* LIVE_CHUNK samples */
+    double rate_rt;
+    uint32_t win_n, win_len;
+    float mon_acc_l, mon_acc_r;
+    live_rec *rec_rt;
+    live_rec_point point_rt;
+
+    /* Published by the process thread. */
+    live_meter meter[LIVE_MAX_CH];
+    _Atomic float mon_peak_l, mon_peak_r;
+    _Atomic(live_rec *) rec_seen;
+    _Atomic uint64_t cycles;
+    _Atomic uint64_t load_sum_ppm, load_n, load_max_ppm;
+
+    /* Control side. */
+    pthread_mutex_t lock;
+    live_strip_ctl ctl[LIVE_MAX_CH];
+    double rate_ctl;
+    live_rec_point point_ctl;
+    jack_ringbuffer_t *cmd, *trash;
+};
+
+#define CMD_SLOTS 4096
+#define TRASH_SLOTS 512
+
+/* ---- control side ------------------------------------------------------------------------ */
+
+/* Post one command; the caller holds e->lock. Returns 0, or -1 if the queue is full (the process
+ * thread is not running: e.g. the server is gone). */
+static int post(live_engine *e, const live_cmd *c) {
+    if (jack_ringbuffer_write_space(e->cmd) < sizeof *c) return -1;
+    jack_ringbuffer_write(e->cmd, (const char *)c, sizeof *c);
+    return 0;
+}
+
+static void seterr(char *err, size_t esz, const char *fmt, const char *a, const char *b) {
+    if (err && esz) snprintf(err, esz, fmt, a, b);
+}
+
+/* A preset's full parameter vector: the model's defaults with the preset's values on top. */
+static int preset_values(const gs_preset *p, const gs_model_info **model, double *v, char *err,
+                         size_t esz) {
+    const gs_model_info *m = gs_model_find(gs_preset_model(p));
+    if (!m || m->n_params > LIVE_MAX_PARAMS) {
+        seterr(err, esz, "preset '%s' uses model '%s' that this build cannot run",
+               gs_preset_name(p), gs_preset_model(p));
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_params; i++) v[i] = m->params[i].def;
+    for (size_t j = 0; j < gs_preset_value_count(p); j++) {
+        const char *sym;
+        double val;
+        gs_preset_value_at(p, j, &sym, &val);
+        for (size_t i = 0; i < m->n_params; i++)
+            if (!strcmp(m->params[i].symbol, sym)) v[i] = val;
+    }
+    *model = m;
+    return 0;
+}
+
+/* A channel for strip k's current control state at `rate` (non-RT: allocates). */
+static gs_channel *make_channel(live_strip_ctl *c, double rate) {
+    gs_channel *ch = NULL;
+    if (gs_channel_new(c->model->name, rate, LIVE_CHUNK, &ch) != GS_OK) return NULL;
+    for (size_t i = 0; i < c->model->n_params; i++) gs_channel_set(ch, i, c->param[i]);
+    gs_channel_reset(ch); /* values apply at once, circuit at its DC operating point */
+    c->latency = gs_channel_latency(ch);
+    return ch;
+}
+
+static void pan_gains(double pan, double level, float *gl, float *gr) {
+    /* Constant-power law: -3 dB each side at the centre, so a source keeps its loudness as it
+     * moves across the stereo image. */
+    double th = (pan + 1.0) * 0.78539816339744830962; /* pi/4 */
+    *gl = (float)(level * cos(th));
+    *gr = (float)(level * sin(th));
+}
+
+live_engine *live_engine_new(const live_config *cfg, double rate) {
+    if (cfg->n < 1 || cfg->n > LIVE_MAX_CH) {
+        cli_error("--inputs must be 1 to %d", LIVE_MAX_CH);
+        return NULL;
+    }
+    if (rate < GS_RATE_MIN || rate > GS_RATE_MAX) {
+        cli_error("the JACK server runs at %.0f Hz; gainstage runs at 44.1 to 192 kHz", rate);
+        return NULL;
+    }
+    live_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    pthread_mutex_init(&e->lock, NULL);
+    e->n = cfg->n;
+    e->in_vpu = cfg->in_vpu;
+    e->out_vpu = cfg->out_vpu;
+    e->rate_rt = e->rate_ctl = rate;
+    e->win_len = (uint32_t)(rate / LIVE_METER_HZ);
+    e->scratch = calloc(LIVE_CHUNK, sizeof(float));
+    e->cmd = jack_ringbuffer_create(CMD_SLOTS * sizeof(live_cmd));
+    e->trash = jack_ringbuffer_create(TRASH_SLOTS * sizeof(gs_channel *));
+    if (!e->scratch || !e->cmd || !e->trash) {
+        cli_error("out of memory");
+        live_engine_free(e);
+        return NULL;
+    }
+    /* Keep the process thread's memory resident: a page fault there is an xrun. */
+    jack_ringbuffer_mlock(e->cmd);
+    jack_ringbuffer_mlock(e->trash);
+    for (int k = 0; k < e->n; k++) {
+        int code = 0;
+        gs_preset *p = cli_load_preset(cfg->preset[k], &code);
+        if (!p) {
+            live_engine_free(e);
+            return NULL;
+        }
+        live_strip_ctl *c = &e->ctl[k];
+        char err[256];
+        if (preset_values(p, &c->model, c->param, err, sizeof err)) {
+            cli_error("%s", err);
+            gs_preset_free(p);
+            live_engine_free(e);
+            return NULL;
+        }
+        snprintf(c->preset, sizeof c->preset, "%s", cfg->preset[k]);
+        gs_preset_free(p);
+        c->level_db = 0.0;
+        c->pan = 0.0;
+        strip_rt *s = &e->s[k];
+        s->ch = make_channel(c, rate);
+        if (!s->ch) {
+            cli_error("cannot create channel %d (%s) at %.0f Hz", k + 1, c->preset, rate);
+            live_engine_free(e);
+            return NULL;
+        }
+        s->level = 1.0f;
+        s->pan = 0.0f;
+        pan_gains(0.0, 1.0, &s->gl, &s->gr);
+    }
+    return e;
+}
+
+void live_engine_free(live_engine *e) {
+    if (!e) return;
+    live_engine_collect(e);
+    /* Commands never consumed may hold channels. */
+    live_cmd c;
+    while (e->cmd && jack_ringbuffer_read(e->cmd, (char *)&c, sizeof c) == sizeof c)
+        if (c.type == CMD_SWAP) gs_channel_free(c.ptr);
+    for (int k = 0; k < LIVE_MAX_CH; k++) gs_channel_free(e->s[k].ch);
+    if (e->cmd) jack_ringbuffer_free(e->cmd);
+    if (e->trash) jack_ringbuffer_free(e->trash);
+    free(e->scratch);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+int live_engine_channels(const live_engine *e) { return e->n; }
+double live_engine_rate(const live_engine *e) { return e->rate_ctl; }
+const live_meter *live_engine_meter(const live_engine *e, int k) { return &e->meter[k]; }
+uint64_t live_engine_cycles(const live_engine *e) { return atomic_load(&e->cycles); }
+
+void live_engine_monitor_peak(const live_engine *e, float *l, float *r) {
+    *l = atomic_load_explicit(&e->mon_peak_l, memory_order_relaxed);
+    *r = atomic_load_explicit(&e->mon_peak_r, memory_order_relaxed);
+}
+
+void live_engine_collect(live_engine *e) {
+    gs_channel *ch;
+    while (jack_ringbuffer_read(e->trash, (char *)&ch, sizeof ch) == sizeof ch) gs_channel_free(ch);
+}
+
+static int check_k(const live_engine *e, int k, char *err, size_t esz) {
+    if (k < 0 || k >= e->n) {
+        if (err && esz) snprintf(err, esz, "no channel %d (there are %d)", k + 1, e->n);
+        return -1;
+    }
+    return 0;
+}
+
+int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, char *err,
+                         size_t esz) {
+    if (check_k(e, k, err, esz)) return -1;
+    pthread_mutex_lock(&e->lock);
+    live_strip_ctl *c = &e->ctl[k];
+    int rc = -1;
+    size_t id = 0;
+    for (; id < c->model->n_params; id++)
+        if (!strcmp(c->model->params[id].symbol, symbol)) break;
+    if (id == c->model->n_params) {
+        seterr(err, esz, "model %s has no parameter '%s'", c->model->name, symbol);
+    } else {
+        const gs_param_info *pi = &c->model->params[id];
+        if (!isfinite(v) || v < pi->min || v > pi->max) {
+            if (err && esz)
+                snprintf(err, esz, "%s must be %g to %g %s", symbol, pi->min, pi->max,
+                         gs_unit_symbol(pi->unit));
+        } else {
+            live_cmd cmd = {CMD_PARAM, k, (uint32_t)id, v, NULL};
+            if (post(e, &cmd)) {
+                seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
+            } else {
+                c->param[id] = v;
+                rc = 0;
+            }
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, char *err,
+                   size_t esz) {
+    if (check_k(e, k, err, esz)) return -1;
+    pthread_mutex_lock(&e->lock);
+    const gs_model_info *m = e->ctl[k].model;
+    pthread_mutex_unlock(&e->lock);
+    for (size_t id = 0; id < m->n_params; id++) {
+        if (strcmp(m->params[id].symbol, symbol)) continue;
+        double v;
+        if (gs_parse_value(text, m->params[id].unit, m->params[id].choices, &v) != GS_OK) {
+            seterr(err, esz, "cannot read '%s' as a value of %s", text, symbol);
+            return -1;
+        }
+        return live_ctl_param_value(e, k, symbol, v, err, esz);
+    }
+    seterr(err, esz, "model %s has no parameter '%s'", m->name, symbol);
+    return -1;
+}
+
+int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz) {
+    if (check_k(e, k, err, esz)) return -1;
+    /* Loading may read a file: done before taking the lock. */
+    gs_preset *p = NULL;
+    if (!gs_preset_find(name)) {
+        char perr[256];
+        FILE *f = fopen(name, "r");
+        if (!f) {
+            seterr(err, esz, "unknown preset '%s'%s", name, " (see 'gainstage presets')");
+            return -1;
+        }
+        static char text[65536];
+        static pthread_mutex_t text_lock = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&text_lock);
+        size_t len = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[len] = '\0';
+        gs_status st = gs_preset_parse(text, name, &p, perr, sizeof perr);
+        pthread_mutex_unlock(&text_lock);
+        if (st != GS_OK) {
+            seterr(err, esz, "preset file '%s': %s", name, perr);
+            return -1;
+        }
+    }
+    const gs_preset *pp = p ? p : gs_preset_find(name);
+    live_strip_ctl next;
+    pthread_mutex_lock(&e->lock);
+    next = e->ctl[k];
+    double rate = e->rate_ctl;
+    pthread_mutex_unlock(&e->lock);
+    if (preset_values(pp, &next.model, next.param, err, esz)) {
+        gs_preset_free(p);
+        return -1;
+    }
+    gs_preset_free(p);
+    snprintf(next.preset, sizeof next.preset, "%s", name);
+    int rc = 0;
+    pthread_mutex_lock(&e->lock);
+    if (next.model == e->ctl[k].model) {
+        /* Same circuit: the values glide (no click), as a preset change on hardware would. */
+        live_strip_ctl *c = &e->ctl[k];
+        if (jack_ringbuffer_write_space(e->cmd) < c->model->n_params * sizeof(live_cmd)) {
+            seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
+            rc = -1;
+        } else {
+            for (size_t i = 0; i < c->model->n_params; i++) {
+                live_cmd cmd = {CMD_PARAM, k, (uint32_t)i, next.param[i], NULL};
+                post(e, &cmd);
+            }
+            *c = next;
+        }
+        pthread_mutex_unlock(&e->lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&e->lock);
+    /* Another model: a new instance, created here and swapped in by the process thread. */
+    gs_channel *ch = make_channel(&next, rate);
+    if (!ch) {
+        seterr(err, esz, "cannot create model %s for preset '%s'", next.model->name, name);
+        return -1;
+    }
+    pthread_mutex_lock(&e->lock);
+    live_cmd cmd = {CMD_SWAP, k, 0, 0.0, ch};
+    if (e->rate_ctl != rate || post(e, &cmd)) {
+        gs_channel_free(ch);
+        seterr(err, esz, "%s%s", "busy (sample-rate change or full queue); try again", "");
+        rc = -1;
+    } else {
+        e->ctl[k] = next;
+    }
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+static void post_monitor(live_engine *e, int k) {
+    live_strip_ctl *c = &e->ctl[k];
+    double lin = c->level_db <= LIVE_LEVEL_OFF ? 0.0 : pow(10.0, c->level_db / 20.0);
+    live_cmd a = {CMD_LEVEL, k, 0, lin, NULL};
+    post(e, &a);
+}
+
+int live_ctl_level(live_engine *e, int k, double db, char *err, size_t esz) {
+    if (check_k(e, k, err, esz)) return -1;
+    if (!isfinite(db) || db > LIVE_LEVEL_MAX) {
+        if (err && esz) snprintf(err, esz, "level must be at most %+.0f dB", LIVE_LEVEL_MAX);
+        return -1;
+    }
+    if (db < LIVE_LEVEL_OFF) db = LIVE_LEVEL_OFF;
+    pthread_mutex_lock(&e->lock);
+    e->ctl[k].level_db = db;
+    post_monitor(e, k);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+int live_ctl_pan(live_engine *e, int k, double pan, char *err, size_t esz) {
+    if (check_k(e, k, err, esz)) return -1;
+    if (!isfinite(pan) || pan < -1.0 || pan > 1.0) {
+        seterr(err, esz, "%s%s", "pan must be -1 (left) to +1 (right)", "");
+        return -1;
+    }
+    pthread_mutex_lock(&e->lock);
+    e->ctl[k].pan = pan;
+    live_cmd a = {CMD_PAN, k, 0, pan, NULL};
+    post(e, &a);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+int live_ctl_mute(live_engine *e, int k, int on) {
+    if (check_k(e, k, NULL, 0)) return -1;
+    pthread_mutex_lock(&e->lock);
+    e->ctl[k].mute = !!on;
+    live_cmd a = {CMD_MUTE, k, (uint32_t)!!on, 0.0, NULL};
+    post(e, &a);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+int live_ctl_solo(live_engine *e, int k, int on) {
+    if (check_k(e, k, NULL, 0)) return -1;
+    pthread_mutex_lock(&e->lock);
+    e->ctl[k].solo = !!on;
+    live_cmd a = {CMD_SOLO, k, (uint32_t)!!on, 0.0, NULL};
+    post(e, &a);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+void live_ctl_get(live_engine *e, int k, live_strip_ctl *out) {
+    pthread_mutex_lock(&e->lock);
+    *out = e->ctl[k];
+    pthread_mutex_unlock(&e->lock);
+}
+
+int live_ctl_rate(live_engine *e, double rate) {
+    if (rate < GS_RATE_MIN || rate > GS_RATE_MAX) {
+        cli_error("the JACK server changed to %.0f Hz; gainstage runs at 44.1 to 192 kHz", rate);
+        return -1;
+    }
+    pthread_mutex_lock(&e->lock);
+    if (rate == e->rate_ctl) {
+        pthread_mutex_unlock(&e->lock);
+        return 0;
+    }
+    live_strip_ctl snap[LIVE_MAX_CH];
+    memcpy(snap, e->ctl, sizeof snap);
+    pthread_mutex_unlock(&e->lock);
+    gs_channel *fresh[LIVE_MAX_CH] = {0};
+    for (int k = 0; k < e->n; k++) {
+        fresh[k] = make_channel(&snap[k], rate);
+        if (!fresh[k]) {
+            for (int j = 0; j < k; j++) gs_channel_free(fresh[j]);
+            cli_error("cannot create the channels at %.0f Hz", rate);
+            return -1;
+        }
+    }
+    pthread_mutex_lock(&e->lock);
+    if (jack_ringbuffer_write_space(e->cmd) < (size_t)(e->n + 1) * sizeof(live_cmd)) {
+        pthread_mutex_unlock(&e->lock);
+        for (int k = 0; k < e->n; k++) gs_channel_free(fresh[k]);
+        cli_error("cannot switch to %.0f Hz: command queue full", rate);
+        return -1;
+    }
+    /* The rate and all the swaps are queued together, so the process thread applies them in one
+     * period. Parameter changes made meanwhile are in the queue after them, so none is lost. */
+    live_cmd r = {CMD_RATE, 0, 0, rate, NULL};
+    post(e, &r);
+    for (int k = 0; k < e->n; k++) {
+        live_cmd c = {CMD_SWAP, k, 0, 0.0, fresh[k]};
+        post(e, &c);
+        for (size_t i = 0; i < e->ctl[k].model->n_params; i++) {
+            if (e->ctl[k].param[i] != snap[k].param[i]) {
+                live_cmd p = {CMD_PARAM, k, (uint32_t)i, e->ctl[k].param[i], NULL};
+                post(e, &p);
+            }
+        }
+    }
+    for (int k = 0; k < e->n; k++) e->ctl[k].latency = snap[k].latency;
+    e->rate_ctl = rate;
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+void live_engine_attach_rec(live_engine *e, live_rec *rec) {
+    pthread_mutex_lock(&e->lock);
+    live_cmd c = {CMD_REC, 0, 0, 0.0, rec};
+    post(e, &c);
+    pthread_mutex_unlock(&e->lock);
+}
+
+live_rec *live_engine_rec(live_engine *e) { return atomic_load(&e->rec_seen); }
+
+void live_engine_set_rec_point(live_engine *e, live_rec_point p) {
+    pthread_mutex_lock(&e->lock);
+    e->point_ctl = p;
+    live_cmd c = {CMD_POINT, 0, (uint32_t)p, 0.0, NULL};
+    post(e, &c);
+    pthread_mutex_unlock(&e->lock);
+}
+
+live_rec_point live_engine_rec_point(const live_engine *e) { return e->point_ctl; }
+
+const char *live_rec_point_name(live_rec_point p) {
+    return p == LIVE_REC_PRE ? "pre" : (p == LIVE_REC_BOTH ? "both" : "post");
+}
+
+void live_engine_load(live_engine *e, double *mean, double *max, uint64_t *cnt) {
+    uint64_t s = atomic_exchange(&e->load_sum_ppm, 0), n = atomic_exchange(&e->load_n, 0);
+    *mean = n ? (double)s / (double)n * 1e-6 : 0.0;
+    *cnt = n;
+    *max = (double)atomic_exchange(&e->load_max_ppm, 0) * 1e-6;
+}
+
+/* ---- process thread ---------------------------------------------------------------------- */
+
+GS_LIVE_RT void live_engine_account(live_engine *e, double seconds, double period) {
+    uint64_t ppm = (uint64_t)(seconds / period * 1e6);
+    atomic_fetch_add_explicit(&e->load_sum_ppm, ppm, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->load_n, 1, memory_order_relaxed);
+    uint64_t old = atomic_load_explicit(&e->load_max_ppm, memory_order_relaxed);
+    while (ppm > old && !atomic_compare_exchange_weak(&e->load_max_ppm, &old, ppm)) {
+    }
+}
+
+GS_LIVE_RT static void apply_commands(live_engine *e) {
+    live_cmd c;
+    while (jack_ringbuffer_read(e->cmd, (char *)&c, sizeof c) == sizeof c) {
+        strip_rt *s = &e->s[c.k];
+        switch (c.type) {
+        case CMD_PARAM: gs_channel_set(s->ch, c.id, c.value); break;
+        case CMD_SWAP:
+            /* The trash ring has room for every swap the control side can have in flight
+             * (TRASH_SLOTS > queue depth of swaps in practice); if it were ever full we keep the
+             * old instance rather than free it here. */
+            if (jack_ringbuffer_write_space(e->trash) >= sizeof s->ch) {
+                jack_ringbuffer_write(e->trash, (const char *)&s->ch, sizeof s->ch);
+                s->ch = c.ptr;
+            } /* else: keep the old instance; the new one is leaked rather than freed here */
+            break;
+        case CMD_LEVEL: s->level = (float)c.value; break;
+        case CMD_PAN: s->pan = (float)c.value; break;
+        case CMD_MUTE: s->mute = (int)c.id; break;
+        case CMD_SOLO: s->solo = (int)c.id; break;
+        case CMD_RATE:
+            e->rate_rt = c.value;
+            e->win_len = (uint32_t)(c.value / LIVE_METER_HZ);
+            break;
+        case CMD_REC:
+            e->rec_rt = c.ptr;
+            atomic_store(&e->rec_seen, e->rec_rt);
+            break;
+        case CMD_POINT: e->point_rt = (live_rec_point)c.id; break;
+        }
+    }
+}
+
+GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *const *out,
+                                float *mon_l, float *mon_r, uint32_t nframes,
+                                uint32_t frame_time) {
+    apply_commands(e);
+    memset(mon_l, 0, nframes * sizeof(float));
+    memset(mon_r, 0, nframes * sizeof(float));
+    int any_solo = 0;
+    for (int k = 0; k < e->n; k++) any_solo |= e->s[k].solo;
+    const double in_scale = e->in_vpu, out_scale = 1.0 / e->out_vpu;
+    const float inv_n = 1.0f / (float)nframes;
+    for (int k = 0; k < e->n; k++) {
+        strip_rt *s = &e->s[k];
+        const float *x = in[k];
+        float *y = out[k];
+        float pin = s->acc_in, pout = s->acc_out;
+        double sq = s->acc_sq;
+        uint32_t clip_in = 0, clip_out = 0;
+        for (uint32_t off = 0; off < nframes; off += LIVE_CHUNK) {
+            uint32_t len = nframes - off < LIVE_CHUNK ? nframes - off : LIVE_CHUNK;
+            /* Same arithmetic as 'gainstage process' (double scale, rounded to float), so a
+             * recording matches an offline run of the same signal sample for sample. */
+            for (uint32_t i = 0; i < len; i++) {
+                float v = x[off + i];
+                float a = fabsf(v);
+                if (a > pin) pin = a;
+                clip_in += a >= 1.0f;
+                e->scratch[i] = (float)(v * in_scale);
+            }
+            gs_channel_process(s->ch, e->scratch, e->scratch, len);
+            for (uint32_t i = 0; i < len; i++) {
+                float v = (float)(e->scratch[i] * out_scale);
+                y[off + i] = v;
+                float a = fabsf(v);
+                if (a > pout) pout = a;
+                clip_out += a >= 1.0f;
+                sq += (double)v * (double)v;
+            }
+        }
+        /* Monitor gains glide linearly over the period: no zipper noise on moves, no click on
+         * mute. */
+        float gl, gr;
+        int audible = !s->mute && (!any_solo || s->solo);
+        pan_gains(s->pan, audible ? s->level : 0.0, &gl, &gr);
+        float dl = (gl - s->gl) * inv_n, dr = (gr - s->gr) * inv_n;
+        if (s->gl != 0.0f || gl != 0.0f || s->gr != 0.0f || gr != 0.0f) {
+            for (uint32_t i = 0; i < nframes; i++) {
+                float t = (float)(i + 1);
+                mon_l[i] += y[i] * (s->gl + dl * t);
+                mon_r[i] += y[i] * (s->gr + dr * t);
+            }
+        }
+        s->gl = gl;
+        s->gr = gr;
+        s->acc_in = pin;
+        s->acc_out = pout;
+        s->acc_sq = sq;
+        if (clip_in) atomic_fetch_add_explicit(&e->meter[k].in_clips, clip_in, memory_order_relaxed);
+        if (clip_out)
+            atomic_fetch_add_explicit(&e->meter[k].out_clips, clip_out, memory_order_relaxed);
+    }
+    for (uint32_t i = 0; i < nframes; i++) {
+        float a = fabsf(mon_l[i]), b = fabsf(mon_r[i]);
+        if (a > e->mon_acc_l) e->mon_acc_l = a;
+        if (b > e->mon_acc_r) e->mon_acc_r = b;
+    }
+    e->win_n += nframes;
+    if (e->win_n >= e->win_len) {
+        for (int k = 0; k < e->n; k++) {
+            strip_rt *s = &e->s[k];
+            live_meter *m = &e->meter[k];
+            atomic_store_explicit(&m->in_peak, s->acc_in, memory_order_relaxed);
+            atomic_store_explicit(&m->out_peak, s->acc_out, memory_order_relaxed);
+            atomic_store_explicit(&m->out_rms, (float)sqrt(s->acc_sq / (double)e->win_n),
+                                  memory_order_relaxed);
+            s->acc_in = s->acc_out = 0.0f;
+            s->acc_sq = 0.0;
+        }
+        atomic_store_explicit(&e->mon_peak_l, e->mon_acc_l, memory_order_relaxed);
+        atomic_store_explicit(&e->mon_peak_r, e->mon_acc_r, memory_order_relaxed);
+        e->mon_acc_l = e->mon_acc_r = 0.0f;
+        e->win_n = 0;
+    }
+    if (e->rec_rt) {
+        if (e->point_rt == LIVE_REC_BOTH) {
+            const float *both[2 * LIVE_MAX_CH];
+            for (int k = 0; k < e->n; k++) {
+                both[k] = in[k];
+                both[e->n + k] = out[k];
+            }
+            live_rec_push(e->rec_rt, both, nframes, frame_time);
+        } else {
+            live_rec_push(e->rec_rt,
+                          e->point_rt == LIVE_REC_PRE ? in : (const float *const *)out, nframes,
+                          frame_time);
+        }
+    }
+    atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
+}
+
+void live_engine_settle(live_engine *e) {
+    apply_commands(e);
+    for (int k = 0; k < e->n; k++) gs_channel_reset(e->s[k].ch);
+    for (int k = 0; k < e->n; k++) {
+        strip_rt *s = &e->s[k];
+        int audible = !s->mute;
+        pan_gains(s->pan, audible ? s->level : 0.0, &s->gl, &s->gr);
+    }
+}

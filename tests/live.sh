@@ -1,0 +1,329 @@
+#!/bin/sh
+# 'gainstage live' against a private JACK server ('jackd -d dummy', name gstest-PID), fed by
+# live_helper (a JACK client that plays known signals and reports JACK frame times).
+#   A. record 4 channels at both taps (pre- and post-preamp, float WAV) and compare sample for
+#      sample, bit-exact: post = 'gainstage process --no-compensate' of pre (always, whatever
+#      the load), pre = the feed, and post = 'gainstage process' of the feed. Alignment: the recorder writes the
+#      JACK frame time of its first sample into the take's sidecar (start_frame), the feeder
+#      prints the frame time of its signal's sample 0; the feeder plays SIG[t - start] at frame t,
+#      so the input of every recorded frame is known (silence before the start). Periods the
+#      server skipped (xruns on a loaded machine) are silence in the file, listed as "gap" lines
+#      in the sidecar; (1) leaves them out of both files, (2) and (3) compare up to the first
+#      one (an xrun can also hand a client a stale buffer, so the feed is only known up to it).
+#   B. OSC: meters, gain, mute, solo with the pan law, level, preset, errors; the session file
+#      saves and restores the setup.
+#   C. kill -9 during a recording (pre-preamp tap): the files must open as they are, 'gainstage
+#      recover' must extend them, and the audio lost (frame time at which the server reported the
+#      client gone, minus the take's start, minus the frames in the file) is printed in ms and must
+#      be under 1 s. The recovered audio must equal the looped feed, sample for sample.
+#   E. (after D) the terminal view in a pseudo-terminal: keys select, mute and change gain; 'q'
+#      quits with status 0 and the terminal is restored.
+#   D. a full disk (a 300 kB tmpfs, or a 300 kB file-size limit where mounting is not allowed)
+#      stops the recording with a message while the client keeps running; then the server is
+#      stopped under the client, which must exit with status 1 and a message.
+# Every wait polls for a condition with a generous deadline (no fixed sleeps).
+# usage: live.sh GAINSTAGE   (env: MKSIG, WAVTOOL, LIVE_HELPER)
+set -u
+GS=$1
+MKSIG=${MKSIG:?}
+WAV=${WAVTOOL:?}
+H=${LIVE_HELPER:?}
+T=$(mktemp -d)
+SRV=gstest-$$
+export JACK_NO_START_SERVER=1
+export JACK_NO_AUDIO_RESERVATION=1
+JPID=""
+MNT=""
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+    [ -n "$JPID" ] && kill -9 "$JPID" 2>/dev/null
+    [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+
+# waitfor CONDITION SECONDS: evaluate CONDITION every 50 ms until it holds.
+waitfor() {
+    _n=0
+    while ! eval "$1" >/dev/null 2>&1; do
+        _n=$((_n + 1))
+        [ $_n -ge $(($2 * 20)) ] && return 1
+        sleep 0.05
+    done
+    return 0
+}
+# reaped PID SECONDS: wait until PID has exited, then collect its status in $st.
+reaped() {
+    if waitfor "! kill -0 $1" "$2"; then wait "$1"; st=$?; return 0; fi
+    st=999
+    return 1
+}
+field() { "$WAV" info "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+osc() { "$H" osc "$PORT" "$@"; }
+# oscnum PATH INDEX: the INDEX-th (1-based) argument of the reply.
+oscarg() { p=$1; i=$2; shift 2; "$H" osc "$PORT" "$p" "$@" | awk -v i="$i" '{print $(i + 1)}'; }
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+end_test() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit $?
+}
+
+start_jack() {
+    jackd -n "$SRV" -d dummy -r 48000 -p "$1" >"$T/jackd.log" 2>&1 &
+    JPID=$!
+    if ! "$H" wait-server "$SRV" 30; then
+        bad "jackd did not start: $(cat "$T/jackd.log")"
+        end_test
+    fi
+}
+
+# Signals: 1.5 s each, different material per input.
+"$MKSIG" --rate 48000 --seconds 1.5 --peak -12 --freq 997 sine "$T/s1.wav"
+"$MKSIG" --rate 48000 --seconds 1.5 --peak -6 voice "$T/s2.wav"
+"$MKSIG" --rate 48000 --seconds 1.5 --peak -3 pluck "$T/s3.wav"
+"$MKSIG" --rate 48000 --seconds 1.5 --peak -20 sweep "$T/s4.wav"
+"$MKSIG" --rate 48000 --seconds 1 --peak -20 --freq 1000 sine "$T/tone.wav"
+
+# --- usage and a missing server: one-line messages and the documented exit statuses --------
+usage() {
+    want=$1; pat=$2; shift 2
+    "$@" >"$T/u.out" 2>"$T/u.err"
+    got=$?
+    check "[ $got -eq $want ] && grep -q -- '$pat' '$T/u.err' && [ \$(wc -l <'$T/u.err') -le 1 ]" "$* -> $got: $(cat "$T/u.err")"
+}
+usage 2 "inputs needs a whole number" "$GS" live --inputs 0
+usage 2 "record-point must be" "$GS" live --record-point middle
+usage 2 "record-format must be" "$GS" live --record-format mp3
+usage 2 "channel needs K:PRESET" "$GS" live --channel clean
+usage 2 "takes no file names" "$GS" live extra
+usage 1 "cannot connect to the JACK server .gstest-none-$$." "$GS" live --server "gstest-none-$$"
+usage 2 "recover needs one folder" "$GS" recover
+usage 1 "cannot open folder" "$GS" recover "$T/no-such-dir"
+"$GS" live --help | grep -q "Usage: gainstage live" && ok || bad "live --help"
+"$GS" recover --help | grep -q "Usage: gainstage recover" && ok || bad "recover --help"
+
+start_jack 1024
+
+# --- A. recording against offline processing ----------------------------------------------
+"$GS" live --server "$SRV" --inputs 4 --record "$T/recA" --record-point both --osc-port off --status-interval 0.2 \
+    >"$T/A.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'live: recording' '$T/A.out'\" 30" "A: recording did not start: $(cat "$T/A.out")"
+"$H" play "$SRV" gainstage:in_ "$T/s1.wav" "$T/s2.wav" "$T/s3.wav" \
+    "$T/s4.wav" >"$T/playA.out" || bad "A: feeder failed"
+kill -TERM "$G"
+reaped "$G" 30
+check "[ $st -eq 0 ]" "A: SIGTERM should stop with status 0, got $st: $(cat "$T/A.out")"
+take=$(ls "$T"/recA/*.take 2>/dev/null | head -1)
+check "grep -q 'status = complete' '$take'" "A: take not marked complete"
+start=$(sed -n 's/^start_frame=//p' "$T/playA.out")
+tstart=$(sed -n 's/^start_frame = //p' "$take")
+off=$((start - tstart))
+echo "A: take starts at frame $tstart, signal at $start: offset $off frames; $(grep -c . "$T/A.out") lines of output"
+grep "periods dropped" "$T/A.out"
+for k in 1 2 3 4; do
+    pre=$(ls "$T"/recA/*-ch0$k-pre.wav)
+    post=$(ls "$T"/recA/*-ch0$k.wav)
+    # (1) the post-preamp file is 'gainstage process' of the pre-preamp file, bit for bit.
+    "$H" strip "$pre" "$take" "$T/pre$k.wav" >/dev/null
+    "$H" strip "$post" "$take" "$T/post$k.wav" >"$T/strip.out"
+    "$GS" process -q --no-compensate --format f32 "$T/pre$k.wav" "$T/ref$k.wav"
+    r=$("$H" compare "$T/post$k.wav" "$T/ref$k.wav" 0)
+    check "[ $? -eq 0 ]" "A: channel $k post differs from gainstage process of pre: $r"
+    echo "A: channel $k: post-preamp file vs gainstage process of the pre-preamp file: $r ($(cat "$T/strip.out"))"
+    # (2) the pre-preamp file holds the feed, sample-aligned by the frame times (up to the first
+    # skipped period, if the loaded machine caused any).
+    "$H" expect "$pre" "$take" "$start" "$T/s$k.wav" "$T/in$k.wav" --prefix >"$T/exp.out"
+    r=$("$H" compare "$T/in$k.wav" "$pre" 0)
+    check "[ $? -eq 0 ]" "A: channel $k pre-preamp file differs from the feed: $r"
+    echo "A: channel $k: pre-preamp file vs the feed placed by frame times: $r ($(cat "$T/exp.out"))"
+    # (3) and offline processing of the feed itself gives the post file (the frames before the
+    # first skipped period).
+    "$GS" process -q --no-compensate --format f32 "$T/in$k.wav" "$T/reff$k.wav"
+    r=$("$H" compare "$T/reff$k.wav" "$post" 0)
+    check "[ $? -eq 0 ]" "A: channel $k post differs from gainstage process of the feed: $r"
+done
+grep "xruns" "$T/A.out" | tail -1
+
+# --- B. OSC and the session file ------------------------------------------------------------
+"$GS" live --server "$SRV" --inputs 2 --session "$T/s.session" --osc-port auto \
+    --status-interval 0.5 >"$T/B.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'OSC on' '$T/B.out'\" 30" "B: no OSC port: $(cat "$T/B.out")"
+PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/B.out")
+"$H" play "$SRV" gainstage:in_ --loop --timeout 120 "$T/tone.wav" "$T/tone.wav" >"$T/playB.out" &
+F=$!
+PIDS="$PIDS $F"
+"$GS" process -q --format f32 "$T/tone.wav" "$T/tone30.wav"
+want=$("$WAV" level "$T/tone30.wav" | sed -n 's/.*peak_dbfs=\([-0-9.]*\).*/\1/p')
+want40=$(awk -v w="$want" 'BEGIN { print w + 10 }')
+mon=$(awk -v w="$want" 'BEGIN { print w - 3.0103 }') # constant-power pan law, centre
+meter1() { oscarg /gainstage/ch/1/meter 2; }
+check "waitfor 'near \$(meter1) $want 0.1' 30" "B: ch 1 meter $(meter1) dBFS, want $want"
+r=$(osc /gainstage/ch/1/gain f:40)
+check "[ '$r' = '/gainstage/ok /gainstage/ch/1/gain' ]" "B: gain reply '$r'"
+check "waitfor 'near \$(meter1) $want40 0.1' 30" "B: after gain 40 dB the meter shows $(meter1), want $want40"
+echo "B: ch 1 peak at 30 dB gain $want dBFS expected; at 40 dB: $(meter1) dBFS (want $want40)"
+# The server's period changes under the running client: it must follow and keep processing.
+"$H" bufsize "$SRV" 2048
+check "[ $? -eq 0 ]" "B: could not change the server's period"
+check "waitfor \"grep -q '2048 frames' '$T/B.out'\" 30" "B: the client did not follow the period change"
+check "waitfor 'near \$(meter1) $want40 0.1' 30" "B: after the period change the meter shows $(meter1)"
+osc /gainstage/ch/2/solo i:1 >/dev/null
+monl() { oscarg /gainstage/meters 3; }
+check "waitfor 'near \$(monl) $mon 0.1' 30" "B: solo ch 2: monitor L $(monl), want $mon"
+echo "B: ch 2 soloed: monitor L $(monl) dBFS (want $mon: ch 2 alone, centre pan -3.01 dB)"
+osc /gainstage/ch/2/solo i:0 >/dev/null
+osc /gainstage/ch/1/mute i:1 >/dev/null
+osc /gainstage/ch/2/mute i:1 >/dev/null
+check "waitfor '[ \$(monl) = -180.0000 ]' 30" "B: both muted: monitor L $(monl), want silence"
+check "near \$(meter1) $want40 0.1" "B: mute must not change the direct output (meter $(meter1))"
+r=$(osc /gainstage/ch/9/gain f:30)
+check "echo '$r' | grep -q '^/gainstage/error .*no channel 9'" "B: channel 9: '$r'"
+r=$(osc /gainstage/ch/1/gain f:500)
+check "echo '$r' | grep -q '^/gainstage/error .*gain must be'" "B: gain 500: '$r'"
+r=$(osc /gainstage/ch/1/preset s:nosuch)
+check "echo '$r' | grep -q '^/gainstage/error .*unknown preset'" "B: bad preset: '$r'"
+r=$(osc /gainstage/ch/1/preset s:clean)
+check "[ '$r' = '/gainstage/ok /gainstage/ch/1/preset' ]" "B: preset reply '$r'"
+check "waitfor 'near \$(meter1) $want 0.1' 30" "B: preset clean should bring 30 dB back: $(meter1)"
+osc /gainstage/ch/2/level f:-6 >/dev/null
+osc /gainstage/ch/2/pan f:-0.5 >/dev/null
+osc /gainstage/ch/1/gain f:45 >/dev/null
+r=$(osc /gainstage/ch/2/get)
+check "[ '$r' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: get ch 2: '$r'"
+# Port latency for the DAW: out_K lags in_K by the channel's latency (what 'process' compensates).
+lat=$("$GS" process --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+lin=$("$H" latency "$SRV" gainstage:in_1)
+lout=$("$H" latency "$SRV" gainstage:out_1)
+check "[ -n '$lat' ] && [ $((lout - lin)) -eq '$lat' ]" "B: out_1 capture latency $lout, in_1 $lin, channel $lat"
+echo "B: JACK capture latency in_1 $lin, out_1 $lout frames (channel latency $lat)"
+r=$(osc /gainstage/status)
+check "echo '$r' | grep -q 'xruns'" "B: status '$r'"
+kill -TERM "$G"
+reaped "$G" 30
+check "[ $st -eq 0 ]" "B: stop status $st"
+check "grep -q '^ch.1.param.gain = 45$' '$T/s.session'" "B: session lacks gain 45: $(cat "$T/s.session")"
+reaped "$F" 30 || bad "B: feeder did not notice the client leaving"
+"$GS" live --server "$SRV" --session "$T/s.session" --osc-port auto >"$T/B2.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'OSC on' '$T/B2.out'\" 30" "B: restart: $(cat "$T/B2.out")"
+PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/B2.out")
+"$H" play "$SRV" gainstage:in_ --loop --timeout 120 "$T/tone.wav" "$T/tone.wav" >"$T/playB2.out" &
+F=$!
+PIDS="$PIDS $F"
+r1=$(osc /gainstage/ch/1/get)
+r2=$(osc /gainstage/ch/2/get)
+check "[ '$r1' = '/gainstage/ch/1/get clean 45.0000 0.0000 0.0000 1 0' ]" "B: restored ch 1: '$r1'"
+check "[ '$r2' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: restored ch 2: '$r2'"
+check "waitfor 'near \$(meter1) $(awk -v w="$want" 'BEGIN { print w + 15 }') 0.1' 30" "B: restored gain not in effect: $(meter1)"
+osc /gainstage/quit >/dev/null
+reaped "$G" 30
+check "[ $st -eq 0 ]" "B: /gainstage/quit status $st"
+reaped "$F" 30 || bad "B: feeder did not notice the client leaving"
+
+# --- C. kill -9 while recording -----------------------------------------------------------
+"$GS" live --server "$SRV" --inputs 2 --record "$T/recC" --record-point pre --osc-port off \
+    --status-interval 0.1 >"$T/C.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'live: recording' '$T/C.out'\" 30" "C: recording did not start"
+"$H" play "$SRV" gainstage:in_ --loop --timeout 120 "$T/s2.wav" "$T/s3.wav" >"$T/playC.out" &
+F=$!
+PIDS="$PIDS $F"
+check "waitfor \"grep -Eq 'rec ([2-9]|[1-9][0-9])\.[0-9] s' '$T/C.out'\" 60" "C: recording did not reach 2 s"
+kill -9 "$G"
+reaped "$F" 30 || bad "C: the feeder did not see the client die"
+take=$(ls "$T"/recC/*.take | head -1)
+tstart=$(sed -n 's/^start_frame = //p' "$take")
+start=$(sed -n 's/^start_frame=//p' "$T/playC.out")
+disc=$(sed -n 's/^disconnected_frame=//p' "$T/playC.out")
+f1=$(ls "$T"/recC/*-ch01.wav)
+asis=$(field "$f1" frames)
+check "[ -n '$asis' ] && [ '$asis' -gt 0 ]" "C: the killed file does not open as it is"
+"$GS" recover "$T/recC" >"$T/recover.out" 2>&1
+check "[ $? -eq 0 ]" "C: recover failed: $(cat "$T/recover.out")"
+cat "$T/recover.out"
+fixed=$(field "$f1" frames)
+f2=$(ls "$T"/recC/*-ch02.wav)
+check "[ '$(field "$f2" frames)' = '$fixed' ]" "C: channels differ in length after recover"
+span=$((disc - tstart))
+lost_asis=$(awk -v s="$span" -v f="$asis" 'BEGIN { printf "%.1f", (s - f) * 1000 / 48000 }')
+lost=$(awk -v s="$span" -v f="$fixed" 'BEGIN { printf "%.1f", (s - f) * 1000 / 48000 }')
+echo "C: kill -9 after $(awk -v s="$span" 'BEGIN { printf "%.2f", s / 48000 }') s of recording: audio lost $lost_asis ms as the file was left, $lost ms after 'gainstage recover' (upper bounds: counted up to the end of the last period before the server reported the client gone)"
+check "[ $((span - asis)) -le 48000 ] && [ $((span - fixed)) -le 48000 ] && [ $fixed -ge $asis ]" "C: more than 1 s lost: $lost_asis / $lost ms"
+check "[ $fixed -le $span ]" "C: the file holds more than was played ($fixed > $span frames)"
+"$H" expect "$f1" "$take" "$start" "$T/s2.wav" "$T/inC.wav" --loop >/dev/null
+"$H" strip "$f1" "$take" "$T/gotC.wav" >/dev/null
+r=$("$H" compare "$T/gotC.wav" "$T/inC.wav")
+check "[ $? -eq 0 ]" "C: recovered pre-preamp audio differs from the feed: $r"
+echo "C: recovered channel 1 vs the feed: $r"
+"$GS" recover "$T/recC" >"$T/recover2.out" 2>&1
+check "grep -q 'nothing to recover' '$T/recover2.out'" "C: second recover: $(cat "$T/recover2.out")"
+check "grep -q 'status = recovered' '$take'" "C: sidecar not marked recovered"
+
+# --- D. full disk, then the server goes away ------------------------------------------------
+mkdir "$T/full"
+if mount -t tmpfs -o size=300k tmpfs "$T/full" 2>/dev/null; then
+    MNT="$T/full"
+    limit=""
+    want_err="No space left on device"
+else
+    limit="ulimit -f 600;" # 600 blocks of 512 bytes
+    want_err="File too large"
+fi
+sh -c "$limit exec \"\$0\" \"\$@\"" "$GS" live --server "$SRV" --inputs 4 --record "$T/full" \
+    --osc-port off --status-interval 0.1 >"$T/D.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'recording stopped' '$T/D.out'\" 60" "D: full disk not reported: $(cat "$T/D.out")"
+grep "recording stopped" "$T/D.out"
+check "grep -q 'recording stopped.*$want_err.*monitoring continues' '$T/D.out'" "D: message: $(grep stopped "$T/D.out")"
+# Still running: a status line after the message, and the client alive.
+check "waitfor \"sed -n '/recording stopped/,\\\$p' '$T/D.out' | grep -q 'live: 48000 Hz'\" 30" "D: no status after the disk filled"
+check "kill -0 $G" "D: the client died with the disk"
+f=$(ls "$T"/full/*-ch01.wav | head -1)
+check "[ \$(field '$f' frames) -gt 0 ]" "D: the file of the full disk is not readable"
+kill -TERM "$JPID"
+reaped "$JPID" 30 || bad "D: jackd did not stop"
+JPID=""
+reaped "$G" 30
+check "[ $st -eq 1 ]" "D: after the server stopped, status $st (want 1): $(cat "$T/D.out")"
+check "grep -q 'JACK server went away' '$T/D.out'" "D: no message about the server: $(tail -3 "$T/D.out")"
+grep "went away" "$T/D.out"
+# --- E. the terminal view, through a pseudo-terminal (util-linux script) ----------------------
+# Keys: select channel 2, mute it, one dB more gain; then quit. The view must show them and the
+# terminal must be restored (cursor shown again) on exit.
+if command -v script >/dev/null 2>&1; then
+    start_jack 256
+    mkfifo "$T/keys"
+    script -qfec "\"$GS\" live --server $SRV --inputs 2 --osc-port off" /dev/null \
+        <"$T/keys" >"$T/E.out" 2>&1 &
+    G=$!
+    PIDS="$PIDS $G"
+    exec 7>"$T/keys"
+    check "waitfor \"grep -q 'keys: 1-9' '$T/E.out'\" 30" "E: no terminal view: $(tail -c 300 "$T/E.out")"
+    printf '2m+' >&7
+    check "waitfor \"tail -c 2000 '$T/E.out' | grep -q '> 2 clean *gain  31.0 dB.*M'\" 30" "E: keys had no effect: $(tail -c 600 "$T/E.out" | tr '\033' '~')"
+    printf 'q' >&7
+    reaped "$G" 30
+    check "[ $st -eq 0 ]" "E: q should exit with 0, got $st"
+    check "tail -c 200 '$T/E.out' | grep -q \"$(printf '\033')\[?25h\"" "E: cursor not restored"
+    exec 7>&-
+    kill -TERM "$JPID"
+    reaped "$JPID" 30
+    JPID=""
+else
+    bad "E: util-linux 'script' is missing (Debian package bsdutils)"
+fi
+end_test
