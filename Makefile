@@ -9,7 +9,8 @@ SAN_BUILD ?= build-san
 MESON_FLAGS ?=
 
 # Debian packages the build and the tests need.
-DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time
+DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
+  lv2-dev
 
 .PHONY: all deps build demo check test bench install uninstall clean format lint
 
