@@ -1,7 +1,7 @@
 #!/bin/sh
 # gainstage.lv2 in real LV2 hosts, from the build tree (LV2_PATH=<build>/lv2).
 #
-#   hosts.sh validate|lv2apply|jalv BUILD_DIR
+#   hosts.sh validate|lv2apply|jalv|ardour BUILD_DIR
 #
 # validate  lv2_validate (sord_validate against the installed LV2 specification) on the bundle's
 #           generated .ttl, and a deliberately broken copy must be rejected.
@@ -12,6 +12,9 @@
 #           mono plugin: JACK sees the plugin's latency, an LV2 preset loads through jalv's
 #           console, a tone from jack_metro goes through and is recorded with jack_rec; the
 #           recorded gain and the plugin's meters must match the settings.
+# ardour    Ardour 7 headless (ardour7-lua, lv2/tests/ardour.lua): a session on the dummy
+#           backend, a track with the plugin, an LV2 preset and a parameter change applied through
+#           Ardour; Ardour's latency and the plugin's meters must match; the session is saved.
 # Prints "N passed, N failed"; exits non-zero on any failure.
 set -u
 what=$1
@@ -181,8 +184,32 @@ jalv)
     exec 3>&-
     done_
     ;;
+ardour)
+    # Ardour 7 headless: ardour7-lua runs lv2/tests/ardour.lua (session on the dummy backend,
+    # track, plugin, preset, parameter change; checks printed as ok/FAIL lines). Ardour's
+    # configuration and caches go to the temporary folder, never to the user's.
+    "$MKSIG" --seconds 0.1 silence "$T/s.wav"
+    lat=$("$GS" process "$T/s.wav" "$T/s-out.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+    mkdir -p "$T/config" "$T/cache"
+    here=$(cd "$(dirname "$0")" && pwd)
+    start=$(date +%s)
+    XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
+        GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1
+    rc=$?
+    echo "  ardour7-lua: exit $rc after $(($(date +%s) - start)) s"
+    grep -E '^(ok|FAIL|  )' "$T/ardour.log"
+    n_ok=$(grep -c '^ok: ' "$T/ardour.log")
+    n_fail=$(grep -c '^FAIL: ' "$T/ardour.log")
+    pass=$((pass + n_ok))
+    fail=$((fail + n_fail))
+    [ "$n_fail" -gt 0 ] && tail -20 "$T/ardour.log"
+    n_all=$(grep -c '^check(' "$here/ardour.lua")
+    check "ardour7-lua ran the whole script ($n_all checks, exit 0)" [ "$rc" -eq 0 -a "$n_ok" -eq "$n_all" ]
+    check "the saved session holds the plugin" grep -q "$URI/mono" "$T/session/gainstage.ardour"
+    done_
+    ;;
 *)
-    echo "usage: hosts.sh validate|lv2apply|jalv BUILD_DIR" >&2
+    echo "usage: hosts.sh validate|lv2apply|jalv|ardour BUILD_DIR" >&2
     exit 2
     ;;
 esac
