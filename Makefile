@@ -10,7 +10,7 @@ MESON_FLAGS ?=
 
 # Debian packages the build and the tests need.
 DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
-  lv2-dev lilv-utils sordi jackd2 jalv ardour
+  lv2-dev liblilv-dev lilv-utils sordi jackd2 jalv ardour
 
 .PHONY: all deps build demo check test bench install uninstall clean format lint
 

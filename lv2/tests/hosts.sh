@@ -193,9 +193,15 @@ ardour)
     mkdir -p "$T/config" "$T/cache"
     here=$(cd "$(dirname "$0")" && pwd)
     start=$(date +%s)
+    # In $T with core dumps on: if Ardour ever crashes, the backtrace is printed below.
+    (cd "$T" && ulimit -c unlimited 2>/dev/null
     XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
-        GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1
+        GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
     rc=$?
+    if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
+        gdb -q -batch -ex 'thread apply all bt 12' /usr/lib/ardour7/luasession "$T/core" 2>&1 |
+            grep -E '^(Thread|#)' | head -60
+    fi
     echo "  ardour7-lua: exit $rc after $(($(date +%s) - start)) s"
     grep -E '^(ok|FAIL|  )' "$T/ardour.log"
     n_ok=$(grep -c '^ok: ' "$T/ardour.log")
