@@ -14,7 +14,8 @@
  * - Switching `model` crossfades (linearly: the outputs of two preamps fed the same signal are
  *   correlated, so equal-gain, not equal-power) from the old instance to the new one over
  *   XFADE_SECONDS. All instances exist from instantiate(), so the switch allocates nothing; the
- *   incoming one is reset to its DC operating point before it fades in.
+ *   incoming one is reset to its DC operating point and fades in once its filters have filled
+ *   (after the latency).
  * - Latency: models differ (oversampling filters), and a host copes badly with latency that
  *   changes while playing. The plugin reports the largest latency of all models, constant for the
  *   instance, and delays the faster models to match; that also makes the crossfade phase-aligned.
@@ -38,6 +39,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* 1 only in a test build (gainstage-blocks-test.so): the model port then also offers the bare
+ * circuit blocks, so the model switch can be tested while the library has one channel model. */
+#ifndef GS_LV2_INCLUDE_BLOCKS
+#define GS_LV2_INCLUDE_BLOCKS 0
+#endif
 
 #define DEFAULT_CHUNK 1024u
 #define MAX_CHUNK 8192u
@@ -126,7 +133,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *
     p->rate = rate;
     uint32_t hb = host_max_block(features);
     p->chunk = hb ? (hb < MAX_CHUNK ? hb : MAX_CHUNK) : DEFAULT_CHUNK;
-    if (gs_lv2_map_build(&p->map, 0) != GS_OK || p->map.n_models == 0) {
+    if (gs_lv2_map_build(&p->map, GS_LV2_INCLUDE_BLOCKS) != GS_OK || p->map.n_models == 0) {
         cleanup(p);
         return NULL;
     }
@@ -325,19 +332,25 @@ GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
             delay_run(&p->dl[p->active][c], p->ya[c], n);
         }
         if (p->next >= 0) {
+            /* The incoming instance starts from rest: its first `latency` output samples are
+             * the filters filling up, and then the onset of the signal arrives at once. The fade
+             * therefore waits `latency` samples and then ramps over xf_len, so that onset enters
+             * at weight 1/xf_len rather than as a step. */
             size_t nx = (size_t)p->next;
-            uint32_t len = p->xf_len - p->xf_pos < n ? p->xf_len - p->xf_pos : n;
+            uint32_t total = p->latency + p->xf_len;
+            uint32_t len = total - p->xf_pos < n ? total - p->xf_pos : n;
             for (unsigned c = 0; c < nch; c++) {
                 gs_channel_process(p->ch[nx][c], p->xin[c], p->yb[c], n);
                 delay_run(&p->dl[nx][c], p->yb[c], n);
                 for (uint32_t i = 0; i < len; i++) {
-                    double t = (double)(p->xf_pos + i + 1) / (double)p->xf_len;
+                    double k = (double)(p->xf_pos + i + 1) - (double)p->latency;
+                    double t = k > 0 ? k / (double)p->xf_len : 0.0;
                     p->ya[c][i] = (float)(p->ya[c][i] + t * (p->yb[c][i] - p->ya[c][i]));
                 }
                 if (len < n) memcpy(p->ya[c] + len, p->yb[c] + len, (n - len) * sizeof(float));
             }
             p->xf_pos += len;
-            if (p->xf_pos >= p->xf_len) {
+            if (p->xf_pos >= total) {
                 p->active = nx;
                 p->next = -1;
             }

@@ -11,11 +11,15 @@
  * - the latency port matches the impulse response, the meters read the levels;
  * - stereo channels are independent and equal to the mono plugin.
  *
- *   test_lv2 PATH/TO/gainstage.so
+ * - model switches (with the test build that also offers the circuit blocks as models) crossfade
+ *   without a step beyond the bound, keep the latency constant and land on the new model's level.
+ *
+ *   test_lv2 PATH/TO/gainstage.so PATH/TO/gainstage-blocks-test.so
  */
 #define _GNU_SOURCE /* dlsym(RTLD_NEXT) */
 #include "check.h"
 #include "gs_lv2.h"
+#include "sigutil.h"
 
 #include <lv2/atom/atom.h>
 #include <lv2/buf-size/buf-size.h>
@@ -503,9 +507,109 @@ static void stereo(void) {
     free(ym);
 }
 
+/* Model switches, with the test build whose model port also offers the bare circuit blocks:
+ * ss-preamp at 20 dB gain and -20 dB trim (0 dB) to opamp-stage at 20 dB (which has no trim): the
+ * level rises tenfold. An abrupt switch at a crest would step by 0.9 of the final amplitude; the
+ * 20 ms crossfade must keep every step within STEP_BOUND of it. */
+static void model_switch(const char *path) {
+    void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    CHECK(so != NULL, "dlopen %s: %s", path, dlerror());
+    if (!so) return;
+    LV2_Descriptor_Function fn = (LV2_Descriptor_Function)(uintptr_t)dlsym(so, "lv2_descriptor");
+    static gs_lv2_map saved;
+    saved = map;
+    const LV2_Descriptor *saved_d = desc_mono;
+    desc_mono = fn ? fn(0) : NULL;
+    gs_lv2_map_build(&map, 1);
+    int target = -1;
+    for (size_t m = 0; m < map.n_models; m++)
+        if (!strcmp(map.models[m]->name, "opamp-stage")) target = (int)m;
+    CHECK(desc_mono && map.n_models >= 2 && target > 0, "test build offers opamp-stage");
+    if (!desc_mono || target <= 0) goto out;
+    uint32_t expect = 0;
+    for (size_t m = 0; m < map.n_models; m++) {
+        gs_channel *ch;
+        if (gs_channel_new(map.models[m]->name, RATE, 64, &ch) == GS_OK) {
+            if (gs_channel_latency(ch) > expect) expect = gs_channel_latency(ch);
+            gs_channel_free(ch);
+        }
+    }
+    size_t n = 24000; /* 0.5 s */
+    float *x = malloc(n * 4), *y = malloc(n * 4), *y2 = malloc(n * 4);
+    /* A cosine: the switch at 0.5 s (50 periods) falls on a crest, where an abrupt switch steps
+     * most. */
+    for (size_t i = 0; i < n; i++) x[i] = (float)(0.05 * cos(2.0 * M_PI * 100.0 * (double)i / RATE));
+    host h, f;
+    host_open(&h, 1, RATE, NULL);
+    *param(&h, "gain") = 20.0f;
+    *param(&h, "trim") = -20.0f;
+    n_alloc = n_lock = 0;
+    host_run(&h, &x, &y, n, 256);
+    double amp0 = 0;
+    for (size_t i = n - 4800; i < n; i++) amp0 = fmax(amp0, fabs((double)y[i]));
+    float lat0 = *fixed(&h, GS_LV2_LATENCY);
+    *fixed(&h, GS_LV2_MODEL) = (float)target;
+    double prev = (double)y[n - 1];
+    host_run(&h, &x, &y, n, 256);
+    float lat1 = *fixed(&h, GS_LV2_LATENCY);
+    double step = 0, amp1, ph1, res1, amp2, ph2, res2, ampf = 0;
+    step = fabs((double)y[0] - prev);
+    for (size_t i = 1; i < 4800; i++) step = fmax(step, fabs((double)y[i] - (double)y[i - 1]));
+    for (size_t i = n - 4800; i < n; i++) ampf = fmax(ampf, fabs((double)y[i]));
+    /* A fresh instance started on the target model: the level the switch must land on. */
+    host_open(&f, 1, RATE, NULL);
+    *param(&f, "gain") = 20.0f;
+    *param(&f, "trim") = -20.0f;
+    *fixed(&f, GS_LV2_MODEL) = (float)target;
+    host_run(&f, &x, &y2, n, 256);
+    host_run(&f, &x, &y2, n, 256);
+    double w = 2.0 * M_PI * 100.0 / RATE;
+    fit_sine(y + n - 9600, 9600, w, &amp1, &ph1, &res1);
+    fit_sine(y2 + n - 9600, 9600, w, &amp2, &ph2, &res2);
+    CHECK(lat0 == (float)expect && lat1 == (float)expect, "latency %.0f -> %.0f, expected %u",
+          lat0, lat1, expect);
+    CHECK(ampf > 5.0 * amp0, "level rose by %.1f dB", 20 * log10(ampf / amp0));
+    CHECK(step <= STEP_BOUND * ampf, "switch: largest step %.5f > %.3f x final amplitude %.4f",
+          step, STEP_BOUND, ampf);
+    CHECK(fabs(20 * log10(amp1 / amp2)) < 0.01, "level after the switch %.4f dB from a fresh "
+          "opamp-stage instance", 20 * log10(amp1 / amp2));
+    printf("model switch ss-preamp (0 dB) -> opamp-stage (+20 dB): level %+.2f dB, largest step "
+           "%.4f of the final amplitude (bound %.3f), level after %.4f dB from a fresh instance, "
+           "latency %.0f\n",
+           20 * log10(ampf / amp0), step / ampf, STEP_BOUND, 20 * log10(amp1 / amp2), lat1);
+    /* Requests faster than the 20 ms crossfade: every 5 ms for 0.5 s. */
+    double worst = 0;
+    size_t bad = 0;
+    for (size_t k = 0; k < 100; k++) {
+        *fixed(&h, GS_LV2_MODEL) = (float)(k % 2 ? 0 : target);
+        float *xi = x + k * 240, *yi = y + k * 240;
+        host_run(&h, &xi, &yi, 240, 240);
+    }
+    for (size_t i = 1; i < 24000; i++) {
+        worst = fmax(worst, fabs((double)y[i] - (double)y[i - 1]));
+        bad += isfinite(y[i]) ? 0u : 1u;
+    }
+    CHECK(bad == 0 && worst <= STEP_BOUND * ampf, "rapid switching: step %.5f, %zu non-finite",
+          worst, bad);
+    CHECK(n_alloc == 0 && n_lock == 0, "switching: %ld allocations, %ld locks in run()", n_alloc,
+          n_lock);
+    printf("switching every 5 ms for 0.5 s: largest step %.4f of the louder amplitude, "
+           "allocations %ld\n",
+           worst / ampf, n_alloc);
+    host_close(&h);
+    host_close(&f);
+    free(x);
+    free(y);
+    free(y2);
+out:
+    map = saved;
+    desc_mono = saved_d;
+    dlclose(so);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_lv2 PATH/TO/gainstage.so\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_lv2 PATH/TO/gainstage.so PATH/TO/gainstage-blocks-test.so\n");
         return 2;
     }
     real_lock = (lock_fn)(uintptr_t)dlsym(RTLD_NEXT, "pthread_mutex_lock");
@@ -532,6 +636,7 @@ int main(int argc, char **argv) {
     nonfinite();
     latency_and_meters();
     stereo();
+    model_switch(argv[2]);
     CHECK(t_alloc == 0 && t_free == 0 && t_lock == 0,
           "in run(): %ld allocations, %ld frees, %ld mutex locks", t_alloc, t_free, t_lock);
     printf("all run() calls: %ld allocations, %ld frees, %ld mutex locks\n", t_alloc, t_free,
