@@ -79,4 +79,6 @@ check(math.abs((pout - pin) - 2.0) < 0.05, string.format("gain through Ardour %.
   pout - pin))
 
 check(Session:save_state("", false, false, false, false, false) == 0, "session saved")
+-- Stop the engine before the session goes: nothing then processes while Ardour tears down.
+AudioEngine:stop(false)
 close_session()

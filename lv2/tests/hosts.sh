@@ -199,8 +199,9 @@ ardour)
         GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
     rc=$?
     if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
-        gdb -q -batch -ex 'thread apply all bt 12' /usr/lib/ardour7/luasession "$T/core" 2>&1 |
-            grep -E '^(Thread|#)' | head -60
+        echo "  ardour7-lua crashed; backtrace of the crashing thread, then all threads:"
+        gdb -q -batch -ex 'bt 20' -ex 'thread apply all bt 6' /usr/lib/ardour7/luasession \
+            "$T/core" 2>&1 | grep -E '^(Thread|#)' | head -80
     fi
     echo "  ardour7-lua: exit $rc after $(($(date +%s) - start)) s"
     grep -E '^(ok|FAIL|  )' "$T/ardour.log"
