@@ -113,6 +113,11 @@ static void put_plugin(FILE *f, const gs_lv2_map *map, unsigned nch) {
     const char *uri = nch == 2 ? GS_LV2_URI_STEREO : GS_LV2_URI_MONO;
     fprintf(f, "<%s>\n    a lv2:Plugin, lv2:AmplifierPlugin ;\n", uri);
     fprintf(f, "    doap:name \"gainstage %s\" ;\n", nch == 2 ? "stereo" : "mono");
+    /* Hosts compare these to tell an updated bundle (LV2 core: minor 0 means unstable). */
+    int major = 0, minor = 0, micro = 0;
+    sscanf(gs_version(), "%d.%d.%d", &major, &minor, &micro);
+    fprintf(f, "    lv2:minorVersion %d ;\n    lv2:microVersion %d ;\n", major * 1000 + minor,
+            micro);
     fputs("    doap:license <http://opensource.org/licenses/isc> ;\n"
           "    rdfs:comment \"Physically modelled preamp channel: pick a model, set it in its "
           "own units (dB, V, Ohm, F, Hz); levels are calibrated in dBu.\" ;\n"
