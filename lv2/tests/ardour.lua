@@ -67,7 +67,10 @@ print(string.format("  preset clean: gain %.1f dB, peak in %.2f dBFS, peak out %
 check(g == 30, "preset set the gain to 30 dB")
 check(pin > -60, "signal reaches the plugin")
 -- 30 dB with -20 dBu input and +18 dBu output calibration: out = in + 30 - 20 - 18 = in - 8 dB.
-check(math.abs((pout - pin) + 8.0) < 0.05, string.format("gain through Ardour %.3f dB (expect -8)",
+-- Tolerance 0.1 dB: the two meters are read one after the other, possibly from different process
+-- cycles, and each is the largest sample of a sampled sine (up to 0.02 dB under its crest at
+-- 1 kHz / 48 kHz) held with the PPM fall.
+check(math.abs((pout - pin) + 8.0) < 0.1, string.format("gain through Ardour %.3f dB (expect -8)",
   pout - pin))
 
 -- A parameter change through Ardour (the meter rises at once; the gain glides in 10 ms).
@@ -75,7 +78,7 @@ ARDOUR.LuaAPI.set_processor_param(p, c_gain, 40)
 os.execute("sleep 1")
 pin, pout = get(c_in), get(c_out)
 print(string.format("  gain 40 dB: peak in %.2f dBFS, peak out %.2f dBFS", pin, pout))
-check(math.abs((pout - pin) - 2.0) < 0.05, string.format("gain through Ardour %.3f dB (expect +2)",
+check(math.abs((pout - pin) - 2.0) < 0.1, string.format("gain through Ardour %.3f dB (expect +2)",
   pout - pin))
 
 check(Session:save_state("", false, false, false, false, false) == 0, "session saved")

@@ -119,7 +119,8 @@ jalv)
     JACK_DEFAULT_SERVER=gs-check-$$
     JACK_NO_AUDIO_RESERVATION=1
     export JACK_DEFAULT_SERVER JACK_NO_AUDIO_RESERVATION
-    jackd -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 100 >"$T/jackd.log" 2>&1 &
+    # No real-time scheduling: the test must not depend on the privileges of the machine.
+    jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 100 >"$T/jackd.log" 2>&1 &
     pids="$! $pids"
     if ! jack_wait -w -t 10 >/dev/null 2>&1; then
         cat "$T/jackd.log"
@@ -179,8 +180,10 @@ jalv)
     check "latency port read by jalv ($m_lat)" near "${m_lat:-x}" "$lat" 0
     check "meters: input peak within 1.5 dB below -6.02 (PPM fall between beats)" \
         near "${m_in:--999}" -6.77 0.76
+    # 0.1 dB: each meter holds the largest sample of a sampled 1 kHz sine (up to 0.02 dB under
+    # the crest), and the two see the tone at different phases.
     check "meters: output minus input peak is -8.0 dB" \
-        near "$(awk -v a="${m_out:--999}" -v b="${m_in:-0}" 'BEGIN { print a - b }')" -8.0 0.05
+        near "$(awk -v a="${m_out:--999}" -v b="${m_in:-0}" 'BEGIN { print a - b }')" -8.0 0.1
     exec 3>&-
     done_
     ;;
