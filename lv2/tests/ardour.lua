@@ -80,6 +80,13 @@ pin, pout = get(c_in), get(c_out)
 print(string.format("  gain 40 dB: peak in %.2f dBFS, peak out %.2f dBFS", pin, pout))
 check(math.abs((pout - pin) - 2.0) < 0.1, string.format("gain through Ardour %.3f dB (expect +2)",
   pout - pin))
+-- Ardour's own measurement of the track's output (its peak meter, after the plugin and a 0 dB
+-- fader) against the level the settings ask for: the dummy input's peak (read by the plugin's
+-- input meter) + 2 dB.
+local am = t:peak_meter():meter_level(0, ARDOUR.MeterType.MeterPeak)
+print(string.format("  Ardour's track meter: %.2f dBFS", am))
+check(math.abs(am - (pin + 2.0)) < 0.1, string.format("Ardour's track meter %.3f dBFS, expected %.3f",
+  am, pin + 2.0))
 
 check(Session:save_state("", false, false, false, false, false) == 0, "session saved")
 -- Stop the engine before the session goes: nothing then processes while Ardour tears down.
