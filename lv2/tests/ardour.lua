@@ -89,6 +89,12 @@ check(math.abs(am - (pin + 2.0)) < 0.1, string.format("Ardour's track meter %.3f
   am, pin + 2.0))
 
 check(Session:save_state("", false, false, false, false, false) == 0, "session saved")
--- Stop the engine before the session goes: nothing then processes while Ardour tears down.
+-- Release every Ardour object this script holds (shared pointers inside Lua values) while the
+-- session still exists: collected later, at interpreter exit, their destructors would run after
+-- Ardour's own clean-up (with MALLOC_PERTURB_ set, as meson test does, that crashed every time).
+-- Then stop the engine, so nothing processes while the session goes.
+pr, plug, p, t, tl, s = nil, nil, nil, nil, nil, nil
+collectgarbage()
+collectgarbage()
 AudioEngine:stop(false)
 close_session()
