@@ -47,12 +47,12 @@ enum {
     GS_LV2_FIXED_CONTROLS
 };
 
-/* One parameter port: the union of the parameters of the same symbol (and unit and kind) over
- * the channel models. */
+/* One parameter port: the parameters of the same symbol, unit, kind, curve and range over the
+ * channel models. */
 typedef struct gs_lv2_param {
     char symbol[GS_LV2_MAX_SYMBOL]; /* LV2 port symbol */
     const gs_param_info *info;      /* the first model's table entry (name, unit, curve, doc) */
-    double min, max, def;           /* union of the models' ranges; default of the first model */
+    double min, max, def;           /* the shared range; default of the first model */
     int local[GS_LV2_MAX_MODELS];   /* index in model m's table, or -1 if m lacks it */
 } gs_lv2_param;
 
@@ -65,8 +65,9 @@ typedef struct gs_lv2_map {
 
 /* Build the map over every channel model of the registry (is_block == 0), or, with
  * include_blocks, over every model (tests use that to exercise model switching between more
- * models than the channel models available). A parameter whose symbol is already taken by a
- * different unit or kind gets the port symbol "<model>_<symbol>" (model name with '-' as '_').
+ * models than the channel models available). A parameter whose symbol is already taken with a
+ * different unit, kind, curve or range gets the port symbol "<model>_<symbol>" (model name with
+ * '-' as '_').
  * Returns GS_OK, or GS_ERR_INVALID_ARGUMENT if a table exceeds the fixed limits above. */
 gs_status gs_lv2_map_build(gs_lv2_map *map, int include_blocks);
 

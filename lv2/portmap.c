@@ -11,9 +11,13 @@ static gs_lv2_param *find(gs_lv2_map *map, const char *symbol) {
     return NULL;
 }
 
-/* Two table entries can share one port only if a value means the same thing in both. */
+/* Two table entries share one port only if every port value means the same thing and is valid
+ * in both: same unit, kind, curve, choices and range. (A shared "rail" of 5-24 V for an op-amp
+ * channel and 100-400 V for a tube channel would hand one model values it must clamp.) The
+ * defaults may differ: the port shows the first model's, presets set each model's own. */
 static int compatible(const gs_param_info *a, const gs_param_info *b) {
     return a->unit == b->unit && a->kind == b->kind && a->curve == b->curve &&
+           a->min == b->min && a->max == b->max &&
            (a->kind != GS_PARAM_CHOICE || a->choices == b->choices);
 }
 
@@ -22,8 +26,6 @@ static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
     gs_lv2_param *q = find(map, symbol);
     if (q && q->local[m] < 0 && compatible(q->info, p)) {
         q->local[m] = (int)k;
-        if (p->min < q->min) q->min = p->min;
-        if (p->max > q->max) q->max = p->max;
         return GS_OK;
     }
     if (q) return GS_ERR_UNKNOWN_PARAMETER; /* taken: the caller tries a qualified symbol */

@@ -59,6 +59,34 @@ has() { printf "%s\n" "$1" | grep -q -- "$2"; }
 hasnt() { ! has "$1" "$2"; }
 # Peak level in dB of one channel of a file (sox).
 peak_db() { sox "$1" -n remix "$2" stats 2>&1 | awk '/^Pk lev dB/ { print $4 }'; }
+# A built-in LV2 preset as lv2apply options ("-c SYMBOL VALUE" for the model port and every
+# parameter of the preset's model), read from the generated presets.ttl.
+preset_controls() {
+    awk -v p="<$URI/preset/$1>" '
+        $0 == p { on = 1; next }
+        on && /^$/ { exit }
+        on {
+            while (match($0, /lv2:symbol "[^"]*" ; pset:value [^ ]*/)) {
+                m = substr($0, RSTART, RLENGTH)
+                split(m, a, "\"")
+                v = m
+                sub(/.*pset:value /, "", v)
+                printf "-c %s %s ", a[2], v
+                $0 = substr($0, RSTART + RLENGTH)
+            }
+        }' "$BUNDLE/presets.ttl"
+}
+# The plugin's latency: the largest of the channel models' (as `gainstage process` reports them).
+max_latency() {
+    "$MKSIG" --seconds 0.1 silence "$T/s.wav"
+    best=0
+    for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
+        l=$("$GS" process --model "$m" "$T/s.wav" "$T/s-out.wav" 2>&1 |
+            sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+        [ "${l:-0}" -gt "$best" ] && best=$l
+    done
+    echo "$best"
+}
 done_() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]
@@ -90,7 +118,12 @@ validate)
     done_
     ;;
 lv2apply)
-    # Each case: rate channels signal "lv2apply controls" "gainstage options".
+    # Each case: rate channels signal "lv2apply controls" "gainstage options". Both start from
+    # the preset "clean" (gainstage process's default; for lv2apply all of its port values from
+    # presets.ttl, so other models' defaults on shared ports cannot differ).
+    pc=$(preset_controls clean)
+    echo "  preset clean as controls: $pc"
+    check "preset 'clean' read from presets.ttl" has "$pc" "-c model "
     i=0
     while IFS='|' read -r rate ch sig lc go; do
         i=$((i + 1))
@@ -98,7 +131,7 @@ lv2apply)
         [ "$ch" = 2 ] && plugin=$URI/stereo
         "$MKSIG" --rate "$rate" --channels "$ch" --seconds 0.5 --peak -6 "$sig" "$T/in$i.wav"
         # shellcheck disable=SC2086
-        lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
+        lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $pc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
             cat "$T/lv2apply$i.log"
         # shellcheck disable=SC2086
         "$GS" process -q --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav"
@@ -142,10 +175,9 @@ jalv)
     done
     check "jalv loaded the plugin (JACK ports gsjalv:in, gsjalv:out)" \
         sh -c "jack_lsp 2>/dev/null | grep -q '^gsjalv:in$'"
-    "$MKSIG" --seconds 0.1 silence "$T/s.wav"
-    lat=$("$GS" process "$T/s.wav" "$T/s-out.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+    lat=$(max_latency)
     jl=$(jack_lsp -l gsjalv:out 2>/dev/null | sed -n 's/.*playback latency = \[ \([0-9]*\) .*/\1/p')
-    echo "  latency: gainstage process reports $lat samples, JACK port gsjalv:out $jl"
+    echo "  latency: largest of the models (gainstage process) $lat samples, JACK port gsjalv:out $jl"
     check "JACK port latency equals the model's latency ($lat)" [ "$jl" = "$lat" ]
     # jalv loads the presets' data with "presets", then applies one with "preset URI".
     echo presets >&3
@@ -191,8 +223,7 @@ ardour)
     # Ardour 7 headless: ardour7-lua runs lv2/tests/ardour.lua (session on the dummy backend,
     # track, plugin, preset, parameter change; checks printed as ok/FAIL lines). Ardour's
     # configuration and caches go to the temporary folder, never to the user's.
-    "$MKSIG" --seconds 0.1 silence "$T/s.wav"
-    lat=$("$GS" process "$T/s.wav" "$T/s-out.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+    lat=$(max_latency)
     mkdir -p "$T/config" "$T/cache"
     here=$(cd "$(dirname "$0")" && pwd)
     start=$(date +%s)
