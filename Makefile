@@ -52,11 +52,11 @@ uninstall:
 
 format:
 	clang-format -i include/gainstage/*.h src/*.c src/*.h cli/*.c cli/*.h tests/*.c tests/*.h \
-	  bench/*.c tools/*.c
+	  bench/*.c tools/*.c lv2/*.c lv2/*.h lv2/tests/*.c lv2/bench/*.c
 
 lint:
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	  --std=c11 -I include -I src -q src cli
+	  --std=c11 -I include -I src -I lv2 -q src cli lv2
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) demo-out

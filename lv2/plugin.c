@@ -67,8 +67,8 @@ typedef struct gs_lv2 {
     uint32_t latency; /* reported: largest over the models */
     gs_channel *ch[GS_LV2_MAX_MODELS][2];
     delay dl[GS_LV2_MAX_MODELS][2]; /* pads a model's latency up to `latency` */
-    float *xin[2], *ya[2], *yb[2];   /* chunk-sized work buffers */
-    double *gin, *gout;              /* per-sample calibration gains of a chunk */
+    float *xin[2], *ya[2], *yb[2];  /* chunk-sized work buffers */
+    double *gin, *gout;             /* per-sample calibration gains of a chunk */
 
     const float *in[2];
     float *out[2];
@@ -76,9 +76,9 @@ typedef struct gs_lv2 {
     const float *p_model, *p_in_dbu, *p_out_dbu;
     const float *p_param[GS_LV2_MAX_PARAMS];
 
-    int fresh;      /* first run after activate: start at the port values, no glides */
-    size_t active;  /* model playing */
-    int next;       /* model fading in, or -1 */
+    int fresh;     /* first run after activate: start at the port values, no glides */
+    size_t active; /* model playing */
+    int next;      /* model fading in, or -1 */
     uint32_t xf_pos, xf_len;
     float last[GS_LV2_MAX_PARAMS]; /* port values last applied */
     float last_in_dbu, last_out_dbu;
@@ -192,13 +192,26 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     }
     uint32_t k = port - gs_lv2_control_base(n);
     switch (k) {
-    case GS_LV2_LATENCY: p->p_latency = data; return;
-    case GS_LV2_PEAK_IN: p->p_peak_in = data; return;
-    case GS_LV2_PEAK_OUT: p->p_peak_out = data; return;
-    case GS_LV2_MODEL: p->p_model = data; return;
-    case GS_LV2_IN_DBU: p->p_in_dbu = data; return;
-    case GS_LV2_OUT_DBU: p->p_out_dbu = data; return;
-    default: break;
+    case GS_LV2_LATENCY:
+        p->p_latency = data;
+        return;
+    case GS_LV2_PEAK_IN:
+        p->p_peak_in = data;
+        return;
+    case GS_LV2_PEAK_OUT:
+        p->p_peak_out = data;
+        return;
+    case GS_LV2_MODEL:
+        p->p_model = data;
+        return;
+    case GS_LV2_IN_DBU:
+        p->p_in_dbu = data;
+        return;
+    case GS_LV2_OUT_DBU:
+        p->p_out_dbu = data;
+        return;
+    default:
+        break;
     }
     k = port - gs_lv2_param_base(n);
     if (k < p->map.n_params) p->p_param[k] = data;
@@ -295,7 +308,8 @@ GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
         apply_params(p, 1);
         p->active = model_index(p, 0);
         p->next = -1;
-        for (size_t m = 0; m < p->map.n_models; m++) model_restart(p, m);
+        for (size_t m = 0; m < p->map.n_models; m++)
+            model_restart(p, m);
         calibration(p, 1);
         p->peak_in_db = p->peak_out_db = GS_LV2_METER_FLOOR_DB;
         p->fresh = 0;

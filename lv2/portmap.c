@@ -16,9 +16,8 @@ static gs_lv2_param *find(gs_lv2_map *map, const char *symbol) {
  * channel and 100-400 V for a tube channel would hand one model values it must clamp.) The
  * defaults may differ: the port shows the first model's, presets set each model's own. */
 static int compatible(const gs_param_info *a, const gs_param_info *b) {
-    return a->unit == b->unit && a->kind == b->kind && a->curve == b->curve &&
-           a->min == b->min && a->max == b->max &&
-           (a->kind != GS_PARAM_CHOICE || a->choices == b->choices);
+    return a->unit == b->unit && a->kind == b->kind && a->curve == b->curve && a->min == b->min &&
+           a->max == b->max && (a->kind != GS_PARAM_CHOICE || a->choices == b->choices);
 }
 
 static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
@@ -37,7 +36,8 @@ static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
     q->min = p->min;
     q->max = p->max;
     q->def = p->def;
-    for (size_t i = 0; i < GS_LV2_MAX_MODELS; i++) q->local[i] = -1;
+    for (size_t i = 0; i < GS_LV2_MAX_MODELS; i++)
+        q->local[i] = -1;
     q->local[m] = (int)k;
     return GS_OK;
 }

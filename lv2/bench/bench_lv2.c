@@ -29,7 +29,8 @@ static double cpu_seconds(void) {
 static void make_signal(float *x, size_t n, double rate) {
     for (size_t i = 0; i < n; i++) {
         double t = (double)i / rate, s = 0;
-        for (int k = 1; k <= 8; k++) s += sin(2.0 * M_PI * 220.0 * k * t) / k;
+        for (int k = 1; k <= 8; k++)
+            s += sin(2.0 * M_PI * 220.0 * k * t) / k;
         x[i] = (float)(0.25 * 0.5 * s); /* peak about -12 dBFS */
     }
 }
@@ -68,8 +69,10 @@ static int bench_plugin(LilvWorld *w, const LilvPlugin *p, double rate, uint32_t
             }
             float *b = calloc(block, sizeof(float));
             bufs[is_in ? n_in : 4 + n_out] = b;
-            if (is_in) n_in++;
-            else n_out++;
+            if (is_in)
+                n_in++;
+            else
+                n_out++;
             lilv_instance_connect_port(inst, i, b);
         } else if (lilv_port_is_a(p, port, control)) {
             ctl[i] = isnan(defs[i]) ? (isnan(mins[i]) ? 0.0f : mins[i]) : defs[i];
@@ -88,7 +91,8 @@ static int bench_plugin(LilvWorld *w, const LilvPlugin *p, double rate, uint32_t
         size_t total = (size_t)(seconds * rate);
         double t0 = cpu_seconds();
         for (size_t done = 0; done < total; done += block) {
-            for (unsigned c = 0; c < n_in; c++) memcpy(bufs[c], sig + done, block * sizeof(float));
+            for (unsigned c = 0; c < n_in; c++)
+                memcpy(bufs[c], sig + done, block * sizeof(float));
             lilv_instance_run(inst, block);
         }
         double t = cpu_seconds() - t0;
@@ -100,7 +104,8 @@ static int bench_plugin(LilvWorld *w, const LilvPlugin *p, double rate, uint32_t
         lilv_instance_deactivate(inst);
     }
     if (inst) lilv_instance_free(inst);
-    for (int i = 0; i < 8; i++) free(bufs[i]);
+    for (int i = 0; i < 8; i++)
+        free(bufs[i]);
     free(mins);
     free(maxs);
     free(defs);
@@ -124,9 +129,11 @@ static void bench_library(double rate, uint32_t block, double seconds, const flo
     size_t total = (size_t)(seconds * rate);
     double t0 = cpu_seconds();
     for (size_t done = 0; done < total; done += block) {
-        for (uint32_t i = 0; i < block; i++) buf[i] = (float)(sig[done + i] * in);
+        for (uint32_t i = 0; i < block; i++)
+            buf[i] = (float)(sig[done + i] * in);
         gs_channel_process(ch, buf, buf, block);
-        for (uint32_t i = 0; i < block; i++) buf[i] = (float)(buf[i] * out);
+        for (uint32_t i = 0; i < block; i++)
+            buf[i] = (float)(buf[i] * out);
     }
     report("library: gs_channel_process (ss-preamp)", seconds, cpu_seconds() - t0, 1);
     free(buf);
@@ -138,10 +145,14 @@ int main(int argc, char **argv) {
     uint32_t block = 256;
     int first_uri = argc;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--block") && i + 1 < argc) block = (uint32_t)atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--rate") && i + 1 < argc) rate = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--gain") && i + 1 < argc) gain = atof(argv[++i]);
+        if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+            seconds = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--block") && i + 1 < argc)
+            block = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
+            rate = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--gain") && i + 1 < argc)
+            gain = atof(argv[++i]);
         else if (argv[i][0] == '-') {
             fprintf(stderr, "usage: bench_lv2 [--seconds S] [--block N] [--rate HZ] [--gain DB] "
                             "[URI...]\n");

@@ -61,7 +61,9 @@ static void on_free(const volatile void *ptr) {
         t_free++;
     }
 }
-static void counters_install(void) { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free); }
+static void counters_install(void) {
+    __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+}
 #else
 /* Interposition: these definitions in the executable take precedence over the C library's for
  * every object of the process, the dlopen()ed plugin included (the executable is linked with
@@ -163,7 +165,9 @@ static size_t param_index(const char *sym) {
     return (size_t)-1;
 }
 
-static float *fixed(host *h, unsigned k) { return &h->ctl[gs_lv2_control_base(h->nch) + k]; }
+static float *fixed(host *h, unsigned k) {
+    return &h->ctl[gs_lv2_control_base(h->nch) + k];
+}
 static float *param(host *h, const char *sym) {
     return &h->ctl[gs_lv2_param_base(h->nch) + param_index(sym)];
 }
@@ -183,8 +187,10 @@ static int host_open(host *h, unsigned nch, double rate, const LV2_Feature *cons
         if (!strcmp(map.models[m]->name, "ss-preamp")) h->ctl[base + GS_LV2_MODEL] = (float)m;
     h->ctl[base + GS_LV2_IN_DBU] = (float)GS_LV2_DEFAULT_IN_DBU;
     h->ctl[base + GS_LV2_OUT_DBU] = (float)GS_LV2_DEFAULT_OUT_DBU;
-    for (size_t i = 0; i < map.n_params; i++) h->ctl[pbase + i] = (float)map.params[i].def;
-    for (unsigned p = base; p < pbase + map.n_params; p++) h->d->connect_port(h->h, p, &h->ctl[p]);
+    for (size_t i = 0; i < map.n_params; i++)
+        h->ctl[pbase + i] = (float)map.params[i].def;
+    for (unsigned p = base; p < pbase + map.n_params; p++)
+        h->d->connect_port(h->h, p, &h->ctl[p]);
     if (h->d->activate) h->d->activate(h->h);
     return 1;
 }
@@ -212,7 +218,8 @@ static void host_run(host *h, float *const *in, float *const *out, size_t n, uin
 }
 
 static void sine(float *x, size_t n, double f, double amp, double rate) {
-    for (size_t i = 0; i < n; i++) x[i] = (float)(amp * sin(2.0 * M_PI * f * (double)i / rate));
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(amp * sin(2.0 * M_PI * f * (double)i / rate));
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -250,7 +257,8 @@ static void rates(void) {
             float *in[2] = {x, x};
             host_run(&h, in, y, n, 256);
             double pk = 0;
-            for (size_t k = 0; k < n; k++) pk = fmax(pk, fabs((double)y[nch - 1][k]));
+            for (size_t k = 0; k < n; k++)
+                pk = fmax(pk, fabs((double)y[nch - 1][k]));
             /* clean at 30 dB: -6 dBFS in (-26 dBu) -> +4 dBu -> -14 dBFS out (0.2). */
             CHECK(pk > 0.1 && pk < 0.4, "%.0f Hz %u ch: output peak %.3f", ok[i], nch, pk);
             host_close(&h);
@@ -297,24 +305,26 @@ static void block_sizes(void) {
         host_run(&h, &x, &y, n, blks[b]);
         allocs += n_alloc;
         size_t diff = 0;
-        for (size_t i = 0; i < n; i++) diff += y[i] != ref[i];
+        for (size_t i = 0; i < n; i++)
+            diff += y[i] != ref[i];
         CHECK(diff == 0, "block %u: %zu samples differ from blocks of 1024", blks[b], diff);
         host_close(&h);
     }
     /* The host announces a largest block of 333 (options feature): chunks follow it. */
     int32_t max_block = 333;
     LV2_URID_Map um = {NULL, urid_map};
-    LV2_Options_Option opts[] = {
-        {LV2_OPTIONS_INSTANCE, 0, urid_map(NULL, LV2_BUF_SIZE__maxBlockLength), sizeof(int32_t),
-         urid_map(NULL, LV2_ATOM__Int), &max_block},
-        {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL}};
+    LV2_Options_Option opts[] = {{LV2_OPTIONS_INSTANCE, 0,
+                                  urid_map(NULL, LV2_BUF_SIZE__maxBlockLength), sizeof(int32_t),
+                                  urid_map(NULL, LV2_ATOM__Int), &max_block},
+                                 {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL}};
     LV2_Feature f_map = {LV2_URID__map, &um}, f_opts = {LV2_OPTIONS__options, opts};
     const LV2_Feature *const feats[] = {&f_map, &f_opts, NULL};
     CHECK(host_open(&h, 1, RATE, feats), "instantiate with options");
     *param(&h, "gain") = 60.0f;
     host_run(&h, &x, &y, n, 333);
     size_t diff = 0;
-    for (size_t i = 0; i < n; i++) diff += y[i] != ref[i];
+    for (size_t i = 0; i < n; i++)
+        diff += y[i] != ref[i];
     CHECK(diff == 0, "host max block 333: %zu samples differ", diff);
     host_close(&h);
     CHECK(allocs == 0, "allocations during run() over all block sizes: %ld", allocs);
@@ -367,15 +377,17 @@ static void smoothing(void) {
     *fixed(&h, GS_LV2_IN_DBU) = -40.0f; /* -20 dB: stays below the rails */
     host_run(&h, &x, &y, half, 128);
     double amp2 = 0, step2 = 0;
-    for (size_t i = half - 4800; i < half; i++) amp2 = fmax(amp2, fabs((double)y[i]));
-    for (size_t i = 1; i < 4800; i++) step2 = fmax(step2, fabs((double)y[i] - (double)y[i - 1]));
+    for (size_t i = half - 4800; i < half; i++)
+        amp2 = fmax(amp2, fabs((double)y[i]));
+    for (size_t i = 1; i < 4800; i++)
+        step2 = fmax(step2, fabs((double)y[i] - (double)y[i - 1]));
     CHECK(step2 <= STEP_BOUND * amp_final, "calibration jump: step %.5f", step2);
     CHECK(fabs(20 * log10(amp2 / amp_final) + 20.0) < 0.2, "calibration -20 dB: %.2f dB",
           20 * log10(amp2 / amp_final));
     printf("in_dbu -20 -> -40: largest step %.5f of the previous amplitude; level %.2f dB\n",
            step2 / amp_final, 20 * log10(amp2 / amp_final));
-    CHECK(n_alloc == 0 && n_lock == 0, "allocations %ld, locks %ld in run() while gliding",
-          n_alloc, n_lock);
+    CHECK(n_alloc == 0 && n_lock == 0, "allocations %ld, locks %ld in run() while gliding", n_alloc,
+          n_lock);
     host_close(&h);
     free(x);
     free(y);
@@ -414,7 +426,8 @@ static void nonfinite(void) {
     host_run(&a, &z, &y, n, 480);
     host_run(&b, &z, &yz, n, 480);
     bad = 0;
-    for (size_t i = 0; i < n; i++) bad += (isfinite(y[i]) && isfinite(yz[i])) ? 0u : 1u;
+    for (size_t i = 0; i < n; i++)
+        bad += (isfinite(y[i]) && isfinite(yz[i])) ? 0u : 1u;
     CHECK(bad == 0, "non-finite / out-of-range controls: %zu non-finite outputs", bad);
     CHECK(n_alloc == 0, "allocations: %ld", n_alloc);
     printf("NaN/+Inf/-Inf inputs: output identical to zeros in their place; bad controls: finite "
@@ -456,13 +469,16 @@ static void latency_and_meters(void) {
 
     /* Meters: a -6 dBFS sine in; out peak equals the output's own peak. */
     n = 48000;
-    x = realloc(x, n * 4);
-    y = realloc(y, n * 4);
+    free(x);
+    free(y);
+    x = malloc(n * 4);
+    y = malloc(n * 4);
     sine(x, n, 997.0, pow(10.0, -6.0 / 20.0), RATE);
     host_open(&h, 1, RATE, NULL);
     host_run(&h, &x, &y, n, 512);
     double pk = 0;
-    for (size_t i = n - 512; i < n; i++) pk = fmax(pk, fabs((double)y[i]));
+    for (size_t i = n - 512; i < n; i++)
+        pk = fmax(pk, fabs((double)y[i]));
     float pin = *fixed(&h, GS_LV2_PEAK_IN), pout = *fixed(&h, GS_LV2_PEAK_OUT);
     CHECK(fabs(pin + 6.0) < 0.05, "peak_in %.3f dBFS for a -6 dBFS sine", pin);
     CHECK(fabs(pout - 20 * log10(pk)) < 0.05, "peak_out %.3f dBFS, output peak %.3f dBFS", pout,
@@ -544,7 +560,8 @@ static void model_switch(const char *path) {
     float *x = malloc(n * 4), *y = malloc(n * 4), *y2 = malloc(n * 4);
     /* A cosine: the switch at 0.5 s (50 periods) falls on a crest, where an abrupt switch steps
      * most. */
-    for (size_t i = 0; i < n; i++) x[i] = (float)(0.05 * cos(2.0 * M_PI * 100.0 * (double)i / RATE));
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(0.05 * cos(2.0 * M_PI * 100.0 * (double)i / RATE));
     host h, f;
     host_open(&h, 1, RATE, NULL);
     *param(&h, "gain") = 20.0f;
@@ -552,7 +569,8 @@ static void model_switch(const char *path) {
     n_alloc = n_lock = 0;
     host_run(&h, &x, &y, n, 256);
     double amp0 = 0;
-    for (size_t i = n - 4800; i < n; i++) amp0 = fmax(amp0, fabs((double)y[i]));
+    for (size_t i = n - 4800; i < n; i++)
+        amp0 = fmax(amp0, fabs((double)y[i]));
     float lat0 = *fixed(&h, GS_LV2_LATENCY);
     *fixed(&h, GS_LV2_MODEL) = (float)target;
     double prev = (double)y[n - 1];
@@ -560,8 +578,10 @@ static void model_switch(const char *path) {
     float lat1 = *fixed(&h, GS_LV2_LATENCY);
     double step = 0, amp1, ph1, res1, amp2, ph2, res2, ampf = 0;
     step = fabs((double)y[0] - prev);
-    for (size_t i = 1; i < 4800; i++) step = fmax(step, fabs((double)y[i] - (double)y[i - 1]));
-    for (size_t i = n - 4800; i < n; i++) ampf = fmax(ampf, fabs((double)y[i]));
+    for (size_t i = 1; i < 4800; i++)
+        step = fmax(step, fabs((double)y[i] - (double)y[i - 1]));
+    for (size_t i = n - 4800; i < n; i++)
+        ampf = fmax(ampf, fabs((double)y[i]));
     /* A fresh instance started on the target model: the level the switch must land on. */
     host_open(&f, 1, RATE, NULL);
     *param(&f, "gain") = 20.0f;
@@ -572,13 +592,15 @@ static void model_switch(const char *path) {
     double w = 2.0 * M_PI * 100.0 / RATE;
     fit_sine(y + n - 9600, 9600, w, &amp1, &ph1, &res1);
     fit_sine(y2 + n - 9600, 9600, w, &amp2, &ph2, &res2);
-    CHECK(lat0 == (float)expect && lat1 == (float)expect, "latency %.0f -> %.0f, expected %u",
-          lat0, lat1, expect);
+    CHECK(lat0 == (float)expect && lat1 == (float)expect, "latency %.0f -> %.0f, expected %u", lat0,
+          lat1, expect);
     CHECK(ampf > 5.0 * amp0, "level rose by %.1f dB", 20 * log10(ampf / amp0));
     CHECK(step <= STEP_BOUND * ampf, "switch: largest step %.5f > %.3f x final amplitude %.4f",
           step, STEP_BOUND, ampf);
-    CHECK(fabs(20 * log10(amp1 / amp2)) < 0.01, "level after the switch %.4f dB from a fresh "
-          "opamp-stage instance", 20 * log10(amp1 / amp2));
+    CHECK(fabs(20 * log10(amp1 / amp2)) < 0.01,
+          "level after the switch %.4f dB from a fresh "
+          "opamp-stage instance",
+          20 * log10(amp1 / amp2));
     printf("model switch ss-preamp (0 dB) -> opamp-stage (+20 dB): level %+.2f dB, largest step "
            "%.4f of the final amplitude (bound %.3f), level after %.4f dB from a fresh instance, "
            "latency %.0f\n",
