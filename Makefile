@@ -11,7 +11,7 @@ MESON_FLAGS ?=
 # Debian packages the build and the tests need.
 DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
   liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev \
-  jackd2 libjack-jackd2-dev liblo-dev
+  jackd2 libjack-jackd2-dev liblo-dev lv2-dev lilv-utils sordi jalv ardour
 
 .PHONY: all deps build demo check test bench install uninstall clean format lint
 
@@ -53,11 +53,11 @@ uninstall:
 
 format:
 	clang-format -i include/gainstage/*.h src/*.c src/*.h cli/*.c cli/*.h tests/*.c tests/*.h \
-	  bench/*.c tools/*.c
+	  bench/*.c tools/*.c lv2/*.c lv2/*.h lv2/tests/*.c lv2/bench/*.c
 
 lint:
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	  --std=c11 -I include -I src -q src cli
+	  --std=c11 -I include -I src -I lv2 -q src cli lv2
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) demo-out

@@ -1,0 +1,85 @@
+/* The LV2 port map (see gs_lv2.h): the union of the channel models' parameter tables. */
+#include "gs_lv2.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static gs_lv2_param *find(gs_lv2_map *map, const char *symbol) {
+    for (size_t i = 0; i < map->n_params; i++)
+        if (!strcmp(map->params[i].symbol, symbol)) return &map->params[i];
+    return NULL;
+}
+
+/* Two table entries share one port only if every port value means the same thing and is valid
+ * in both: same unit, kind, curve, choices and range. (A shared "rail" of 5-24 V for an op-amp
+ * channel and 100-400 V for a tube channel would hand one model values it must clamp.) The
+ * defaults may differ: the port shows the first model's, presets set each model's own. */
+static int compatible(const gs_param_info *a, const gs_param_info *b) {
+    return a->unit == b->unit && a->kind == b->kind && a->curve == b->curve && a->min == b->min &&
+           a->max == b->max && (a->kind != GS_PARAM_CHOICE || a->choices == b->choices);
+}
+
+static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
+    const gs_param_info *p = &map->models[m]->params[k];
+    gs_lv2_param *q = find(map, symbol);
+    if (q && q->local[m] < 0 && compatible(q->info, p)) {
+        q->local[m] = (int)k;
+        return GS_OK;
+    }
+    if (q) return GS_ERR_UNKNOWN_PARAMETER; /* taken: the caller tries a qualified symbol */
+    if (map->n_params == GS_LV2_MAX_PARAMS) return GS_ERR_INVALID_ARGUMENT;
+    q = &map->params[map->n_params++];
+    memset(q, 0, sizeof *q);
+    snprintf(q->symbol, sizeof q->symbol, "%s", symbol);
+    q->info = p;
+    q->min = p->min;
+    q->max = p->max;
+    q->def = p->def;
+    for (size_t i = 0; i < GS_LV2_MAX_MODELS; i++)
+        q->local[i] = -1;
+    q->local[m] = (int)k;
+    return GS_OK;
+}
+
+gs_status gs_lv2_map_build(gs_lv2_map *map, int include_blocks) {
+    if (!map) return GS_ERR_INVALID_ARGUMENT;
+    memset(map, 0, sizeof *map);
+    for (size_t i = 0; i < gs_model_count(); i++) {
+        const gs_model_info *mi = gs_model_at(i);
+        if (mi->is_block && !include_blocks) continue;
+        if (map->n_models == GS_LV2_MAX_MODELS) return GS_ERR_INVALID_ARGUMENT;
+        map->models[map->n_models++] = mi;
+    }
+    for (size_t m = 0; m < map->n_models; m++) {
+        const gs_model_info *mi = map->models[m];
+        for (size_t k = 0; k < mi->n_params; k++) {
+            const char *sym = mi->params[k].symbol;
+            if (strlen(sym) >= GS_LV2_MAX_SYMBOL) return GS_ERR_INVALID_ARGUMENT;
+            gs_status st = add(map, m, k, sym);
+            if (st == GS_ERR_UNKNOWN_PARAMETER) {
+                /* The symbol means something else in an earlier model: qualify it. */
+                char q[GS_LV2_MAX_SYMBOL];
+                int len = snprintf(q, sizeof q, "%s_%s", mi->name, sym);
+                if (len < 0 || (size_t)len >= sizeof q) return GS_ERR_INVALID_ARGUMENT;
+                for (char *c = q; *c; c++)
+                    if (*c == '-') *c = '_';
+                st = add(map, m, k, q);
+            }
+            if (st != GS_OK) return GS_ERR_INVALID_ARGUMENT;
+        }
+    }
+    return GS_OK;
+}
+
+int gs_lv2_param_value(const gs_lv2_map *map, size_t param, size_t model, double v, double *out) {
+    if (param >= map->n_params || model >= map->n_models || !isfinite(v)) return 0;
+    int k = map->params[param].local[model];
+    if (k < 0) return 0;
+    const gs_param_info *p = &map->models[model]->params[k];
+    if (p->kind != GS_PARAM_REAL) v = floor(v + 0.5);
+    if (v < p->min) v = p->min;
+    if (v > p->max) v = p->max;
+    *out = v;
+    return 1;
+}

@@ -1,0 +1,256 @@
+#!/bin/sh
+# gainstage.lv2 in real LV2 hosts, from the build tree (LV2_PATH=<build>/lv2).
+#
+#   hosts.sh validate|lv2apply|jalv|ardour BUILD_DIR
+#
+# validate  lv2_validate (sord_validate against the installed LV2 specification) on the bundle's
+#           generated .ttl, and a deliberately broken copy must be rejected.
+# lv2apply  lilv's lv2apply processes files (mono 48 kHz, stereo 44.1 kHz, mono 96 kHz, with
+#           parameter and calibration settings); the result must equal `gainstage process
+#           --no-compensate` sample for sample (lv2apply does not compensate latency).
+# jalv      a private jackd (dummy backend, period 100: not a power of two) and jalv hosting the
+#           mono plugin: JACK sees the plugin's latency, an LV2 preset loads through jalv's
+#           console, a tone from jack_metro goes through and is recorded with jack_rec; the
+#           recorded gain and the plugin's meters must match the settings.
+# ardour    Ardour 7 headless (ardour7-lua, lv2/tests/ardour.lua): a session on the dummy
+#           backend, a track with the plugin, an LV2 preset and a parameter change applied through
+#           Ardour; Ardour's latency and the plugin's meters must match; the session is saved.
+# Prints "N passed, N failed"; exits non-zero on any failure.
+set -u
+what=$1
+B=$(cd "$2" && pwd)
+GS=$B/gainstage
+MKSIG=$B/tools/gs-mksig
+WAV=$B/tools/gs-wav
+BUNDLE=$B/lv2/gainstage.lv2
+URI=http://gainstage.invalid/lv2
+LV2_PATH=$B/lv2
+export LV2_PATH
+T=$(mktemp -d "${TMPDIR:-/tmp}/gs-lv2-hosts.XXXXXX")
+pass=0
+fail=0
+pids=""
+
+cleanup() {
+    # Only what this script started, by process id, newest first.
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
+    [ -n "${GS_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+ok() {
+    pass=$((pass + 1))
+    echo "ok: $*"
+}
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL: $*"
+}
+check() { # check DESCRIPTION COMMAND...
+    d=$1
+    shift
+    if "$@"; then ok "$d"; else bad "$d"; fi
+}
+# |a - b| <= tol, numbers as decimals
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+has() { printf "%s\n" "$1" | grep -q -- "$2"; }
+hasnt() { ! has "$1" "$2"; }
+# Peak level in dB of one channel of a file (sox).
+peak_db() { sox "$1" -n remix "$2" stats 2>&1 | awk '/^Pk lev dB/ { print $4 }'; }
+# A built-in LV2 preset as lv2apply options ("-c SYMBOL VALUE" for the model port and every
+# parameter of the preset's model), read from the generated presets.ttl.
+preset_controls() {
+    awk -v p="<$URI/preset/$1>" '
+        $0 == p { on = 1; next }
+        on && /^$/ { exit }
+        on {
+            while (match($0, /lv2:symbol "[^"]*" ; pset:value [^ ]*/)) {
+                m = substr($0, RSTART, RLENGTH)
+                split(m, a, "\"")
+                v = m
+                sub(/.*pset:value /, "", v)
+                printf "-c %s %s ", a[2], v
+                $0 = substr($0, RSTART + RLENGTH)
+            }
+        }' "$BUNDLE/presets.ttl"
+}
+# The plugin's latency: the largest of the channel models' (as `gainstage process` reports them).
+max_latency() {
+    "$MKSIG" --seconds 0.1 silence "$T/s.wav"
+    best=0
+    for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
+        l=$("$GS" process --model "$m" "$T/s.wav" "$T/s-out.wav" 2>&1 |
+            sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+        [ "${l:-0}" -gt "$best" ] && best=$l
+    done
+    echo "$best"
+}
+done_() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit $?
+}
+
+case $what in
+validate)
+    out=$(cd "$BUNDLE" && lv2_validate manifest.ttl gainstage.ttl presets.ttl 2>&1)
+    echo "$out" | grep -v '^Skipping file' | sed 's/^/  lv2_validate: /'
+    check "lv2_validate finds no errors" has "$out" "Found 0 errors"
+    check "lv2_validate prints no warnings" hasnt "$out" "[Ww]arning"
+    # The validator must be able to fail: a port index that is not a number.
+    mkdir -p "$T/broken.lv2"
+    cp "$BUNDLE"/*.ttl "$T/broken.lv2/"
+    sed -i '0,/lv2:index 0 ;/s//lv2:index "zero" ;/' "$T/broken.lv2/gainstage.ttl"
+    out2=$(cd "$T/broken.lv2" && lv2_validate manifest.ttl gainstage.ttl presets.ttl 2>&1)
+    echo "$out2" | grep -i error | head -3 | sed "s/^/  broken copy: /"
+    check "lv2_validate rejects a broken copy" hasnt "$out2" "Found 0 errors"
+    n_presets=$(grep -c 'a pset:Preset' "$BUNDLE/presets.ttl")
+    # Built-in presets of channel models ("gainstage presets": name, model, description).
+    n_lib=0
+    for m in $("$GS" presets | awk '{ print $2 }'); do
+        "$GS" models | grep -q "^$m .*channel" && n_lib=$((n_lib + 1))
+    done
+    echo "  presets in presets.ttl: $n_presets; built-in presets of channel models: $n_lib"
+    check "every built-in preset of a channel model is an LV2 preset" \
+        [ "$n_presets" -eq "$n_lib" -a "$n_lib" -ge 1 ]
+    done_
+    ;;
+lv2apply)
+    # Each case: rate channels signal "lv2apply controls" "gainstage options". Both start from
+    # the preset "clean" (gainstage process's default; for lv2apply all of its port values from
+    # presets.ttl, so other models' defaults on shared ports cannot differ).
+    pc=$(preset_controls clean)
+    echo "  preset clean as controls: $pc"
+    check "preset 'clean' read from presets.ttl" has "$pc" "-c model "
+    i=0
+    while IFS='|' read -r rate ch sig lc go; do
+        i=$((i + 1))
+        plugin=$URI/mono
+        [ "$ch" = 2 ] && plugin=$URI/stereo
+        "$MKSIG" --rate "$rate" --channels "$ch" --seconds 0.5 --peak -6 "$sig" "$T/in$i.wav"
+        # shellcheck disable=SC2086
+        lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $pc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
+            cat "$T/lv2apply$i.log"
+        # shellcheck disable=SC2086
+        "$GS" process -q --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav"
+        d=$("$WAV" diff "$T/cli$i.wav" "$T/lv2$i.wav" 2>&1)
+        echo "  case $i: $rate Hz, $ch ch, $sig, [$lc]: $d"
+        check "case $i: lv2apply output bit-identical to gainstage process --no-compensate" \
+            has "$d" "same_shape=1 maxdiff=0 "
+        pk=$("$WAV" info "$T/lv2$i.wav" | sed 's/.*peak=\([^ ]*\).*/\1/')
+        check "case $i: output not silent (peak $pk)" awk -v p="$pk" 'BEGIN { exit !(p > 0.01) }'
+    done <<EOF
+48000|1|voice|-c gain 45 -c hpf 1 -c trim -3|--set gain=45 --set hpf=1 --set trim=-3
+44100|2|twotone|-c gain 60 -c pad 1 -c in_dbu -10 -c out_dbu 12|--set gain=60 --set pad=1 --in-dbu -10 --out-dbu 12
+96000|1|sweep|-c polarity 1 -c hpf 1 -c hpf_freq 200 -c rail 9|--set polarity=1 --set hpf=1 --set hpf_freq=200 --set rail=9
+EOF
+    done_
+    ;;
+jalv)
+    JACK_DEFAULT_SERVER=gs-check-$$
+    JACK_NO_AUDIO_RESERVATION=1
+    export JACK_DEFAULT_SERVER JACK_NO_AUDIO_RESERVATION
+    # No real-time scheduling: the test must not depend on the privileges of the machine.
+    jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 100 >"$T/jackd.log" 2>&1 &
+    pids="$! $pids"
+    if ! jack_wait -w -t 10 >/dev/null 2>&1; then
+        cat "$T/jackd.log"
+        bad "jackd (dummy backend) started"
+        done_
+    fi
+    ok "jackd (dummy backend, server '$JACK_DEFAULT_SERVER') started"
+    mkfifo "$T/jalv.in"
+    exec 3<>"$T/jalv.in"
+    # Start at 50 dB; the preset "clean" (30 dB) is loaded through jalv's console below.
+    jalv -c gain=50 -n gsjalv "$URI/mono" <&3 >"$T/jalv.out" 2>&1 &
+    jalv_pid=$!
+    pids="$jalv_pid $pids"
+    k=0
+    while ! jack_lsp 2>/dev/null | grep -q '^gsjalv:out$'; do
+        k=$((k + 1))
+        [ $k -gt 100 ] && break
+        sleep 0.1
+    done
+    check "jalv loaded the plugin (JACK ports gsjalv:in, gsjalv:out)" \
+        sh -c "jack_lsp 2>/dev/null | grep -q '^gsjalv:in$'"
+    lat=$(max_latency)
+    jl=$(jack_lsp -l gsjalv:out 2>/dev/null | sed -n 's/.*playback latency = \[ \([0-9]*\) .*/\1/p')
+    echo "  latency: largest of the models (gainstage process) $lat samples, JACK port gsjalv:out $jl"
+    check "JACK port latency equals the model's latency ($lat)" [ "$jl" = "$lat" ]
+    # jalv loads the presets' data with "presets", then applies one with "preset URI".
+    echo presets >&3
+    echo "preset $URI/preset/clean" >&3
+    sleep 0.3
+    jack_metro -b 600 -f 1000 -A 0.5 -D 50 -n gsmetro >"$T/metro.log" 2>&1 &
+    pids="$! $pids"
+    k=0
+    while ! jack_lsp 2>/dev/null | grep -q '^gsmetro:600_bpm$'; do
+        k=$((k + 1))
+        [ $k -gt 100 ] && break
+        sleep 0.1
+    done
+    jack_connect gsmetro:600_bpm gsjalv:in
+    sleep 0.3
+    timeout 20 jack_rec -f "$T/rec.wav" -d 1 -b 32 gsmetro:600_bpm gsjalv:out >"$T/rec.log" 2>&1
+    echo monitors >&3
+    sleep 0.3
+    # jalv's stdout is a file (fully buffered): stop it so everything is written.
+    kill "$jalv_pid"
+    wait "$jalv_pid"
+    pin=$(peak_db "$T/rec.wav" 1)
+    pout=$(peak_db "$T/rec.wav" 2)
+    echo "  recorded: metro peak $pin dBFS, plugin output peak $pout dBFS"
+    # clean = 30 dB: -20 dBu in cal, +18 dBu out cal: out = in + 30 - 20 - 18 = in - 8 dB.
+    check "recorded gain through jalv is -8.0 dB (preset clean applied)" \
+        near "$(awk -v a="$pout" -v b="$pin" 'BEGIN { print a - b }')" -8.0 0.05
+    m_lat=$(sed -n 's/^.*latency = \([0-9.]*\)$/\1/p' "$T/jalv.out" | tail -1)
+    m_in=$(sed -n 's/^.*peak_in = \([-0-9.]*\)$/\1/p' "$T/jalv.out" | tail -1)
+    m_out=$(sed -n 's/^.*peak_out = \([-0-9.]*\)$/\1/p' "$T/jalv.out" | tail -1)
+    echo "  plugin monitors via jalv: latency $m_lat, peak_in $m_in dBFS, peak_out $m_out dBFS"
+    check "latency port read by jalv ($m_lat)" near "${m_lat:-x}" "$lat" 0
+    check "meters: input peak within 1.5 dB below -6.02 (PPM fall between beats)" \
+        near "${m_in:--999}" -6.77 0.76
+    # 0.1 dB: each meter holds the largest sample of a sampled 1 kHz sine (up to 0.02 dB under
+    # the crest), and the two see the tone at different phases.
+    check "meters: output minus input peak is -8.0 dB" \
+        near "$(awk -v a="${m_out:--999}" -v b="${m_in:-0}" 'BEGIN { print a - b }')" -8.0 0.1
+    exec 3>&-
+    done_
+    ;;
+ardour)
+    # Ardour 7 headless: ardour7-lua runs lv2/tests/ardour.lua (session on the dummy backend,
+    # track, plugin, preset, parameter change; checks printed as ok/FAIL lines). Ardour's
+    # configuration and caches go to the temporary folder, never to the user's.
+    lat=$(max_latency)
+    mkdir -p "$T/config" "$T/cache"
+    here=$(cd "$(dirname "$0")" && pwd)
+    start=$(date +%s)
+    # In $T with core dumps on: if Ardour ever crashes, the backtrace is printed below.
+    (cd "$T" && ulimit -c unlimited 2>/dev/null
+    XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
+        GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
+    rc=$?
+    if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
+        echo "  ardour7-lua crashed; backtrace of the crashing thread, then all threads:"
+        gdb -q -batch -ex 'bt 20' -ex 'thread apply all bt 6' /usr/lib/ardour7/luasession \
+            "$T/core" 2>&1 | grep -E '^(Thread|#)' | head -80
+    fi
+    echo "  ardour7-lua: exit $rc after $(($(date +%s) - start)) s"
+    grep -E '^(ok|FAIL|  )' "$T/ardour.log"
+    n_ok=$(grep -c '^ok: ' "$T/ardour.log")
+    n_fail=$(grep -c '^FAIL: ' "$T/ardour.log")
+    pass=$((pass + n_ok))
+    fail=$((fail + n_fail))
+    [ "$n_fail" -gt 0 ] && tail -20 "$T/ardour.log"
+    n_all=$(grep -c '^check(' "$here/ardour.lua")
+    check "ardour7-lua ran the whole script ($n_all checks, exit 0)" [ "$rc" -eq 0 -a "$n_ok" -eq "$n_all" ]
+    check "the saved session holds the plugin" grep -q "$URI/mono" "$T/session/gainstage.ardour"
+    done_
+    ;;
+*)
+    echo "usage: hosts.sh validate|lv2apply|jalv|ardour BUILD_DIR" >&2
+    exit 2
+    ;;
+esac
