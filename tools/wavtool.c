@@ -1,7 +1,8 @@
 /* gs-wav: look inside audio files, for the tests and the demo.
  *
  *   gs-wav info FILE            frames, channels, rate, container, sample format, peak, argmax
- *   gs-wav diff A B             largest absolute sample difference and ESR of B against A
+ *   gs-wav diff A B [SHIFT]     largest absolute sample difference and ESR of B against A; with
+ *                               SHIFT, A[n] is compared with B[n + SHIFT] (B delayed by SHIFT)
  *   gs-wav thd --freq HZ FILE   THD, THD+N and harmonics H2..H10 of channel 1 (FFTW, windowed)
  *   gs-wav level FILE           RMS and peak of channel 1 in dBFS
  *
@@ -77,18 +78,20 @@ static int info_cmd(const char *path) {
     return 0;
 }
 
-static int diff_cmd(const char *a, const char *b) {
+static int diff_cmd(const char *a, const char *b, long shift) {
     SF_INFO ia, ib;
     double *x = load(a, &ia), *y = load(b, &ib);
-    if (ia.frames != ib.frames || ia.channels != ib.channels) {
+    if (ia.frames != ib.frames || ia.channels != ib.channels || shift < 0 ||
+        shift >= (long)ia.frames) {
         printf("same_shape=0 frames=%lld/%lld channels=%d/%d\n", (long long)ia.frames,
                (long long)ib.frames, ia.channels, ib.channels);
         return 1;
     }
     double md = 0, e = 0, s = 0;
-    size_t n = (size_t)ia.frames * (size_t)ia.channels;
+    size_t off = (size_t)shift * (size_t)ia.channels;
+    size_t n = (size_t)ia.frames * (size_t)ia.channels - off;
     for (size_t i = 0; i < n; i++) {
-        double d = y[i] - x[i];
+        double d = y[i + off] - x[i];
         md = fmax(md, fabs(d));
         e += d * d;
         s += x[i] * x[i];
@@ -168,10 +171,11 @@ static int thd_cmd(const char *path, double f0) {
 
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "info")) return info_cmd(argv[2]);
-    if (argc >= 4 && !strcmp(argv[1], "diff")) return diff_cmd(argv[2], argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "diff"))
+        return diff_cmd(argv[2], argv[3], argc >= 5 ? atol(argv[4]) : 0);
     if (argc >= 3 && !strcmp(argv[1], "level")) return level_cmd(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "thd") && !strcmp(argv[2], "--freq"))
         return thd_cmd(argv[4], atof(argv[3]));
-    fprintf(stderr, "usage: gs-wav info FILE | diff A B | level FILE | thd --freq HZ FILE\n");
+    fprintf(stderr, "usage: gs-wav info FILE | diff A B [SHIFT] | level FILE | thd --freq HZ FILE\n");
     return 2;
 }

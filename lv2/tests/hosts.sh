@@ -7,7 +7,8 @@
 #           generated .ttl, and a deliberately broken copy must be rejected.
 # lv2apply  lilv's lv2apply processes files (mono 48 kHz, stereo 44.1 kHz, mono 96 kHz, with
 #           parameter and calibration settings); the result must equal `gainstage process
-#           --no-compensate` sample for sample (lv2apply does not compensate latency).
+#           --no-compensate` sample for sample (lv2apply does not compensate latency), delayed by
+#           the plugin's latency less the model's (the plugin reports the largest of its models').
 # jalv      a private jackd (dummy backend, period 100: not a power of two) and jalv hosting the
 #           mono plugin: JACK sees the plugin's latency, an LV2 preset loads through jalv's
 #           console, a tone from jack_metro goes through and is recorded with jack_rec; the
@@ -77,8 +78,8 @@ preset_controls() {
         }' "$BUNDLE/presets.ttl"
 }
 # The plugin's latency: the largest of the channel models' (as `gainstage process` reports them).
-max_latency() {
-    "$MKSIG" --seconds 0.1 silence "$T/s.wav"
+max_latency() { # [RATE]
+    "$MKSIG" --rate "${1:-48000}" --seconds 0.1 silence "$T/s.wav"
     best=0
     for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
         l=$("$GS" process --model "$m" "$T/s.wav" "$T/s-out.wav" 2>&1 |
@@ -134,8 +135,13 @@ lv2apply)
         lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $pc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
             cat "$T/lv2apply$i.log"
         # shellcheck disable=SC2086
-        "$GS" process -q --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav"
-        d=$("$WAV" diff "$T/cli$i.wav" "$T/lv2$i.wav" 2>&1)
+        lm=$("$GS" process --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav" 2>&1 |
+            sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+        # The plugin keeps one latency for all its models (the largest, so a model switch never
+        # changes it): its output is the model's, delayed by the difference.
+        lp=$(max_latency "$rate")
+        d=$("$WAV" diff "$T/cli$i.wav" "$T/lv2$i.wav" $((lp - lm)) 2>&1)
+        echo "  plugin latency $lp, model latency $lm: compared with a shift of $((lp - lm))"
         echo "  case $i: $rate Hz, $ch ch, $sig, [$lc]: $d"
         check "case $i: lv2apply output bit-identical to gainstage process --no-compensate" \
             has "$d" "same_shape=1 maxdiff=0 "
