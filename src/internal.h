@@ -37,6 +37,7 @@ const gs_model_vt *gs_model_vt_find(const char *name);
 /* Each model file exports its vtable. */
 extern const gs_model_vt gs_opamp_stage_model;
 extern const gs_model_vt gs_ss_preamp_model;
+extern const gs_model_vt gs_tube_stage_model;
 
 /* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
  * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */

@@ -6,6 +6,7 @@
 static const gs_model_vt *const models[] = {
     &gs_ss_preamp_model,
     &gs_opamp_stage_model,
+    &gs_tube_stage_model,
 };
 
 size_t gs_model_count(void) { return GS_ARRAY_LEN(models); }
