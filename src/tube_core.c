@@ -291,7 +291,7 @@ GS_REALTIME static void predict(gs_tube_core *c, const double p[3]) {
     v[2] = junction_limit(v[2], vd_prev);
 }
 
-#define TOL_V 1e-6 /* Newton step below which the solution is taken as converged (V) */
+#define TOL_V 1e-4
 
 gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     /* The DC network: every capacitor open. Solved with the supply ramped up in steps (source
@@ -386,6 +386,10 @@ double gs_tube_core_vk(const gs_tube_core *c) { return c->vc[C_K]; }
 double gs_tube_core_vp(const gs_tube_core *c) { return c->vc[C_CP] + c->vc[C_K]; }
 
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block) {
-    if (quality == 0) return gs_os_init(os, rate, 2, max_block, 20000.0, 90.0);
-    return gs_os_init(os, rate, 8, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 120.0);
+    if (quality == 0) /* 2x, low delay: flat to 20 kHz, stop from 25 kHz (at 48 kHz), 8 samples */
+        return gs_os_init_lowdelay(os, rate, max_block, 0.4167 * rate, 0.5208 * rate,
+                                   GS_TUBE_LATENCY_STANDARD);
+    /* linear phase, 120 dB, top rate 352.8 kHz or more */
+    unsigned f = rate < 88000.0 ? 8u : (rate < 176000.0 ? 4u : 2u);
+    return gs_os_init(os, rate, f, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 120.0);
 }

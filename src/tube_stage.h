@@ -69,6 +69,8 @@ double gs_tube_core_vk(const gs_tube_core *c);
 
 #endif
 
+/* Latency of the standard quality, base-rate samples. */
+#define GS_TUBE_LATENCY_STANDARD 8u
 /* Oversampling of the tube models for a quality index (0 standard, 1 high) at a base rate. */
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
 extern const char *const gs_tube_quality_names[];

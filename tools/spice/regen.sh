@@ -6,7 +6,7 @@
 #
 # MANIFEST: one case per line, '#' comments:
 #   NAME MODEL RATE SIGNAL PEAK_V [key=value ...]
-# MODEL opamp-stage uses tools/spice/opamp_stage.cir.  key=value pairs are
+# MODEL opamp-stage uses tools/spice/opamp_stage.cir, tube-stage tools/spice/tube_stage.cir.  key=value pairs are
 # netlist parameters (mkref --set), except these reserved keys:
 #   seconds=S (signal length, default 1.0)   fade=MS (mksignals --fade)
 #   os=N  method=trap|gear  tmax_div=N  reltol=X  bp=up|sample   (mkref options)
@@ -38,6 +38,7 @@ one() {
     shift 5
     case $model in
         opamp-stage) netlist="$here/opamp_stage.cir" ;;
+        tube-stage) netlist="$here/tube_stage.cir" ;;
         *) echo "regen: $name: unknown model '$model'" >&2; return 1 ;;
     esac
     seconds=1.0
