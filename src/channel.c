@@ -289,3 +289,7 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
     fp_leave(fm);
     return GS_OK;
 }
+
+uint64_t gs_channel_solver_failures(const gs_channel *ch) {
+    return ch ? gs_model_solver_failures(ch->vt, ch->state) : 0;
+}

@@ -1,12 +1,15 @@
 /* The registry of models: every block and channel the library offers, with its parameter table. */
 #include "internal.h"
 
+#include "tube_stage.h"
+
 #include <string.h>
 
 static const gs_model_vt *const models[] = {
     &gs_ss_preamp_model,
     &gs_opamp_stage_model,
     &gs_tube_stage_model,
+    &gs_tube_preamp_model,
 };
 
 size_t gs_model_count(void) { return GS_ARRAY_LEN(models); }
@@ -25,4 +28,10 @@ const gs_model_vt *gs_model_vt_find(const char *name) {
 const gs_model_info *gs_model_find(const char *name) {
     const gs_model_vt *vt = gs_model_vt_find(name);
     return vt ? &vt->info : NULL;
+}
+
+uint64_t gs_model_solver_failures(const gs_model_vt *vt, const void *state) {
+    if (vt == &gs_tube_stage_model) return gs_tube_stage_nonconverged(state);
+    if (vt == &gs_tube_preamp_model) return gs_tube_preamp_nonconverged(state);
+    return 0;
 }

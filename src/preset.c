@@ -29,6 +29,19 @@ static const struct {
               "description = Transparent solid-state mic preamp: 0-70 dB, flat 20 Hz-20 kHz, "
               "clips hard at the rails\n"
               "gain = 30dB\n"},
+    {"tube", "model = tube-preamp\n"
+             "description = Two 12AX7 stages, warm and clean at normal levels: mostly 2nd "
+             "harmonic, soft compression when pushed\n"
+             "gain = 0dB\n"
+             "drive = -18dB\n"
+             "level = -24dB\n"},
+    {"tube-hot", "model = tube-preamp\n"
+                 "description = Two 12AX7 stages driven hard: grid-current clipping, supply sag, "
+                 "thick saturation\n"
+                 "gain = 12dB\n"
+                 "drive = -3dB\n"
+                 "level = -40dB\n"
+                 "ripple = 3\n"},
 };
 
 static gs_preset builtin[GS_ARRAY_LEN(builtin_text)];

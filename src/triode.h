@@ -48,6 +48,10 @@ GS_REALTIME double gs_triode_ip(const gs_triode_params *t, double vgk, double vp
  * converged junction voltage far below that: 1000 V through 70 kOhm is 0.43 V). */
 #define GS_GRID_VLIN 1.2
 GS_REALTIME static inline double gs_grid_diode(double v, double *dv) {
+    if (v < -1.0) { /* exp(-1 / Vt) = 1.6e-17: the reverse current is -Is to double precision */
+        *dv = 0.0;
+        return -GS_GRID_IS;
+    }
     if (v > GS_GRID_VLIN) {
         double e = exp(GS_GRID_VLIN / GS_GRID_VT);
         double g = GS_GRID_IS / GS_GRID_VT * e;

@@ -189,13 +189,16 @@ GS_REALTIME static inline void currents(const gs_tube_core *c, const double v[3]
  * the linearised current, v = Vt ln(1 + i_lin / Is), never overshoots and converges in a few
  * steps from either side (the "current iteration" of e.g. Colon and Kao's diode limiting). */
 GS_REALTIME static inline double junction_limit(double vnew, double vold) {
-    if (vnew > vold && vnew > 0.0) {
+    if (vnew > vold ? vnew > 0.0 : vold > 0.0) {
+        /* Also downward from deep conduction, where Newton on the voltage creeps back by about
+         * one Vt per iteration: the same current iteration converges in a few steps there. */
         double dd;
         double i0 = gs_grid_diode(vold, &dd);
         double ilin = i0 + dd * (vnew - vold);
         if (ilin > 0.0) {
             double v = GS_GRID_VT * log1p(ilin / GS_GRID_IS);
-            return v < vnew ? v : vnew;
+            if (v > GS_GRID_VLIN) v = vnew; /* the linear continuation: Newton is exact there */
+            return vnew > vold ? (v < vnew ? v : vnew) : v;
         }
     }
     return vnew;
@@ -226,6 +229,9 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[3], int max_iter, d
         double d1 = (j00 * (r1 * j22 - j12 * r2) - r0 * m1 + j02 * (j10 * r2 - r1 * j20)) * inv;
         double d2 = (j00 * (j11 * r2 - r1 * j21) - j01 * (j10 * r2 - r1 * j20) + r0 * m2) * inv;
         double n0 = v[0] - d0, n1 = v[1] - d1, n2 = junction_limit(v[2] - d2, v[2]);
+        /* Below Vpk = 0 the plate current is identically 0 (no slope to come back by): a step
+         * across that edge goes only halfway to it, so the iteration cannot ping-pong over it. */
+        if (n1 <= 0.0 && v[1] > 0.0) n1 = 0.5 * v[1];
         double e0 = n0 - v[0], e1 = n1 - v[1], e2 = n2 - v[2];
 #ifdef GS_TUBE_TRACE
         fprintf(stderr, "  it %d v %.6f %.6f %.6f -> %.6f %.6f %.6f f %.4g %.4g\n", it, v[0], v[1], v[2], n0, n1, n2, f[0], f[1]);
@@ -360,7 +366,10 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
             /* Give up on this sample but stay finite and physical: the previous currents. */
             c->nonconverged++;
             memcpy(c->i, i0s, sizeof i0s);
-            for (int r = 0; r < 3; r++) c->v[r] = p[r] + c->K[r][0] * c->i[0] + c->K[r][1] * c->i[1];
+            memcpy(c->v, v0, sizeof v0);
+            c->jg = j0[0];
+            c->jp = j0[1];
+            c->jd = j0[2];
         }
     }
     memcpy(c->p_last, p, sizeof c->p_last);
@@ -392,4 +401,23 @@ gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uin
     /* linear phase, 120 dB, top rate 352.8 kHz or more */
     unsigned f = rate < 88000.0 ? 8u : (rate < 176000.0 ? 4u : 2u);
     return gs_os_init(os, rate, f, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 120.0);
+}
+
+void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz,
+                        double rs, double cf, double T) {
+    p->vraw = vraw;
+    p->ripple = ripple_frac * vraw;
+    p->rs = rs;
+    p->cf = cf;
+    p->a = exp(-T / (rs * cf));
+    double w = 2.0 * GS_PI * 2.0 * mains_hz * T; /* full-wave: twice the mains frequency */
+    p->wc = cos(w);
+    p->ws = sin(w);
+    if (p->c == 0.0 && p->s == 0.0) p->c = 1.0;
+}
+
+void gs_tube_psu_settle(gs_tube_psu *p, double iload) {
+    p->v = p->vraw - p->rs * iload;
+    p->c = 1.0;
+    p->s = 0.0;
 }

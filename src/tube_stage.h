@@ -76,3 +76,44 @@ gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uin
 extern const char *const gs_tube_quality_names[];
 /* Samples whose Newton iteration hit its bound since creation, of a tube-stage instance. */
 uint64_t gs_tube_stage_nonconverged(const void *self);
+
+/* Power supply of a tube channel: a full-wave rectified source (raw DC plus a ripple at twice the
+ * mains frequency) behind its internal and dropping resistance rs into the filter capacitor cf,
+ * whose voltage is B+. The stages draw their plate currents from it, so loud passages (which
+ * change the average plate current) move B+ with the time constant rs cf, and all stages sag
+ * together. Integrated exactly for a constant load over one sample (a one-pole). */
+typedef struct gs_tube_psu {
+    double v;         /* B+ (V), the capacitor voltage */
+    double vraw;      /* rectified source (V) */
+    double ripple;    /* ripple amplitude (V, peak) */
+    double rs, cf;    /* Ohm, F */
+    double a;         /* exp(-T / (rs cf)) */
+    double c, s;      /* ripple phasor (cos, sin of the phase) */
+    double wc, ws;    /* its rotation per sample */
+} gs_tube_psu;
+
+void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz,
+                        double rs, double cf, double T);
+/* B+ with the capacitor at rest for a constant load current (A). */
+void gs_tube_psu_settle(gs_tube_psu *p, double iload);
+GS_REALTIME static inline double gs_tube_psu_tick(gs_tube_psu *p, double iload) {
+    /* source = vraw + ripple cos(phase); the phase advances by rotating a unit phasor (no cos()
+     * per sample), renormalised to first order so its length cannot drift */
+    double src = p->vraw + p->ripple * p->c;
+    double c = p->c * p->wc - p->s * p->ws, s = p->s * p->wc + p->c * p->ws;
+    double k = 1.5 - 0.5 * (c * c + s * s);
+    p->c = c * k;
+    p->s = s * k;
+    double target = src - p->rs * iload;
+    p->v = target + p->a * (p->v - target);
+    return p->v;
+}
+/* Plate current (through rp) of a core at its last sample, for the supply (A). */
+static inline double gs_tube_core_supply_current(const gs_tube_core *c, double bplus) {
+    return (bplus - gs_tube_core_vp(c)) / c->val.rp;
+}
+
+/* B+ (V) of a tube-preamp model instance (the state a gs_model_vt create returned), for tests. */
+double gs_tube_preamp_bplus(const void *self);
+/* Samples whose Newton iteration hit its bound, of a tube-preamp instance (both stages). */
+uint64_t gs_tube_preamp_nonconverged(const void *self);

@@ -200,6 +200,13 @@ double gs_dbu_to_volts_per_unit(double dbu);
 /* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */
 double gs_volts_per_unit_to_dbu(double volts_per_unit);
 
+/* ---------------------------------------------------------------------------------------------
+ * Circuit solvers (tube models).
+ */
+/* Samples since creation at which a model's nonlinear circuit solver hit its iteration bound
+ * (the output stayed finite; a previous solution was reused). 0 for models without a solver. */
+uint64_t gs_channel_solver_failures(const gs_channel *channel);
+
 #ifdef __cplusplus
 }
 #endif
