@@ -28,8 +28,6 @@ static void stamp(double Y[NALL][NALL], int a, int b, double g) {
  * here are symmetric and diagonally dominant, so this never meets a zero pivot for component
  * values in range; a tiny pivot is still guarded so the result stays finite. */
 static void invert(double M[NU][NU], int n) {
-    int perm[NU];
-    for (int i = 0; i < n; i++) perm[i] = i;
     double A[NU][2 * NU];
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
@@ -55,7 +53,6 @@ static void invert(double M[NU][NU], int n) {
             for (int j = 0; j < 2 * n; j++) A[r][j] -= f * A[c][j];
         }
     }
-    (void)perm;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) M[i][j] = A[i][n + j];
 }
