@@ -296,3 +296,6 @@ const gs_model_vt *gs_channel_vt(const gs_channel *channel) {
     return channel ? channel->vt : NULL;
 }
 void *gs_channel_state(const gs_channel *channel) { return channel ? channel->state : NULL; }
+uint64_t gs_channel_solver_failures(const gs_channel *ch) {
+    return ch ? gs_model_solver_failures(ch->vt, ch->state) : 0;
+}

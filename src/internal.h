@@ -33,6 +33,8 @@ typedef struct gs_model_vt {
 
 /* The registry (models.c). */
 const gs_model_vt *gs_model_vt_find(const char *name);
+/* Solver failures of a model instance (0 for models without a nonlinear solver). */
+uint64_t gs_model_solver_failures(const gs_model_vt *vt, const void *state);
 
 /* Each model file exports its vtable. */
 extern const gs_model_vt gs_opamp_stage_model;
@@ -46,6 +48,8 @@ extern const gs_model_vt gs_source_model;
 extern const gs_model_vt gs_inputstage_model;
 extern const gs_model_vt gs_riaa_model;
 extern const gs_model_vt gs_frontend_model;
+extern const gs_model_vt gs_tube_stage_model;
+extern const gs_model_vt gs_tube_preamp_model;
 
 /* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
  * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */

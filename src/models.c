@@ -1,6 +1,8 @@
 /* The registry of models: every block and channel the library offers, with its parameter table. */
 #include "internal.h"
 
+#include "tube_stage.h"
+
 #include <string.h>
 
 static const gs_model_vt *const models[] = {
@@ -14,6 +16,8 @@ static const gs_model_vt *const models[] = {
     &gs_source_model,
     &gs_inputstage_model,
     &gs_riaa_model,
+    &gs_tube_stage_model,
+    &gs_tube_preamp_model,
 };
 
 size_t gs_model_count(void) { return GS_ARRAY_LEN(models); }
@@ -32,4 +36,10 @@ const gs_model_vt *gs_model_vt_find(const char *name) {
 const gs_model_info *gs_model_find(const char *name) {
     const gs_model_vt *vt = gs_model_vt_find(name);
     return vt ? &vt->info : NULL;
+}
+
+uint64_t gs_model_solver_failures(const gs_model_vt *vt, const void *state) {
+    if (vt == &gs_tube_stage_model) return gs_tube_stage_nonconverged(state);
+    if (vt == &gs_tube_preamp_model) return gs_tube_preamp_nonconverged(state);
+    return 0;
 }

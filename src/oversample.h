@@ -23,8 +23,18 @@ typedef struct gs_halfband {
     unsigned hlen;   /* history lengths, including the block */
 } gs_halfband;
 
+/* A low-delay (not linear-phase) FIR pair for 2x oversampling: see gs_os_init_lowdelay. */
+typedef struct gs_lowdelay {
+    double *hu, *hd;   /* up filter (at the high rate, gain 2) and down filter taps */
+    unsigned nu, nd;   /* their lengths (nu even) */
+    double rate;       /* base rate (Hz) */
+    double *xh;        /* up history: low-rate input, nu/2 - 1 + block */
+    double *uh;        /* down history: high-rate input, nd - 1 + 2 block */
+} gs_lowdelay;
+
 typedef struct gs_oversampler {
     unsigned factor;  /* 1, 2, 4 or 8 */
+    gs_lowdelay *ld;  /* non-NULL: the low-delay 2x design replaces the half-band cascade */
     unsigned nstages; /* log2(factor) */
     gs_halfband st[GS_OS_MAX_STAGES];
     double *work[2];  /* ping-pong buffers of max_block * factor samples */
@@ -38,6 +48,18 @@ typedef struct gs_oversampler {
  * about the ripple) and a stop-band attenuation (dB) at the image of the passband edge. */
 gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                      double pass_hz, double atten_db);
+/* 2x oversampling with a low-delay FIR pair designed at init by weighted least squares on the
+ * complex response (target: a pure delay in the passband 0..pass_hz, zero in the stop bands):
+ * the up filter's stop band is the image band (rate - pass_hz .. rate, at the high rate), the down
+ * filter's is stop_hz .. rate (what would fold into the base band). The two delays add up to
+ * 2 * latency + 1 high-rate samples (whole base-rate samples, as for gs_os_init). Phase is linear
+ * only to the accuracy of the fit (reported by gs_os_lowdelay_error). */
+gs_status gs_os_init_lowdelay(gs_oversampler *os, double rate, uint32_t max_block, double pass_hz,
+                              double stop_hz, unsigned latency);
+/* Largest |H(f) - e^{-j 2 pi f L / rate}| of the up-down pair over 0..f_hz, and the smallest
+ * attenuation (dB) of the down filter from stop_hz to the high-rate Nyquist frequency. */
+void gs_os_lowdelay_error(const gs_oversampler *os, double f_hz, double stop_hz, double *err,
+                          double *atten_db);
 void gs_os_free(gs_oversampler *os);
 void gs_os_reset(gs_oversampler *os);
 

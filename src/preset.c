@@ -59,6 +59,19 @@ static const struct {
              "description = Line source (100 Ohm) into a 10 kOhm line input; gain 0-70 dB "
              "(0 dB set)\n"
              "source = line\nzin = 10k\ngain = 0dB\n"},
+    {"tube", "model = tube-preamp\n"
+             "description = Two 12AX7 stages, warm and clean at normal levels: mostly 2nd "
+             "harmonic, soft compression when pushed\n"
+             "gain = 0dB\n"
+             "drive = -18dB\n"
+             "level = -24dB\n"},
+    {"tube-hot", "model = tube-preamp\n"
+                 "description = Two 12AX7 stages driven hard: grid-current clipping, supply sag, "
+                 "thick saturation\n"
+                 "gain = 12dB\n"
+                 "drive = -3dB\n"
+                 "level = -40dB\n"
+                 "ripple = 3\n"},
 };
 
 static gs_preset builtin[GS_ARRAY_LEN(builtin_text)];

@@ -271,6 +271,12 @@ gs_status gs_meter_set_ballistics(gs_meter *meter, double hold_s, double release
 gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *level_db,
                            double *hold_db);
 /* ============================================================================ end of issue 4 */
+/* ---------------------------------------------------------------------------------------------
+ * Circuit solvers (tube models).
+ */
+/* Samples since creation at which a model's nonlinear circuit solver hit its iteration bound
+ * (the output stayed finite; a previous solution was reused). 0 for models without a solver. */
+uint64_t gs_channel_solver_failures(const gs_channel *channel);
 
 #ifdef __cplusplus
 }

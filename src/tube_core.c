@@ -1,0 +1,420 @@
+/* The common-cathode triode stage's circuit solver (see tube_stage.h). */
+#include "tube_stage.h"
+
+#include <string.h>
+#ifdef GS_TUBE_TRACE
+#include <stdio.h>
+#endif
+
+enum { NA, NG, NP, NK, NO, ND, NIN, NBP, NALL }; /* unknown nodes, then the two known ones */
+enum { C_IN, C_CG, C_GP, C_CP, C_K, C_OUT };
+#define NU GS_TUBE_NNODE
+#define GND (-1)
+
+/* Capacitor terminals (first, second); their voltage is v(first) - v(second). */
+static const int cap_nodes[GS_TUBE_NCAP][2] = {
+    {NIN, NA}, {NG, NK}, {NG, NP}, {NP, NK}, {NK, GND}, {NP, NO}};
+
+static void stamp(double Y[NALL][NALL], int a, int b, double g) {
+    if (a >= 0) Y[a][a] += g;
+    if (b >= 0) Y[b][b] += g;
+    if (a >= 0 && b >= 0) {
+        Y[a][b] -= g;
+        Y[b][a] -= g;
+    }
+}
+
+/* In-place inverse of an n x n matrix by Gauss-Jordan with partial pivoting. The nodal matrices
+ * here are symmetric and diagonally dominant, so this never meets a zero pivot for component
+ * values in range; a tiny pivot is still guarded so the result stays finite. */
+static void invert(double M[NU][NU], int n) {
+    double A[NU][2 * NU];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            A[i][j] = M[i][j];
+            A[i][n + j] = (i == j);
+        }
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(A[r][c]) > fabs(A[piv][c])) piv = r;
+        if (piv != c)
+            for (int j = 0; j < 2 * n; j++) {
+                double t = A[c][j];
+                A[c][j] = A[piv][j];
+                A[piv][j] = t;
+            }
+        double d = A[c][c];
+        if (fabs(d) < 1e-300) d = 1e-300;
+        for (int j = 0; j < 2 * n; j++) A[c][j] /= d;
+        for (int r = 0; r < n; r++) {
+            if (r == c || A[r][c] == 0.0) continue;
+            double f = A[r][c];
+            for (int j = 0; j < 2 * n; j++) A[r][j] -= f * A[c][j];
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) M[i][j] = A[i][n + j];
+}
+
+/* Build the per-sample matrices for capacitor conductances gc (0 for an open capacitor, as at DC). */
+static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
+    const gs_tube_values *v = &c->val;
+    double Y[NALL][NALL];
+    memset(Y, 0, sizeof Y);
+    stamp(Y, NA, GND, 1.0 / v->rg);
+    stamp(Y, NA, NG, 1.0 / v->rgs);
+    stamp(Y, NG, ND, 1.0 / (v->tube->rgi + GS_GRID_RS));
+    stamp(Y, NBP, NP, 1.0 / v->rp);
+    stamp(Y, NK, GND, 1.0 / v->rk);
+    stamp(Y, NO, GND, 1.0 / v->rl);
+    for (int k = 0; k < GS_TUBE_NCAP; k++) stamp(Y, cap_nodes[k][0], cap_nodes[k][1], gc[k]);
+    double Z[NU][NU];
+    for (int i = 0; i < NU; i++)
+        for (int j = 0; j < NU; j++) Z[i][j] = Y[i][j];
+    invert(Z, NU);
+    /* Right-hand sides of Y_uu v = Ns s - Y_uk u + Ni i, as columns over the unknown nodes:
+     * a capacitor's source injects +s into its first node and -s into its second; a nonlinear
+     * current from a to b injects -i into a and +i into b. */
+    double Rs[NU][GS_TUBE_NCAP], Ru[NU][2], Ri[NU][2];
+    memset(Rs, 0, sizeof Rs);
+    memset(Ri, 0, sizeof Ri);
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        int a = cap_nodes[k][0], b = cap_nodes[k][1];
+        if (a >= 0 && a < NU) Rs[a][k] += 1.0;
+        if (b >= 0 && b < NU) Rs[b][k] -= 1.0;
+    }
+    for (int n = 0; n < NU; n++) {
+        Ru[n][0] = -Y[n][NIN];
+        Ru[n][1] = -Y[n][NBP];
+    }
+    Ri[NP][0] = -1.0; /* plate current P -> K */
+    Ri[NK][0] = 1.0;
+    Ri[ND][1] = -1.0; /* diode current D -> K */
+    Ri[NK][1] = 1.0;
+    /* Node voltages per unit of each source: Xs = Z Rs etc. */
+    double Xs[NU][GS_TUBE_NCAP], Xu[NU][2], Xi[NU][2];
+    for (int n = 0; n < NU; n++) {
+        for (int k = 0; k < GS_TUBE_NCAP; k++) {
+            double a = 0.0;
+            for (int m = 0; m < NU; m++) a += Z[n][m] * Rs[m][k];
+            Xs[n][k] = a;
+        }
+        for (int k = 0; k < 2; k++) {
+            double a = 0.0, b = 0.0;
+            for (int m = 0; m < NU; m++) {
+                a += Z[n][m] * Ru[m][k];
+                b += Z[n][m] * Ri[m][k];
+            }
+            Xu[n][k] = a;
+            Xi[n][k] = b;
+        }
+    }
+    /* Node voltage rows including the known nodes (u enters directly). */
+    double row_s[NALL][GS_TUBE_NCAP], row_u[NALL][2], row_i[NALL][2];
+    memset(row_s, 0, sizeof row_s);
+    memset(row_u, 0, sizeof row_u);
+    memset(row_i, 0, sizeof row_i);
+    for (int n = 0; n < NU; n++) {
+        memcpy(row_s[n], Xs[n], sizeof Xs[n]);
+        memcpy(row_u[n], Xu[n], sizeof Xu[n]);
+        memcpy(row_i[n], Xi[n], sizeof Xi[n]);
+    }
+    row_u[NIN][0] = 1.0;
+    row_u[NBP][1] = 1.0;
+    /* Differences: controlling voltages (g-k, p-k, d-k), capacitor voltages, output. */
+    static const int nl_nodes[3][2] = {{NG, NK}, {NP, NK}, {ND, NK}};
+    for (int r = 0; r < 3; r++) {
+        int a = nl_nodes[r][0], b = nl_nodes[r][1];
+        for (int k = 0; k < GS_TUBE_NCAP; k++) c->Ps[r][k] = row_s[a][k] - row_s[b][k];
+        for (int k = 0; k < 2; k++) {
+            c->Pu[r][k] = row_u[a][k] - row_u[b][k];
+            c->K[r][k] = row_i[a][k] - row_i[b][k];
+        }
+    }
+    for (int r = 0; r < GS_TUBE_NCAP; r++) {
+        int a = cap_nodes[r][0], b = cap_nodes[r][1];
+        for (int k = 0; k < GS_TUBE_NCAP; k++)
+            c->Vs[r][k] = row_s[a][k] - (b >= 0 ? row_s[b][k] : 0.0);
+        for (int k = 0; k < 2; k++) {
+            c->Vu[r][k] = row_u[a][k] - (b >= 0 ? row_u[b][k] : 0.0);
+            c->Vi[r][k] = row_i[a][k] - (b >= 0 ? row_i[b][k] : 0.0);
+        }
+    }
+    memcpy(c->Ys, row_s[NO], sizeof c->Ys);
+    memcpy(c->Yu, row_u[NO], sizeof c->Yu);
+    memcpy(c->Yi, row_i[NO], sizeof c->Yi);
+}
+
+static void cap_values(const gs_tube_values *v, double C[GS_TUBE_NCAP]) {
+    C[C_IN] = v->cin;
+    C[C_CG] = v->tube->ccg;
+    C[C_GP] = v->tube->cgp;
+    C[C_CP] = v->tube->ccp;
+    C[C_K] = v->ck;
+    C[C_OUT] = v->cout;
+}
+
+void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
+    double gc_old[GS_TUBE_NCAP];
+    memcpy(gc_old, c->gc, sizeof gc_old);
+    c->val = *val;
+    c->T = T;
+    double C[GS_TUBE_NCAP];
+    cap_values(val, C);
+    for (int k = 0; k < GS_TUBE_NCAP; k++) c->gc[k] = 2.0 * C[k] / T;
+    build(c, c->gc);
+    /* Keep each capacitor's voltage and current: s = gc v - i, with i = gc_old v - s_old. */
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        double ic = gc_old[k] * c->vc[k] - c->s[k];
+        c->s[k] = c->gc[k] * c->vc[k] - ic;
+    }
+}
+
+/* Nonlinear currents f(v) and their Jacobian df/dv (2 x 3, the zero entries left out). */
+GS_REALTIME static inline void currents(const gs_tube_core *c, const double v[3], double f[2],
+                                        double *dg, double *dp, double *dd) {
+    double a, b;
+    f[0] = c->val.emission * gs_triode_ip(c->val.tube, v[0], v[1], &a, &b);
+    *dg = c->val.emission * a;
+    *dp = c->val.emission * b;
+    f[1] = gs_grid_diode(v[2], dd);
+}
+
+/* Junction-voltage limiting. An upward Newton step of an exponential overshoots (and comes back
+ * by only about one Vt per iteration); stepping instead to the voltage at which the diode carries
+ * the linearised current, v = Vt ln(1 + i_lin / Is), never overshoots and converges in a few
+ * steps from either side (the "current iteration" of e.g. Colon and Kao's diode limiting). */
+GS_REALTIME static inline double junction_limit(double vnew, double vold) {
+    if (vnew > vold ? vnew > 0.0 : vold > 0.0) {
+        /* Also downward from deep conduction, where Newton on the voltage creeps back by about
+         * one Vt per iteration: the same current iteration converges in a few steps there. */
+        double dd;
+        double i0 = gs_grid_diode(vold, &dd);
+        double ilin = i0 + dd * (vnew - vold);
+        if (ilin > 0.0) {
+            double v = GS_GRID_VT * log1p(ilin / GS_GRID_IS);
+            if (v > GS_GRID_VLIN) v = vnew; /* the linear continuation: Newton is exact there */
+            return vnew > vold ? (v < vnew ? v : vnew) : v;
+        }
+    }
+    return vnew;
+}
+
+/* Solve v = p + K f(v) from the guess in c->v; leaves v and i = f(v) in c. Returns 1 if converged
+ * within max_iter. */
+GS_REALTIME static int solve(gs_tube_core *c, const double p[3], int max_iter, double tol) {
+    double *v = c->v;
+    double f[2], dg, dp, dd;
+    int ok = 0;
+    for (int it = 0; it < max_iter; it++) {
+        c->iterations++;
+        currents(c, v, f, &dg, &dp, &dd);
+        /* r = v - p - K f ; J = I - K F',  F' = [[dg dp 0] [0 0 dd]] */
+        double r0 = v[0] - p[0] - c->K[0][0] * f[0] - c->K[0][1] * f[1];
+        double r1 = v[1] - p[1] - c->K[1][0] * f[0] - c->K[1][1] * f[1];
+        double r2 = v[2] - p[2] - c->K[2][0] * f[0] - c->K[2][1] * f[1];
+        double j00 = 1.0 - c->K[0][0] * dg, j01 = -c->K[0][0] * dp, j02 = -c->K[0][1] * dd;
+        double j10 = -c->K[1][0] * dg, j11 = 1.0 - c->K[1][0] * dp, j12 = -c->K[1][1] * dd;
+        double j20 = -c->K[2][0] * dg, j21 = -c->K[2][0] * dp, j22 = 1.0 - c->K[2][1] * dd;
+        /* Cramer's rule on the 3 x 3 system J d = r */
+        double m0 = j11 * j22 - j12 * j21, m1 = j10 * j22 - j12 * j20, m2 = j10 * j21 - j11 * j20;
+        double det = j00 * m0 - j01 * m1 + j02 * m2;
+        if (!(fabs(det) > 1e-300)) break;
+        double inv = 1.0 / det;
+        double d0 = (r0 * m0 - j01 * (r1 * j22 - j12 * r2) + j02 * (r1 * j21 - j11 * r2)) * inv;
+        double d1 = (j00 * (r1 * j22 - j12 * r2) - r0 * m1 + j02 * (j10 * r2 - r1 * j20)) * inv;
+        double d2 = (j00 * (j11 * r2 - r1 * j21) - j01 * (j10 * r2 - r1 * j20) + r0 * m2) * inv;
+        double n0 = v[0] - d0, n1 = v[1] - d1, n2 = junction_limit(v[2] - d2, v[2]);
+        /* Below Vpk = 0 the plate current is identically 0 (no slope to come back by): a step
+         * across that edge goes only halfway to it, so the iteration cannot ping-pong over it. */
+        if (n1 <= 0.0 && v[1] > 0.0) n1 = 0.5 * v[1];
+        double e0 = n0 - v[0], e1 = n1 - v[1], e2 = n2 - v[2];
+#ifdef GS_TUBE_TRACE
+        fprintf(stderr, "  it %d v %.6f %.6f %.6f -> %.6f %.6f %.6f f %.4g %.4g\n", it, v[0], v[1], v[2], n0, n1, n2, f[0], f[1]);
+#endif
+        double step = fmax(fabs(e0), fmax(fabs(e1), fabs(e2)));
+        v[0] = n0;
+        v[1] = n1;
+        v[2] = n2;
+        if (!(step == step)) break; /* NaN guard */
+        if (step < tol) {
+            /* currents at the solution, to second order from the last linearisation */
+            c->i[0] = f[0] + dg * e0 + dp * e1;
+            c->i[1] = f[1] + dd * e2;
+            c->jg = dg;
+            c->jp = dp;
+            c->jd = dd;
+            ok = 1;
+            break;
+        }
+    }
+    if (!ok) {
+        /* Keep a finite, self-consistent pair even when the bound was hit. */
+        if (!(isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]))) {
+            v[0] = p[0];
+            v[1] = p[1];
+            v[2] = p[2];
+        }
+        currents(c, v, f, &dg, &dp, &dd);
+        c->i[0] = f[0];
+        c->i[1] = f[1];
+        c->jg = dg;
+        c->jp = dp;
+        c->jd = dd;
+    }
+    return ok;
+}
+
+/* Predictor: the previous solution's linearisation i ~ i0 + F' (v - v0) in v = p + K i, one
+ * 3 x 3 linear solve and no transcendental function. Its diode voltage is limited against the
+ * last solution (a guess deep in the exponential makes Newton creep back one Vt per iteration). */
+GS_REALTIME static void predict(gs_tube_core *c, const double p[3]) {
+    double *v = c->v;
+    double dg = c->jg, dp = c->jp, dd = c->jd;
+    /* (I - K F') v = p + K (i0 - F' v0) */
+    double a0 = c->i[0] - dg * v[0] - dp * v[1], a1 = c->i[1] - dd * v[2];
+    double r0 = p[0] + c->K[0][0] * a0 + c->K[0][1] * a1;
+    double r1 = p[1] + c->K[1][0] * a0 + c->K[1][1] * a1;
+    double r2 = p[2] + c->K[2][0] * a0 + c->K[2][1] * a1;
+    double j00 = 1.0 - c->K[0][0] * dg, j01 = -c->K[0][0] * dp, j02 = -c->K[0][1] * dd;
+    double j10 = -c->K[1][0] * dg, j11 = 1.0 - c->K[1][0] * dp, j12 = -c->K[1][1] * dd;
+    double j20 = -c->K[2][0] * dg, j21 = -c->K[2][0] * dp, j22 = 1.0 - c->K[2][1] * dd;
+    double m0 = j11 * j22 - j12 * j21, m1 = j10 * j22 - j12 * j20, m2 = j10 * j21 - j11 * j20;
+    double det = j00 * m0 - j01 * m1 + j02 * m2;
+    double vd_prev = v[2];
+    if (fabs(det) > 1e-300) {
+        double inv = 1.0 / det;
+        v[0] = (r0 * m0 - j01 * (r1 * j22 - j12 * r2) + j02 * (r1 * j21 - j11 * r2)) * inv;
+        v[1] = (j00 * (r1 * j22 - j12 * r2) - r0 * m1 + j02 * (j10 * r2 - r1 * j20)) * inv;
+        v[2] = (j00 * (j11 * r2 - r1 * j21) - j01 * (j10 * r2 - r1 * j20) + r0 * m2) * inv;
+    } else {
+        for (int r = 0; r < 3; r++) v[r] = p[r] + c->K[r][0] * c->i[0] + c->K[r][1] * c->i[1];
+    }
+    v[2] = junction_limit(v[2], vd_prev);
+}
+
+#define TOL_V 1e-4
+
+gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
+    /* The DC network: every capacitor open. Solved with the supply ramped up in steps (source
+     * stepping), each from the previous solution, which converges from any component values. */
+    double zero[GS_TUBE_NCAP] = {0};
+    build(c, zero);
+    memset(c->s, 0, sizeof c->s);
+    c->v[0] = c->v[1] = c->v[2] = 0.0;
+    c->i[0] = c->i[1] = 0.0;
+    int ok = 1;
+    const int steps = 8;
+    for (int k = 1; k <= steps; k++) {
+        double u1 = bplus * k / steps;
+        double p[3];
+        for (int r = 0; r < 3; r++) p[r] = c->Pu[r][1] * u1;
+        ok = solve(c, p, 200, 1e-10);
+    }
+    double u[2] = {0.0, bplus};
+    for (int r = 0; r < GS_TUBE_NCAP; r++)
+        c->vc[r] = c->Vu[r][0] * u[0] + c->Vu[r][1] * u[1] + c->Vi[r][0] * c->i[0] +
+                   c->Vi[r][1] * c->i[1];
+    build(c, c->gc);
+    /* At rest no capacitor carries current: s = gc v. */
+    for (int k = 0; k < GS_TUBE_NCAP; k++) c->s[k] = c->gc[k] * c->vc[k];
+    c->u_last[0] = 0.0;
+    c->u_last[1] = bplus;
+    for (int r = 0; r < 3; r++) {
+        double a = c->Pu[r][1] * bplus;
+        for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Ps[r][k] * c->s[k];
+        c->p_last[r] = a;
+    }
+    return ok ? GS_OK : GS_ERR_NOT_CONVERGED;
+}
+
+GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
+    double p[3];
+    const double *s = c->s;
+    for (int r = 0; r < 3; r++) {
+        double a = c->Pu[r][0] * vin + c->Pu[r][1] * bplus;
+        for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Ps[r][k] * s[k];
+        p[r] = a;
+    }
+    /* Predictor: the new linear part with the previous currents. */
+    double v0[3] = {c->v[0], c->v[1], c->v[2]}, i0s[2] = {c->i[0], c->i[1]};
+    double j0[3] = {c->jg, c->jp, c->jd};
+    predict(c, p);
+    if (!solve(c, p, GS_TUBE_MAX_ITER, TOL_V)) {
+        /* Rare (a violent input step): walk the linear part from the last sample's to this one's
+         * in sub-steps, each starting from the previous sub-step's solution. */
+        int ok = 0;
+        for (int sub = 1; sub <= 8; sub++) {
+            double q[3];
+            for (int r = 0; r < 3; r++) q[r] = c->p_last[r] + (p[r] - c->p_last[r]) * sub / 8.0;
+            if (sub == 1) {
+                memcpy(c->v, v0, sizeof v0);
+                memcpy(c->i, i0s, sizeof i0s);
+                c->jg = j0[0];
+                c->jp = j0[1];
+                c->jd = j0[2];
+            }
+            predict(c, q);
+            ok = solve(c, q, GS_TUBE_MAX_ITER, TOL_V);
+            if (!ok) break;
+        }
+        if (!ok) {
+            /* Give up on this sample but stay finite and physical: the previous currents. */
+            c->nonconverged++;
+            memcpy(c->i, i0s, sizeof i0s);
+            memcpy(c->v, v0, sizeof v0);
+            c->jg = j0[0];
+            c->jp = j0[1];
+            c->jd = j0[2];
+        }
+    }
+    memcpy(c->p_last, p, sizeof c->p_last);
+    double i0 = c->i[0], i1 = c->i[1];
+    double y = c->Yu[0] * vin + c->Yu[1] * bplus + c->Yi[0] * i0 + c->Yi[1] * i1;
+    for (int k = 0; k < GS_TUBE_NCAP; k++) y += c->Ys[k] * s[k];
+    double vc[GS_TUBE_NCAP];
+    for (int r = 0; r < GS_TUBE_NCAP; r++) {
+        double a = c->Vu[r][0] * vin + c->Vu[r][1] * bplus + c->Vi[r][0] * i0 + c->Vi[r][1] * i1;
+        for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Vs[r][k] * s[k];
+        vc[r] = a;
+    }
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        c->vc[k] = vc[k];
+        c->s[k] = 2.0 * c->gc[k] * vc[k] - c->s[k];
+    }
+    c->u_last[0] = vin;
+    c->u_last[1] = bplus;
+    return y;
+}
+
+double gs_tube_core_vk(const gs_tube_core *c) { return c->vc[C_K]; }
+double gs_tube_core_vp(const gs_tube_core *c) { return c->vc[C_CP] + c->vc[C_K]; }
+
+gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block) {
+    if (quality == 0) /* 2x, low delay: flat to 20 kHz, stop from 25 kHz (at 48 kHz), 8 samples */
+        return gs_os_init_lowdelay(os, rate, max_block, 0.4167 * rate, 0.5208 * rate,
+                                   GS_TUBE_LATENCY_STANDARD);
+    /* linear phase, 120 dB, top rate 352.8 kHz or more */
+    unsigned f = rate < 88000.0 ? 8u : (rate < 176000.0 ? 4u : 2u);
+    return gs_os_init(os, rate, f, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 120.0);
+}
+
+void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz,
+                        double rs, double cf, double T) {
+    p->vraw = vraw;
+    p->ripple = ripple_frac * vraw;
+    p->rs = rs;
+    p->cf = cf;
+    p->a = exp(-T / (rs * cf));
+    double w = 2.0 * GS_PI * 2.0 * mains_hz * T; /* full-wave: twice the mains frequency */
+    p->wc = cos(w);
+    p->ws = sin(w);
+    if (p->c == 0.0 && p->s == 0.0) p->c = 1.0;
+}
+
+void gs_tube_psu_settle(gs_tube_psu *p, double iload) {
+    p->v = p->vraw - p->rs * iload;
+    p->c = 1.0;
+    p->s = 0.0;
+}

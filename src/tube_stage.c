@@ -1,0 +1,126 @@
+/* The common-cathode triode stage as a bare model ("tube-stage"), every component a parameter,
+ * for validation against ngspice (tools/spice/tube_stage.cir) and for experiments. */
+#include "oversample.h"
+#include "tube_stage.h"
+
+#include <stdlib.h>
+
+enum { P_BPLUS, P_RP, P_RK, P_CK, P_RGS, P_RG, P_CIN, P_COUT, P_RL, P_TUBE, P_QUALITY, P_COUNT };
+
+const char *const gs_tube_quality_names[] = {"standard", "high", NULL};
+
+static const gs_param_info params[P_COUNT] = {
+    {"bplus", "Supply (B+)", GS_UNIT_VOLT, 50.0, 500.0, 250.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
+     NULL, "plate supply voltage"},
+    {"rp", "Plate resistor", GS_UNIT_OHM, 10e3, 1e6, 100e3, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
+     "plate load resistor from B+ to the plate"},
+    {"rk", "Cathode resistor", GS_UNIT_OHM, 100.0, 100e3, 1.5e3, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "cathode bias resistor to ground"},
+    {"ck", "Cathode bypass", GS_UNIT_FARAD, 0.0, 1e-3, 22e-6, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
+     NULL, "capacitor across the cathode resistor; 0 = unbypassed (local feedback)"},
+    {"rgs", "Grid stopper", GS_UNIT_OHM, 1.0, 1e6, 68e3, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
+     "series resistor from the grid-leak node to the grid"},
+    {"rg", "Grid leak", GS_UNIT_OHM, 10e3, 10e6, 1e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
+     "resistor from the grid-leak node to ground (sets the input impedance)"},
+    {"cin", "Input capacitor", GS_UNIT_FARAD, 100e-12, 10e-6, 22e-9, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "coupling capacitor from the input to the grid-leak node"},
+    {"cout", "Output capacitor", GS_UNIT_FARAD, 100e-12, 10e-6, 22e-9, GS_CURVE_LOG, GS_PARAM_REAL,
+     1, NULL, "coupling capacitor from the plate to the load"},
+    {"rl", "Load", GS_UNIT_OHM, 10e3, 10e6, 1e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
+     "load resistor after the output capacitor (the output is the voltage across it)"},
+    {"tube", "Tube", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
+     gs_tube_names, "triode type (Koren's model): 12AX7 = ECC83, 12AT7 = ECC81, 12AU7 = ECC82"},
+    {"quality", "Quality", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
+     gs_tube_quality_names, "oversampling: standard (low latency) or high (linear phase)"},
+};
+
+#define NQ 2
+
+typedef struct tube_model {
+    gs_oversampler os[NQ];
+    unsigned q;
+    gs_tube_core core;
+    double v[P_COUNT];
+    double rate;
+} tube_model;
+
+static void redesign(tube_model *m) {
+    gs_tube_values val = {m->v[P_RP],  m->v[P_RK],   m->v[P_CK], m->v[P_RGS],
+                          m->v[P_RG],  m->v[P_CIN], m->v[P_COUT], m->v[P_RL],
+                          gs_triode_get((gs_tube_type)m->v[P_TUBE]), 1.0};
+    gs_tube_core_design(&m->core, &val, 1.0 / (m->rate * m->os[m->q].factor));
+}
+
+GS_REALTIME static void reset(void *self) {
+    tube_model *m = self;
+    gs_os_reset(&m->os[m->q]);
+    gs_tube_core_reset(&m->core, m->v[P_BPLUS]);
+}
+
+GS_REALTIME static void set(void *self, size_t id, double value) {
+    tube_model *m = self;
+    m->v[id] = value;
+    if (id == P_QUALITY) {
+        /* A new time step: the circuit restarts from its operating point (the switch is not
+         * smoothed; hosts change quality between takes). */
+        m->q = (unsigned)value < NQ ? (unsigned)value : 0u;
+        redesign(m);
+        reset(m);
+        return;
+    }
+    if (id == P_BPLUS) return; /* a source, read per sample */
+    redesign(m);
+}
+
+static void destroy(void *self) {
+    tube_model *m = self;
+    if (!m) return;
+    for (unsigned q = 0; q < NQ; q++) gs_os_free(&m->os[q]);
+    free(m);
+}
+
+static void *create(double rate, uint32_t max_block) {
+    tube_model *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->rate = rate;
+    for (unsigned q = 0; q < NQ; q++) {
+        if (gs_tube_os_init(&m->os[q], rate, q, max_block) != GS_OK) {
+            destroy(m);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
+    redesign(m);
+    reset(m);
+    return m;
+}
+
+GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
+    tube_model *m = self;
+    gs_oversampler *os = &m->os[m->q];
+    double *hi = gs_os_up(os, buf, n);
+    uint32_t len = n * os->factor;
+    double bp = m->v[P_BPLUS];
+    for (uint32_t i = 0; i < len; i++) hi[i] = gs_tube_core_tick(&m->core, hi[i], bp);
+    gs_os_down(os, hi, buf, n);
+}
+
+static uint32_t latency(const void *self) {
+    const tube_model *m = self;
+    return m->os[m->q].latency;
+}
+
+uint64_t gs_tube_stage_nonconverged(const void *self) {
+    return ((const tube_model *)self)->core.nonconverged;
+}
+
+const gs_model_vt gs_tube_stage_model = {
+    {"tube-stage", "Common-cathode triode stage (Koren 12AX7/12AT7/12AU7), solved as a circuit", 1,
+     params, P_COUNT},
+    create,
+    destroy,
+    set,
+    process,
+    reset,
+    latency,
+};

@@ -1,0 +1,119 @@
+/* Common-cathode triode stage, solved as a circuit by the nodal DK method.
+ *
+ * Circuit (node names as in tools/spice/tube_stage.cir):
+ *
+ *   in --cin-- a --rgs-- g          b+ --rp-- p --cout-- o --rl-- gnd
+ *              |          +--ccg-- k          +--ccp-- k
+ *              rg         +--cgp-- p          +--Ip(g,k,p)--> k
+ *              gnd        +--(rgi+rs)-- d --diode--> k
+ *                                  k --rk-- gnd,  k --ck-- gnd (ck = 0: none)
+ *
+ * Method (D. T. Yeh, J. S. Abel, J. O. Smith, "Automated physical modeling of nonlinear audio
+ * circuits for real-time audio effects, part I", IEEE TASLP 18(4), 2010; M. Holters, U. Zoelzer,
+ * "Physical modelling of a wah-wah effect pedal as a case study for application of the nodal DK
+ * method", DAFx 2011): every capacitor is replaced by its trapezoidal companion (conductance
+ * 2C/T in parallel with a current source s that carries the state), the linear network is solved
+ * once per parameter change, and what remains per sample is the nonlinear part in its three
+ * controlling voltages v = (Vgk, Vpk, Vdk):
+ *     v = p + K i(v),   p = Ps s + Pu u,   u = (vin, B+),   i = (Ip, Idiode),
+ * solved by Newton's method (at most GS_TUBE_MAX_ITER iterations, starting from the previous
+ * currents, limiting of the diode voltage). The trapezoidal rule is the one ngspice
+ * uses for the reference, so the model and the reference differ only by the time step.
+ */
+#ifndef GS_TUBE_STAGE_H
+#define GS_TUBE_STAGE_H
+
+#include "oversample.h"
+#include "triode.h"
+
+#define GS_TUBE_NCAP 6  /* cin, ccg, cgp, ccp, ck, cout */
+#define GS_TUBE_NNODE 6 /* a, g, p, k, o, d */
+#define GS_TUBE_MAX_ITER 16
+
+typedef struct gs_tube_values {
+    double rp, rk, ck, rgs, rg, cin, cout, rl; /* Ohm, F */
+    const gs_triode_params *tube;
+    double emission; /* plate-current scale: 1 new, < 1 a worn cathode */
+} gs_tube_values;
+
+typedef struct gs_tube_core {
+    gs_tube_values val;
+    double T;
+    /* per-sample matrices */
+    double Ps[3][GS_TUBE_NCAP], Pu[3][2], K[3][2];
+    double Vs[GS_TUBE_NCAP][GS_TUBE_NCAP], Vu[GS_TUBE_NCAP][2], Vi[GS_TUBE_NCAP][2];
+    double Ys[GS_TUBE_NCAP], Yu[2], Yi[2]; /* output v(o) */
+    double gc[GS_TUBE_NCAP];               /* 2C/T */
+    /* state */
+    double s[GS_TUBE_NCAP];  /* companion current sources */
+    double vc[GS_TUBE_NCAP]; /* capacitor voltages at the last sample */
+    double v[3], i[2];       /* last nonlinear solution */
+    double jg, jp, jd;       /* its Jacobian: dIp/dVgk, dIp/dVpk, dId/dVd */
+    double u_last[2];
+    double p_last[3];        /* linear part of the controlling voltages at the last sample */
+    uint64_t nonconverged;   /* samples whose Newton iteration hit the bound */
+    uint64_t iterations;     /* total Newton iterations (diagnostics) */
+} gs_tube_core;
+
+/* Recompute the matrices for new component values at sample period T (s). The state carries over
+ * physically: capacitor voltages and currents are continuous. */
+void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T);
+/* DC operating point for zero input and supply bplus (V). Returns GS_OK or GS_ERR_NOT_CONVERGED
+ * (the state is finite either way). */
+gs_status gs_tube_core_reset(gs_tube_core *c, double bplus);
+/* One sample: input vin (V) and supply bplus (V); returns v(o) (V). */
+GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus);
+/* Plate and cathode voltages at the last solution (V), for tests. */
+double gs_tube_core_vp(const gs_tube_core *c);
+double gs_tube_core_vk(const gs_tube_core *c);
+
+#endif
+
+/* Latency of the standard quality, base-rate samples. */
+#define GS_TUBE_LATENCY_STANDARD 8u
+/* Oversampling of the tube models for a quality index (0 standard, 1 high) at a base rate. */
+gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
+extern const char *const gs_tube_quality_names[];
+/* Samples whose Newton iteration hit its bound since creation, of a tube-stage instance. */
+uint64_t gs_tube_stage_nonconverged(const void *self);
+
+/* Power supply of a tube channel: a full-wave rectified source (raw DC plus a ripple at twice the
+ * mains frequency) behind its internal and dropping resistance rs into the filter capacitor cf,
+ * whose voltage is B+. The stages draw their plate currents from it, so loud passages (which
+ * change the average plate current) move B+ with the time constant rs cf, and all stages sag
+ * together. Integrated exactly for a constant load over one sample (a one-pole). */
+typedef struct gs_tube_psu {
+    double v;         /* B+ (V), the capacitor voltage */
+    double vraw;      /* rectified source (V) */
+    double ripple;    /* ripple amplitude (V, peak) */
+    double rs, cf;    /* Ohm, F */
+    double a;         /* exp(-T / (rs cf)) */
+    double c, s;      /* ripple phasor (cos, sin of the phase) */
+    double wc, ws;    /* its rotation per sample */
+} gs_tube_psu;
+
+void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz,
+                        double rs, double cf, double T);
+/* B+ with the capacitor at rest for a constant load current (A). */
+void gs_tube_psu_settle(gs_tube_psu *p, double iload);
+GS_REALTIME static inline double gs_tube_psu_tick(gs_tube_psu *p, double iload) {
+    /* source = vraw + ripple cos(phase); the phase advances by rotating a unit phasor (no cos()
+     * per sample), renormalised to first order so its length cannot drift */
+    double src = p->vraw + p->ripple * p->c;
+    double c = p->c * p->wc - p->s * p->ws, s = p->s * p->wc + p->c * p->ws;
+    double k = 1.5 - 0.5 * (c * c + s * s);
+    p->c = c * k;
+    p->s = s * k;
+    double target = src - p->rs * iload;
+    p->v = target + p->a * (p->v - target);
+    return p->v;
+}
+/* Plate current (through rp) of a core at its last sample, for the supply (A). */
+static inline double gs_tube_core_supply_current(const gs_tube_core *c, double bplus) {
+    return (bplus - gs_tube_core_vp(c)) / c->val.rp;
+}
+
+/* B+ (V) of a tube-preamp model instance (the state a gs_model_vt create returned), for tests. */
+double gs_tube_preamp_bplus(const void *self);
+/* Samples whose Newton iteration hit its bound, of a tube-preamp instance (both stages). */
+uint64_t gs_tube_preamp_nonconverged(const void *self);
