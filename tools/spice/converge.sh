@@ -31,18 +31,25 @@ check() { # label esr-output
 }
 
 for case in "20 0.5" "40 0.05"; do
+    # shellcheck disable=SC2086
     set -- $case
     gain=$1 peak=$2
     sig="$dir/sweep_g$gain.wav"
     "$bin/mksignals" sweep "$sig" --rate 48000 --seconds "$secs" --peak "$peak"
     echo "gain $gain dB, sweep ${secs} s at 48 kHz, ${peak} V peak in:"
+    # the three runs in parallel (ngspice is single-threaded)
     for v in "base:" "gear:--method gear" "half:--tmax-div 128"; do
         tag=${v%%:*} opts=${v#*:}
         # shellcheck disable=SC2086
-        "$bin/mkref" --netlist "$here/opamp_stage.cir" --set gain="$gain" --in "$sig" \
-            --out "$dir/ref_g${gain}_$tag.wav" $opts $extra 2> "$dir/log_g${gain}_$tag.txt" ||
-            { cat "$dir/log_g${gain}_$tag.txt" >&2; exit 1; }
-        echo "  $tag ($(grep -o 'method=[a-z]* tmax=T/[0-9]*' "$dir/log_g${gain}_$tag.txt")): $(grep -o 'ngspice [0-9.]* s ([0-9]* time points' "$dir/log_g${gain}_$tag.txt"))"
+        ( "$bin/mkref" --netlist "$here/opamp_stage.cir" --set gain="$gain" --in "$sig" \
+            --out "$dir/ref_g${gain}_$tag.wav" $opts $extra 2> "$dir/log_g${gain}_$tag.txt"
+          echo $? > "$dir/rc_g${gain}_$tag" ) &
+    done
+    wait
+    for tag in base gear half; do
+        log="$dir/log_g${gain}_$tag.txt"
+        [ "$(cat "$dir/rc_g${gain}_$tag")" = 0 ] || { cat "$log" >&2; exit 1; }
+        echo "  $tag ($(grep -o 'method=[a-z]* tmax=T/[0-9]*' "$log")): $(grep -o 'ngspice [0-9.]* s CPU, [0-9.]* s wall ([0-9]* time points' "$log"))"
     done
     check "trap vs gear      " "$("$bin/esr" "$dir/ref_g${gain}_base.wav" "$dir/ref_g${gain}_gear.wav")"
     check "TMAX T/64 vs T/128" "$("$bin/esr" "$dir/ref_g${gain}_base.wav" "$dir/ref_g${gain}_half.wav")"

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -47,7 +48,10 @@
 #define STOP_DB 140.0
 
 static int quiet;
+static char g_dir[4096]; /* temp dir, if made */
+static int g_keep;
 
+/* on failure, drop the big files but keep circuit.cir and ngspice.log */
 static void die(const char *fmt, ...) {
     va_list ap;
     fputs("mkref: ", stderr);
@@ -55,6 +59,13 @@ static void die(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    if (g_dir[0] && !g_keep) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/src.txt", g_dir);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/out.raw", g_dir);
+        unlink(p);
+    }
     exit(1);
 }
 
@@ -362,7 +373,16 @@ static void check_log(const char *logpath) {
     fclose(fp);
 }
 
-static double run_ngspice(const char *ngspice, const char *dir) {
+static double child_cpu_s(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) != 0) return 0.0;
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+/* returns wall time; *cpu gets the child's CPU time */
+static double run_ngspice(const char *ngspice, const char *dir, double *cpu) {
+    double c0 = child_cpu_s();
     double t0 = now_s();
     pid_t pid = fork();
     if (pid < 0) die("fork failed: %s", strerror(errno));
@@ -377,6 +397,7 @@ static double run_ngspice(const char *ngspice, const char *dir) {
     int st;
     if (waitpid(pid, &st, 0) < 0) die("waitpid failed: %s", strerror(errno));
     double dt = now_s() - t0;
+    *cpu = child_cpu_s() - c0;
     char logpath[4200];
     snprintf(logpath, sizeof logpath, "%s/ngspice.log", dir);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
@@ -512,6 +533,8 @@ int main(int argc, char **argv) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/mkref.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) die("cannot create temp dir %s: %s", dir, strerror(errno));
+    snprintf(g_dir, sizeof g_dir, "%s", dir);
+    g_keep = keep;
     char path[4200];
 
     snprintf(path, sizeof path, "%s/src.txt", dir);
@@ -522,11 +545,13 @@ int main(int argc, char **argv) {
     if (fclose(fp) != 0) die("write error on %s", path);
 
     double T = 1.0 / fs;
-    double tick = strcmp(bp, "up") == 0 ? 1.0 / fup : T; /* breakpoint spacing */
+    int up = strcmp(bp, "up") == 0;
+    double tick = 1.0 / fup; /* upsampled point spacing */
     /* run half a sample past the last instant, so that it is an ordinary
      * breakpoint and not the final point */
     double tstop = ((double)(n - 1 + P) + 0.5) / fs;
     double tmax = T / (double)tmax_div;
+    double minbreak = 8.0 * (nextafter(tstop, 2.0 * tstop) - tstop);
 
     snprintf(path, sizeof path, "%s/circuit.cir", dir);
     fp = fopen(path, "w");
@@ -538,18 +563,31 @@ int main(int argc, char **argv) {
             ".model mkref_fsrc filesource (file=\"src.txt\" amploffset=[0] amplscale=[1]\n"
             "+ timeoffset=0 timescale=1 timerelative=false amplstep=false)\n"
             "amkref_src %%v([in]) mkref_fsrc\n"
-            "* dummy pulse: a breakpoint every %.17g s (corners on every %s point)\n"
-            "vmkref_tick mkref_tick 0 PULSE(0 1 0 %.17g %.17g %.17g %.17g)\n"
-            "rmkref_tick mkref_tick 0 1k\n"
+            "* time-point forcing: dummy pulse sources whose corners are breakpoints.\n"
+            "* ngspice-39 re-arms a pulse's next breakpoint only when a step was cut\n"
+            "* to land on one of its corners; if a step happens to end on a corner by\n"
+            "* itself the chain stops.  Three chains with different corner sets re-arm\n"
+            "* each other: every sample instant, every half-sample instant, %s\n"
+            "vmkref_tk1 mkref_tk1 0 PULSE(0 1 0 %.17g %.17g %.17g %.17g)\n"
+            "rmkref_tk1 mkref_tk1 0 1k\n"
+            "vmkref_tk2 mkref_tk2 0 PULSE(0 1 %.17g %.17g %.17g %.17g %.17g)\n"
+            "rmkref_tk2 mkref_tk2 0 1k\n"
+            "%svmkref_tk3 mkref_tk3 0 PULSE(0 1 0 %.17g %.17g %.17g %.17g)\n"
+            "%srmkref_tk3 mkref_tk3 0 1k\n"
+            "* corners of different chains computed a few ulps apart are merged\n"
+            ".options minbreak=%.3g\n"
             ".options method=%s reltol=%g abstol=1e-15 vntol=1e-12 chgtol=1e-18 itl4=50\n"
             ".tran %.17g %.17g 0 %.17g\n"
             ".save v(%s) v(in)\n"
             ".end\n",
-            L, tick, bp, tick, tick, tick, 2.0 * tick, method, reltol, T, tstop, tmax, node);
+            L, up ? "every upsampled point" : "(not the upsampled points: --bp sample)", T, T, T,
+            2.0 * T, 0.5 * T, T, T, T, 2.0 * T, up ? "" : "*", tick, tick, tick, 2.0 * tick,
+            up ? "" : "*", minbreak, method, reltol, T, tstop, tmax, node);
     if (fclose(fp) != 0) die("write error on %s", path);
 
     /* --- simulate */
-    double t_sim = run_ngspice(ngspice, dir);
+    double t_cpu;
+    double t_sim = run_ngspice(ngspice, dir, &t_cpu);
 
     snprintf(path, sizeof path, "%s/out.raw", dir);
     rawfile r;
@@ -602,6 +640,14 @@ int main(int argc, char **argv) {
     }
     if (k != n) die("got %ld of %ld sample instants from ngspice", k, n);
 
+    /* how many upsampled points (source corners) got a time point */
+    long corners = 0;
+    for (long j = 0; j < r.npoints; j++) {
+        double t = r.data[(size_t)j * (size_t)r.nvars + (size_t)it];
+        double m = nearbyint(t * fup);
+        if (m > 0.0 && m <= (double)m_stop && fabs(t - m / fup) <= ttol * t) corners++;
+    }
+
     /* --- output */
     memset(&si, 0, sizeof si);
     si.samplerate = (int)fs;
@@ -609,6 +655,8 @@ int main(int argc, char **argv) {
     si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
     SNDFILE *so = sf_open(out_path, SFM_WRITE, &si);
     if (!so) die("cannot write %s: %s", out_path, sf_strerror(NULL));
+    /* no PEAK chunk: it holds a time stamp, and the files should be reproducible */
+    sf_command(so, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     float *il = xmalloc(sizeof(float) * 2 * (size_t)n);
     for (long i = 0; i < n; i++) {
         il[2 * i] = xin[i];
@@ -619,10 +667,13 @@ int main(int argc, char **argv) {
 
     note("%s: %ld samples @ %g Hz, os=%ld taps=%d method=%s tmax=T/%ld reltol=%g bp=%s", out_path,
          n, fs, L, 2 * f.M + 1, method, tmax_div, reltol, bp);
-    note("  ngspice %.2f s (%ld time points, %.1f per sample), filter+upsample %.2f s", t_sim,
-         r.npoints, (double)r.npoints / (double)(n + P), t_design);
-    note("  max |t - n/fs|/t at sample instants = %.2g; max |v(in) - x| = %.3g V%s", max_rel,
-         max_in_err, dup ? " (repeated points seen)" : "");
+    note("  ngspice %.2f s CPU, %.2f s wall (%ld time points, %.1f per sample), filter+upsample "
+         "%.2f s",
+         t_cpu, t_sim, r.npoints, (double)r.npoints / (double)(n + P), t_design);
+    note("  max |t - n/fs|/t at sample instants = %.2g; upsampled points hit: %ld of %ld", max_rel,
+         corners, m_stop);
+    note("  max |v(in) - x| at sample instants = %.3g V%s", max_in_err,
+         dup ? " (repeated points seen)" : "");
 
     if (keep) {
         note("  kept %s", dir);

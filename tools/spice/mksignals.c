@@ -141,6 +141,7 @@ int main(int argc, char **argv) {
     si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
     SNDFILE *sf = sf_open(out, SFM_WRITE, &si);
     if (!sf) die("cannot write", out);
+    sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE); /* reproducible bytes */
     if (sf_writef_double(sf, x, n) != n) die("write error on", out);
     if (sf_close(sf) != 0) die("close error on", out);
     free(x);

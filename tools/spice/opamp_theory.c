@@ -10,7 +10,7 @@
  * reconstruction) by FFT with enough zero padding for the slow input
  * high-pass, and prints ESR(ref channel 2 vs theory).  With --sine F it also
  * least-squares fits a*sin + b*cos + c*exp(-t/(Rin Cin)) at F Hz to both
- * channels after --skip seconds and compares the output/input gain and phase
+ * channels from --skip seconds to 10 ms before the end and compares the output/input gain and phase
  * with |H(j2piF)| and arg H(j2piF).  Needs libfftw3.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -137,13 +137,16 @@ int main(int argc, char **argv) {
             den2 += xt[i] * xt[i];
         }
     }
-    printf("%s: ESR(ref vs analytic H) = %.3e (all %ld samples), %.3e (after %.3g s)\n", ref,
-           num / den, n, num2 / den2, skip);
+    printf("%s: ESR(ref vs analytic H) = %.3e (all %ld samples)", ref, num / den, n);
+    if (den2 > 0.0) printf(", %.3e (after %.3g s)", num2 / den2, skip);
+    printf("\n");
 
     if (fsine > 0) {
         double ai, pi_, ao, po;
-        fit(x, n0, n, fs, fsine, tau, &ai, &pi_);
-        fit(y, n0, n, fs, fsine, tau, &ao, &po);
+        /* stop 10 ms before the end: mksignals fades the last 2 ms out */
+        long n1 = n - (long)(0.01 * fs);
+        fit(x, n0, n1, fs, fsine, tau, &ai, &pi_);
+        fit(y, n0, n1, fs, fsine, tau, &ao, &po);
         double complex h = H(fsine);
         double g = ao / ai, ph = po - pi_;
         while (ph > M_PI) ph -= 2 * M_PI;
@@ -159,6 +162,7 @@ int main(int argc, char **argv) {
         si.format = SF_FORMAT_WAV | SF_FORMAT_DOUBLE;
         SNDFILE *so = sf_open(out, SFM_WRITE, &si);
         if (!so) fail("cannot write output");
+        sf_command(so, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
         for (long i = 0; i < n; i++) {
             buf[2 * i] = x[i];
             buf[2 * i + 1] = xt[i];

@@ -6,7 +6,8 @@
 #
 # MANIFEST: one case per line, '#' comments:
 #   NAME MODEL RATE SIGNAL PEAK_V [key=value ...]
-# MODEL opamp-stage uses tools/spice/opamp_stage.cir, tube-stage tools/spice/tube_stage.cir.  key=value pairs are
+# MODEL opamp-stage uses tools/spice/opamp_stage.cir, tube-stage tools/spice/tube_stage.cir.
+# key=value pairs are
 # netlist parameters (mkref --set), except these reserved keys:
 #   seconds=S (signal length, default 1.0)   fade=MS (mksignals --fade)
 #   os=N  method=trap|gear  tmax_div=N  reltol=X  bp=up|sample   (mkref options)
@@ -68,8 +69,8 @@ one() {
         return 1
     fi
     t1=$(date +%s)
-    sim=$(sed -n 's/.*ngspice \([0-9.]*\) s.*/\1/p' "$here/work/mkref_$name.log")
-    echo "regen: $name done (ngspice ${sim} s, total $((t1 - t0)) s)"
+    sim=$(sed -n "s/.*ngspice \([0-9.]*\) s CPU.*/\1/p" "$here/work/mkref_$name.log")
+    echo "regen: $name done (ngspice ${sim} s CPU, $((t1 - t0)) s wall)"
     rm -f "$in"
 }
 
@@ -100,7 +101,7 @@ list="$here/work/cases.txt"
 if [ $# -gt 0 ]; then
     : > "$list"
     for n in "$@"; do
-        grep -E "^[[:space:]]*$n[[:space:]]" "$manifest" >> "$list" || { echo "regen: no case $n" >&2; exit 1; }
+        grep -E "^[[:space:]]*${n}[[:space:]]" "$manifest" >> "$list" || { echo "regen: no case $n" >&2; exit 1; }
     done
 else
     grep -vE '^[[:space:]]*(#|$)' "$manifest" > "$list"
@@ -113,4 +114,6 @@ if ! tr '\n' '\0' < "$list" | xargs -0 -n 1 -P "$jobs" sh "$here/regen.sh" --one
     exit 1
 fi
 t1=$(date +%s)
-echo "regen: $(wc -l < "$list") case(s) in $((t1 - t0)) s; tests/ref is $(du -sk "$root/tests/ref" | cut -f1) KiB"
+bytes=$(grep -vE '^[[:space:]]*(#|$)' "$manifest" | while read -r n _; do
+    [ -f "$root/tests/ref/$n.wav" ] && wc -c < "$root/tests/ref/$n.wav"; done | awk '{ s += $1 } END { print s + 0 }')
+echo "regen: $(wc -l < "$list") case(s) in $((t1 - t0)) s; the MANIFEST's references total $bytes bytes"
