@@ -11,17 +11,22 @@ typedef struct gs_biquad {
     double s1, s2;             /* state */
 } gs_biquad;
 
-/* Butterworth (Q = 1/sqrt 2) high-pass at fc Hz for sample rate fs, by the bilinear transform
- * prewarped at fc (RBJ Audio EQ Cookbook form). Keeps the state. */
-static inline void gs_biquad_butter_hp(gs_biquad *f, double fc, double fs) {
+/* Second-order high-pass s^2 / (s^2 + s wc/Q + wc^2) at fc Hz for sample rate fs, by the bilinear
+ * transform prewarped at fc (RBJ Audio EQ Cookbook form). Keeps the state. */
+static inline void gs_biquad_hp(gs_biquad *f, double fc, double Q, double fs) {
     double w0 = 2.0 * GS_PI * fc / fs;
-    double cw = cos(w0), alpha = sin(w0) / (2.0 * 0.7071067811865476);
+    double cw = cos(w0), alpha = sin(w0) / (2.0 * Q);
     double a0 = 1.0 + alpha;
     f->b0 = (1.0 + cw) / 2.0 / a0;
     f->b1 = -(1.0 + cw) / a0;
     f->b2 = f->b0;
     f->a1 = -2.0 * cw / a0;
     f->a2 = (1.0 - alpha) / a0;
+}
+
+/* Butterworth (Q = 1/sqrt 2) high-pass. */
+static inline void gs_biquad_butter_hp(gs_biquad *f, double fc, double fs) {
+    gs_biquad_hp(f, fc, 0.7071067811865476, fs);
 }
 
 static inline void gs_biquad_reset(gs_biquad *f) { f->s1 = f->s2 = 0.0; }

@@ -18,17 +18,8 @@ static void hp1(gs_biquad *f, double fc, double fs) {
     f->a2 = 0.0;
 }
 
-/* Second-order high-pass s^2 / (s^2 + s wc/Q + wc^2), bilinear prewarped at fc (RBJ form). */
-static void hp2(gs_biquad *f, double fc, double Q, double fs) {
-    double w0 = 2.0 * GS_PI * fc / fs;
-    double cw = cos(w0), alpha = sin(w0) / (2.0 * Q);
-    double a0 = 1.0 + alpha;
-    f->b0 = (1.0 + cw) / 2.0 / a0;
-    f->b1 = -(1.0 + cw) / a0;
-    f->b2 = f->b0;
-    f->a1 = -2.0 * cw / a0;
-    f->a2 = (1.0 - alpha) / a0;
-}
+/* Second-order high-pass sections: see gs_biquad_hp in biquad.h. */
+static void hp2(gs_biquad *f, double fc, double Q, double fs) { gs_biquad_hp(f, fc, Q, fs); }
 
 static void design_hpf(gs_inputstage *s) {
     double fc = s->v[GS_IN_P_HPF_FREQ], fs = s->rate;

@@ -2,8 +2,11 @@
 #ifndef GS_SIGUTIL_H
 #define GS_SIGUTIL_H
 
+#include <gainstage/gainstage.h>
+
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 /* Fit y[i] ~ a sin(w i) + b cos(w i) + c + d (i/n) over n samples (w in rad/sample); the DC and
  * ramp terms absorb the slow transient of coupling capacitors. Returns the amplitude, the phase
@@ -54,6 +57,33 @@ static inline double wrap_pi(double a) {
     while (a > M_PI) a -= 2 * M_PI;
     while (a < -M_PI) a += 2 * M_PI;
     return a;
+}
+
+/* Gain (linear) and phase (radians, the channel's latency removed) of a channel at f Hz: reset,
+ * then a sine of amplitude amp (volts) for settle_s seconds, so that the transients of coupling
+ * capacitors die away, followed by a whole number of cycles (at least min_cycles, and 50 ms),
+ * fitted by least squares. Processed in blocks of 512 (the channel must allow that). */
+static inline void measure_sine_response(gs_channel *ch, double rate, double f, double amp,
+                                         double settle_s, size_t min_cycles, double *gain,
+                                         double *phase) {
+    gs_channel_reset(ch);
+    size_t settle = (size_t)(settle_s * rate);
+    size_t cycles = (size_t)ceil(0.05 * f);
+    if (cycles < min_cycles) cycles = min_cycles;
+    size_t m = (size_t)floor((double)cycles * rate / f);
+    size_t n = settle + m;
+    float *buf = malloc(n * sizeof(float));
+    double w = 2 * M_PI * f / rate;
+    for (size_t i = 0; i < n; i++) buf[i] = (float)(amp * sin(w * (double)i));
+    for (size_t i = 0; i < n; i += 512) {
+        uint32_t len = (uint32_t)(n - i < 512 ? n - i : 512);
+        gs_channel_process(ch, buf + i, buf + i, len);
+    }
+    double a, ph;
+    fit_sine(buf + settle, m, w, &a, &ph, NULL);
+    *gain = a / amp;
+    *phase = wrap_pi(ph - w * ((double)settle - (double)gs_channel_latency(ch)));
+    free(buf);
 }
 
 #endif

@@ -15,25 +15,7 @@
 #define BLK 512u
 
 static void measure(gs_channel *ch, double f, double amp, double *gain, double *phase) {
-    gs_channel_reset(ch);
-    size_t settle = (size_t)(0.4 * RATE);
-    size_t cycles = (size_t)ceil(0.05 * f);
-    if (cycles < 4) cycles = 4;
-    size_t m = (size_t)floor((double)cycles * RATE / f);
-    size_t n = settle + m;
-    float *buf = malloc(n * sizeof(float));
-    double w = 2 * M_PI * f / RATE;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (float)(amp * sin(w * (double)i));
-    for (size_t i = 0; i < n; i += BLK) {
-        uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
-        gs_channel_process(ch, buf + i, buf + i, len);
-    }
-    double a, ph;
-    fit_sine(buf + settle, m, w, &a, &ph, NULL);
-    *gain = a / amp;
-    *phase = wrap_pi(ph - w * ((double)settle - (double)gs_channel_latency(ch)));
-    free(buf);
+    measure_sine_response(ch, RATE, f, amp, 0.4, 4, gain, phase);
 }
 
 /* The closed-form response of the channel's linear part at f (source, RIAA), times the gain. */

@@ -21,25 +21,7 @@ static double complex curve(int iec, double f) {
 }
 
 static void measure(gs_channel *ch, double rate, double f, double *gain, double *phase) {
-    gs_channel_reset(ch);
-    size_t settle = (size_t)(0.25 * rate);
-    size_t cycles = (size_t)ceil(0.05 * f);
-    if (cycles < 3) cycles = 3;
-    size_t m = (size_t)floor((double)cycles * rate / f);
-    size_t n = settle + m;
-    float *buf = malloc(n * sizeof(float));
-    double w = 2 * M_PI * f / rate;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (float)(0.1 * sin(w * (double)i));
-    for (size_t i = 0; i < n; i += BLK) {
-        uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
-        gs_channel_process(ch, buf + i, buf + i, len);
-    }
-    double a, ph;
-    fit_sine(buf + settle, m, w, &a, &ph, NULL);
-    *gain = a / 0.1;
-    *phase = wrap_pi(ph - w * ((double)settle - (double)gs_channel_latency(ch)));
-    free(buf);
+    measure_sine_response(ch, rate, f, 0.1, 0.25, 3, gain, phase);
 }
 
 int main(void) {

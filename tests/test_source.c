@@ -67,26 +67,7 @@ static int apply_sets(gs_channel *ch, const char *sets) {
 /* Gain (linear) and phase (rad) of a channel at f Hz by a sine fit after the transients of the
  * slowest pole (below 3 Hz time constants... 0.3 s) have died away. */
 static void measure(gs_channel *ch, double rate, double f, double *gain, double *phase) {
-    gs_channel_reset(ch);
-    size_t settle = (size_t)(0.3 * rate);
-    size_t cycles = (size_t)ceil(0.05 * f);
-    if (cycles < 3) cycles = 3;
-    size_t m = (size_t)floor((double)cycles * rate / f);
-    size_t n = settle + m;
-    float *buf = malloc(n * sizeof(float));
-    double w = 2 * M_PI * f / rate;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (float)(0.5 * sin(w * (double)i));
-    for (size_t i = 0; i < n; i += BLK) {
-        uint32_t len = (uint32_t)(n - i < BLK ? n - i : BLK);
-        gs_channel_process(ch, buf + i, buf + i, len);
-    }
-    uint32_t lat = gs_channel_latency(ch);
-    double a, ph;
-    fit_sine(buf + settle, m, w, &a, &ph, NULL);
-    *gain = a / 0.5;
-    *phase = wrap_pi(ph - w * ((double)settle - (double)lat));
-    free(buf);
+    measure_sine_response(ch, rate, f, 0.5, 0.3, 3, gain, phase);
 }
 
 static double deg_err(double a_rad, double b_deg) {
