@@ -5,7 +5,8 @@
  *   source thermal:  4 k T R integrated over 20 Hz-20 kHz through |H_source(f)|^2
  *   preamp:          the amplifier's part of `ein` (EIN^2 minus its 150 Ohm termination)
  * each weighted by the op-amp stages' response relative to 1 kHz (flat to ~0.01 dB in band), within
- * 0.5 dB. Also: off means exact silence, and the seed decides the noise. */
+ * 0.5 dB. The solid-state channel (ss_preamp.c) with its 150 Ohm default source must give its
+ * `ein` setting. Also: off means exact silence, and the seed decides the noise. */
 #include "check.h"
 #include "internal.h"
 #include "noise.h"
@@ -153,6 +154,40 @@ static void levels(void) {
     CHECK(fabs(e) < 0.5, "mic-ribbon thermal only: %+.3f dB", e);
 }
 
+/* The solid-state channel (preset "clean"), no source model: with source_r = 150 Ohm (default)
+ * the input-referred noise is the `ein` setting itself, by the datasheet definition. */
+static void ss_preamp_noise(void) {
+    const double eins[] = {-128.0, -120.0};
+    for (size_t k = 0; k < GS_ARRAY_LEN(eins); k++) {
+        gs_channel *ch = NULL;
+        CHECK(gs_channel_new_preset(gs_preset_find("clean"), RATE, BLK, &ch) == GS_OK, "clean");
+        if (!ch) return;
+        gs_channel_set_symbol(ch, "gain", 50.0);
+        gs_channel_set_symbol(ch, "ein", eins[k]);
+        gs_channel_reset(ch);
+        size_t settle = (size_t)(0.3 * RATE), m = (size_t)(0.1 * RATE);
+        float *x = malloc((settle + m) * sizeof *x);
+        double w = 2 * M_PI * F_REF / RATE, a, ph;
+        for (size_t i = 0; i < settle + m; i++)
+            x[i] = (float)(1e-4 * sin(w * (double)i));
+        run(ch, x, settle + m);
+        fit_sine(x + settle, m, w, &a, &ph, NULL);
+        free(x);
+        double g = a / 1e-4;
+        gs_channel_set_symbol(ch, "noise", 1.0);
+        size_t n = (size_t)(2.0 * RATE);
+        float *y = silence(ch, (size_t)(0.5 * RATE), n);
+        double p = band_power(y, n, RATE, GS_NOISE_F_LO, GS_NOISE_F_HI) / (g * g);
+        double err = dbu_of_ms(p) - eins[k];
+        printf("clean (ss-preamp) 150 Ohm source, ein %.0f dBu: gain %.3f dB measured; "
+               "input-referred noise 20 Hz-20 kHz %.3f dBu: %+.3f dB\n",
+               eins[k], 20 * log10(g), dbu_of_ms(p), err);
+        CHECK(fabs(err) < 0.5, "ss-preamp ein %g: %+.3f dB", eins[k], err);
+        free(y);
+        gs_channel_free(ch);
+    }
+}
+
 static void determinism(void) {
     const gs_preset *pr = gs_preset_find("mic-dynamic");
     size_t n = (size_t)(0.25 * RATE);
@@ -198,6 +233,7 @@ static void determinism(void) {
 
 int main(void) {
     levels();
+    ss_preamp_noise();
     determinism();
     return check_done();
 }
