@@ -17,20 +17,49 @@
  * network is therefore chosen for the closed-loop gain asked for, 1/G = 1/G_target - 1/A0, so the
  * `gain` control is exact at mid band (as a preamp's calibrated gain switch is), tested to 0.01 dB.
  *
- * Extending the chain (noise and converter blocks of issue 4, items 3-4): the source's thermal
- * noise belongs at the source's EMF (in series with the coil resistance, where the dynamic mic
- * and pickup R is) and so enters the tick loop of domain A before gs_source_tick; a preamp EIN
- * enters after the input stage (before the first op-amp stage, in domain B or at base rate); the
- * converter (clip at 0 dBFS, word length, dither) runs last, after the trim loop in process(),
- * on the base-rate buffer. Add its parameters after P_GBW and forward them in set().
+ * Noise (switch `noise`, off by default; parameters of noise.h without `source_r`):
+ * - The source's thermal noise, 4 k T R of the resistance that physically generates it, is a
+ *   voltage in series with the source's EMF, so it is added to the EMF in domain A before
+ *   gs_source_tick and the source/load network filters it exactly as it filters the signal (a
+ *   dynamic mic into 3 kOhm: the coil's noise is divided by (R + jwL) against the load like the
+ *   signal). R per source type (thermal_r()):
+ *     dynamic    dyn_r, the voice-coil resistance.
+ *     ribbon     rib_r n^2 + rib_rw: the ribbon's noise, at the primary, referred to the
+ *                secondary EMF (x n in voltage), plus the winding resistance. The winding sits
+ *                after the magnetising-inductance shunt, which high-passes the ribbon's part
+ *                (and the signal) near 16 Hz but not the winding's; putting it at the EMF too
+ *                misplaces that part below ~20 Hz only.
+ *     condenser  cond_r, the impedance converter's output resistance. The capsule and
+ *                impedance-converter self-noise is not modelled (a mic datasheet's self-noise).
+ *     pickup     pu_r, the coil's DC resistance. The pots (a shunt across the pickup, a
+ *                different node) are treated as noiseless.
+ *     piezo      none: a capacitance has no real part (dielectric loss neglected).
+ *     line       line_r, the build-out resistor.
+ *     mm         mm_r, the cartridge coil's DC resistance.
+ *   The load (zin, and the pots) are taken as noiseless: the interface input resistor's noise is
+ *   part of the preamp's datasheet EIN.
+ * - The preamp's EIN (with its 1/f corner), hiss and hum enter after the input stage, at the
+ *   input of the first op-amp stage, at the base rate: the noise of the gain element itself. The
+ *   EIN generator's own source resistance is 0: `ein` is the datasheet figure with a 150 Ohm
+ *   termination, whose 4 k T 150 part noise.c removes, so only the amplifier's part is added to
+ *   the real source's thermal noise (power sum).
+ * The two generators draw independent streams (the EIN one's seed is offset); both restart from
+ * `seed` on reset, so a reset channel repeats its noise exactly. With the switch off nothing is
+ * drawn or added: the output is bit for bit that of the noiseless channel.
+ *
+ * Extending the chain (converter block of issue 4, item 4): the converter (clip at 0 dBFS, word
+ * length, dither) runs last, after the trim loop in process(), on the base-rate buffer. Add its
+ * parameters after the noise parameters and forward them in set().
  */
 #include "inputstage.h"
+#include "noise.h"
 #include "opamp.h"
 #include "oversample.h"
 #include "riaa.h"
 #include "source.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 enum {
     P_IN0 = GS_SRC_P_COUNT, /* the input stage's parameters follow the source's */
@@ -40,8 +69,21 @@ enum {
     P_TRIM,
     P_RAIL,
     P_GBW,
-    P_COUNT
+    P_NOISE0, /* `noise`, then temp .. seed (noise.h; no source_r: the source model sets it) */
+    P_COUNT = P_NOISE0 + GS_NOISE_NPARAMS - 1
 };
+
+/* Index in the noise block's parameter set (GS_NOISE_P_*) of the noise parameter j of this
+ * table: the gap is `source_r`. */
+static size_t noise_index(size_t j) {
+    return j == 0 ? (size_t)GS_NOISE_P_ON : j + 1;
+}
+
+/* The EIN generator's seed: distinct from the thermal generator's for every `seed` value (those
+ * are below 2^32), so the two streams are independent. */
+static uint64_t ein_seed(double seed) {
+    return (uint64_t)seed + (1ull << 40);
+}
 
 static const gs_param_info params[P_COUNT] = {
     GS_SOURCE_PARAM_ENTRIES GS_INPUTSTAGE_PARAM_ENTRIES{
@@ -57,6 +99,8 @@ static const gs_param_info params[P_COUNT] = {
      "op-amp supply (symmetric); the stages clip at +/- this voltage"},
     {"gbw", "Gain-bandwidth", GS_UNIT_HZ, 1e6, 2e8, 40e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
      "gain-bandwidth product of the op-amps"},
+    GS_NOISE_PARAM_ENTRY_ON,
+    GS_NOISE_PARAM_ENTRIES_TAIL,
 };
 
 /* Coupling networks of the op-amp stages (F, Ohm), as in ss_preamp.c: 0.34 Hz and 0.016 Hz. */
@@ -80,7 +124,33 @@ typedef struct frontend {
     gs_inputstage in;
     gs_opamp_core st1, st2;
     gs_ramp out_gain; /* trim */
+    gs_noise_gen nth;  /* source thermal noise, domain A, at the EMF */
+    gs_noise_gen nein; /* preamp EIN, hiss, hum: base rate, after the input stage */
+    float *nbuf;       /* domain A scratch for the thermal noise (max_block x factor) */
 } frontend;
+
+/* The resistance whose thermal noise the selected source generates (Ohm), in series with its
+ * EMF as the signal sees it; see the top of this file for each type. */
+static double thermal_r(const gs_source *s) {
+    const double *v = s->v;
+    switch ((int)lrint(v[GS_SRC_P_TYPE])) {
+    case GS_SRC_DYNAMIC:
+        return v[GS_SRC_P_DYN_R];
+    case GS_SRC_RIBBON:
+        return v[GS_SRC_P_RIB_R] * v[GS_SRC_P_RIB_N] * v[GS_SRC_P_RIB_N] + v[GS_SRC_P_RIB_RW];
+    case GS_SRC_CONDENSER:
+        return v[GS_SRC_P_COND_R];
+    case GS_SRC_PICKUP:
+        return v[GS_SRC_P_PU_R];
+    case GS_SRC_LINE:
+        return v[GS_SRC_P_LINE_R];
+    case GS_SRC_MM:
+        return v[GS_SRC_P_MM_R];
+    case GS_SRC_PIEZO:
+    default:
+        return 0.0;
+    }
+}
 
 /* Ideal stage gain (dB) whose closed loop gives target_db: 1/G = 1/G_target - 1/A0. */
 static double calibrated_stage_db(double target_db) {
@@ -100,6 +170,17 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     m->v[id] = value;
     if (id < GS_SRC_P_COUNT) {
         gs_source_set(&m->src, id, value);
+        gs_noise_gen_set(&m->nth, GS_NOISE_P_SOURCE_R, thermal_r(&m->src));
+        return;
+    }
+    if (id >= P_NOISE0) {
+        size_t k = noise_index(id - P_NOISE0);
+        gs_noise_gen_set(&m->nein, k, value);
+        if (k == GS_NOISE_P_SEED) gs_noise_gen_seed(&m->nein, ein_seed(value));
+        /* The thermal generator takes only the switch, the temperature and the seed; its EIN,
+         * hiss and hum stay off (set in create). */
+        if (k == GS_NOISE_P_ON || k == GS_NOISE_P_TEMP || k == GS_NOISE_P_SEED)
+            gs_noise_gen_set(&m->nth, k, value);
         return;
     }
     if (id < P_RIAA) {
@@ -131,6 +212,7 @@ static void destroy(void *self) {
     if (!m) return;
     gs_os_free(&m->osa);
     gs_os_free(&m->osb);
+    free(m->nbuf);
     free(m);
 }
 
@@ -151,6 +233,19 @@ static void *create(double rate, uint32_t max_block) {
     gs_source_init(&m->src, rate * fa);
     gs_riaa_init(&m->riaa, rate * fa, GS_SOURCE_TAPS, GS_SOURCE_DELAY);
     gs_inputstage_init(&m->in, rate);
+    m->nbuf = malloc(sizeof(float) * max_block * fa);
+    if (!m->nbuf) {
+        destroy(m);
+        return NULL;
+    }
+    gs_noise_gen_init(&m->nth, rate * fa, 1);
+    gs_noise_gen_init(&m->nein, rate, ein_seed(1.0));
+    /* Thermal generator: no amplifier noise, hiss or hum (levels at "off"), no 1/f. */
+    m->nth.pv[GS_NOISE_P_EIN] = -200.0;
+    m->nth.pv[GS_NOISE_P_HISS] = -200.0;
+    m->nth.pv[GS_NOISE_P_HUM] = -200.0;
+    m->nth.pv[GS_NOISE_P_CORNER] = 0.0;
+    m->nth.pv[GS_NOISE_P_TEMP] = 290.0;
     for (size_t i = 0; i < P_COUNT; i++)
         set(m, i, params[i].def);
     reset(m);
@@ -162,6 +257,12 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     /* Domain A: the source into its load, then (crossfaded) the RIAA de-emphasis. */
     double *a = gs_os_up(&m->osa, buf, n);
     uint32_t na = n * m->osa.factor;
+    if (m->nth.pv[GS_NOISE_P_ON] != 0.0) { /* source thermal noise, in series with the EMF */
+        memset(m->nbuf, 0, sizeof(float) * na);
+        gs_noise_gen_process(&m->nth, m->nbuf, na);
+        for (uint32_t i = 0; i < na; i++)
+            a[i] += m->nbuf[i];
+    }
     for (uint32_t i = 0; i < na; i++) {
         double x = gs_source_tick(&m->src, a[i]);
         double r = gs_riaa_tick(&m->riaa, x);
@@ -174,6 +275,8 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     /* Input stage at the base rate. */
     for (uint32_t i = 0; i < n; i++)
         buf[i] = (float)gs_inputstage_tick(&m->in, buf[i]);
+    /* The preamp's own noise at the gain element's input (adds nothing when `noise` is off). */
+    gs_noise_gen_process(&m->nein, buf, n);
     /* Domain B: the gain element. */
     double *b = gs_os_up(&m->osb, buf, n);
     uint32_t nb = n * m->osb.factor;
@@ -199,6 +302,9 @@ GS_REALTIME static void reset(void *self) {
     gs_opamp_core_reset(&m->st1);
     gs_opamp_core_reset(&m->st2);
     gs_ramp_snap(&m->out_gain);
+    gs_noise_gen_restart(&m->nth);
+    gs_noise_gen_reset(&m->nein);
+    gs_noise_gen_seed(&m->nein, ein_seed(m->nein.pv[GS_NOISE_P_SEED]));
 }
 
 static uint32_t latency(const void *self) {

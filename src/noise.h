@@ -83,11 +83,14 @@ GS_REALTIME void gs_noise_gen_reset(gs_noise_gen *g);
  * the gain: every source here is referred to the input) and gs_noise_gen_restart() in reset. */
 extern const char *const gs_noise_hum_choices[];
 // clang-format off
-#define GS_NOISE_PARAMS                                                                            \
+#define GS_NOISE_PARAM_ENTRY_ON                                                                    \
     {"noise", "Noise", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,     \
-     "adds the physical noise sources (off by default: processing stays deterministic)"},          \
+     "adds the physical noise sources (off by default: processing stays deterministic)"}
+#define GS_NOISE_PARAM_ENTRY_SOURCE_R                                                              \
     {"source_r", "Source resistance", GS_UNIT_OHM, 0.0, 10e6, 150.0, GS_CURVE_LINEAR,              \
-     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"},             \
+     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"}
+/* temp .. seed (GS_NOISE_P_TEMP .. GS_NOISE_P_SEED). */
+#define GS_NOISE_PARAM_ENTRIES_TAIL                                                                \
     {"temp", "Temperature (K)", GS_UNIT_NONE, 1.0, 400.0, 290.0, GS_CURVE_LINEAR,                  \
      GS_PARAM_REAL, 1, NULL, "source temperature, kelvin (290 K: IEEE reference)"},                \
     {"ein", "EIN (dBu)", GS_UNIT_DB, -150.0, -80.0, -128.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,   \
@@ -103,6 +106,10 @@ extern const char *const gs_noise_hum_choices[];
      "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)"},                                 \
     {"seed", "Noise seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL,   \
      0, NULL, "seed of the noise generator: the same seed gives the same noise"}
+/* The whole set. A model whose source resistance comes from its own source model (frontend.c)
+ * uses ON and TAIL only, without `source_r`, and maps its ids around the gap. */
+#define GS_NOISE_PARAMS                                                                            \
+    GS_NOISE_PARAM_ENTRY_ON, GS_NOISE_PARAM_ENTRY_SOURCE_R, GS_NOISE_PARAM_ENTRIES_TAIL
 // clang-format on
 
 GS_REALTIME void gs_noise_gen_set(gs_noise_gen *g, size_t which, double value);

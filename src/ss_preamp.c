@@ -9,14 +9,39 @@
  * Both op-amp stages run inside one oversampled region, so the channel pays the oversampling
  * filters' latency once. Switches glide (crossfade) through the channel's smoothing, so toggling the
  * pad, high-pass or polarity never clicks.
+ *
+ * Noise (noise.h's parameters, switch `noise` off by default; with it off nothing is drawn or
+ * added, so the output is bit for bit that of the noiseless channel): the thermal noise of the
+ * source resistance `source_r` (default 150 Ohm, the termination EIN figures assume; this channel
+ * has no source model, so the source is that resistance alone) is in series with the input, ahead
+ * of the pad, which attenuates it like the signal. The preamp's EIN (with its 1/f corner), hiss
+ * and hum enter at the first op-amp stage's input, after the pad: a padded input is noisier
+ * referred to the source, as a real one is. `ein` is the datasheet figure with a 150 Ohm source;
+ * noise.c removes that termination's 4kTR so the two add up to `ein` at source_r = 150 Ohm. The
+ * two generators draw independent streams and restart from `seed` on reset.
  */
 #include "biquad.h"
+#include "noise.h"
 #include "opamp.h"
 #include "oversample.h"
 
 #include <stdlib.h>
 
-enum { P_GAIN, P_PAD, P_HPF, P_HPF_FREQ, P_POLARITY, P_TRIM, P_RAIL, P_GBW, P_COUNT };
+enum {
+    P_GAIN,
+    P_PAD,
+    P_HPF,
+    P_HPF_FREQ,
+    P_POLARITY,
+    P_TRIM,
+    P_RAIL,
+    P_GBW,
+    P_NOISE0, /* GS_NOISE_PARAMS, in GS_NOISE_P_ order */
+    P_COUNT = P_NOISE0 + GS_NOISE_NPARAMS
+};
+
+/* The EIN generator's seed: never equal to the thermal one's (`seed` is below 2^32). */
+static uint64_t ein_seed(double seed) { return (uint64_t)seed + (1ull << 40); }
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Mic gain", GS_UNIT_DB, 0.0, 70.0, 30.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
@@ -35,6 +60,7 @@ static const gs_param_info params[P_COUNT] = {
      "op-amp supply (symmetric); the stages clip at +/- this voltage"},
     {"gbw", "Gain-bandwidth", GS_UNIT_HZ, 1e6, 2e8, 40e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
      "gain-bandwidth product of the op-amps"},
+    GS_NOISE_PARAMS,
 };
 
 /* Coupling networks of the two stages (F, Ohm): 47 uF into 10 kOhm (0.34 Hz) at the input, a DC-
@@ -53,6 +79,8 @@ typedef struct ss_preamp {
     gs_ramp in_gain;  /* pad and polarity together */
     gs_ramp hpf_mix;  /* 0: bypass, 1: filtered */
     gs_ramp out_gain; /* trim */
+    gs_noise_gen nth;  /* source_r thermal noise, at the input */
+    gs_noise_gen nein; /* EIN, hiss, hum: at the first stage's input */
 } ss_preamp;
 
 static void redesign_stages(ss_preamp *m) {
@@ -66,6 +94,17 @@ static void redesign_stages(ss_preamp *m) {
 GS_REALTIME static void set(void *self, size_t id, double value) {
     ss_preamp *m = self;
     m->v[id] = value;
+    if (id >= P_NOISE0) {
+        size_t k = id - P_NOISE0;
+        /* The thermal generator: switch, source_r, temperature, seed (EIN, hiss, hum stay off);
+         * the EIN generator: everything but source_r (its source resistance stays 0). */
+        if (k == GS_NOISE_P_ON || k == GS_NOISE_P_SOURCE_R || k == GS_NOISE_P_TEMP ||
+            k == GS_NOISE_P_SEED)
+            gs_noise_gen_set(&m->nth, k, value);
+        if (k != GS_NOISE_P_SOURCE_R) gs_noise_gen_set(&m->nein, k, value);
+        if (k == GS_NOISE_P_SEED) gs_noise_gen_seed(&m->nein, ein_seed(value));
+        return;
+    }
     switch (id) {
     case P_GAIN:
     case P_RAIL:
@@ -94,6 +133,13 @@ static void *create(double rate, uint32_t max_block) {
         free(m);
         return NULL;
     }
+    gs_noise_gen_init(&m->nth, rate, 1);
+    gs_noise_gen_init(&m->nein, rate, ein_seed(1.0));
+    m->nth.pv[GS_NOISE_P_EIN] = -200.0;
+    m->nth.pv[GS_NOISE_P_HISS] = -200.0;
+    m->nth.pv[GS_NOISE_P_HUM] = -200.0;
+    m->nth.pv[GS_NOISE_P_CORNER] = 0.0;
+    m->nth.pv[GS_NOISE_P_TEMP] = 290.0;
     for (size_t i = 0; i < P_COUNT; i++) set(m, i, params[i].def);
     reset(m);
     return m;
@@ -107,11 +153,13 @@ static void destroy(void *self) {
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     ss_preamp *m = self;
+    gs_noise_gen_process(&m->nth, buf, n); /* source thermal noise (nothing when off) */
     for (uint32_t i = 0; i < n; i++) {
         double x = gs_ramp_next(&m->in_gain) * buf[i];
         double f = gs_biquad_tick(&m->hpf, x);
         buf[i] = (float)(x + gs_ramp_next(&m->hpf_mix) * (f - x));
     }
+    gs_noise_gen_process(&m->nein, buf, n); /* the preamp's own noise */
     double *hi = gs_os_up(&m->os, buf, n);
     uint32_t len = n * m->os.factor;
     for (uint32_t i = 0; i < len; i++)
@@ -129,6 +177,9 @@ GS_REALTIME static void reset(void *self) {
     gs_ramp_snap(&m->in_gain);
     gs_ramp_snap(&m->hpf_mix);
     gs_ramp_snap(&m->out_gain);
+    gs_noise_gen_restart(&m->nth);
+    gs_noise_gen_reset(&m->nein);
+    gs_noise_gen_seed(&m->nein, ein_seed(m->nein.pv[GS_NOISE_P_SEED]));
 }
 
 static uint32_t latency(const void *self) { return ((const ss_preamp *)self)->os.latency; }
