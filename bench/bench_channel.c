@@ -51,8 +51,8 @@ static void bench(const char *label, const char *model, const gs_preset *preset,
         xrt[r] = ((double)n / rate) / t;
     }
     qsort(xrt, (size_t)runs, sizeof(double), cmp);
-    printf("%-20s %10.1f %10.1f %10.1f %10.1f %8u\n", label, xrt[runs / 2], xrt[0],
-           xrt[runs - 1], (double)mem / 1024.0, gs_channel_latency(ch));
+    printf("%-20s %10.1f %10.1f %10.1f %10.1f %8u\n", label, xrt[runs / 2], xrt[0], xrt[runs - 1],
+           (double)mem / 1024.0, gs_channel_latency(ch));
     free(buf);
     free(xrt);
     gs_channel_free(ch);
@@ -63,10 +63,14 @@ int main(int argc, char **argv) {
     int runs = 7;
     uint32_t block = 256;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--runs")) runs = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--rate")) rate = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--block")) block = (uint32_t)atoi(argv[i + 1]);
+        if (!strcmp(argv[i], "--seconds"))
+            seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--runs"))
+            runs = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--rate"))
+            rate = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--block"))
+            block = (uint32_t)atoi(argv[i + 1]);
     }
     if (runs < 1) runs = 1;
     size_t n = (size_t)(seconds * rate);

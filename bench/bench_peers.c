@@ -57,8 +57,8 @@ static float *make_input(size_t n, double rate) {
     return x;
 }
 
-static void bench(const char *label, const char *kind, const gs_dut *dut, const float *x,
-                  float *y, size_t n, int runs, double alias_level) {
+static void bench(const char *label, const char *kind, const gs_dut *dut, const float *x, float *y,
+                  size_t n, int runs, double alias_level) {
     double *t = malloc(sizeof(double) * (size_t)runs);
     for (int r = 0; r < runs; r++) {
         double t0 = cpu_now();
@@ -83,11 +83,16 @@ int main(int argc, char **argv) {
     const char *peers[MAX_PEERS];
     int npeers = 0;
     for (int i = 1; i < argc; i++) {
-        if (i + 1 < argc && !strcmp(argv[i], "--seconds")) seconds = atof(argv[++i]);
-        else if (i + 1 < argc && !strcmp(argv[i], "--runs")) runs = atoi(argv[++i]);
-        else if (i + 1 < argc && !strcmp(argv[i], "--rate")) rate = atof(argv[++i]);
-        else if (i + 1 < argc && !strcmp(argv[i], "--block")) block = (uint32_t)atoi(argv[++i]);
-        else if (i + 1 < argc && !strcmp(argv[i], "--alias-level")) alias_level = atof(argv[++i]);
+        if (i + 1 < argc && !strcmp(argv[i], "--seconds"))
+            seconds = atof(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--runs"))
+            runs = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--rate"))
+            rate = atof(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--block"))
+            block = (uint32_t)atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--alias-level"))
+            alias_level = atof(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--lv2") && npeers < MAX_PEERS)
             peers[npeers++] = argv[++i];
         else {
@@ -105,8 +110,8 @@ int main(int argc, char **argv) {
     printf("x real time per channel (median of %d runs over the same %.0f s at %.0f Hz, block %u); "
            "aliasing of 5 kHz and 9 kHz tones at %.0f dBFS (dB re fundamental)\n",
            runs, seconds, rate, block, alias_level);
-    printf("%-34s %-7s %9s %9s %9s %9s %9s %7s\n", "device", "kind", "xRT", "min", "max",
-           "alias5k", "alias9k", "latency");
+    printf("%-34s %-7s %9s %9s %9s %9s %9s %7s\n", "device", "kind", "xRT", "min", "max", "alias5k",
+           "alias9k", "latency");
     double in_vpu = gs_dbu_to_volts_per_unit(-20.0), out_vpu = gs_dbu_to_volts_per_unit(18.0);
     /* Every built-in preset, then every full-channel model at its defaults. */
     for (size_t i = 0; i < gs_preset_count() + gs_model_count(); i++) {

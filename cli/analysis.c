@@ -19,7 +19,8 @@ const double gs_win_coef[GS_WIN_TERMS] = {
 void gs_window_fill(double *w, size_t n) {
     for (size_t i = 0; i < n; i++) {
         double t = 2.0 * PI * (double)i / (double)n, v = 0.0;
-        for (int k = 0; k < GS_WIN_TERMS; k++) v += (k & 1 ? -1.0 : 1.0) * gs_win_coef[k] * cos(k * t);
+        for (int k = 0; k < GS_WIN_TERMS; k++)
+            v += (k & 1 ? -1.0 : 1.0) * gs_win_coef[k] * cos(k * t);
         w[i] = v;
     }
 }
@@ -148,7 +149,8 @@ static int run_tone(const gs_dut *dut, double freq_exact, double amp, size_t n, 
         double ph = w * (double)((long long)i - (long long)(fade + settle));
         double g = 1.0;
         if (i < fade) g = 0.5 - 0.5 * cos(PI * (double)i / (double)fade);
-        if (i >= fade + settle + n) g = 0.5 + 0.5 * cos(PI * (double)(i - fade - settle - n) / (double)fade);
+        if (i >= fade + settle + n)
+            g = 0.5 + 0.5 * cos(PI * (double)(i - fade - settle - n) / (double)fade);
         x[i] = (float)(g * amp * sin(fmod(ph, 2.0 * PI)));
     }
     int rc = gs_dut_run(dut, x, y, total);
@@ -207,8 +209,10 @@ static int sweep(const gs_dut *dut, const gs_meas_opts *o, double freq, gs_sweep
         for (int j = 2; j <= GS_NH; j++) {
             s->h_db[i][j] = isfinite(t.h[j]) ? db10(t.h[j] / t.h[1]) : NAN;
             if (!isfinite(t.h[j])) continue;
-            if (j & 1) od += t.h[j];
-            else ev += t.h[j];
+            if (j & 1)
+                od += t.h[j];
+            else
+                ev += t.h[j];
         }
         s->h_db[i][0] = NAN;
         s->h_db[i][1] = 0.0;
@@ -462,8 +466,8 @@ int gs_measure_all(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
     }
     /* Aliasing: tones at alias_dbfs, 5 kHz and 9 kHz with spectra, and a sweep up to 18 kHz. */
     {
-        static const double freqs[] = {1000, 2000, 3000, 5000, 7000, 9000, 11000, 13000, 15000,
-                                       18000};
+        static const double freqs[] = {1000, 2000,  3000,  5000,  7000,
+                                       9000, 11000, 13000, 15000, 18000};
         double *p = malloc(sizeof(double) * (o->fft_n / 2 + 1));
         r->al_level = o->alias_dbfs;
         r->al_n = 0;
@@ -496,8 +500,8 @@ int gs_measure_all(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
         gs_tone t;
         if (gs_measure_tone(dut, 1000.0, o->nominal_dbfs - 20.0, o->fft_n, settle, &t, NULL))
             return -1;
-        r->gain_1k_db = db10(t.h[1] / (t.amp_in * t.amp_in / 2.0)) +
-                        20.0 * log10(dut->out_vpu / dut->in_vpu);
+        r->gain_1k_db =
+            db10(t.h[1] / (t.amp_in * t.amp_in / 2.0)) + 20.0 * log10(dut->out_vpu / dut->in_vpu);
     }
     if (noise_dc(dut, o, r)) return -1;
     r->ein_dbu = r->noise_dbu - r->gain_1k_db;

@@ -8,8 +8,8 @@
  * the FFT length N), so every harmonic and every aliased image lands on a whole bin. The capture
  * is weighted by a 7-term minimum-sidelobe Blackman-Harris window (H.-H. Albrecht, "A family of
  * cosine-sum windows for high-resolution measurements", ICASSP 2001; highest sidelobe
- * -177.3 dB, measured by tests/test_analysis), so a whole-bin tone occupies exactly its bin +/- 6 and
- * anything off-bin (noise, non-periodic output) leaks at most -177 dB. Powers are mean squares:
+ * -177.3 dB, measured by tests/test_analysis), so a whole-bin tone occupies exactly its bin +/- 6
+ * and anything off-bin (noise, non-periodic output) leaks at most -177 dB. Powers are mean squares:
  * P[b] = 2 |X[b]|^2 / (N sum w^2), so a tone's power is the sum of its 13 bins.
  */
 #ifndef GS_CLI_ANALYSIS_H
@@ -23,11 +23,11 @@ typedef struct gs_dut {
     void *ctx;
     /* Process n <= block samples from in to out (distinct buffers); returns 0 on success. */
     int (*process)(void *ctx, const float *in, float *out, uint32_t n);
-    double rate;       /* Hz */
-    uint32_t block;    /* block length used for every call (the last call of a run may be shorter) */
-    uint32_t latency;  /* reported delay in samples (compensated in phase and transfer curves) */
-    double in_vpu;     /* volts at the input for a sample value of 1.0 */
-    double out_vpu;    /* volts at the output for a sample value of 1.0 */
+    double rate;      /* Hz */
+    uint32_t block;   /* block length used for every call (the last call of a run may be shorter) */
+    uint32_t latency; /* reported delay in samples (compensated in phase and transfer curves) */
+    double in_vpu;    /* volts at the input for a sample value of 1.0 */
+    double out_vpu;   /* volts at the output for a sample value of 1.0 */
 } gs_dut;
 
 /* Run n samples through the device in blocks; returns 0 on success. */
@@ -42,7 +42,7 @@ extern const double gs_win_coef[GS_WIN_TERMS];
 /* Fill w[0..n-1] with the (periodic) window. */
 void gs_window_fill(double *w, size_t n);
 
-#define GS_NH 10          /* harmonics H1..H10 */
+#define GS_NH 10 /* harmonics H1..H10 */
 #define GS_MAX_LEVELS 40
 #define GS_MAX_FR 80
 #define GS_MAX_ALIAS 16
@@ -51,12 +51,12 @@ void gs_window_fill(double *w, size_t n);
 
 /* One tone's analysis. Harmonic powers are mean squares in units^2; NaN above Nyquist. */
 typedef struct gs_tone {
-    double freq;              /* the coherent frequency actually used, Hz */
-    double amp_in;            /* input peak, units */
-    double h[GS_NH + 1];      /* h[1] fundamental, h[2..10] harmonics */
-    double phase_deg;         /* fundamental's phase against the input's, latency removed */
-    double thd, thdn, alias;  /* power ratios to the fundamental (not dB) */
-    double dc;                /* mean of the output over the capture, units */
+    double freq;             /* the coherent frequency actually used, Hz */
+    double amp_in;           /* input peak, units */
+    double h[GS_NH + 1];     /* h[1] fundamental, h[2..10] harmonics */
+    double phase_deg;        /* fundamental's phase against the input's, latency removed */
+    double thd, thdn, alias; /* power ratios to the fundamental (not dB) */
+    double dc;               /* mean of the output over the capture, units */
 } gs_tone;
 
 /* Analyse the output y[0..n-1] (n = fft length) of a coherent tone of k cycles; x is the input
@@ -70,12 +70,12 @@ int gs_measure_tone(const gs_dut *dut, double freq, double level_dbfs, size_t n,
                     gs_tone *t, double *bins);
 
 typedef struct gs_meas_opts {
-    int quick;            /* fewer levels and frequencies, shorter FFTs (for tests) */
-    double nominal_dbfs;  /* nominal input level (default -18 dBFS) */
-    double max_dbfs;      /* highest level of the sweeps (default +12 dBFS) */
-    double alias_dbfs;    /* level of the alias tones (default 0 dBFS) */
-    size_t fft_n;         /* FFT length (default 65536; quick 16384) */
-    double cpu_seconds;   /* audio timed for the CPU cost (default 5 s; quick 1 s) */
+    int quick;           /* fewer levels and frequencies, shorter FFTs (for tests) */
+    double nominal_dbfs; /* nominal input level (default -18 dBFS) */
+    double max_dbfs;     /* highest level of the sweeps (default +12 dBFS) */
+    double alias_dbfs;   /* level of the alias tones (default 0 dBFS) */
+    size_t fft_n;        /* FFT length (default 65536; quick 16384) */
+    double cpu_seconds;  /* audio timed for the CPU cost (default 5 s; quick 1 s) */
 } gs_meas_opts;
 void gs_meas_opts_default(gs_meas_opts *o, int quick);
 
@@ -104,15 +104,15 @@ typedef struct gs_report {
     double al5_db, al9_db, al5_freq, al9_freq;
     int spec_n; /* points of each stored spectrum */
     double spec_f[2][GS_SPEC_POINTS], spec_db[2][GS_SPEC_POINTS]; /* 5 kHz, 9 kHz; dB re H1 */
-    double noise_rms, noise_rms_a;       /* output, units (20 Hz - 20 kHz; A-weighted) */
-    double noise_dbu, noise_dbu_a;       /* output, dBu by the calibration */
-    double gain_1k_db;                   /* small-signal voltage gain at 1 kHz, dB */
-    double ein_dbu, ein_dbu_a;           /* noise_dbu - gain */
-    double dc_units, dc_volts;           /* output with silence in */
-    int lat_impulse, pol_impulse;        /* samples; +1 / -1 */
+    double noise_rms, noise_rms_a; /* output, units (20 Hz - 20 kHz; A-weighted) */
+    double noise_dbu, noise_dbu_a; /* output, dBu by the calibration */
+    double gain_1k_db;             /* small-signal voltage gain at 1 kHz, dB */
+    double ein_dbu, ein_dbu_a;     /* noise_dbu - gain */
+    double dc_units, dc_volts;     /* output with silence in */
+    int lat_impulse, pol_impulse;  /* samples; +1 / -1 */
     int lat_xcorr, pol_xcorr;
-    double xcorr_peak;                   /* normalised cross-correlation at its peak */
-    double cpu_xrt;                      /* seconds of audio per CPU second, one channel */
+    double xcorr_peak; /* normalised cross-correlation at its peak */
+    double cpu_xrt;    /* seconds of audio per CPU second, one channel */
 } gs_report;
 
 /* Run every measurement. Returns 0 on success, -1 if the device failed to process. */

@@ -85,8 +85,7 @@ int autogain_measure(SNDFILE *in, const SF_INFO *info, const char *path, int kin
         return EXIT_RUNTIME;
     }
     sf_count_t got;
-    while ((got = sf_readf_float(in, buf, AG_BLOCK)) > 0)
-        gs_meter_process(m, buf, (uint32_t)got);
+    while ((got = sf_readf_float(in, buf, AG_BLOCK)) > 0) gs_meter_process(m, buf, (uint32_t)got);
     int err = sf_error(in) != SF_ERR_NO_ERROR;
     free(buf);
     if (err || sf_seek(in, 0, SEEK_SET) != 0) {

@@ -9,8 +9,8 @@
 static void print_params(const gs_model_info *mi, const gs_preset *preset) {
     printf("# %s: %s\n", mi->name, mi->description);
     if (preset) printf("# preset %s: %s\n", gs_preset_name(preset), gs_preset_description(preset));
-    printf("%-12s %-12s %-12s %-12s %-6s %s\n", "symbol", "minimum", "maximum", "default",
-           "unit", "name");
+    printf("%-12s %-12s %-12s %-12s %-6s %s\n", "symbol", "minimum", "maximum", "default", "unit",
+           "name");
     for (size_t i = 0; i < mi->n_params; i++) {
         const gs_param_info *p = &mi->params[i];
         double def = p->def;
@@ -32,11 +32,14 @@ static void print_params(const gs_model_info *mi, const gs_preset *preset) {
             /* SI-prefixed numbers without the unit symbol: "47u", "10k". */
             char buf[40];
             gs_format_value(p->min, p->unit, NULL, buf, sizeof buf);
-            snprintf(lo, sizeof lo, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))), buf);
+            snprintf(lo, sizeof lo, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))),
+                     buf);
             gs_format_value(p->max, p->unit, NULL, buf, sizeof buf);
-            snprintf(hi, sizeof hi, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))), buf);
+            snprintf(hi, sizeof hi, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))),
+                     buf);
             gs_format_value(def, p->unit, NULL, buf, sizeof buf);
-            snprintf(d, sizeof d, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))), buf);
+            snprintf(d, sizeof d, "%.*s", (int)(strlen(buf) - strlen(gs_unit_symbol(p->unit))),
+                     buf);
         } else if (p->unit == GS_UNIT_DB) {
             snprintf(lo, sizeof lo, "%g", p->min);
             snprintf(hi, sizeof hi, "%g", p->max);
@@ -132,8 +135,7 @@ int cmd_presets(int argc, char **argv) {
     if (r >= 0) return r;
     for (size_t i = 0; i < gs_preset_count(); i++) {
         const gs_preset *p = gs_preset_at(i);
-        printf("%-12s %-14s %s\n", gs_preset_name(p), gs_preset_model(p),
-               gs_preset_description(p));
+        printf("%-12s %-14s %s\n", gs_preset_name(p), gs_preset_model(p), gs_preset_description(p));
     }
     return 0;
 }

@@ -62,7 +62,8 @@ static const char help_text[] =
     "Usage: gainstage live [OPTIONS]\n"
     "\n"
     "A JACK client (also under PipeWire's JACK support): N inputs in_1.. each through a preamp,\n"
-    "one processed output per channel out_1.. for the DAW (direct outs: pre level, mute and solo),\n"
+    "one processed output per channel out_1.. for the DAW (direct outs: pre level, mute and "
+    "solo),\n"
     "and a stereo monitor mix monitor_L/R with per-channel level, pan, mute and solo.\n"
     "\n"
     "  -i, --inputs N            channels (1-64, default 2)\n"
@@ -86,8 +87,10 @@ static const char help_text[] =
     "      --duration S          stop after S seconds (default: run until Ctrl-C or 'q')\n"
     "  -h, --help                show this help\n"
     "\n"
-    "On a terminal: meters with peak hold and clip markers; keys: 1-9 or up/down select a channel,\n"
-    "+/- gain 1 dB, m mute, s solo, r record on/off, w save session, q quit. Elsewhere a status line\n"
+    "On a terminal: meters with peak hold and clip markers; keys: 1-9 or up/down select a "
+    "channel,\n"
+    "+/- gain 1 dB, m mute, s solo, r record on/off, w save session, q quit. Elsewhere a status "
+    "line\n"
     "every S seconds. OSC commands: see docs/live.md. Recover a killed recording with\n"
     "'gainstage recover DIR'.\n"
     "Exit status: 0 stopped normally, 1 runtime failure (no server, server went away), 2 usage.\n";
@@ -206,8 +209,7 @@ static int rec_stop_locked(live_app *a, int report) {
     if (report)
         printf("live: recording %s stopped: %.2f s per channel, %llu periods dropped, %llu frames "
                "of xrun silence\n",
-               s.take, s.seconds, (unsigned long long)s.dropped,
-               (unsigned long long)s.gap_frames);
+               s.take, s.seconds, (unsigned long long)s.dropped, (unsigned long long)s.gap_frames);
     return rc;
 }
 
@@ -236,8 +238,8 @@ static int rec_start_locked(live_app *a, char *err, size_t esz) {
     live_rec_status_get(a->rec, &s);
     printf("live: recording %s (%s, %s)\n", s.take,
            live_rec_point_name(live_engine_rec_point(a->e)),
-           a->rec_fmt == LIVE_FMT_FLAC ? "flac" : (a->rec_fmt == LIVE_FMT_WAV_S24 ? "wav-s24"
-                                                                                 : "wav-f32"));
+           a->rec_fmt == LIVE_FMT_FLAC ? "flac"
+                                       : (a->rec_fmt == LIVE_FMT_WAV_S24 ? "wav-s24" : "wav-f32"));
     return 0;
 }
 
@@ -295,7 +297,8 @@ static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.
 void live_app_status(live_app *a, char *buf, size_t size) {
     size_t len = 0;
     pthread_mutex_lock(&a->rec_lock);
-    len += (size_t)snprintf(buf + len, size - len, "%u Hz, %u frames, load %.1f%% (max %.1f%%), "
+    len += (size_t)snprintf(buf + len, size - len,
+                            "%u Hz, %u frames, load %.1f%% (max %.1f%%), "
                             "xruns %llu",
                             atomic_load(&a->rate), atomic_load(&a->bufsize),
                             a->load_n ? 100.0 * a->load_sum / (double)a->load_n : 0.0,
@@ -309,8 +312,8 @@ void live_app_status(live_app *a, char *buf, size_t size) {
     pthread_mutex_unlock(&a->rec_lock);
     for (int k = 0; k < a->n && len < size; k++) {
         const live_meter *m = live_engine_meter(a->e, k);
-        len += (size_t)snprintf(buf + len, size - len, " | %d: %.1f dBFS",
-                                k + 1, dbfs(atomic_load(&m->out_peak)));
+        len += (size_t)snprintf(buf + len, size - len, " | %d: %.1f dBFS", k + 1,
+                                dbfs(atomic_load(&m->out_peak)));
     }
 }
 
@@ -351,8 +354,19 @@ static int session_read(const char *path, session_line *lines, int max) {
 
 /* ---- options --------------------------------------------------------------------------------- */
 
-enum { O_CONNECT = 256, O_RPOINT, O_RFORMAT, O_SERVER, O_NAME, O_OSCPORT, O_OSCBIND, O_INDBU,
-       O_OUTDBU, O_STATUS, O_DURATION };
+enum {
+    O_CONNECT = 256,
+    O_RPOINT,
+    O_RFORMAT,
+    O_SERVER,
+    O_NAME,
+    O_OSCPORT,
+    O_OSCBIND,
+    O_INDBU,
+    O_OUTDBU,
+    O_STATUS,
+    O_DURATION
+};
 
 typedef struct live_opts {
     int n, n_given;
@@ -381,18 +395,24 @@ static int parse_point(const char *s) {
 }
 
 static int parse_opts(int argc, char **argv, live_opts *o) {
-    static const struct option opts[] = {
-        {"inputs", required_argument, 0, 'i'},   {"preset", required_argument, 0, 'p'},
-        {"channel", required_argument, 0, 'c'},  {"record", required_argument, 0, 'r'},
-        {"session", required_argument, 0, 's'},  {"help", no_argument, 0, 'h'},
-        {"connect", no_argument, 0, O_CONNECT},  {"record-point", required_argument, 0, O_RPOINT},
-        {"record-format", required_argument, 0, O_RFORMAT},
-        {"server", required_argument, 0, O_SERVER}, {"name", required_argument, 0, O_NAME},
-        {"osc-port", required_argument, 0, O_OSCPORT},
-        {"osc-bind", required_argument, 0, O_OSCBIND},
-        {"in-dbu", required_argument, 0, O_INDBU}, {"out-dbu", required_argument, 0, O_OUTDBU},
-        {"status-interval", required_argument, 0, O_STATUS},
-        {"duration", required_argument, 0, O_DURATION}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"inputs", required_argument, 0, 'i'},
+                                         {"preset", required_argument, 0, 'p'},
+                                         {"channel", required_argument, 0, 'c'},
+                                         {"record", required_argument, 0, 'r'},
+                                         {"session", required_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"connect", no_argument, 0, O_CONNECT},
+                                         {"record-point", required_argument, 0, O_RPOINT},
+                                         {"record-format", required_argument, 0, O_RFORMAT},
+                                         {"server", required_argument, 0, O_SERVER},
+                                         {"name", required_argument, 0, O_NAME},
+                                         {"osc-port", required_argument, 0, O_OSCPORT},
+                                         {"osc-bind", required_argument, 0, O_OSCBIND},
+                                         {"in-dbu", required_argument, 0, O_INDBU},
+                                         {"out-dbu", required_argument, 0, O_OUTDBU},
+                                         {"status-interval", required_argument, 0, O_STATUS},
+                                         {"duration", required_argument, 0, O_DURATION},
+                                         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = 2;
     o->name = "gainstage";
@@ -472,8 +492,10 @@ static int parse_opts(int argc, char **argv, live_opts *o) {
                           c == O_STATUS ? "status-interval" : "duration", optarg);
                 return EXIT_USAGE;
             }
-            if (c == O_STATUS) o->status_s = v;
-            else o->duration = v;
+            if (c == O_STATUS)
+                o->status_s = v;
+            else
+                o->duration = v;
             break;
         case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
         default:
@@ -495,10 +517,10 @@ static double mono_now(void) {
 }
 
 static void connect_system(live_app *a) {
-    const char **cap = jack_get_ports(a->client, "^system:capture_", NULL,
-                                      JackPortIsPhysical | JackPortIsOutput);
-    const char **play = jack_get_ports(a->client, "^system:playback_", NULL,
-                                       JackPortIsPhysical | JackPortIsInput);
+    const char **cap =
+        jack_get_ports(a->client, "^system:capture_", NULL, JackPortIsPhysical | JackPortIsOutput);
+    const char **play =
+        jack_get_ports(a->client, "^system:playback_", NULL, JackPortIsPhysical | JackPortIsInput);
     int nc = 0, np = 0;
     for (int k = 0; cap && cap[k] && k < a->n; k++, nc++)
         if (jack_connect(a->client, cap[k], jack_port_name(a->in[k])))
@@ -511,8 +533,8 @@ static void connect_system(live_app *a) {
             np++;
         }
     }
-    printf("live: connected %d capture port%s and %d playback port%s\n", nc, nc == 1 ? "" : "s",
-           np, np == 1 ? "" : "s");
+    printf("live: connected %d capture port%s and %d playback port%s\n", nc, nc == 1 ? "" : "s", np,
+           np == 1 ? "" : "s");
     if (cap) jack_free(cap);
     if (play) jack_free(play);
 }
@@ -544,9 +566,12 @@ int cmd_live(int argc, char **argv) {
         const char *k = sess[i].key, *v = sess[i].val;
         int ch;
         char rest[128];
-        if (!strcmp(k, "inputs") && !o.n_given) cfg.n = atoi(v);
-        else if (!strcmp(k, "in_dbu") && !o.in_given) in_dbu = atof(v);
-        else if (!strcmp(k, "out_dbu") && !o.out_given) out_dbu = atof(v);
+        if (!strcmp(k, "inputs") && !o.n_given)
+            cfg.n = atoi(v);
+        else if (!strcmp(k, "in_dbu") && !o.in_given)
+            in_dbu = atof(v);
+        else if (!strcmp(k, "out_dbu") && !o.out_given)
+            out_dbu = atof(v);
         else if (!strcmp(k, "record_point") && !o.point_given)
             point = parse_point(v) < 0 ? LIVE_REC_POST : parse_point(v);
         else if (!strcmp(k, "record_format") && !o.fmt_given && parse_fmt(v) >= 0)
@@ -561,9 +586,9 @@ int cmd_live(int argc, char **argv) {
     }
     for (int k = 0; k < cfg.n; k++) {
         const char *p = o.chan_preset[k] ? o.chan_preset[k]
-                        : o.preset        ? o.preset
-                        : sess_preset[k]  ? sess_preset[k]
-                                          : "clean";
+                        : o.preset       ? o.preset
+                        : sess_preset[k] ? sess_preset[k]
+                                         : "clean";
         snprintf(cfg.preset[k], sizeof cfg.preset[k], "%s", p);
     }
     for (int k = cfg.n; k < LIVE_MAX_CH; k++)
@@ -590,8 +615,8 @@ int cmd_live(int argc, char **argv) {
     jack_set_info_function(jack_info);
     jack_status_t st;
     jack_options_t jo = JackNoStartServer | (o.server ? JackServerName : JackNullOption);
-    a->client = o.server ? jack_client_open(o.name, jo, &st, o.server)
-                         : jack_client_open(o.name, jo, &st);
+    a->client =
+        o.server ? jack_client_open(o.name, jo, &st, o.server) : jack_client_open(o.name, jo, &st);
     if (!a->client) {
         cli_error("cannot connect to the JACK server%s%s%s (is it running? start it with e.g. "
                   "'jackd -d alsa' or use PipeWire's JACK support)",
@@ -614,10 +639,14 @@ int cmd_live(int argc, char **argv) {
         if (sscanf(sess[i].key, "ch.%d.%127s", &ch, rest) != 2 || ch < 1 || ch > cfg.n) continue;
         int k = ch - 1, bad = 0;
         double v = atof(sess[i].val);
-        if (!strcmp(rest, "level")) bad = live_ctl_level(a->e, k, v, err, sizeof err);
-        else if (!strcmp(rest, "pan")) bad = live_ctl_pan(a->e, k, v, err, sizeof err);
-        else if (!strcmp(rest, "mute")) bad = live_ctl_mute(a->e, k, v != 0);
-        else if (!strcmp(rest, "solo")) bad = live_ctl_solo(a->e, k, v != 0);
+        if (!strcmp(rest, "level"))
+            bad = live_ctl_level(a->e, k, v, err, sizeof err);
+        else if (!strcmp(rest, "pan"))
+            bad = live_ctl_pan(a->e, k, v, err, sizeof err);
+        else if (!strcmp(rest, "mute"))
+            bad = live_ctl_mute(a->e, k, v != 0);
+        else if (!strcmp(rest, "solo"))
+            bad = live_ctl_solo(a->e, k, v != 0);
         else if (!strncmp(rest, "param.", 6) && !o.chan_preset[k] && !o.preset)
             bad = live_ctl_param_value(a->e, k, rest + 6, v, err, sizeof err);
         if (bad) cli_error("session '%s': channel %d: %s", o.session, ch, err);
@@ -629,14 +658,14 @@ int cmd_live(int argc, char **argv) {
         snprintf(name, sizeof name, "in_%d", k + 1);
         a->in[k] = jack_port_register(a->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
         snprintf(name, sizeof name, "out_%d", k + 1);
-        a->out[k] = jack_port_register(a->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput,
-                                       0);
+        a->out[k] =
+            jack_port_register(a->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
         if (!a->in[k] || !a->out[k]) break;
     }
-    a->mon_l = jack_port_register(a->client, "monitor_L", JACK_DEFAULT_AUDIO_TYPE,
-                                  JackPortIsOutput, 0);
-    a->mon_r = jack_port_register(a->client, "monitor_R", JACK_DEFAULT_AUDIO_TYPE,
-                                  JackPortIsOutput, 0);
+    a->mon_l =
+        jack_port_register(a->client, "monitor_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+    a->mon_r =
+        jack_port_register(a->client, "monitor_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
     if (!a->mon_l || !a->mon_r || !a->in[a->n - 1] || !a->out[a->n - 1]) {
         cli_error("cannot register the JACK ports");
         jack_client_close(a->client);
@@ -666,8 +695,8 @@ int cmd_live(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     printf("live: client '%s' on JACK server '%s': %u Hz, %u frames, %d channel%s\n",
-           jack_get_client_name(a->client), o.server ? o.server : "default",
-           atomic_load(&a->rate), atomic_load(&a->bufsize), a->n, a->n == 1 ? "" : "s");
+           jack_get_client_name(a->client), o.server ? o.server : "default", atomic_load(&a->rate),
+           atomic_load(&a->bufsize), a->n, a->n == 1 ? "" : "s");
     if (o.connect) connect_system(a);
     int exit_code = 0;
     if (o.record) {
@@ -677,8 +706,7 @@ int cmd_live(int argc, char **argv) {
     live_osc *osc = NULL;
     if (!exit_code && strcmp(o.osc_port, "off") != 0) {
         osc = live_osc_start(a->e, a, o.osc_bind, !strcmp(o.osc_port, "auto") ? "0" : o.osc_port);
-        if (osc)
-            printf("live: OSC on osc.udp://%s:%d/\n", o.osc_bind, live_osc_port(osc));
+        if (osc) printf("live: OSC on osc.udp://%s:%d/\n", o.osc_bind, live_osc_port(osc));
     }
     live_ui *ui = exit_code ? NULL : live_ui_start(a->e, a);
 

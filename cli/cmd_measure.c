@@ -55,8 +55,17 @@ static const char help_text[] =
     "Exit status: 0 success, 1 runtime failure (plugin cannot be hosted, disk), 2 usage error.\n";
 
 enum {
-    OPT_LV2 = 256, OPT_LV2SET, OPT_IN_DBU, OPT_OUT_DBU, OPT_NOMINAL, OPT_MAX, OPT_ALIAS,
-    OPT_BLOCK, OPT_FFT, OPT_QUICK, OPT_COMPARE
+    OPT_LV2 = 256,
+    OPT_LV2SET,
+    OPT_IN_DBU,
+    OPT_OUT_DBU,
+    OPT_NOMINAL,
+    OPT_MAX,
+    OPT_ALIAS,
+    OPT_BLOCK,
+    OPT_FFT,
+    OPT_QUICK,
+    OPT_COMPARE
 };
 
 static json_t *load_report(const char *dir) {
@@ -202,7 +211,8 @@ int cmd_measure(int argc, char **argv) {
         case 'q': quiet = 1; break;
         case 'h': fputs(help_text, stdout); return 0;
         case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
-        default: cli_error("unknown option '%s' (see 'gainstage measure --help')", argv[optind - 1]);
+        default:
+            cli_error("unknown option '%s' (see 'gainstage measure --help')", argv[optind - 1]);
             return EXIT_USAGE;
         }
     }
@@ -280,7 +290,7 @@ int cmd_measure(int argc, char **argv) {
             cli_error("%s", err);
             return EXIT_RUNTIME;
         }
-        dut = (gs_dut){host, gs_lv2host_process, rate, block, gs_lv2host_latency(host), in_vpu,
+        dut = (gs_dut){host,   gs_lv2host_process, rate, block, gs_lv2host_latency(host), in_vpu,
                        out_vpu};
         kind = "lv2";
         snprintf(name, sizeof name, "%s", gs_lv2host_name(host));

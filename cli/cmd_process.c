@@ -70,7 +70,7 @@ static const char help_text[] =
     "                          AES17: a full-scale sine is 0) or lufs (integrated loudness,\n"
     "                          BS.1770-4/EBU R128): --auto-gain peak:-1dBFS, lufs:-18\n"
     "                          (the gain is limited to +/-60 dB; silence keeps 0 dB)\n"
-"      --no-compensate     keep the model's latency in the output instead of removing it\n"
+    "      --no-compensate     keep the model's latency in the output instead of removing it\n"
     "  -q, --quiet             no progress bar and no summary line\n"
     "  -h, --help              show this help\n"
     "\n"
@@ -78,7 +78,16 @@ static const char help_text[] =
     "  .w64, .rf64. Float output keeps values above 0 dBFS; integer output clips them and counts.\n"
     "Exit status: 0 success, 1 runtime failure (unreadable input, full disk), 2 usage error.\n";
 
-enum { OPT_IN_DBU = 256, OPT_IN_VOLTS, OPT_OUT_DBU, OPT_OUT_VOLTS, OPT_DITHER, OPT_SEED, OPT_NOCOMP, OPT_AUTOGAIN };
+enum {
+    OPT_IN_DBU = 256,
+    OPT_IN_VOLTS,
+    OPT_OUT_DBU,
+    OPT_OUT_VOLTS,
+    OPT_DITHER,
+    OPT_SEED,
+    OPT_NOCOMP,
+    OPT_AUTOGAIN
+};
 
 typedef struct options {
     const char *preset, *model;
@@ -186,19 +195,21 @@ static void progress(double done, double total, time_t start, int final) {
 static double dbfs(double peak) { return peak > 0 ? 20.0 * log10(peak) : -INFINITY; }
 
 static int parse_options(int argc, char **argv, options *o) {
-    static const struct option opts[] = {
-        {"preset", required_argument, 0, 'p'},  {"model", required_argument, 0, 'm'},
-        {"set", required_argument, 0, 's'},     {"format", required_argument, 0, 'f'},
-        {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
-        {"in-dbu", required_argument, 0, OPT_IN_DBU},
-        {"in-volts", required_argument, 0, OPT_IN_VOLTS},
-        {"out-dbu", required_argument, 0, OPT_OUT_DBU},
-        {"out-volts", required_argument, 0, OPT_OUT_VOLTS},
-        {"dither", required_argument, 0, OPT_DITHER},
-        {"seed", required_argument, 0, OPT_SEED},
-        {"no-compensate", no_argument, 0, OPT_NOCOMP},
-        {"auto-gain", required_argument, 0, OPT_AUTOGAIN},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"preset", required_argument, 0, 'p'},
+                                         {"model", required_argument, 0, 'm'},
+                                         {"set", required_argument, 0, 's'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"in-dbu", required_argument, 0, OPT_IN_DBU},
+                                         {"in-volts", required_argument, 0, OPT_IN_VOLTS},
+                                         {"out-dbu", required_argument, 0, OPT_OUT_DBU},
+                                         {"out-volts", required_argument, 0, OPT_OUT_VOLTS},
+                                         {"dither", required_argument, 0, OPT_DITHER},
+                                         {"seed", required_argument, 0, OPT_SEED},
+                                         {"no-compensate", no_argument, 0, OPT_NOCOMP},
+                                         {"auto-gain", required_argument, 0, OPT_AUTOGAIN},
+                                         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->in_vpu = gs_dbu_to_volts_per_unit(DEFAULT_IN_DBU);
     o->out_vpu = gs_dbu_to_volts_per_unit(DEFAULT_OUT_DBU);
@@ -260,8 +271,10 @@ static int parse_options(int argc, char **argv, options *o) {
             }
             break;
         case OPT_DITHER:
-            if (!strcmp(optarg, "tpdf")) o->dither = 1;
-            else if (!strcmp(optarg, "none")) o->dither = 0;
+            if (!strcmp(optarg, "tpdf"))
+                o->dither = 1;
+            else if (!strcmp(optarg, "none"))
+                o->dither = 0;
             else {
                 cli_error("--dither must be tpdf or none, not '%s'", optarg);
                 return EXIT_USAGE;
@@ -282,9 +295,7 @@ static int parse_options(int argc, char **argv, options *o) {
         case OPT_AUTOGAIN:
             if (autogain_parse(optarg, &o->auto_kind, &o->auto_target)) return EXIT_USAGE;
             break;
-        case ':':
-            cli_error("option '%s' needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
+        case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
         default:
             cli_error("process: unknown option '%s' (see 'gainstage process --help')",
                       argv[optind - 1]);
@@ -491,12 +502,15 @@ int cmd_process(int argc, char **argv) {
             if (auto_db > AG_MAX_DB) auto_db = AG_MAX_DB;
             if (auto_db < -AG_MAX_DB) auto_db = -AG_MAX_DB;
             if (!o.quiet)
-                fprintf(stderr, "gainstage: auto-gain: input %s %.2f %s, target %.2f %s: input gain "
-                            "%+.2f dB\n", autogain_name(o.auto_kind), measured, unit,
-                    o.auto_target, unit, auto_db);
+                fprintf(stderr,
+                        "gainstage: auto-gain: input %s %.2f %s, target %.2f %s: input gain "
+                        "%+.2f dB\n",
+                        autogain_name(o.auto_kind), measured, unit, o.auto_target, unit, auto_db);
         } else if (!o.quiet) {
-            fprintf(stderr, "gainstage: auto-gain: input %s cannot be measured (silent or too "
-                            "short); input gain +0.00 dB\n", autogain_name(o.auto_kind));
+            fprintf(stderr,
+                    "gainstage: auto-gain: input %s cannot be measured (silent or too "
+                    "short); input gain +0.00 dB\n",
+                    autogain_name(o.auto_kind));
         }
     }
 
@@ -514,8 +528,8 @@ int cmd_process(int argc, char **argv) {
     /* Temporary output next to the final one, so the rename is atomic (same file system). */
     const char *slash = strrchr(o.out, '/');
     int dirlen = slash ? (int)(slash - o.out + 1) : 0;
-    if (snprintf(j.tmp, sizeof j.tmp, "%.*s.%s.gainstage-XXXXXX", dirlen, o.out,
-                 o.out + dirlen) >= (int)sizeof j.tmp) {
+    if (snprintf(j.tmp, sizeof j.tmp, "%.*s.%s.gainstage-XXXXXX", dirlen, o.out, o.out + dirlen) >=
+        (int)sizeof j.tmp) {
         j.tmp[0] = '\0';
         free(ibits);
         cli_error("output path '%s' is too long", o.out);
@@ -648,8 +662,8 @@ int cmd_process(int argc, char **argv) {
         }
     }
     free(ibits);
-    if (show && !failed && !interrupted) progress((double)frames_in / rate, (double)total / rate,
-                                                 start, 1);
+    if (show && !failed && !interrupted)
+        progress((double)frames_in / rate, (double)total / rate, start, 1);
     else if (show)
         fputc('\n', stderr);
 
@@ -683,10 +697,9 @@ int cmd_process(int argc, char **argv) {
         fprintf(stderr,
                 "gainstage: %s -> %s: %s, %d ch, %d Hz, %.2f s; peak in %.1f dBFS (%.1f dBu), "
                 "peak out %.1f dBFS (%.1f dBu); %llu samples %s; latency %u samples %s\n",
-                o.in, o.out, j.preset ? gs_preset_name(j.preset) : model, nch,
-                j.iinfo.samplerate, (double)frames_out / rate, dbfs(peak_in),
-                dbfs(peak_in) + in_dbu, dbfs(peak_out), dbfs(peak_out) + out_dbu,
-                (unsigned long long)(bits ? clipped : over),
+                o.in, o.out, j.preset ? gs_preset_name(j.preset) : model, nch, j.iinfo.samplerate,
+                (double)frames_out / rate, dbfs(peak_in), dbfs(peak_in) + in_dbu, dbfs(peak_out),
+                dbfs(peak_out) + out_dbu, (unsigned long long)(bits ? clipped : over),
                 bits ? "clipped" : "above 0 dBFS (kept, float)", gs_channel_latency(j.ch[0]),
                 o.compensate ? "compensated" : "kept");
     }

@@ -12,15 +12,15 @@ static int chan_process(void *ctx, const float *in, float *out, uint32_t n) {
     return 0;
 }
 
-int gs_chan_dut_init(gs_chan_dut *cd, gs_channel *ch, double in_vpu, double out_vpu,
-                     uint32_t block, gs_dut *dut) {
+int gs_chan_dut_init(gs_chan_dut *cd, gs_channel *ch, double in_vpu, double out_vpu, uint32_t block,
+                     gs_dut *dut) {
     cd->ch = ch;
     cd->in_vpu = in_vpu;
     cd->out_vpu = out_vpu;
     cd->buf = malloc(sizeof(float) * block);
     if (!cd->buf) return -1;
-    *dut = (gs_dut){cd, chan_process, gs_channel_rate(ch), block, gs_channel_latency(ch), in_vpu,
-                    out_vpu};
+    *dut = (gs_dut){cd,     chan_process, gs_channel_rate(ch), block, gs_channel_latency(ch),
+                    in_vpu, out_vpu};
     return 0;
 }
 

@@ -62,9 +62,9 @@ typedef struct live_rec live_rec;
 
 /* ----- engine (live_engine.c) ----------------------------------------------------------------- */
 typedef struct live_config {
-    int n;                            /* channels */
+    int n; /* channels */
     char preset[LIVE_MAX_CH][LIVE_NAME];
-    double in_vpu, out_vpu;           /* volts per unit sample at input and output */
+    double in_vpu, out_vpu; /* volts per unit sample at input and output */
 } live_config;
 
 /* Create the engine: n channels at `rate`, each with its preset. Prints the reason on failure. */
@@ -126,9 +126,9 @@ GS_LIVE_RT void live_rec_push(live_rec *r, const float *const *bufs, uint32_t n,
                               uint32_t frame_time);
 /* Status for displays. failed: the disk thread stopped (message in msg). */
 typedef struct live_rec_status {
-    double seconds;       /* audio written per channel */
-    uint64_t dropped;     /* periods the ring could not take (disk too slow) */
-    uint64_t gap_frames;  /* frames of silence written for periods JACK skipped */
+    double seconds;      /* audio written per channel */
+    uint64_t dropped;    /* periods the ring could not take (disk too slow) */
+    uint64_t gap_frames; /* frames of silence written for periods JACK skipped */
     int failed;
     char msg[512];
     char take[4400];
@@ -136,7 +136,6 @@ typedef struct live_rec_status {
 void live_rec_status_get(live_rec *r, live_rec_status *s);
 
 /* gainstage recover DIR */
-
 
 /* ----- OSC (live_osc.c) ----------------------------------------------------------------------- */
 typedef struct live_osc live_osc;

@@ -18,15 +18,15 @@
 #include <time.h>
 
 typedef enum {
-    CMD_PARAM,  /* k, id, value */
-    CMD_SWAP,   /* k, ptr = new channel */
-    CMD_LEVEL,  /* k, value = linear gain */
-    CMD_PAN,    /* k, value = -1..1 */
-    CMD_MUTE,   /* k, id */
-    CMD_SOLO,   /* k, id */
-    CMD_RATE,   /* value = Hz */
-    CMD_REC,    /* ptr = recorder or NULL */
-    CMD_POINT   /* id = live_rec_point */
+    CMD_PARAM, /* k, id, value */
+    CMD_SWAP,  /* k, ptr = new channel */
+    CMD_LEVEL, /* k, value = linear gain */
+    CMD_PAN,   /* k, value = -1..1 */
+    CMD_MUTE,  /* k, id */
+    CMD_SOLO,  /* k, id */
+    CMD_RATE,  /* value = Hz */
+    CMD_REC,   /* ptr = recorder or NULL */
+    CMD_POINT  /* id = live_rec_point */
 } cmd_type;
 
 typedef struct live_cmd {
@@ -39,10 +39,10 @@ typedef struct live_cmd {
 
 typedef struct strip_rt {
     gs_channel *ch;
-    float level, pan;       /* targets */
+    float level, pan; /* targets */
     int mute, solo;
-    float gl, gr;           /* monitor gains applied at the end of the last period */
-    float acc_in, acc_out;  /* meter window accumulators */
+    float gl, gr;          /* monitor gains applied at the end of the last period */
+    float acc_in, acc_out; /* meter window accumulators */
     double acc_sq;
 } strip_rt;
 
@@ -392,7 +392,7 @@ int live_ctl_mute(live_engine *e, int k, int on) {
     if (check_k(e, k, NULL, 0)) return -1;
     pthread_mutex_lock(&e->lock);
     e->ctl[k].mute = !!on;
-    live_cmd a = {CMD_MUTE, k, (uint32_t)!!on, 0.0, NULL};
+    live_cmd a = {CMD_MUTE, k, (uint32_t) !!on, 0.0, NULL};
     post(e, &a);
     pthread_mutex_unlock(&e->lock);
     return 0;
@@ -402,7 +402,7 @@ int live_ctl_solo(live_engine *e, int k, int on) {
     if (check_k(e, k, NULL, 0)) return -1;
     pthread_mutex_lock(&e->lock);
     e->ctl[k].solo = !!on;
-    live_cmd a = {CMD_SOLO, k, (uint32_t)!!on, 0.0, NULL};
+    live_cmd a = {CMD_SOLO, k, (uint32_t) !!on, 0.0, NULL};
     post(e, &a);
     pthread_mutex_unlock(&e->lock);
     return 0;
@@ -537,8 +537,7 @@ GS_LIVE_RT static void apply_commands(live_engine *e) {
 }
 
 GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *const *out,
-                                float *mon_l, float *mon_r, uint32_t nframes,
-                                uint32_t frame_time) {
+                                float *mon_l, float *mon_r, uint32_t nframes, uint32_t frame_time) {
     apply_commands(e);
     memset(mon_l, 0, nframes * sizeof(float));
     memset(mon_r, 0, nframes * sizeof(float));
@@ -592,7 +591,8 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
         s->acc_in = pin;
         s->acc_out = pout;
         s->acc_sq = sq;
-        if (clip_in) atomic_fetch_add_explicit(&e->meter[k].in_clips, clip_in, memory_order_relaxed);
+        if (clip_in)
+            atomic_fetch_add_explicit(&e->meter[k].in_clips, clip_in, memory_order_relaxed);
         if (clip_out)
             atomic_fetch_add_explicit(&e->meter[k].out_clips, clip_out, memory_order_relaxed);
     }
@@ -627,9 +627,8 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
             }
             live_rec_push(e->rec_rt, both, nframes, frame_time);
         } else {
-            live_rec_push(e->rec_rt,
-                          e->point_rt == LIVE_REC_PRE ? in : (const float *const *)out, nframes,
-                          frame_time);
+            live_rec_push(e->rec_rt, e->point_rt == LIVE_REC_PRE ? in : (const float *const *)out,
+                          nframes, frame_time);
         }
     }
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);

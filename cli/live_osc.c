@@ -56,10 +56,22 @@ static int arg_text(lo_message m, int i, char *buf, size_t size) {
     int32_t n;
     int64_t h;
     switch (t) {
-    case 'f': memcpy(&f, a, sizeof f); snprintf(buf, size, "%.9g", (double)f); return 0;
-    case 'd': memcpy(&d, a, sizeof d); snprintf(buf, size, "%.17g", d); return 0;
-    case 'i': memcpy(&n, a, sizeof n); snprintf(buf, size, "%d", n); return 0;
-    case 'h': memcpy(&h, a, sizeof h); snprintf(buf, size, "%lld", (long long)h); return 0;
+    case 'f':
+        memcpy(&f, a, sizeof f);
+        snprintf(buf, size, "%.9g", (double)f);
+        return 0;
+    case 'd':
+        memcpy(&d, a, sizeof d);
+        snprintf(buf, size, "%.17g", d);
+        return 0;
+    case 'i':
+        memcpy(&n, a, sizeof n);
+        snprintf(buf, size, "%d", n);
+        return 0;
+    case 'h':
+        memcpy(&h, a, sizeof h);
+        snprintf(buf, size, "%lld", (long long)h);
+        return 0;
     case 'T': snprintf(buf, size, "1"); return 0;
     case 'F': snprintf(buf, size, "0"); return 0;
     case 's':
@@ -90,8 +102,10 @@ static void handle(live_osc *o, const char *path, lo_message m, const struct soc
             bad = 1;
         } else if (!strcmp(leaf, "gain")) {
             char t[128];
-            if (arg_text(m, 0, t, sizeof t)) snprintf(err, sizeof err, "gain needs a value in dB");
-            else bad = live_ctl_param(o->e, k, "gain", t, err, sizeof err);
+            if (arg_text(m, 0, t, sizeof t))
+                snprintf(err, sizeof err, "gain needs a value in dB");
+            else
+                bad = live_ctl_param(o->e, k, "gain", t, err, sizeof err);
             bad |= err[0] != 0;
             done = 1;
         } else if (!strcmp(leaf, "param")) {
@@ -108,7 +122,8 @@ static void handle(live_osc *o, const char *path, lo_message m, const struct soc
                 snprintf(err, sizeof err, "%s needs 0 or 1", leaf);
                 bad = 1;
             } else {
-                bad = leaf[0] == 'm' ? live_ctl_mute(o->e, k, v != 0) : live_ctl_solo(o->e, k, v != 0);
+                bad = leaf[0] == 'm' ? live_ctl_mute(o->e, k, v != 0)
+                                     : live_ctl_solo(o->e, k, v != 0);
             }
             done = 1;
         } else if (!strcmp(leaf, "level") || !strcmp(leaf, "pan")) {
@@ -162,7 +177,8 @@ static void handle(live_osc *o, const char *path, lo_message m, const struct soc
     } else if (!strcmp(path, "/gainstage/meters")) {
         lo_message r = lo_message_new();
         for (int c = 0; c < live_engine_channels(o->e); c++)
-            lo_message_add_float(r, (float)dbfs(atomic_load(&live_engine_meter(o->e, c)->out_peak)));
+            lo_message_add_float(r,
+                                 (float)dbfs(atomic_load(&live_engine_meter(o->e, c)->out_peak)));
         float l, rr;
         live_engine_monitor_peak(o->e, &l, &rr);
         lo_message_add_float(r, (float)dbfs(l));

@@ -38,7 +38,9 @@
 #define DRAIN_MS 10
 #define SYNC_S 0.25
 #define MAX_GAP_S 10.0
-#define MAX_GAPS 256 /* gaps listed in the sidecar */ /* a longer jump of the frame clock is not filled (server restart) */
+#define MAX_GAPS                                                                                   \
+    256 /* gaps listed in the sidecar */ /* a longer jump of the frame clock is not filled (server \
+                                            restart) */
 
 typedef struct msg_hdr {
     uint32_t frame_time;
@@ -99,10 +101,12 @@ static int write_sidecar(live_rec *r, const char *status, uint64_t frames) {
     FILE *f = fopen(tmp, "w");
     if (!f) return -1;
     fprintf(f, "# gainstage live take (see 'gainstage recover --help')\n");
-    fprintf(f, "take = %s\nrate = %.0f\nchannels = %d\npoint = %s\nformat = %s\n", r->take,
-            r->rate, r->nch, live_rec_point_name(r->point), fmt_name(r->fmt));
-    if (r->have_start) fprintf(f, "start_frame = %u\n", r->start_frame);
-    else fprintf(f, "start_frame = unknown\n");
+    fprintf(f, "take = %s\nrate = %.0f\nchannels = %d\npoint = %s\nformat = %s\n", r->take, r->rate,
+            r->nch, live_rec_point_name(r->point), fmt_name(r->fmt));
+    if (r->have_start)
+        fprintf(f, "start_frame = %u\n", r->start_frame);
+    else
+        fprintf(f, "start_frame = unknown\n");
     fprintf(f, "status = %s\n", status);
     for (int i = 0; i < r->n_gaps; i++)
         fprintf(f, "gap = %llu %u\n", (unsigned long long)r->gap_at[i], r->gap_len[i]);
@@ -124,8 +128,7 @@ static void fail(live_rec *r, const char *fmt, const char *a, int err) {
     char what[300];
     snprintf(what, sizeof what, fmt, a);
     snprintf(r->msg, sizeof r->msg, "recording stopped: %s: %s, after %.1f s; monitoring continues",
-             what, err ? strerror(err) : "write error",
-             (double)atomic_load(&r->written) / r->rate);
+             what, err ? strerror(err) : "write error", (double)atomic_load(&r->written) / r->rate);
     atomic_store_explicit(&r->failed, 1, memory_order_release);
 }
 
@@ -250,8 +253,10 @@ live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format 
     char stamp[64];
     strftime(stamp, sizeof stamp, "take-%Y%m%d-%H%M%S", &tm);
     for (int i = 1;; i++) {
-        if (i == 1) snprintf(r->take, sizeof r->take, "%s", stamp);
-        else snprintf(r->take, sizeof r->take, "%s-%d", stamp, i);
+        if (i == 1)
+            snprintf(r->take, sizeof r->take, "%s", stamp);
+        else
+            snprintf(r->take, sizeof r->take, "%s-%d", stamp, i);
         char path[PATH_MAX + 300];
         snprintf(path, sizeof path, "%s/%s.take", dir, r->take);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
@@ -278,10 +283,10 @@ live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format 
         memset(&info, 0, sizeof info);
         info.samplerate = (int)rate;
         info.channels = 1;
-        info.format = fmt == LIVE_FMT_FLAC
-                          ? SF_FORMAT_FLAC | SF_FORMAT_PCM_24
-                          : SF_FORMAT_RF64 |
-                                (fmt == LIVE_FMT_WAV_S24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT);
+        info.format =
+            fmt == LIVE_FMT_FLAC
+                ? SF_FORMAT_FLAC | SF_FORMAT_PCM_24
+                : SF_FORMAT_RF64 | (fmt == LIVE_FMT_WAV_S24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT);
         if (r->fd[c] >= 0) r->sf[c] = sf_open_fd(r->fd[c], SFM_WRITE, &info, SF_FALSE);
         if (!r->sf[c]) {
             cli_error("cannot create '%s': %s", path,
@@ -377,8 +382,7 @@ static int pwrite_all(int fd, const void *p, size_t n, off_t off) {
 
 /* Make a WAV/RF64 header cover every whole frame on disk. *before and *after: frames in the
  * header before and after. Returns 0, or -1 with msg filled. */
-static int repair_wav(const char *path, uint64_t *before, uint64_t *after, char *msg,
-                      size_t msz) {
+static int repair_wav(const char *path, uint64_t *before, uint64_t *after, char *msg, size_t msz) {
     int fd = open(path, O_RDWR);
     if (fd < 0) {
         snprintf(msg, msz, "cannot open: %s", strerror(errno));
@@ -409,7 +413,8 @@ static int repair_wav(const char *path, uint64_t *before, uint64_t *after, char 
         if (!memcmp(c, "fact", 4)) fact = pos + 8;
         if (!memcmp(c, "fmt ", 4)) {
             unsigned char f[16];
-            if (pread(fd, f, 16, pos + 8) == 16) block_align = (unsigned)f[12] | (unsigned)f[13] << 8;
+            if (pread(fd, f, 16, pos + 8) == 16)
+                block_align = (unsigned)f[12] | (unsigned)f[13] << 8;
         }
         pos += 8 + (off_t)size + (size & 1);
     }

@@ -95,9 +95,12 @@ static int keys(live_ui *u) {
                 continue;
             }
             u->msg[0] = '\0';
-            if (c >= '1' && c <= '9' && c - '1' < n_ch) u->sel = c - '1';
-            else if (c == '+' || c == '=') change_gain(u, 1.0);
-            else if (c == '-' || c == '_') change_gain(u, -1.0);
+            if (c >= '1' && c <= '9' && c - '1' < n_ch)
+                u->sel = c - '1';
+            else if (c == '+' || c == '=')
+                change_gain(u, 1.0);
+            else if (c == '-' || c == '_')
+                change_gain(u, -1.0);
             else if (c == 'm') {
                 live_ctl_get(u->e, u->sel, &s);
                 live_ctl_mute(u->e, u->sel, !s.mute);
@@ -111,7 +114,8 @@ static int keys(live_ui *u) {
             } else if (c == 'w') {
                 if (!live_app_save_session(u->app, u->msg, sizeof u->msg))
                     snprintf(u->msg, sizeof u->msg, "session saved");
-            } else if (c == 'q' || c == 'Q') return 1;
+            } else if (c == 'q' || c == 'Q')
+                return 1;
         }
     }
     return 0;

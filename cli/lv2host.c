@@ -29,9 +29,9 @@ struct gs_lv2host {
     const LilvPlugin *plugin;
     uint32_t block, nports;
     pkind *kind;
-    float *ctl;      /* one value per port (control ports) */
-    float **audio;   /* one buffer per audio port */
-    void **atom;     /* one buffer per atom port */
+    float *ctl;    /* one value per port (control ports) */
+    float **audio; /* one buffer per audio port */
+    void **atom;   /* one buffer per atom port */
     int first_out, latency_port;
     char *uris[MAX_URIDS];
     uint32_t n_uris;
@@ -105,8 +105,13 @@ static void set_err(char *err, size_t size, const char *fmt, ...) {
 }
 
 static const char *supported[] = {
-    LV2_URID__map, LV2_URID__unmap, LV2_OPTIONS__options, LV2_BUF_SIZE__boundedBlockLength,
-    LV2_WORKER__schedule, LV2_LOG__log, NULL,
+    LV2_URID__map,
+    LV2_URID__unmap,
+    LV2_OPTIONS__options,
+    LV2_BUF_SIZE__boundedBlockLength,
+    LV2_WORKER__schedule,
+    LV2_LOG__log,
+    NULL,
 };
 
 static int is_supported(const char *uri) {
@@ -134,8 +139,8 @@ static void reset_atoms(gs_lv2host *h) {
     }
 }
 
-int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets,
-                   int nsets, gs_lv2host **out, char *err, size_t err_size) {
+int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets, int nsets,
+                   gs_lv2host **out, char *err, size_t err_size) {
     *out = NULL;
     gs_lv2host *h = calloc(1, sizeof *h);
     if (!h) return -1;
@@ -159,8 +164,10 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
     LILV_FOREACH(nodes, i, req) {
         const char *f = lilv_node_as_uri(lilv_nodes_get(req, i));
         if (!is_supported(f)) {
-            set_err(err, err_size, "plugin '%s' requires the LV2 feature <%s>, which gainstage "
-                    "measure does not provide", uri, f);
+            set_err(err, err_size,
+                    "plugin '%s' requires the LV2 feature <%s>, which gainstage "
+                    "measure does not provide",
+                    uri, f);
             lilv_nodes_free(req);
             goto fail;
         }
@@ -176,18 +183,18 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
     h->nominal_block = (int32_t)block;
     h->rate_f = (float)rate;
     uint32_t t_int = map_uri(h, LV2_ATOM__Int), t_float = map_uri(h, LV2_ATOM__Float);
-    h->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                         map_uri(h, LV2_BUF_SIZE__minBlockLength),
-                                         sizeof(int32_t), t_int, &h->min_block};
-    h->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                         map_uri(h, LV2_BUF_SIZE__maxBlockLength),
-                                         sizeof(int32_t), t_int, &h->max_block};
-    h->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                         map_uri(h, LV2_BUF_SIZE__nominalBlockLength),
-                                         sizeof(int32_t), t_int, &h->nominal_block};
-    h->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
-                                         map_uri(h, LV2_PARAMETERS__sampleRate), sizeof(float),
-                                         t_float, &h->rate_f};
+    h->options[0] =
+        (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,     map_uri(h, LV2_BUF_SIZE__minBlockLength),
+                             sizeof(int32_t),      t_int, &h->min_block};
+    h->options[1] =
+        (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,     map_uri(h, LV2_BUF_SIZE__maxBlockLength),
+                             sizeof(int32_t),      t_int, &h->max_block};
+    h->options[2] = (LV2_Options_Option){
+        LV2_OPTIONS_INSTANCE, 0,     map_uri(h, LV2_BUF_SIZE__nominalBlockLength),
+        sizeof(int32_t),      t_int, &h->nominal_block};
+    h->options[3] =
+        (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,       map_uri(h, LV2_PARAMETERS__sampleRate),
+                             sizeof(float),        t_float, &h->rate_f};
     h->options[4] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
     h->f_map = (LV2_Feature){LV2_URID__map, &h->map};
     h->f_unmap = (LV2_Feature){LV2_URID__unmap, &h->unmap};
@@ -226,8 +233,10 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
         if (lilv_port_is_a(h->plugin, port, c_audio)) {
             h->kind[p] = in ? P_AUDIO_IN : P_AUDIO_OUT;
             h->audio[p] = calloc(block, sizeof(float));
-            if (in) n_in++;
-            else if (h->first_out < 0) h->first_out = (int)p;
+            if (in)
+                n_in++;
+            else if (h->first_out < 0)
+                h->first_out = (int)p;
         } else if (lilv_port_is_a(h->plugin, port, c_ctl)) {
             h->kind[p] = in ? P_CTL_IN : P_CTL_OUT;
             h->ctl[p] = isnan(defs[p]) ? (isnan(mins[p]) ? 0.0f : mins[p]) : defs[p];
@@ -241,8 +250,10 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
         } else if (lilv_port_has_property(h->plugin, port, c_opt)) {
             h->kind[p] = P_NONE;
         } else {
-            set_err(err, err_size, "plugin '%s' has port '%s' of a type gainstage measure cannot "
-                    "connect (only audio, control and atom ports)", uri, sym);
+            set_err(err, err_size,
+                    "plugin '%s' has port '%s' of a type gainstage measure cannot "
+                    "connect (only audio, control and atom ports)",
+                    uri, sym);
             bad = 1;
         }
     }
@@ -316,10 +327,9 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
         lilv_instance_connect_port(h->inst, p, buf);
         if (h->kind[p] == P_CTL_IN && len + 64 < sizeof h->settings) {
             const LilvPort *port = lilv_plugin_get_port_by_index(h->plugin, p);
-            len += (size_t)snprintf(h->settings + len, sizeof h->settings - len, "%s%s=%g",
-                                    len ? ", " : "",
-                                    lilv_node_as_string(lilv_port_get_symbol(h->plugin, port)),
-                                    (double)h->ctl[p]);
+            len += (size_t)snprintf(
+                h->settings + len, sizeof h->settings - len, "%s%s=%g", len ? ", " : "",
+                lilv_node_as_string(lilv_port_get_symbol(h->plugin, port)), (double)h->ctl[p]);
         }
     }
     reset_atoms(h);

@@ -18,8 +18,8 @@ typedef struct gs_lv2host gs_lv2host;
 /* Load and instantiate the plugin `uri` at `rate` Hz for blocks of at most `block` samples, with
  * control inputs at their defaults and then sets[i] = "SYMBOL=VALUE" applied. On failure returns
  * non-zero, *out is NULL and err receives one line (e.g. "plugin X requires feature Y"). */
-int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets,
-                   int nsets, gs_lv2host **out, char *err, size_t err_size);
+int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets, int nsets,
+                   gs_lv2host **out, char *err, size_t err_size);
 void gs_lv2host_free(gs_lv2host *h);
 
 /* Process n <= block samples (in and out distinct). Returns 0. */

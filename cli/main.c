@@ -1,4 +1,5 @@
-/* gainstage: the command-line front end. It parses, routes and reports; all DSP is in the library. */
+/* gainstage: the command-line front end. It parses, routes and reports; all DSP is in the library.
+ */
 #include "commands.h"
 #include "util.h"
 

@@ -11,7 +11,7 @@
 
 #define W 960.0
 #define H 540.0
-#define ML 78.0  /* margins: left (tick labels and y label), right (legend), top, bottom */
+#define ML 78.0 /* margins: left (tick labels and y label), right (legend), top, bottom */
 #define MR 250.0
 #define MT 40.0
 #define MB 58.0
@@ -131,7 +131,8 @@ static void draw(const gs_plot *p, cairo_t *cr) {
             for (int m = 1; m <= 9; m++) {
                 double x = dec * m;
                 if (x < f.x0 * 0.999 || x > f.x1 * 1.001) continue;
-                cairo_set_source_rgb(cr, m == 1 ? 0.8 : 0.92, m == 1 ? 0.8 : 0.92, m == 1 ? 0.8 : 0.92);
+                cairo_set_source_rgb(cr, m == 1 ? 0.8 : 0.92, m == 1 ? 0.8 : 0.92,
+                                     m == 1 ? 0.8 : 0.92);
                 cairo_move_to(cr, px(&f, x), MT);
                 cairo_line_to(cr, px(&f, x), H - MB);
                 cairo_stroke(cr);
@@ -196,8 +197,10 @@ static void draw(const gs_plot *p, cairo_t *cr) {
             }
             /* keep far-off values finite for cairo; the clip hides them */
             y = fmax(f.y0 - (f.y1 - f.y0), fmin(f.y1 + (f.y1 - f.y0), y));
-            if (pen) cairo_line_to(cr, px(&f, x), py(&f, y));
-            else cairo_move_to(cr, px(&f, x), py(&f, y));
+            if (pen)
+                cairo_line_to(cr, px(&f, x), py(&f, y));
+            else
+                cairo_move_to(cr, px(&f, x), py(&f, y));
             pen = 1;
         }
         cairo_stroke(cr);

@@ -19,10 +19,11 @@ static json_t *jarr(const double *v, int n) {
 }
 
 static const char *method_text[][2] = {
-    {"spectrum", "Coherent tones: an odd whole number of cycles in the FFT length, so harmonics and "
-                 "their aliased images fall on whole bins; capture weighted by the window named in "
-                 "analyser.window; a tone's power is the sum of its bin +/- 6. Every tone starts "
-                 "with a 20 ms raised-cosine fade-in and is captured after the settling time."},
+    {"spectrum",
+     "Coherent tones: an odd whole number of cycles in the FFT length, so harmonics and "
+     "their aliased images fall on whole bins; capture weighted by the window named in "
+     "analyser.window; a tone's power is the sum of its bin +/- 6. Every tone starts "
+     "with a 20 ms raised-cosine fade-in and is captured after the settling time."},
     {"thd_vs_level", "THD: power of H2..H10 (those below Nyquist) over the fundamental's. THD+N: "
                      "all power from 20 Hz to min(20 kHz, Nyquist) except the fundamental's bins, "
                      "over the fundamental's. Gain: output fundamental RMS over input RMS, in "
@@ -73,27 +74,26 @@ static double compression_point(const gs_sweep *s) {
 }
 
 static void add_sum(json_t *arr, const char *key, const char *label, const char *unit, double v) {
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "key", key, "label", label,
-                                         "unit", unit, "value", jnum(v)));
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "key", key, "label", label, "unit",
+                                         unit, "value", jnum(v)));
 }
 
 json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *name,
                        const char *kind, const char *id, const char *settings) {
     json_t *j = json_object();
     json_object_set_new(j, "format", json_string("gainstage-measure-1"));
-    json_object_set_new(j, "device",
-                        json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o}", "name",
-                                  name, "kind", kind, "id", id, "settings", settings, "rate_hz",
-                                  jnum(r->rate), "latency_reported", (int)r->latency_reported,
-                                  "in_volts_per_unit", jnum(r->in_vpu), "out_volts_per_unit",
-                                  jnum(r->out_vpu), "in_dbu_at_0dbfs",
-                                  jnum(20.0 * log10(r->in_vpu / sqrt(2.0) / 0.7745966692)),
-                                  "out_dbu_at_0dbfs",
-                                  jnum(20.0 * log10(r->out_vpu / sqrt(2.0) / 0.7745966692))));
+    json_object_set_new(
+        j, "device",
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o}", "name", name, "kind", kind,
+                  "id", id, "settings", settings, "rate_hz", jnum(r->rate), "latency_reported",
+                  (int)r->latency_reported, "in_volts_per_unit", jnum(r->in_vpu),
+                  "out_volts_per_unit", jnum(r->out_vpu), "in_dbu_at_0dbfs",
+                  jnum(20.0 * log10(r->in_vpu / sqrt(2.0) / 0.7745966692)), "out_dbu_at_0dbfs",
+                  jnum(20.0 * log10(r->out_vpu / sqrt(2.0) / 0.7745966692))));
     json_object_set_new(j, "analyser",
-                        json_pack("{s:s, s:o, s:i, s:b, s:o, s:o, s:o, s:s}", "window",
-                                  GS_WIN_NAME, "window_sidelobe_db", jnum(GS_WIN_SIDELOBE_DB),
-                                  "fft_n", (int)r->fft_n, "quick", o->quick, "nominal_dbfs",
+                        json_pack("{s:s, s:o, s:i, s:b, s:o, s:o, s:o, s:s}", "window", GS_WIN_NAME,
+                                  "window_sidelobe_db", jnum(GS_WIN_SIDELOBE_DB), "fft_n",
+                                  (int)r->fft_n, "quick", o->quick, "nominal_dbfs",
                                   jnum(o->nominal_dbfs), "max_dbfs", jnum(o->max_dbfs),
                                   "alias_dbfs", jnum(o->alias_dbfs), "levels",
                                   "dBFS of a sine: peak 1.0 in sample units is 0 dBFS"));
@@ -110,32 +110,30 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
             json_array_append_new(comp, jnum(s->gain_db[i] - s->gain_db[0]));
         }
         json_array_append_new(
-            sw, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "freq_hz",
-                          jnum(s->freq), "level_dbfs", jarr(s->level, s->n), "thd_db",
-                          jarr(s->thd_db, s->n), "thdn_db", jarr(s->thdn_db, s->n), "gain_db",
-                          jarr(s->gain_db, s->n), "compression_db", comp, "even_odd_db",
-                          jarr(s->even_odd_db, s->n), "h2_h10_db", h, "compression_1db_dbfs",
-                          jnum(compression_point(s))));
+            sw, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "freq_hz", jnum(s->freq),
+                          "level_dbfs", jarr(s->level, s->n), "thd_db", jarr(s->thd_db, s->n),
+                          "thdn_db", jarr(s->thdn_db, s->n), "gain_db", jarr(s->gain_db, s->n),
+                          "compression_db", comp, "even_odd_db", jarr(s->even_odd_db, s->n),
+                          "h2_h10_db", h, "compression_1db_dbfs", jnum(compression_point(s))));
     }
     json_object_set_new(j, "thd_vs_level", sw);
     json_t *hd = json_array();
     for (int d = 0; d < 3; d++)
         json_array_append_new(hd, json_pack("{s:o, s:o}", "level_dbfs", jnum(r->drive_level[d]),
                                             "h2_h10_db", jarr(&r->drive_h_db[d][2], GS_NH - 1)));
-    json_object_set_new(j, "harmonics", json_pack("{s:o, s:o}", "freq_hz", jnum(r->drive_freq),
-                                                  "levels", hd));
+    json_object_set_new(j, "harmonics",
+                        json_pack("{s:o, s:o}", "freq_hz", jnum(r->drive_freq), "levels", hd));
     json_object_set_new(
         j, "freq_response",
         json_pack("{s:o, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}", "freq_hz",
-                  jarr(r->fr_freq, r->fr_n), "small", "level_dbfs", jnum(r->fr_level[0]),
-                  "mag_db", jarr(r->fr_mag_db[0], r->fr_n), "phase_deg",
-                  jarr(r->fr_phase_deg[0], r->fr_n), "driven", "level_dbfs", jnum(r->fr_level[1]),
-                  "mag_db", jarr(r->fr_mag_db[1], r->fr_n), "phase_deg",
-                  jarr(r->fr_phase_deg[1], r->fr_n)));
+                  jarr(r->fr_freq, r->fr_n), "small", "level_dbfs", jnum(r->fr_level[0]), "mag_db",
+                  jarr(r->fr_mag_db[0], r->fr_n), "phase_deg", jarr(r->fr_phase_deg[0], r->fr_n),
+                  "driven", "level_dbfs", jnum(r->fr_level[1]), "mag_db",
+                  jarr(r->fr_mag_db[1], r->fr_n), "phase_deg", jarr(r->fr_phase_deg[1], r->fr_n)));
     json_object_set_new(j, "transfer",
-                        json_pack("{s:o, s:o, s:o, s:o}", "freq_hz", jnum(r->tc_freq),
-                                  "level_dbfs", jnum(r->tc_level), "in", jarr(r->tc_in, r->tc_n),
-                                  "out", jarr(r->tc_out, r->tc_n)));
+                        json_pack("{s:o, s:o, s:o, s:o}", "freq_hz", jnum(r->tc_freq), "level_dbfs",
+                                  jnum(r->tc_level), "in", jarr(r->tc_in, r->tc_n), "out",
+                                  jarr(r->tc_out, r->tc_n)));
     json_t *spec = json_array();
     for (int s = 0; s < 2; s++)
         json_array_append_new(spec, json_pack("{s:o, s:o, s:o}", "tone_hz",
@@ -143,24 +141,24 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
                                               jarr(r->spec_f[s], r->spec_n), "db_re_fundamental",
                                               jarr(r->spec_db[s], r->spec_n)));
     json_object_set_new(j, "aliasing",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "level_dbfs",
-                                  jnum(r->al_level), "freq_hz", jarr(r->al_freq, r->al_n),
-                                  "alias_db", jarr(r->al_db, r->al_n), "at_5k_db",
-                                  jnum(r->al5_db), "at_9k_db", jnum(r->al9_db), "spectra", spec));
+                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "level_dbfs", jnum(r->al_level),
+                                  "freq_hz", jarr(r->al_freq, r->al_n), "alias_db",
+                                  jarr(r->al_db, r->al_n), "at_5k_db", jnum(r->al5_db), "at_9k_db",
+                                  jnum(r->al9_db), "spectra", spec));
     json_object_set_new(j, "noise",
                         json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "out_rms_units",
                                   jnum(r->noise_rms), "out_rms_units_a", jnum(r->noise_rms_a),
                                   "out_dbu", jnum(r->noise_dbu), "out_dbu_a", jnum(r->noise_dbu_a),
                                   "gain_1k_db", jnum(r->gain_1k_db), "ein_dbu", jnum(r->ein_dbu),
                                   "ein_dbu_a", jnum(r->ein_dbu_a)));
-    json_object_set_new(j, "latency",
-                        json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "reported",
-                                  (int)r->latency_reported, "impulse", r->lat_impulse,
-                                  "impulse_polarity", r->pol_impulse, "xcorr", r->lat_xcorr,
-                                  "xcorr_polarity", r->pol_xcorr, "xcorr_peak",
-                                  jnum(r->xcorr_peak)));
-    json_object_set_new(j, "dc_offset", json_pack("{s:o, s:o}", "units", jnum(r->dc_units),
-                                                  "volts", jnum(r->dc_volts)));
+    json_object_set_new(
+        j, "latency",
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "reported", (int)r->latency_reported, "impulse",
+                  r->lat_impulse, "impulse_polarity", r->pol_impulse, "xcorr", r->lat_xcorr,
+                  "xcorr_polarity", r->pol_xcorr, "xcorr_peak", jnum(r->xcorr_peak)));
+    json_object_set_new(
+        j, "dc_offset",
+        json_pack("{s:o, s:o}", "units", jnum(r->dc_units), "volts", jnum(r->dc_volts)));
     json_object_set_new(j, "cpu", json_pack("{s:o}", "x_realtime", jnum(r->cpu_xrt)));
     /* The summary: what the table shows. */
     const gs_sweep *s = &r->sweep[0];
@@ -169,8 +167,10 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
     add_sum(sum, "gain_1k", "Gain at 1 kHz, small signal (calibrated)", "dB", r->gain_1k_db);
     add_sum(sum, "thd_nom", "THD, 1 kHz, nominal", "dB", at_level(s, s->thd_db, nom));
     add_sum(sum, "thdn_nom", "THD+N, 1 kHz, nominal", "dB", at_level(s, s->thdn_db, nom));
-    add_sum(sum, "thd_nom12", "THD, 1 kHz, nominal + 12 dB", "dB", at_level(s, s->thd_db, nom + 12));
-    add_sum(sum, "thd_nom24", "THD, 1 kHz, nominal + 24 dB", "dB", at_level(s, s->thd_db, nom + 24));
+    add_sum(sum, "thd_nom12", "THD, 1 kHz, nominal + 12 dB", "dB",
+            at_level(s, s->thd_db, nom + 12));
+    add_sum(sum, "thd_nom24", "THD, 1 kHz, nominal + 24 dB", "dB",
+            at_level(s, s->thd_db, nom + 24));
     add_sum(sum, "thd100_nom", "THD, 100 Hz, nominal", "dB",
             at_level(&r->sweep[1], r->sweep[1].thd_db, nom));
     add_sum(sum, "h2_nom", "H2, 1 kHz, nominal", "dB", r->drive_h_db[0][2]);
@@ -241,10 +241,14 @@ static int save(const gs_plot *p, const char *dir, const char *base, char *err, 
 
 static void html_escape(FILE *f, const char *s) {
     for (; *s; s++) {
-        if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '&') fputs("&amp;", f);
-        else fputc(*s, f);
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
     }
 }
 
@@ -267,8 +271,8 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
     int rc = 0, nl = 0;
     const char *what = n > 1 ? "" : " ";
     (void)what;
-#define LABEL(...)                                                                               \
-    (snprintf(labels[nl % GS_PLOT_MAX_SERIES], sizeof labels[0], __VA_ARGS__),                   \
+#define LABEL(...)                                                                                 \
+    (snprintf(labels[nl % GS_PLOT_MAX_SERIES], sizeof labels[0], __VA_ARGS__),                     \
      labels[nl++ % GS_PLOT_MAX_SERIES])
     /* THD and THD+N against level */
     gs_plot_init(&p, "THD and THD+N against input level", "input level (dBFS, sine)",
@@ -299,7 +303,8 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             json_t *s = json_array_get(sw, (size_t)w);
             int k, k2;
             const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            gs_plot_add(&p, LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
+            gs_plot_add(&p,
+                        LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
                         x, arr(&pl, json_object_get(s, "even_odd_db"), &k2), k, r, w ? 1 : 0);
         }
     }
@@ -314,7 +319,8 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             json_t *s = json_array_get(sw, (size_t)w);
             int k, k2;
             const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            gs_plot_add(&p, LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
+            gs_plot_add(&p,
+                        LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
                         x, arr(&pl, json_object_get(s, "compression_db"), &k2), k, r, w ? 1 : 0);
         }
     }
@@ -335,8 +341,9 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             json_t *e = json_array_get(lv, d);
             int k;
             const double *y = arr(&pl, json_object_get(e, "h2_h10_db"), &k);
-            gs_plot_add(&p, LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
-                        NULL, y, k, n > 1 ? r * 3 + (int)d : (int)d, 0);
+            gs_plot_add(
+                &p, LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
+                NULL, y, k, n > 1 ? r * 3 + (int)d : (int)d, 0);
         }
     }
     /* bars start at the bottom of the axis: -160 dB */
@@ -344,8 +351,9 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
     rc |= save(&p, dir, "harmonics", err, es);
     /* frequency response: magnitude and phase */
     for (int ph = 0; ph < 2; ph++) {
-        gs_plot_init(&p, ph ? "Frequency response: phase (reported latency removed)"
-                            : "Frequency response: magnitude",
+        gs_plot_init(&p,
+                     ph ? "Frequency response: phase (reported latency removed)"
+                        : "Frequency response: magnitude",
                      "frequency (Hz)", ph ? "phase (degrees)" : "gain (dB, sample units)", 1);
         if (ph) p.ymin = -180.0, p.ymax = 180.0;
         nl = 0;
@@ -355,23 +363,26 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             const double *x = arr(&pl, json_object_get(fr, "freq_hz"), &k);
             for (int l = 0; l < 2; l++) {
                 json_t *e = json_object_get(fr, l ? "driven" : "small");
-                gs_plot_add(&p, LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
-                            x, arr(&pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2), k,
-                            r, l);
+                gs_plot_add(
+                    &p,
+                    LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
+                    x, arr(&pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2), k, r, l);
             }
         }
         rc |= save(&p, dir, ph ? "phase" : "freq_response", err, es);
     }
     /* transfer curve */
-    gs_plot_init(&p, "Static transfer curve (slow sine, one period)", "input (sample units, 1.0 = 0 dBFS peak)",
-                 "output (sample units)", 0);
+    gs_plot_init(&p, "Static transfer curve (slow sine, one period)",
+                 "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
     nl = 0;
     for (int r = 0; r < n; r++) {
         json_t *tc = json_object_get(reps[r], "transfer");
         int k, k2;
         const double *x = arr(&pl, json_object_get(tc, "in"), &k);
-        gs_plot_add(&p, LABEL("%s %.0f Hz, %.0f dBFS", dev_name(reps[r]), num(json_object_get(tc, "freq_hz")),
-                              num(json_object_get(tc, "level_dbfs"))),
+        gs_plot_add(&p,
+                    LABEL("%s %.0f Hz, %.0f dBFS", dev_name(reps[r]),
+                          num(json_object_get(tc, "freq_hz")),
+                          num(json_object_get(tc, "level_dbfs"))),
                     x, arr(&pl, json_object_get(tc, "out"), &k2), k, r, 0);
     }
     rc |= save(&p, dir, "transfer", err, es);
@@ -384,19 +395,23 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         json_t *al = json_object_get(reps[r], "aliasing");
         int k, k2;
         const double *x = arr(&pl, json_object_get(al, "freq_hz"), &k);
-        gs_plot_add(&p, LABEL("%s at %.0f dBFS", dev_name(reps[r]), num(json_object_get(al, "level_dbfs"))),
-                    x, arr(&pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
+        gs_plot_add(
+            &p, LABEL("%s at %.0f dBFS", dev_name(reps[r]), num(json_object_get(al, "level_dbfs"))),
+            x, arr(&pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
     }
     rc |= save(&p, dir, "alias_vs_freq", err, es);
     /* spectra at 5 and 9 kHz */
     for (int s = 0; s < 2; s++) {
-        gs_plot_init(&p, s ? "Output spectrum, 9 kHz tone (peak-held)" : "Output spectrum, 5 kHz tone (peak-held)",
+        gs_plot_init(&p,
+                     s ? "Output spectrum, 9 kHz tone (peak-held)"
+                       : "Output spectrum, 5 kHz tone (peak-held)",
                      "frequency (Hz)", "level re fundamental (dB)", 0);
         p.ymin = -200.0;
         p.ymax = 10.0;
         nl = 0;
         for (int r = 0; r < n; r++) {
-            json_t *sp = json_array_get(json_object_get(json_object_get(reps[r], "aliasing"), "spectra"), (size_t)s);
+            json_t *sp = json_array_get(
+                json_object_get(json_object_get(reps[r], "aliasing"), "spectra"), (size_t)s);
             int k, k2;
             const double *x = arr(&pl, json_object_get(sp, "freq_hz"), &k);
             gs_plot_add(&p, LABEL("%s", dev_name(reps[r])), x,
@@ -439,8 +454,10 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             for (size_t q = 0; q < json_array_size(sr); q++)
                 if (!strcmp(json_string_value(json_object_get(json_array_get(sr, q), "key")), key))
                     v = num(json_object_get(json_array_get(sr, q), "value"));
-            if (isfinite(v)) fprintf(f, "<td>%.4g</td>", v);
-            else fputs("<td>-</td>", f);
+            if (isfinite(v))
+                fprintf(f, "<td>%.4g</td>", v);
+            else
+                fputs("<td>-</td>", f);
         }
         fputs("</tr>\n", f);
     }
@@ -451,20 +468,23 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         html_escape(f, dev_name(reps[r]));
         fprintf(f, "</b> (%s ", json_string_value(json_object_get(d, "kind")));
         html_escape(f, json_string_value(json_object_get(d, "id")));
-        fprintf(f, "), %.0f Hz, calibration in %.2f dBu / out %.2f dBu at 0 dBFS, nominal %.1f dBFS, "
-                   "FFT %d: ",
+        fprintf(f,
+                "), %.0f Hz, calibration in %.2f dBu / out %.2f dBu at 0 dBFS, nominal %.1f dBFS, "
+                "FFT %d: ",
                 num(json_object_get(d, "rate_hz")), num(json_object_get(d, "in_dbu_at_0dbfs")),
-                num(json_object_get(d, "out_dbu_at_0dbfs")), num(json_object_get(a, "nominal_dbfs")),
+                num(json_object_get(d, "out_dbu_at_0dbfs")),
+                num(json_object_get(a, "nominal_dbfs")),
                 (int)json_integer_value(json_object_get(a, "fft_n")));
         html_escape(f, json_string_value(json_object_get(d, "settings")));
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
     static const char *plots[][2] = {
-        {"thd_vs_level", "thd_vs_level"}, {"harmonics", "harmonics"}, {"even_odd", "even_odd"},
-        {"freq_response", "freq_response"}, {"phase", "freq_response"}, {"transfer", "transfer"},
-        {"compression", "compression"}, {"alias_vs_freq", "aliasing"}, {"spectrum_5k", "aliasing"},
-        {"spectrum_9k", "aliasing"},
+        {"thd_vs_level", "thd_vs_level"}, {"harmonics", "harmonics"},
+        {"even_odd", "even_odd"},         {"freq_response", "freq_response"},
+        {"phase", "freq_response"},       {"transfer", "transfer"},
+        {"compression", "compression"},   {"alias_vs_freq", "aliasing"},
+        {"spectrum_5k", "aliasing"},      {"spectrum_9k", "aliasing"},
     };
     json_t *methods = json_object_get(reps[0], "methods");
     for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++) {

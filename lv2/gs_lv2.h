@@ -73,12 +73,8 @@ gs_status gs_lv2_map_build(gs_lv2_map *map, int include_blocks);
 
 /* Number of audio ports of a plugin with `channels` channels (1 or 2), and the index of the first
  * fixed control port and of the first parameter port. */
-static inline unsigned gs_lv2_audio_ports(unsigned channels) {
-    return 2u * channels;
-}
-static inline unsigned gs_lv2_control_base(unsigned channels) {
-    return 2u * channels;
-}
+static inline unsigned gs_lv2_audio_ports(unsigned channels) { return 2u * channels; }
+static inline unsigned gs_lv2_control_base(unsigned channels) { return 2u * channels; }
 static inline unsigned gs_lv2_param_base(unsigned channels) {
     return 2u * channels + GS_LV2_FIXED_CONTROLS;
 }

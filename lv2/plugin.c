@@ -192,26 +192,13 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     }
     uint32_t k = port - gs_lv2_control_base(n);
     switch (k) {
-    case GS_LV2_LATENCY:
-        p->p_latency = data;
-        return;
-    case GS_LV2_PEAK_IN:
-        p->p_peak_in = data;
-        return;
-    case GS_LV2_PEAK_OUT:
-        p->p_peak_out = data;
-        return;
-    case GS_LV2_MODEL:
-        p->p_model = data;
-        return;
-    case GS_LV2_IN_DBU:
-        p->p_in_dbu = data;
-        return;
-    case GS_LV2_OUT_DBU:
-        p->p_out_dbu = data;
-        return;
-    default:
-        break;
+    case GS_LV2_LATENCY: p->p_latency = data; return;
+    case GS_LV2_PEAK_IN: p->p_peak_in = data; return;
+    case GS_LV2_PEAK_OUT: p->p_peak_out = data; return;
+    case GS_LV2_MODEL: p->p_model = data; return;
+    case GS_LV2_IN_DBU: p->p_in_dbu = data; return;
+    case GS_LV2_OUT_DBU: p->p_out_dbu = data; return;
+    default: break;
     }
     k = port - gs_lv2_param_base(n);
     if (k < p->map.n_params) p->p_param[k] = data;
@@ -308,8 +295,7 @@ GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
         apply_params(p, 1);
         p->active = model_index(p, 0);
         p->next = -1;
-        for (size_t m = 0; m < p->map.n_models; m++)
-            model_restart(p, m);
+        for (size_t m = 0; m < p->map.n_models; m++) model_restart(p, m);
         calibration(p, 1);
         p->peak_in_db = p->peak_out_db = GS_LV2_METER_FLOOR_DB;
         p->fresh = 0;

@@ -36,8 +36,7 @@ static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
     q->min = p->min;
     q->max = p->max;
     q->def = p->def;
-    for (size_t i = 0; i < GS_LV2_MAX_MODELS; i++)
-        q->local[i] = -1;
+    for (size_t i = 0; i < GS_LV2_MAX_MODELS; i++) q->local[i] = -1;
     q->local[m] = (int)k;
     return GS_OK;
 }

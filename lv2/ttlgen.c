@@ -67,24 +67,15 @@ static void put_num(FILE *f, double v) {
 
 static const char *unit_uri(gs_unit u) {
     switch (u) {
-    case GS_UNIT_DB:
-        return "units:db";
-    case GS_UNIT_HZ:
-        return "units:hz";
-    case GS_UNIT_SECOND:
-        return "units:s";
-    case GS_UNIT_PERCENT:
-        return "units:pc";
-    case GS_UNIT_VOLT:
-        return "gsu:volt";
-    case GS_UNIT_OHM:
-        return "gsu:ohm";
-    case GS_UNIT_FARAD:
-        return "gsu:farad";
-    case GS_UNIT_HENRY:
-        return "gsu:henry";
-    default:
-        return NULL;
+    case GS_UNIT_DB: return "units:db";
+    case GS_UNIT_HZ: return "units:hz";
+    case GS_UNIT_SECOND: return "units:s";
+    case GS_UNIT_PERCENT: return "units:pc";
+    case GS_UNIT_VOLT: return "gsu:volt";
+    case GS_UNIT_OHM: return "gsu:ohm";
+    case GS_UNIT_FARAD: return "gsu:farad";
+    case GS_UNIT_HENRY: return "gsu:henry";
+    default: return NULL;
     }
 }
 

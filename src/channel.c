@@ -25,8 +25,8 @@ struct gs_channel {
     double *target;  /* the value asked for */
     double *current; /* the value the model has now */
     unsigned char *pending;
-    int gliding;     /* some parameter is between current and target */
-    double glide_k;  /* per control block: fraction of the remaining distance */
+    int gliding;    /* some parameter is between current and target */
+    double glide_k; /* per control block: fraction of the remaining distance */
     uint64_t nonfinite, recoveries;
 };
 
@@ -251,8 +251,7 @@ void gs_channel_reset(gs_channel *ch) {
     ch->vt->reset(ch->state);
 }
 
-GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float *out,
-                                         uint32_t n) {
+GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float *out, uint32_t n) {
     if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
     if (n > ch->max_block) return GS_ERR_BLOCK_SIZE;
     if (n == 0) return GS_OK;
@@ -292,9 +291,7 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
 
 /* Internal (internal.h): the model behind a channel, for model-specific queries such as the
  * converter's clip counter. */
-const gs_model_vt *gs_channel_vt(const gs_channel *channel) {
-    return channel ? channel->vt : NULL;
-}
+const gs_model_vt *gs_channel_vt(const gs_channel *channel) { return channel ? channel->vt : NULL; }
 void *gs_channel_state(const gs_channel *channel) { return channel ? channel->state : NULL; }
 uint64_t gs_channel_solver_failures(const gs_channel *ch) {
     return ch ? gs_model_solver_failures(ch->vt, ch->state) : 0;

@@ -69,10 +69,8 @@ void gs_clipsafe_free(gs_clipsafe *c) {
 
 void gs_clipsafe_reset(gs_clipsafe *c) {
     if (!c) return;
-    for (uint32_t i = 0; i < c->look; i++)
-        c->delay[i] = 0.0f;
-    for (uint32_t i = 0; i <= c->look; i++)
-        c->box[i] = 1.0;
+    for (uint32_t i = 0; i < c->look; i++) c->delay[i] = 0.0f;
+    for (uint32_t i = 0; i <= c->look; i++) c->box[i] = 1.0;
     c->sum = (double)(c->look + 1u);
     c->dpos = c->bpos = 0;
     c->dq_head = c->dq_len = 0;
@@ -97,15 +95,9 @@ void gs_clipsafe_enable(gs_clipsafe *c, int on) {
     if (c) c->enabled = on != 0;
 }
 
-uint32_t gs_clipsafe_latency(const gs_clipsafe *c) {
-    return c ? c->look : 0;
-}
-double gs_clipsafe_reduction_db(const gs_clipsafe *c) {
-    return c ? -20.0 * log10(c->gain) : 0.0;
-}
-double gs_clipsafe_max_reduction_db(const gs_clipsafe *c) {
-    return c ? c->max_red_db : 0.0;
-}
+uint32_t gs_clipsafe_latency(const gs_clipsafe *c) { return c ? c->look : 0; }
+double gs_clipsafe_reduction_db(const gs_clipsafe *c) { return c ? -20.0 * log10(c->gain) : 0.0; }
+double gs_clipsafe_max_reduction_db(const gs_clipsafe *c) { return c ? c->max_red_db : 0.0; }
 
 GS_REALTIME gs_status gs_clipsafe_process(gs_clipsafe *c, float *buf, uint32_t n) {
     if (!c || (!buf && n)) return GS_ERR_INVALID_ARGUMENT;
@@ -115,8 +107,7 @@ GS_REALTIME gs_status gs_clipsafe_process(gs_clipsafe *c, float *buf, uint32_t n
         double a = fabs(x);
         double req = c->enabled && a > c->ceiling ? c->ceiling / a : 1.0;
         /* Deque: drop values the new one makes irrelevant, then the one leaving the window. */
-        while (c->dq_len && c->dq_val[(c->dq_head + c->dq_len - 1u) % cap] >= req)
-            c->dq_len--;
+        while (c->dq_len && c->dq_val[(c->dq_head + c->dq_len - 1u) % cap] >= req) c->dq_len--;
         uint32_t slot = (c->dq_head + c->dq_len) % cap;
         c->dq_val[slot] = req;
         c->dq_idx[slot] = c->n;
@@ -134,8 +125,7 @@ GS_REALTIME gs_status gs_clipsafe_process(gs_clipsafe *c, float *buf, uint32_t n
             /* Re-sum once per window so rounding cannot accumulate over hours. */
             c->bpos = 0;
             double s = 0.0;
-            for (uint32_t k = 0; k < cap; k++)
-                s += c->box[k];
+            for (uint32_t k = 0; k < cap; k++) s += c->box[k];
             c->sum = s;
         }
         double g = c->sum / (double)cap;

@@ -65,8 +65,7 @@ static uint32_t aa_design(double *h, uint32_t cap) {
         h[i] = s * w;
         sum += h[i];
     }
-    for (uint32_t i = 0; i < n; i++)
-        h[i] /= sum; /* exactly 0 dB at DC */
+    for (uint32_t i = 0; i < n; i++) h[i] /= sum; /* exactly 0 dB at DC */
     return n;
 }
 
@@ -135,15 +134,13 @@ GS_REALTIME void gs_conv_process(gs_conv *c, float *buf, uint32_t n) {
         c->hist[c->hpos] = c->hist[c->hpos + N] = x;
         const double *w = c->hist + c->hpos;
         double acc = 0.0;
-        for (uint32_t k = 0; k < N; k++)
-            acc += c->taps[k] * w[k];
+        for (uint32_t k = 0; k < N; k++) acc += c->taps[k] * w[k];
         double dry = w[centre];
         buf[i] = (float)(dry + gs_ramp_next(&c->aa) * (acc - dry));
     }
     gs_clipsafe_process(c->cs, buf, n);
     const double inv = 1.0 / c->vfs;
-    for (uint32_t i = 0; i < n; i++)
-        buf[i] = (float)(quantise(c, buf[i] * inv) * c->vfs);
+    for (uint32_t i = 0; i < n; i++) buf[i] = (float)(quantise(c, buf[i] * inv) * c->vfs);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -182,34 +179,21 @@ GS_REALTIME static void cm_set(void *self, size_t id, double value) {
     conv_model *m = self;
     gs_conv *c = &m->c;
     switch (id + m->offset) {
-    case P_GAIN:
-        gs_ramp_to(&c->gain, gs_db_to_gain(value), GS_CTRL_BLOCK);
-        break;
-    case P_FS:
-        c->vfs = gs_dbu_to_volts_per_unit(value);
-        break;
-    case P_BITS:
-        c->bits = 16 + 4 * (int)lrint(value);
-        break;
-    case P_DITHER:
-        c->dither = value > 0.5;
-        break;
+    case P_GAIN: gs_ramp_to(&c->gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
+    case P_FS: c->vfs = gs_dbu_to_volts_per_unit(value); break;
+    case P_BITS: c->bits = 16 + 4 * (int)lrint(value); break;
+    case P_DITHER: c->dither = value > 0.5; break;
     case P_SHAPING:
         c->shaping = (int)lrint(value);
         c->e1 = c->e2 = 0.0;
         break;
-    case P_AA:
-        gs_ramp_to(&c->aa, value, GS_CTRL_BLOCK);
-        break;
-    case P_CLIPSAFE:
-        gs_clipsafe_enable(c->cs, value > 0.5);
-        break;
+    case P_AA: gs_ramp_to(&c->aa, value, GS_CTRL_BLOCK); break;
+    case P_CLIPSAFE: gs_clipsafe_enable(c->cs, value > 0.5); break;
     case P_SEED:
         c->seed = (uint64_t)value;
         gs_rng_seed(&c->rng, c->seed);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -222,8 +206,7 @@ static void *cm_create_off(double rate, size_t offset) {
         return NULL;
     }
     m->offset = offset;
-    for (size_t i = offset; i < P_COUNT; i++)
-        cm_set(m, i - offset, params[i].def);
+    for (size_t i = offset; i < P_COUNT; i++) cm_set(m, i - offset, params[i].def);
     gs_conv_reset(&m->c);
     return m;
 }
@@ -243,9 +226,7 @@ static void cm_destroy(void *self) {
 GS_REALTIME static void cm_process(void *self, float *buf, uint32_t n) {
     gs_conv_process(&((conv_model *)self)->c, buf, n);
 }
-GS_REALTIME static void cm_reset(void *self) {
-    gs_conv_reset(&((conv_model *)self)->c);
-}
+GS_REALTIME static void cm_reset(void *self) { gs_conv_reset(&((conv_model *)self)->c); }
 static uint32_t cm_latency(const void *self) {
     return gs_conv_latency(&((const conv_model *)self)->c);
 }

@@ -75,15 +75,11 @@ enum {
 
 /* Index in the noise block's parameter set (GS_NOISE_P_*) of the noise parameter j of this
  * table: the gap is `source_r`. */
-static size_t noise_index(size_t j) {
-    return j == 0 ? (size_t)GS_NOISE_P_ON : j + 1;
-}
+static size_t noise_index(size_t j) { return j == 0 ? (size_t)GS_NOISE_P_ON : j + 1; }
 
 /* The EIN generator's seed: distinct from the thermal generator's for every `seed` value (those
  * are below 2^32), so the two streams are independent. */
-static uint64_t ein_seed(double seed) {
-    return (uint64_t)seed + (1ull << 40);
-}
+static uint64_t ein_seed(double seed) { return (uint64_t)seed + (1ull << 40); }
 
 static const gs_param_info params[P_COUNT] = {
     GS_SOURCE_PARAM_ENTRIES GS_INPUTSTAGE_PARAM_ENTRIES{
@@ -123,7 +119,7 @@ typedef struct frontend {
     unsigned dry_pos;
     gs_inputstage in;
     gs_opamp_core st1, st2;
-    gs_ramp out_gain; /* trim */
+    gs_ramp out_gain;  /* trim */
     gs_noise_gen nth;  /* source thermal noise, domain A, at the EMF */
     gs_noise_gen nein; /* preamp EIN, hiss, hum: base rate, after the input stage */
     float *nbuf;       /* domain A scratch for the thermal noise (max_block x factor) */
@@ -134,21 +130,15 @@ typedef struct frontend {
 static double thermal_r(const gs_source *s) {
     const double *v = s->v;
     switch ((int)lrint(v[GS_SRC_P_TYPE])) {
-    case GS_SRC_DYNAMIC:
-        return v[GS_SRC_P_DYN_R];
+    case GS_SRC_DYNAMIC: return v[GS_SRC_P_DYN_R];
     case GS_SRC_RIBBON:
         return v[GS_SRC_P_RIB_R] * v[GS_SRC_P_RIB_N] * v[GS_SRC_P_RIB_N] + v[GS_SRC_P_RIB_RW];
-    case GS_SRC_CONDENSER:
-        return v[GS_SRC_P_COND_R];
-    case GS_SRC_PICKUP:
-        return v[GS_SRC_P_PU_R];
-    case GS_SRC_LINE:
-        return v[GS_SRC_P_LINE_R];
-    case GS_SRC_MM:
-        return v[GS_SRC_P_MM_R];
+    case GS_SRC_CONDENSER: return v[GS_SRC_P_COND_R];
+    case GS_SRC_PICKUP: return v[GS_SRC_P_PU_R];
+    case GS_SRC_LINE: return v[GS_SRC_P_LINE_R];
+    case GS_SRC_MM: return v[GS_SRC_P_MM_R];
     case GS_SRC_PIEZO:
-    default:
-        return 0.0;
+    default: return 0.0;
     }
 }
 
@@ -188,22 +178,13 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
         return;
     }
     switch (id) {
-    case P_RIAA:
-        gs_ramp_to(&m->riaa_mix, value, GS_CTRL_BLOCK * m->osa.factor);
-        break;
-    case P_IEC:
-        gs_riaa_set_iec(&m->riaa, value, GS_CTRL_BLOCK * m->osa.factor);
-        break;
+    case P_RIAA: gs_ramp_to(&m->riaa_mix, value, GS_CTRL_BLOCK * m->osa.factor); break;
+    case P_IEC: gs_riaa_set_iec(&m->riaa, value, GS_CTRL_BLOCK * m->osa.factor); break;
     case P_GAIN:
     case P_RAIL:
-    case P_GBW:
-        redesign_stages(m);
-        break;
-    case P_TRIM:
-        gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK);
-        break;
-    default:
-        break;
+    case P_GBW: redesign_stages(m); break;
+    case P_TRIM: gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
+    default: break;
     }
 }
 
@@ -246,8 +227,7 @@ static void *create(double rate, uint32_t max_block) {
     m->nth.pv[GS_NOISE_P_HUM] = -200.0;
     m->nth.pv[GS_NOISE_P_CORNER] = 0.0;
     m->nth.pv[GS_NOISE_P_TEMP] = 290.0;
-    for (size_t i = 0; i < P_COUNT; i++)
-        set(m, i, params[i].def);
+    for (size_t i = 0; i < P_COUNT; i++) set(m, i, params[i].def);
     reset(m);
     return m;
 }
@@ -260,8 +240,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     if (m->nth.pv[GS_NOISE_P_ON] != 0.0) { /* source thermal noise, in series with the EMF */
         memset(m->nbuf, 0, sizeof(float) * na);
         gs_noise_gen_process(&m->nth, m->nbuf, na);
-        for (uint32_t i = 0; i < na; i++)
-            a[i] += m->nbuf[i];
+        for (uint32_t i = 0; i < na; i++) a[i] += m->nbuf[i];
     }
     for (uint32_t i = 0; i < na; i++) {
         double x = gs_source_tick(&m->src, a[i]);
@@ -273,8 +252,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     }
     gs_os_down(&m->osa, a, buf, n);
     /* Input stage at the base rate. */
-    for (uint32_t i = 0; i < n; i++)
-        buf[i] = (float)gs_inputstage_tick(&m->in, buf[i]);
+    for (uint32_t i = 0; i < n; i++) buf[i] = (float)gs_inputstage_tick(&m->in, buf[i]);
     /* The preamp's own noise at the gain element's input (adds nothing when `noise` is off). */
     gs_noise_gen_process(&m->nein, buf, n);
     /* Domain B: the gain element. */
@@ -284,8 +262,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
         b[i] = gs_opamp_core_tick(&m->st2, gs_opamp_core_tick(&m->st1, b[i]));
     gs_os_down(&m->osb, b, buf, n);
     /* Output trim. (A converter block goes after this loop.) */
-    for (uint32_t i = 0; i < n; i++)
-        buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
+    for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
 }
 
 GS_REALTIME static void reset(void *self) {
@@ -294,8 +271,7 @@ GS_REALTIME static void reset(void *self) {
     gs_os_reset(&m->osb);
     gs_lti_reset(&m->src.lti);
     gs_riaa_reset(&m->riaa);
-    for (unsigned i = 0; i < GS_SOURCE_DELAY; i++)
-        m->dry[i] = 0.0;
+    for (unsigned i = 0; i < GS_SOURCE_DELAY; i++) m->dry[i] = 0.0;
     m->dry_pos = 0;
     gs_ramp_snap(&m->riaa_mix);
     gs_inputstage_reset(&m->in);

@@ -59,17 +59,10 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     gate *m = self;
     m->v[id] = value;
     switch (id) {
-    case P_GATE:
-        gs_ramp_to(&m->mix, value, GS_CTRL_BLOCK);
-        break;
-    case P_ATTACK:
-        m->att_a = exp(-1.0 / (value * m->rate));
-        break;
-    case P_RELEASE:
-        m->rel_a = exp(-1.0 / (value * m->rate));
-        break;
-    default:
-        break;
+    case P_GATE: gs_ramp_to(&m->mix, value, GS_CTRL_BLOCK); break;
+    case P_ATTACK: m->att_a = exp(-1.0 / (value * m->rate)); break;
+    case P_RELEASE: m->rel_a = exp(-1.0 / (value * m->rate)); break;
+    default: break;
     }
 }
 
@@ -88,15 +81,12 @@ static void *create(double rate, uint32_t max_block) {
     if (!m) return NULL;
     m->rate = rate;
     m->det_a = exp(-1.0 / (GATE_DETECT_TAU * rate));
-    for (size_t i = 0; i < P_COUNT; i++)
-        set(m, i, params[i].def);
+    for (size_t i = 0; i < P_COUNT; i++) set(m, i, params[i].def);
     reset(m);
     return m;
 }
 
-static void destroy(void *self) {
-    free(self);
-}
+static void destroy(void *self) { free(self); }
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     gate *m = self;

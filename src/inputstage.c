@@ -48,10 +48,8 @@ static void set_weights(gs_inputstage *s, uint32_t len) {
 
 void gs_inputstage_init(gs_inputstage *s, double rate) {
     s->rate = rate;
-    for (size_t i = 0; i < GS_IN_P_COUNT; i++)
-        s->v[i] = gs_inputstage_params[i].def;
-    for (int k = 0; k <= GS_IN_HPF_ORDERS; k++)
-        s->w[k].cur = 0.0;
+    for (size_t i = 0; i < GS_IN_P_COUNT; i++) s->v[i] = gs_inputstage_params[i].def;
+    for (int k = 0; k <= GS_IN_HPF_ORDERS; k++) s->w[k].cur = 0.0;
     s->g.cur = 0.0;
     design_hpf(s);
     set_weights(s, 1);
@@ -63,23 +61,15 @@ void gs_inputstage_set(gs_inputstage *s, size_t id, double value, uint32_t ramp_
     if (id >= GS_IN_P_COUNT) return;
     s->v[id] = value;
     switch (id) {
-    case GS_IN_P_HPF_FREQ:
-        design_hpf(s);
-        break;
-    case GS_IN_P_HPF:
-        set_weights(s, ramp_len);
-        break;
-    default:
-        gs_ramp_to(&s->g, signal_gain(s), ramp_len);
-        break;
+    case GS_IN_P_HPF_FREQ: design_hpf(s); break;
+    case GS_IN_P_HPF: set_weights(s, ramp_len); break;
+    default: gs_ramp_to(&s->g, signal_gain(s), ramp_len); break;
     }
 }
 
 void gs_inputstage_reset(gs_inputstage *s) {
-    for (int i = 0; i < 6; i++)
-        gs_biquad_reset(&s->sec[i]);
-    for (int k = 0; k <= GS_IN_HPF_ORDERS; k++)
-        gs_ramp_snap(&s->w[k]);
+    for (int i = 0; i < 6; i++) gs_biquad_reset(&s->sec[i]);
+    for (int k = 0; k <= GS_IN_HPF_ORDERS; k++) gs_ramp_snap(&s->w[k]);
     gs_ramp_snap(&s->g);
 }
 
@@ -110,22 +100,17 @@ static void *create(double rate, uint32_t max_block) {
     return s;
 }
 
-static void destroy(void *self) {
-    free(self);
-}
+static void destroy(void *self) { free(self); }
 
 GS_REALTIME static void set(void *self, size_t id, double value) {
     gs_inputstage_set(self, id, value, GS_CTRL_BLOCK);
 }
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        buf[i] = (float)gs_inputstage_tick(self, buf[i]);
+    for (uint32_t i = 0; i < n; i++) buf[i] = (float)gs_inputstage_tick(self, buf[i]);
 }
 
-GS_REALTIME static void reset(void *self) {
-    gs_inputstage_reset(self);
-}
+GS_REALTIME static void reset(void *self) { gs_inputstage_reset(self); }
 
 static uint32_t latency(const void *self) {
     (void)self;

@@ -91,7 +91,6 @@ GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
     return r->cur;
 }
 
-
 /* The model behind a channel (channel.c), for model-specific queries. */
 const gs_model_vt *gs_channel_vt(const gs_channel *channel);
 void *gs_channel_state(const gs_channel *channel);

@@ -49,8 +49,7 @@ void gs_lti_reset(gs_lti *f) {
 
 static double complex poly_c(const double *c, unsigned n, double complex s) {
     double complex y = c[n];
-    for (unsigned k = n; k-- > 0;)
-        y = y * s + c[k];
+    for (unsigned k = n; k-- > 0;) y = y * s + c[k];
     return y;
 }
 
@@ -65,16 +64,14 @@ void gs_lti_eval_analog(const double *num, unsigned nn, const double *den, unsig
 /* An all-pole cascade's denominator at z^-1 = e^{-jw}. */
 static double complex den_z(const double *a1, const double *a2, unsigned nsec, double w) {
     double complex zi = cexp(-I * w), d = 1.0;
-    for (unsigned s = 0; s < nsec; s++)
-        d *= 1.0 + a1[s] * zi + a2[s] * zi * zi;
+    for (unsigned s = 0; s < nsec; s++) d *= 1.0 + a1[s] * zi + a2[s] * zi * zi;
     return d;
 }
 
 void gs_lti_eval_digital(const gs_lti *f, double hz, double *re, double *im) {
     double w = 2.0 * GS_PI * hz / f->rate;
     double complex zi = cexp(-I * w), b = 0.0, p = 1.0;
-    for (unsigned k = 0; k < f->nfir; k++, p *= zi)
-        b += f->fir[k] * p;
+    for (unsigned k = 0; k < f->nfir; k++, p *= zi) b += f->fir[k] * p;
     double complex h = b / den_z(f->a1, f->a2, f->nsec, w);
     *re = creal(h);
     *im = cimag(h);
@@ -88,8 +85,7 @@ static int poly_roots(const double *c, unsigned n, double complex *r) {
     if (!(scale > 0.0) || !isfinite(scale)) scale = 1.0;
     double a[GS_LTI_MAX_ORDER + 1];
     double pw = 1.0;
-    for (unsigned k = 0; k <= n; k++, pw *= scale)
-        a[k] = c[k] * pw / c[n];
+    for (unsigned k = 0; k <= n; k++, pw *= scale) a[k] = c[k] * pw / c[n];
     for (unsigned k = 0; k < n; k++) /* initial guesses on a circle, off the real axis */
         r[k] = cexp(I * (2.0 * GS_PI * (double)k / (double)n + 0.4)) * 1.1;
     for (int it = 0; it < 500; it++) {
@@ -124,31 +120,26 @@ static int poly_roots(const double *c, unsigned n, double complex *r) {
 static int lsq_qr(double (*A)[GS_LTI_MAX_TAPS + 1], unsigned m, unsigned n, double *x) {
     for (unsigned c = 0; c < n; c++) {
         double norm = 0.0;
-        for (unsigned r = c; r < m; r++)
-            norm += A[r][c] * A[r][c];
+        for (unsigned r = c; r < m; r++) norm += A[r][c] * A[r][c];
         norm = sqrt(norm);
         if (norm == 0.0) return -1;
         double alpha = A[c][c] > 0.0 ? -norm : norm;
         /* v = a - alpha e1, stored in place of column c (rows c..m-1). */
         A[c][c] -= alpha;
         double vv = 0.0;
-        for (unsigned r = c; r < m; r++)
-            vv += A[r][c] * A[r][c];
+        for (unsigned r = c; r < m; r++) vv += A[r][c] * A[r][c];
         if (vv == 0.0) return -1;
         for (unsigned k = c + 1; k <= n; k++) {
             double d = 0.0;
-            for (unsigned r = c; r < m; r++)
-                d += A[r][c] * A[r][k];
+            for (unsigned r = c; r < m; r++) d += A[r][c] * A[r][k];
             d = 2.0 * d / vv;
-            for (unsigned r = c; r < m; r++)
-                A[r][k] -= d * A[r][c];
+            for (unsigned r = c; r < m; r++) A[r][k] -= d * A[r][c];
         }
         A[c][c] = alpha; /* R's diagonal */
     }
     for (unsigned c = n; c-- > 0;) {
         double s = A[c][n];
-        for (unsigned k = c + 1; k < n; k++)
-            s -= A[c][k] * x[k];
+        for (unsigned k = c + 1; k < n; k++) s -= A[c][k] * x[k];
         x[c] = s / A[c][c];
         if (!isfinite(x[c])) return -1;
     }
@@ -207,8 +198,7 @@ gs_status gs_lti_design(gs_lti *f, const double *num, unsigned nn, const double 
     }
     /* 2. Zeros at DC: N(s) = s^k N'(s). */
     unsigned k0 = 0;
-    while (k0 < nn && num[k0] == 0.0)
-        k0++;
+    while (k0 < nn && num[k0] == 0.0) k0++;
     const double *np = num + k0;
     unsigned nnp = nn - k0;
     /* 3. Least squares for B: minimise sum_i |E^k B(w_i) / (Dz(w_i) H_a(w_i)) - 1|^2 where
@@ -227,8 +217,7 @@ gs_status gs_lti_design(gs_lti *f, const double *num, unsigned nn, const double 
         double complex base = poly_c(den, nd, s) * cexp(I * w * (double)f->delay) /
                               (den_z(a1, a2, nsec, w) * poly_c(np, nnp, s));
         double complex e = (1.0 - zi) / s;
-        for (unsigned k = 0; k < k0; k++)
-            base *= e;
+        for (unsigned k = 0; k < k0; k++) base *= e;
         double sw = sqrt(f->wt[i]);
         double complex p = base * sw;
         for (unsigned m = 0; m < nt; m++, p *= zi) {
@@ -245,8 +234,7 @@ gs_status gs_lti_design(gs_lti *f, const double *num, unsigned nn, const double 
     memcpy(fir, bcoef, nt * sizeof(double));
     unsigned len = nt;
     for (unsigned k = 0; k < k0; k++) {
-        for (unsigned j = len; j > 0; j--)
-            fir[j] -= fir[j - 1];
+        for (unsigned j = len; j > 0; j--) fir[j] -= fir[j - 1];
         len++;
     }
     /* Commit. */

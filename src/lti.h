@@ -79,8 +79,7 @@ GS_REALTIME static inline double gs_lti_tick(gs_lti *f, double x) {
     f->hist[f->pos + n] = x;
     const double *h = f->hist + f->pos;
     double y = 0.0;
-    for (unsigned k = 0; k < n; k++)
-        y += f->fir[k] * h[k];
+    for (unsigned k = 0; k < n; k++) y += f->fir[k] * h[k];
     for (unsigned s = 0; s < f->nsec; s++) {
         /* Transposed direct form II, all-pole: y = x - a1 y[n-1] - a2 y[n-2]. */
         double o = y + f->s1[s];

@@ -70,8 +70,7 @@ static void design_tp(gs_meter *m) {
             tmp[k] = s * w;
             sum += tmp[k];
         }
-        for (uint32_t k = 0; k < TP_PHASE_TAPS; k++)
-            m->phase[p][k] = (float)(tmp[k] / sum);
+        for (uint32_t k = 0; k < TP_PHASE_TAPS; k++) m->phase[p][k] = (float)(tmp[k] / sum);
     }
 }
 
@@ -153,8 +152,7 @@ GS_REALTIME gs_status gs_meter_process(gs_meter *m, const float *in, uint32_t fr
             double tp = 0.0;
             for (uint32_t p = 0; p < TP_FACTOR; p++) {
                 double acc = 0.0;
-                for (uint32_t k = 0; k < TP_PHASE_TAPS; k++)
-                    acc += (double)m->phase[p][k] * w[k];
+                for (uint32_t k = 0; k < TP_PHASE_TAPS; k++) acc += (double)m->phase[p][k] * w[k];
                 if (fabs(acc) > tp) tp = fabs(acc);
             }
             if (tp > s->tpeak) s->tpeak = tp;
@@ -179,9 +177,7 @@ GS_REALTIME gs_status gs_meter_process(gs_meter *m, const float *in, uint32_t fr
     return GS_OK;
 }
 
-static double to_db(double v) {
-    return v > 0.0 ? 20.0 * log10(v) : -HUGE_VAL;
-}
+static double to_db(double v) { return v > 0.0 ? 20.0 * log10(v) : -HUGE_VAL; }
 
 double gs_meter_sample_peak_dbfs(const gs_meter *m, unsigned ch) {
     return m && ch < m->nch ? to_db(m->ch[ch].peak) : -HUGE_VAL;
@@ -212,12 +208,6 @@ static double lufs(gs_meter *m, int which) {
                          : ebur128_loudness_global(m->ebu, &v);
     return r == EBUR128_SUCCESS ? v : -HUGE_VAL;
 }
-double gs_meter_momentary_lufs(const gs_meter *m) {
-    return lufs((gs_meter *)(uintptr_t)m, 0);
-}
-double gs_meter_short_term_lufs(const gs_meter *m) {
-    return lufs((gs_meter *)(uintptr_t)m, 1);
-}
-double gs_meter_integrated_lufs(const gs_meter *m) {
-    return lufs((gs_meter *)(uintptr_t)m, 2);
-}
+double gs_meter_momentary_lufs(const gs_meter *m) { return lufs((gs_meter *)(uintptr_t)m, 0); }
+double gs_meter_short_term_lufs(const gs_meter *m) { return lufs((gs_meter *)(uintptr_t)m, 1); }
+double gs_meter_integrated_lufs(const gs_meter *m) { return lufs((gs_meter *)(uintptr_t)m, 2); }

@@ -20,9 +20,7 @@ static double lorentz_int(double a, double w) {
     return 2.0 / (1.0 - a * a) * atan((1.0 + a) / (1.0 - a) * tan(0.5 * w));
 }
 
-void gs_noise_gen_seed(gs_noise_gen *g, uint64_t seed) {
-    gs_rng_seed(&g->rng, seed);
-}
+void gs_noise_gen_seed(gs_noise_gen *g, uint64_t seed) { gs_rng_seed(&g->rng, seed); }
 
 void gs_noise_gen_init(gs_noise_gen *g, double rate, uint64_t seed) {
     *g = (gs_noise_gen){0};
@@ -80,8 +78,7 @@ GS_REALTIME void gs_noise_gen_configure(gs_noise_gen *g, double source_r, double
     double pink = s0 * corner_hz * log(GS_NOISE_F_HI / GS_NOISE_F_LO);
     g->pink_gain = pink > 0.0 ? sqrt(pink / g->pink_unit_inband) : 0.0;
     double sum2 = 0.0;
-    for (unsigned k = 0; k < GS_NOISE_HUM_HARMONICS; k++)
-        sum2 += hum_rel[k] * hum_rel[k];
+    for (unsigned k = 0; k < GS_NOISE_HUM_HARMONICS; k++) sum2 += hum_rel[k] * hum_rel[k];
     g->hum_amp =
         hum_dbu > GS_NOISE_OFF_DBU ? dbu_ref * pow(10.0, hum_dbu / 20.0) / sqrt(sum2 / 2.0) : 0.0;
     g->hum_inc = 2.0 * GS_PI * hum_hz / g->rate;
@@ -118,8 +115,7 @@ GS_REALTIME void gs_noise_gen_add(gs_noise_gen *g, float *buf, uint32_t n, doubl
 }
 
 GS_REALTIME void gs_noise_gen_reset(gs_noise_gen *g) {
-    for (unsigned k = 0; k < g->npole; k++)
-        g->state[k] = 0.0;
+    for (unsigned k = 0; k < g->npole; k++) g->state[k] = 0.0;
     g->hum_phase = 0.0;
 }
 
@@ -166,23 +162,18 @@ static void *nb_create(double rate, uint32_t max_block) {
     noise_block *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     gs_noise_gen_init(&m->gen, rate, 1);
-    for (size_t i = 0; i < GS_NOISE_NPARAMS; i++)
-        nb_set(m, i, params[i].def);
+    for (size_t i = 0; i < GS_NOISE_NPARAMS; i++) nb_set(m, i, params[i].def);
     return m;
 }
 
-static void nb_destroy(void *self) {
-    free(self);
-}
+static void nb_destroy(void *self) { free(self); }
 
 GS_REALTIME static void nb_process(void *self, float *buf, uint32_t n) {
     gs_noise_gen_process(&((noise_block *)self)->gen, buf, n);
 }
 
 /* Reset restarts the random stream too, so a reset channel repeats itself exactly. */
-GS_REALTIME static void nb_reset(void *self) {
-    gs_noise_gen_restart(&((noise_block *)self)->gen);
-}
+GS_REALTIME static void nb_reset(void *self) { gs_noise_gen_restart(&((noise_block *)self)->gen); }
 
 static uint32_t nb_latency(const void *self) {
     (void)self;

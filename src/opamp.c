@@ -22,7 +22,9 @@ void gs_opamp_core_reset(gs_opamp_core *c) {
 
 /* Oversample so that the top rate is at least 352.8 kHz: the discretisation's error at 20 kHz then
  * stays below 3.1e-4 (0.003 dB) for any closed-loop pole, and rail clipping aliases far less. */
-unsigned gs_opamp_os_factor(double rate) { return rate < 88000.0 ? 8u : (rate < 176000.0 ? 4u : 2u); }
+unsigned gs_opamp_os_factor(double rate) {
+    return rate < 88000.0 ? 8u : (rate < 176000.0 ? 4u : 2u);
+}
 double gs_opamp_os_pass(double rate) { return rate < 50000.0 ? 20000.0 : 0.4167 * rate; }
 
 enum { P_GAIN, P_RAIL, P_GBW, P_CIN, P_RIN, P_COUNT };

@@ -73,7 +73,8 @@ GS_REALTIME static void halfband_up(gs_halfband *hb, const double *in, double *o
     for (uint32_t j = 0; j < n; j++) {
         const double *xj = x + H + j;
         double acc = 0.0;
-        for (unsigned k = 0; k < m; k++) acc += h[k] * (xj[-(long)(m + k)] + xj[-(long)(m - 1 - k)]);
+        for (unsigned k = 0; k < m; k++)
+            acc += h[k] * (xj[-(long)(m + k)] + xj[-(long)(m - 1 - k)]);
         out[2 * j] = 2.0 * acc;
         out[2 * j + 1] = xj[-(long)(m - 1)];
     }
@@ -82,8 +83,7 @@ GS_REALTIME static void halfband_up(gs_halfband *hb, const double *in, double *o
 
 /* 2n high-rate samples in, n low-rate samples out:
  *   z[j] = u[2j-c]/2 + sum_k h_k (u[2j-2m-2k] + u[2j-2m+2+2k]),  c = 2m-1 */
-GS_REALTIME static void halfband_down(gs_halfband *hb, const double *in, double *out,
-                                      uint32_t n) {
+GS_REALTIME static void halfband_down(gs_halfband *hb, const double *in, double *out, uint32_t n) {
     unsigned m = hb->nside, H = 4 * m - 2;
     double *u = hb->hist2;
     memcpy(u + H, in, 2 * (size_t)n * sizeof(double));
@@ -167,9 +167,12 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
         double w = GS_PI * k / grid;
         double W;
         int pass = w <= wp;
-        if (pass) W = 1.0;
-        else if (w >= ws) W = stop_weight;
-        else continue;
+        if (pass)
+            W = 1.0;
+        else if (w >= ws)
+            W = stop_weight;
+        else
+            continue;
         for (unsigned m = 0; m < n; m++) {
             r[m] += W * cos(w * m);
             if (pass) b[m] += W * g * cos(w * (m - D));
@@ -242,15 +245,16 @@ gs_status gs_os_init_lowdelay(gs_oversampler *os, double rate, uint32_t max_bloc
         gs_os_free(os);
         return GS_ERR_NO_MEMORY;
     }
-    /* Split the delay (2 latency + 1 high-rate samples: the output is read at odd high-rate instants) about 1 : 2 between up and down: the
-     * down filter has the sharper transition and needs more. */
+    /* Split the delay (2 latency + 1 high-rate samples: the output is read at odd high-rate
+     * instants) about 1 : 2 between up and down: the down filter has the sharper transition and
+     * needs more. */
     double total = 2.0 * latency + 1.0;
     double du = floor(total / 3.0);
     double dd = total - du;
     double hr = 2.0 * rate; /* high rate */
     double wp = 2.0 * GS_PI * pass_hz / hr;
-    gs_status st = ls_design(ld->hu, ld->nu, wp, 2.0 * GS_PI * (rate - pass_hz) / hr, du, 2.0,
-                             LD_WEIGHT);
+    gs_status st =
+        ls_design(ld->hu, ld->nu, wp, 2.0 * GS_PI * (rate - pass_hz) / hr, du, 2.0, LD_WEIGHT);
     if (st == GS_OK)
         st = ls_design(ld->hd, ld->nd, wp, 2.0 * GS_PI * stop_hz / hr, dd, 1.0, LD_WEIGHT);
     if (st != GS_OK) gs_os_free(os);

@@ -4,8 +4,8 @@
  * a filter's phase error near 20 kHz would dominate the error-to-signal ratio. Each 2x stage is a
  * Kaiser-windowed half-band (every other tap zero, centre tap 1/2) designed at init for a passband
  * edge and an attenuation; later stages see a much wider transition band and are short. The total
- * delay is made a whole number of base-rate samples with a short delay at the top rate, so hosts and
- * tests can compensate it exactly.
+ * delay is made a whole number of base-rate samples with a short delay at the top rate, so hosts
+ * and tests can compensate it exactly.
  */
 #ifndef GS_OVERSAMPLE_H
 #define GS_OVERSAMPLE_H
@@ -25,11 +25,11 @@ typedef struct gs_halfband {
 
 /* A low-delay (not linear-phase) FIR pair for 2x oversampling: see gs_os_init_lowdelay. */
 typedef struct gs_lowdelay {
-    double *hu, *hd;   /* up filter (at the high rate, gain 2) and down filter taps */
-    unsigned nu, nd;   /* their lengths (nu even) */
-    double rate;       /* base rate (Hz) */
-    double *xh;        /* up history: low-rate input, nu/2 - 1 + block */
-    double *uh;        /* down history: high-rate input, nd - 1 + 2 block */
+    double *hu, *hd; /* up filter (at the high rate, gain 2) and down filter taps */
+    unsigned nu, nd; /* their lengths (nu even) */
+    double rate;     /* base rate (Hz) */
+    double *xh;      /* up history: low-rate input, nu/2 - 1 + block */
+    double *uh;      /* down history: high-rate input, nd - 1 + 2 block */
 } gs_lowdelay;
 
 typedef struct gs_oversampler {
@@ -37,8 +37,8 @@ typedef struct gs_oversampler {
     gs_lowdelay *ld;  /* non-NULL: the low-delay 2x design replaces the half-band cascade */
     unsigned nstages; /* log2(factor) */
     gs_halfband st[GS_OS_MAX_STAGES];
-    double *work[2];  /* ping-pong buffers of max_block * factor samples */
-    double *delay;    /* top-rate delay line for a whole-sample total latency */
+    double *work[2]; /* ping-pong buffers of max_block * factor samples */
+    double *delay;   /* top-rate delay line for a whole-sample total latency */
     unsigned ndelay, dpos;
     uint32_t max_block;
     uint32_t latency; /* base-rate samples */

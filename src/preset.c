@@ -138,8 +138,7 @@ static gs_status parse_into(gs_preset *p, const char *text, const char *name, ch
             continue;
         }
         if (!p->model[0]) {
-            set_err(err, err_size, "line %zu: 'model = NAME' must come before parameters",
-                    lineno);
+            set_err(err, err_size, "line %zu: 'model = NAME' must come before parameters", lineno);
             return GS_ERR_PRESET_SYNTAX;
         }
         const gs_model_info *mi = gs_model_find(p->model);
@@ -161,8 +160,8 @@ static gs_status parse_into(gs_preset *p, const char *text, const char *name, ch
             char lo[48], hi[48];
             gs_format_value(pi->min, pi->unit, pi->choices, lo, sizeof lo);
             gs_format_value(pi->max, pi->unit, pi->choices, hi, sizeof hi);
-            set_err(err, err_size, "line %zu: %s = %s is out of range (%s to %s)", lineno, key,
-                    val, lo, hi);
+            set_err(err, err_size, "line %zu: %s = %s is out of range (%s to %s)", lineno, key, val,
+                    lo, hi);
             return GS_ERR_OUT_OF_RANGE;
         }
         size_t slot = p->n;

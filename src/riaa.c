@@ -33,8 +33,7 @@ void gs_riaa_poly(int iec, double num[4], unsigned *nn, double den[4], unsigned 
     double complex s = I * 2.0 * GS_PI * 1000.0;
     double complex h = (1.0 + s * T2) / ((1.0 + s * T1) * (1.0 + s * T3));
     double k = 1.0 / cabs(h);
-    for (unsigned i = 0; i <= *nn; i++)
-        num[i] *= k;
+    for (unsigned i = 0; i <= *nn; i++) num[i] *= k;
 }
 
 void gs_riaa_init(gs_riaa *r, double rate, unsigned taps, unsigned delay) {
@@ -98,14 +97,12 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     riaa_model *m = self;
     if (m->os.factor == 1) {
-        for (uint32_t i = 0; i < n; i++)
-            buf[i] = (float)gs_riaa_tick(&m->riaa, buf[i]);
+        for (uint32_t i = 0; i < n; i++) buf[i] = (float)gs_riaa_tick(&m->riaa, buf[i]);
         return;
     }
     double *hi = gs_os_up(&m->os, buf, n);
     uint32_t len = n * m->os.factor;
-    for (uint32_t i = 0; i < len; i++)
-        hi[i] = gs_riaa_tick(&m->riaa, hi[i]);
+    for (uint32_t i = 0; i < len; i++) hi[i] = gs_riaa_tick(&m->riaa, hi[i]);
     gs_os_down(&m->os, hi, buf, n);
 }
 

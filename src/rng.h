@@ -12,9 +12,7 @@ typedef struct gs_rng {
     int have_spare;
 } gs_rng;
 
-static inline uint64_t gs_rng_rotl(uint64_t x, int k) {
-    return (x << k) | (x >> (64 - k));
-}
+static inline uint64_t gs_rng_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 GS_REALTIME static inline uint64_t gs_rng_next(gs_rng *r) {
     uint64_t *s = r->s;

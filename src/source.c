@@ -44,9 +44,7 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
     case GS_SRC_DYNAMIC:
         series_rl(v[GS_SRC_P_DYN_R], v[GS_SRC_P_DYN_L], G, C, num, nn, den, nd);
         break;
-    case GS_SRC_MM:
-        series_rl(v[GS_SRC_P_MM_R], v[GS_SRC_P_MM_L], G, C, num, nn, den, nd);
-        break;
+    case GS_SRC_MM: series_rl(v[GS_SRC_P_MM_R], v[GS_SRC_P_MM_L], G, C, num, nn, den, nd); break;
     case GS_SRC_PICKUP:
         series_rl(v[GS_SRC_P_PU_R], v[GS_SRC_P_PU_L], G + 1.0 / v[GS_SRC_P_PU_POT],
                   C + v[GS_SRC_P_PU_C], num, nn, den, nd);
@@ -92,9 +90,7 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
     }
 }
 
-unsigned gs_source_os_factor(double rate) {
-    return rate < 88000.0 ? 2u : 1u;
-}
+unsigned gs_source_os_factor(double rate) { return rate < 88000.0 ? 2u : 1u; }
 
 static void redesign(gs_source *s) {
     double num[4], den[4];
@@ -107,8 +103,7 @@ static void redesign(gs_source *s) {
 
 void gs_source_init(gs_source *s, double rate) {
     gs_lti_init(&s->lti, rate, GS_SOURCE_TAPS, GS_SOURCE_DELAY);
-    for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
-        s->v[i] = gs_source_params[i].def;
+    for (size_t i = 0; i < GS_SRC_P_COUNT; i++) s->v[i] = gs_source_params[i].def;
     redesign(s);
 }
 
@@ -163,14 +158,12 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     source_model *m = self;
     if (m->os.factor == 1) {
-        for (uint32_t i = 0; i < n; i++)
-            buf[i] = (float)gs_source_tick(&m->src, buf[i]);
+        for (uint32_t i = 0; i < n; i++) buf[i] = (float)gs_source_tick(&m->src, buf[i]);
         return;
     }
     double *hi = gs_os_up(&m->os, buf, n);
     uint32_t len = n * m->os.factor;
-    for (uint32_t i = 0; i < len; i++)
-        hi[i] = gs_source_tick(&m->src, hi[i]);
+    for (uint32_t i = 0; i < len; i++) hi[i] = gs_source_tick(&m->src, hi[i]);
     gs_os_down(&m->os, hi, buf, n);
 }
 

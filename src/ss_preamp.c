@@ -7,8 +7,8 @@
  * gain-bandwidth product (OPA1612 class) two 35 dB stages each have a 714 kHz corner, so the
  * channel is flat within 0.01 dB from 20 Hz to 20 kHz at any gain.
  * Both op-amp stages run inside one oversampled region, so the channel pays the oversampling
- * filters' latency once. Switches glide (crossfade) through the channel's smoothing, so toggling the
- * pad, high-pass or polarity never clicks.
+ * filters' latency once. Switches glide (crossfade) through the channel's smoothing, so toggling
+ * the pad, high-pass or polarity never clicks.
  *
  * Noise (noise.h's parameters, switch `noise` off by default; with it off nothing is drawn or
  * added, so the output is bit for bit that of the noiseless channel): the thermal noise of the
@@ -50,10 +50,10 @@ static const gs_param_info params[P_COUNT] = {
      "resistive input attenuator, -20 dB"},
     {"hpf", "High-pass", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
      "12 dB/octave Butterworth high-pass filter"},
-    {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL,
-     1, NULL, "-3 dB corner of the high-pass filter"},
-    {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,
-     GS_PARAM_TOGGLE, 1, NULL, "inverts the signal (phase 180 degrees)"},
+    {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "-3 dB corner of the high-pass filter"},
+    {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE,
+     1, NULL, "inverts the signal (phase 180 degrees)"},
     {"trim", "Output trim", GS_UNIT_DB, -40.0, 12.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
      "output level trim after the gain stages"},
     {"rail", "Supply rail", GS_UNIT_VOLT, 5.0, 24.0, 15.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
@@ -76,9 +76,9 @@ typedef struct ss_preamp {
     gs_biquad hpf;
     double v[P_COUNT];
     double rate;
-    gs_ramp in_gain;  /* pad and polarity together */
-    gs_ramp hpf_mix;  /* 0: bypass, 1: filtered */
-    gs_ramp out_gain; /* trim */
+    gs_ramp in_gain;   /* pad and polarity together */
+    gs_ramp hpf_mix;   /* 0: bypass, 1: filtered */
+    gs_ramp out_gain;  /* trim */
     gs_noise_gen nth;  /* source_r thermal noise, at the input */
     gs_noise_gen nein; /* EIN, hiss, hum: at the first stage's input */
 } ss_preamp;

@@ -12,8 +12,8 @@ enum { C_IN, C_CG, C_GP, C_CP, C_K, C_OUT };
 #define GND (-1)
 
 /* Capacitor terminals (first, second); their voltage is v(first) - v(second). */
-static const int cap_nodes[GS_TUBE_NCAP][2] = {
-    {NIN, NA}, {NG, NK}, {NG, NP}, {NP, NK}, {NK, GND}, {NP, NO}};
+static const int cap_nodes[GS_TUBE_NCAP][2] = {{NIN, NA}, {NG, NK},  {NG, NP},
+                                               {NP, NK},  {NK, GND}, {NP, NO}};
 
 static void stamp(double Y[NALL][NALL], int a, int b, double g) {
     if (a >= 0) Y[a][a] += g;
@@ -57,7 +57,8 @@ static void invert(double M[NU][NU], int n) {
         for (int j = 0; j < n; j++) M[i][j] = A[i][n + j];
 }
 
-/* Build the per-sample matrices for capacitor conductances gc (0 for an open capacitor, as at DC). */
+/* Build the per-sample matrices for capacitor conductances gc (0 for an open capacitor, as at DC).
+ */
 static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
     const gs_tube_values *v = &c->val;
     double Y[NALL][NALL];
@@ -231,7 +232,8 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[3], int max_iter, d
         if (n1 <= 0.0 && v[1] > 0.0) n1 = 0.5 * v[1];
         double e0 = n0 - v[0], e1 = n1 - v[1], e2 = n2 - v[2];
 #ifdef GS_TUBE_TRACE
-        fprintf(stderr, "  it %d v %.6f %.6f %.6f -> %.6f %.6f %.6f f %.4g %.4g\n", it, v[0], v[1], v[2], n0, n1, n2, f[0], f[1]);
+        fprintf(stderr, "  it %d v %.6f %.6f %.6f -> %.6f %.6f %.6f f %.4g %.4g\n", it, v[0], v[1],
+                v[2], n0, n1, n2, f[0], f[1]);
 #endif
         double step = fmax(fabs(e0), fmax(fabs(e1), fabs(e2)));
         v[0] = n0;
@@ -314,8 +316,8 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     }
     double u[2] = {0.0, bplus};
     for (int r = 0; r < GS_TUBE_NCAP; r++)
-        c->vc[r] = c->Vu[r][0] * u[0] + c->Vu[r][1] * u[1] + c->Vi[r][0] * c->i[0] +
-                   c->Vi[r][1] * c->i[1];
+        c->vc[r] =
+            c->Vu[r][0] * u[0] + c->Vu[r][1] * u[1] + c->Vi[r][0] * c->i[0] + c->Vi[r][1] * c->i[1];
     build(c, c->gc);
     /* At rest no capacitor carries current: s = gc v. */
     for (int k = 0; k < GS_TUBE_NCAP; k++) c->s[k] = c->gc[k] * c->vc[k];
@@ -400,8 +402,8 @@ gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uin
     return gs_os_init(os, rate, f, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 120.0);
 }
 
-void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz,
-                        double rs, double cf, double T) {
+void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz, double rs,
+                        double cf, double T) {
     p->vraw = vraw;
     p->ripple = ripple_frac * vraw;
     p->rs = rs;

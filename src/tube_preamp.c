@@ -15,8 +15,18 @@
 #include <stdlib.h>
 
 enum {
-    P_GAIN, P_DRIVE, P_LEVEL, P_SUPPLY, P_PSU_R, P_PSU_C, P_RIPPLE, P_MAINS, P_WEAR, P_MISMATCH,
-    P_QUALITY, P_COUNT
+    P_GAIN,
+    P_DRIVE,
+    P_LEVEL,
+    P_SUPPLY,
+    P_PSU_R,
+    P_PSU_C,
+    P_RIPPLE,
+    P_MAINS,
+    P_WEAR,
+    P_MISMATCH,
+    P_QUALITY,
+    P_COUNT
 };
 
 static const char *const mains_names[] = {"50Hz", "60Hz", NULL};
@@ -40,8 +50,8 @@ static const gs_param_info params[P_COUNT] = {
      mains_names, "50 Hz or 60 Hz mains (ripple at 100 or 120 Hz)"},
     {"wear", "Tube wear", GS_UNIT_PERCENT, 0.0, 90.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
      "loss of cathode emission of both tubes (0 = new)"},
-    {"mismatch", "Tube mismatch", GS_UNIT_PERCENT, 0.0, 50.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
-     NULL, "the second tube's emission below the first's"},
+    {"mismatch", "Tube mismatch", GS_UNIT_PERCENT, 0.0, 50.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
+     1, NULL, "the second tube's emission below the first's"},
     {"quality", "Quality", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      gs_tube_quality_names, "oversampling: standard (low latency) or high (linear phase)"},
 };
@@ -64,7 +74,14 @@ static void redesign(tube_preamp *m) {
     double T = 1.0 / (m->rate * m->os[m->q].factor);
     double e0 = 1.0 - m->v[P_WEAR] / 100.0;
     for (int k = 0; k < 2; k++) {
-        gs_tube_values val = {100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6,
+        gs_tube_values val = {100e3,
+                              1.5e3,
+                              22e-6,
+                              68e3,
+                              1e6,
+                              22e-9,
+                              22e-9,
+                              1e6,
                               gs_triode_get(GS_TUBE_12AX7),
                               k == 0 ? e0 : e0 * (1.0 - m->v[P_MISMATCH] / 100.0)};
         gs_tube_core_design(&m->st[k], &val, T);

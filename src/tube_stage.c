@@ -45,9 +45,10 @@ typedef struct tube_model {
 } tube_model;
 
 static void redesign(tube_model *m) {
-    gs_tube_values val = {m->v[P_RP],  m->v[P_RK],   m->v[P_CK], m->v[P_RGS],
-                          m->v[P_RG],  m->v[P_CIN], m->v[P_COUT], m->v[P_RL],
-                          gs_triode_get((gs_tube_type)m->v[P_TUBE]), 1.0};
+    gs_tube_values val = {m->v[P_RP],   m->v[P_RK], m->v[P_CK],
+                          m->v[P_RGS],  m->v[P_RG], m->v[P_CIN],
+                          m->v[P_COUT], m->v[P_RL], gs_triode_get((gs_tube_type)m->v[P_TUBE]),
+                          1.0};
     gs_tube_core_design(&m->core, &val, 1.0 / (m->rate * m->os[m->q].factor));
 }
 

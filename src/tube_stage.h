@@ -50,9 +50,9 @@ typedef struct gs_tube_core {
     double v[3], i[2];       /* last nonlinear solution */
     double jg, jp, jd;       /* its Jacobian: dIp/dVgk, dIp/dVpk, dId/dVd */
     double u_last[2];
-    double p_last[3];        /* linear part of the controlling voltages at the last sample */
-    uint64_t nonconverged;   /* samples whose Newton iteration hit the bound */
-    uint64_t iterations;     /* total Newton iterations (diagnostics) */
+    double p_last[3];      /* linear part of the controlling voltages at the last sample */
+    uint64_t nonconverged; /* samples whose Newton iteration hit the bound */
+    uint64_t iterations;   /* total Newton iterations (diagnostics) */
 } gs_tube_core;
 
 /* Recompute the matrices for new component values at sample period T (s). The state carries over
@@ -83,17 +83,17 @@ uint64_t gs_tube_stage_nonconverged(const void *self);
  * change the average plate current) move B+ with the time constant rs cf, and all stages sag
  * together. Integrated exactly for a constant load over one sample (a one-pole). */
 typedef struct gs_tube_psu {
-    double v;         /* B+ (V), the capacitor voltage */
-    double vraw;      /* rectified source (V) */
-    double ripple;    /* ripple amplitude (V, peak) */
-    double rs, cf;    /* Ohm, F */
-    double a;         /* exp(-T / (rs cf)) */
-    double c, s;      /* ripple phasor (cos, sin of the phase) */
-    double wc, ws;    /* its rotation per sample */
+    double v;      /* B+ (V), the capacitor voltage */
+    double vraw;   /* rectified source (V) */
+    double ripple; /* ripple amplitude (V, peak) */
+    double rs, cf; /* Ohm, F */
+    double a;      /* exp(-T / (rs cf)) */
+    double c, s;   /* ripple phasor (cos, sin of the phase) */
+    double wc, ws; /* its rotation per sample */
 } gs_tube_psu;
 
-void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz,
-                        double rs, double cf, double T);
+void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz, double rs,
+                        double cf, double T);
 /* B+ with the capacitor at rest for a constant load current (A). */
 void gs_tube_psu_settle(gs_tube_psu *p, double iload);
 GS_REALTIME static inline double gs_tube_psu_tick(gs_tube_psu *p, double iload) {

@@ -146,7 +146,7 @@ void gs_format_value(double value, gs_unit unit, const char *const *choices, cha
     static const struct {
         double mult;
         const char *prefix;
-    } si[] = {{1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1, ""},
+    } si[] = {{1e9, "G"},  {1e6, "M"},  {1e3, "k"},  {1, ""},
               {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}, {1e-12, "p"}};
     double a = fabs(value);
     size_t k = GS_ARRAY_LEN(si) - 1;

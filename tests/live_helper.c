@@ -9,12 +9,12 @@
  *       destination is known from frame times alone. Without --loop it exits after the longest
  *       file plus 0.2 s ("end_frame=F"); with --loop it runs until the destination disappears
  *       and prints "disconnected_frame=F", the end of the last period that had run when the
- *       server told us (an upper bound for the last frame the destination can have received). --bufsize-at S:N asks the server for N-frame
- *       periods S seconds into the signal.
- *   live_helper expect REC TAKE FEED_START SIG OUT [--loop | --prefix]
- *       the input the channel saw during the take REC (sidecar TAKE): frame t carried
- *       SIG[t - FEED_START] (silence before, and after the end unless --loop); the frames JACK
- *       skipped (the take's "gap" lines: an xrun on a loaded machine) are left out; with
+ *       server told us (an upper bound for the last frame the destination can have received).
+ * --bufsize-at S:N asks the server for N-frame periods S seconds into the signal. live_helper
+ * expect REC TAKE FEED_START SIG OUT [--loop | --prefix] the input the channel saw during the take
+ * REC (sidecar TAKE): frame t carried SIG[t - FEED_START] (silence before, and after the end unless
+ * --loop); the frames JACK skipped (the take's "gap" lines: an xrun on a loaded machine) are left
+ * out; with
  *       --prefix it stops at the first gap.
  *   live_helper strip REC TAKE OUT       REC with the gap frames left out
  *   live_helper compare A B [TOL]
@@ -118,8 +118,10 @@ static int play_process(jack_nframes_t nf, void *arg) {
             int64_t idx = (int32_t)(t + i - P.start);
             float v = 0.0f;
             if (on && idx >= 0) {
-                if (P.loop) v = P.sig[k][(size_t)idx % P.len[k]];
-                else if ((size_t)idx < P.len[k]) v = P.sig[k][idx];
+                if (P.loop)
+                    v = P.sig[k][(size_t)idx % P.len[k]];
+                else if ((size_t)idx < P.len[k])
+                    v = P.sig[k][idx];
             }
             o[i] = v;
         }
@@ -147,10 +149,12 @@ static int play(int argc, char **argv) {
     unsigned bs_n = 0;
     int i = 4;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--loop")) P.loop = 1;
+        if (!strcmp(argv[i], "--loop"))
+            P.loop = 1;
         else if (!strcmp(argv[i], "--bufsize-at") && i + 1 < argc)
             sscanf(argv[++i], "%lf:%u", &bs_at, &bs_n);
-        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) timeout = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+            timeout = atof(argv[++i]);
     }
     P.c = open_client(server, "feeder");
     if (!P.c) {
@@ -198,8 +202,10 @@ static int play(int argc, char **argv) {
         int64_t pos = (int32_t)(t - P.start);
         if (!bs_done && pos >= (int64_t)(bs_at * rate)) {
             bs_done = 1;
-            if (jack_set_buffer_size(P.c, bs_n)) fprintf(stderr, "live_helper: bufsize failed\n");
-            else printf("bufsize_frame=%u period=%u\n", jack_frame_time(P.c), bs_n);
+            if (jack_set_buffer_size(P.c, bs_n))
+                fprintf(stderr, "live_helper: bufsize failed\n");
+            else
+                printf("bufsize_frame=%u period=%u\n", jack_frame_time(P.c), bs_n);
         }
         if (!P.loop && pos >= (int64_t)maxlen + (int64_t)(rate / 5)) {
             printf("end_frame=%u\n", t);
@@ -298,8 +304,10 @@ static int expect_strip(int argc, char **argv, int strip) {
         }
         long j = tstart + (long)i - feed;
         float v = 0.0f;
-        if (j >= 0 && loop) v = sig[(size_t)j % ns];
-        else if (j >= 0 && (size_t)j < ns) v = sig[j];
+        if (j >= 0 && loop)
+            v = sig[(size_t)j % ns];
+        else if (j >= 0 && (size_t)j < ns)
+            v = sig[j];
         out[m++] = v;
     }
     printf("gaps=%d frames=%zu\n", ng, m);
@@ -345,9 +353,12 @@ static int osc(int argc, char **argv) {
     lo_message m = lo_message_new();
     for (int i = 4; i < argc; i++) {
         const char *a = argv[i];
-        if (!strncmp(a, "f:", 2)) lo_message_add_float(m, (float)atof(a + 2));
-        else if (!strncmp(a, "i:", 2)) lo_message_add_int32(m, atoi(a + 2));
-        else if (!strncmp(a, "s:", 2)) lo_message_add_string(m, a + 2);
+        if (!strncmp(a, "f:", 2))
+            lo_message_add_float(m, (float)atof(a + 2));
+        else if (!strncmp(a, "i:", 2))
+            lo_message_add_int32(m, atoi(a + 2));
+        else if (!strncmp(a, "s:", 2))
+            lo_message_add_string(m, a + 2);
         else {
             fprintf(stderr, "live_helper: argument '%s' needs f:, i: or s:\n", a);
             return 2;

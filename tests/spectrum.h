@@ -14,8 +14,7 @@ static inline double band_power(const float *x, size_t n, double rate, double f1
     double *in = fftw_malloc(sizeof(double) * n);
     fftw_complex *out = fftw_malloc(sizeof(fftw_complex) * (n / 2 + 1));
     fftw_plan p = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
-    for (size_t i = 0; i < n; i++)
-        in[i] = x[i];
+    for (size_t i = 0; i < n; i++) in[i] = x[i];
     fftw_execute(p);
     double s = 0.0;
     for (size_t k = 1; k < n / 2; k++) {
@@ -40,11 +39,7 @@ static inline double bin_power(const float *x, size_t n, size_t k) {
     return 2.0 * (re * re + im * im) / ((double)n * (double)n);
 }
 
-static inline double db10(double p) {
-    return 10.0 * log10(p);
-}
-static inline double dbu_of_ms(double ms) {
-    return 10.0 * log10(ms / 0.6);
-}
+static inline double db10(double p) { return 10.0 * log10(p); }
+static inline double dbu_of_ms(double ms) { return 10.0 * log10(ms / 0.6); }
 
 #endif

@@ -189,8 +189,8 @@ static void one_pole(void) {
         wm = fmax(wm, fabs(rep.fr_mag_db[0][i] - m));
         wp = fmax(wp, fabs(rep.fr_phase_deg[0][i] - ph));
     }
-    printf("one-pole 1 kHz: magnitude error %.2g dB, phase error %.2g deg over %d points\n", wm,
-           wp, rep.fr_n);
+    printf("one-pole 1 kHz: magnitude error %.2g dB, phase error %.2g deg over %d points\n", wm, wp,
+           rep.fr_n);
     CHECK(wm < 1e-3, "magnitude %g", wm);
     CHECK(wp < 1e-2, "phase %g", wp);
 }

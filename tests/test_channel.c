@@ -120,10 +120,10 @@ static void glide_without_clicks(const char *model, const char *sym, double from
     for (size_t i = n - 4800; i < n; i++)
         step_final = fmax(step_final, fabs((double)buf[i] - buf[i - 1]));
     double bound = fmax(step_before, step_final);
-    printf("%s: %s %g -> %g: largest step while gliding %.4g V, steady %.4g V\n", model, sym,
-           from, to, step_glide, bound);
-    CHECK(step_glide <= 1.5 * bound, "%s %s glide clicks: step %g > %g", model, sym,
-          step_glide, bound);
+    printf("%s: %s %g -> %g: largest step while gliding %.4g V, steady %.4g V\n", model, sym, from,
+           to, step_glide, bound);
+    CHECK(step_glide <= 1.5 * bound, "%s %s glide clicks: step %g > %g", model, sym, step_glide,
+          bound);
     double peak_final, ph;
     fit_sine(buf + n - 4800, 4800, w, &peak_final, &ph, NULL);
     /* Arrived: the last 100 ms have the final level (1 % tolerance). */
@@ -148,7 +148,8 @@ static void determinism(void) {
     size_t n = 9600;
     float *x = malloc(n * sizeof(float)), *a = malloc(n * sizeof(float)),
           *b = malloc(n * sizeof(float)), *c = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) x[i] = (float)(0.2 * sin(0.01 * (double)i * (1 + (double)i / (double)n)));
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(0.2 * sin(0.01 * (double)i * (1 + (double)i / (double)n)));
     gs_channel *ch;
     gs_channel_new("ss-preamp", RATE, 1024, &ch);
     gs_channel_set_symbol(ch, "gain", 40);
@@ -227,8 +228,9 @@ static void extremes(void) {
                 CHECK(gs_channel_new(mi->name, rates[r], 1000, &ch) == GS_OK, "%s", mi->name);
                 for (size_t p = 0; p < mi->n_params; p++) {
                     const gs_param_info *pi = &mi->params[p];
-                    double v = corner == 0 ? pi->min : corner == 1 ? pi->max
-                               : (p % 2 ? pi->min : pi->max);
+                    double v = corner == 0   ? pi->min
+                               : corner == 1 ? pi->max
+                                             : (p % 2 ? pi->min : pi->max);
                     gs_channel_set(ch, p, v);
                 }
                 gs_channel_reset(ch);

@@ -30,8 +30,7 @@ int main(void) {
     for (size_t i = 0; i < n; i += 512)
         gs_clipsafe_process(cs, y + i, (uint32_t)(n - i < 512 ? n - i : 512));
     double peak = 0, worst_step = 0;
-    for (size_t i = L; i < n; i++)
-        peak = fmax(peak, fabs(y[i]));
+    for (size_t i = L; i < n; i++) peak = fmax(peak, fabs(y[i]));
     for (size_t i = L + 1; i < n; i++) {
         /* The gain is out / delayed in; compare neighbours where both are well defined. */
         if (fabs(x[i - L]) > 0.05 && fabs(x[i - L - 1]) > 0.05) {
@@ -49,12 +48,10 @@ int main(void) {
 
     /* Under the ceiling: a delayed, bit-exact copy. Released gain is back at unity. */
     gs_clipsafe_reset(cs);
-    for (size_t i = 0; i < 10000; i++)
-        x[i] = y[i] = (float)(0.9 * sin(0.05 * (double)i));
+    for (size_t i = 0; i < 10000; i++) x[i] = y[i] = (float)(0.9 * sin(0.05 * (double)i));
     gs_clipsafe_process(cs, y, 10000);
     int exact = 1;
-    for (size_t i = L; i < 10000; i++)
-        exact &= y[i] == x[i - L];
+    for (size_t i = L; i < 10000; i++) exact &= y[i] == x[i - L];
     CHECK(exact, "signal under the ceiling must pass unchanged");
     CHECK(gs_clipsafe_max_reduction_db(cs) == 0.0, "no reduction expected");
 
@@ -62,8 +59,7 @@ int main(void) {
      * peak itself exactly at the ceiling; then released. */
     gs_clipsafe_reset(cs);
     CHECK(gs_clipsafe_set_release(cs, 0.05) == GS_OK, "release");
-    for (size_t i = 0; i < 48000; i++)
-        x[i] = y[i] = 0.5f;
+    for (size_t i = 0; i < 48000; i++) x[i] = y[i] = 0.5f;
     x[1000] = y[1000] = 2.0f;
     gs_clipsafe_process(cs, y, 48000);
     printf("single +6.02 dBFS peak: output %.6f at the peak, max reduction %.3f dB, reduction "
@@ -78,12 +74,10 @@ int main(void) {
     /* Disabled: a pure delay of the same latency. */
     gs_clipsafe_reset(cs);
     gs_clipsafe_enable(cs, 0);
-    for (size_t i = 0; i < 1000; i++)
-        x[i] = y[i] = (float)(3.0 * sin(0.1 * (double)i));
+    for (size_t i = 0; i < 1000; i++) x[i] = y[i] = (float)(3.0 * sin(0.1 * (double)i));
     gs_clipsafe_process(cs, y, 1000);
     exact = 1;
-    for (size_t i = L; i < 1000; i++)
-        exact &= y[i] == x[i - L];
+    for (size_t i = L; i < 1000; i++) exact &= y[i] == x[i - L];
     CHECK(exact, "disabled clip safe must only delay");
 
     gs_clipsafe_free(cs);

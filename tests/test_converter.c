@@ -104,8 +104,7 @@ int main(void) {
             gs_channel *ch = make("converter", 0, dith, 0, 0);
             err_power(ch, x, e, 16);
             double sxy = 0, sxx = 0, syy = 0, me = 0;
-            for (size_t i = 0; i < N; i++)
-                me += e[i];
+            for (size_t i = 0; i < N; i++) me += e[i];
             me /= N;
             for (size_t i = 0; i < N; i++) {
                 sxy += (double)x[i] * (e[i] - me);
@@ -170,8 +169,7 @@ int main(void) {
             if (dith) {
                 CHECK(worst_mean < 0.02, "dithered error mean depends on the signal: %.4f",
                       worst_mean);
-                CHECK(vmin > 0.24 && vmax < 0.26, "dithered error variance %.4f..%.4f", vmin,
-                      vmax);
+                CHECK(vmin > 0.24 && vmax < 0.26, "dithered error variance %.4f..%.4f", vmin, vmax);
             } else {
                 CHECK(worst_mean > 0.4, "plain rounding should show a signal-dependent mean");
             }
@@ -189,8 +187,7 @@ int main(void) {
             over += fabs(x[i]) > 1.0;
         }
         run(ch, x, y, n);
-        for (size_t i = 0; i < n; i++)
-            peak = fmax(peak, fabs(y[i]));
+        for (size_t i = 0; i < n; i++) peak = fmax(peak, fabs(y[i]));
         printf("+3 dBFS sine: %llu samples clipped (expected %zu), output peak %.7f\n",
                (unsigned long long)gs_channel_clip_count(ch), over, peak);
         CHECK(gs_channel_clip_count(ch) == over, "clip count");
@@ -225,8 +222,7 @@ int main(void) {
         size_t n = 1024, arg = 0;
         float imp[1024] = {0};
         imp[0] = 0.5f;
-        for (size_t i = 0; i < n; i += 256)
-            gs_channel_process(ch, imp + i, imp + i, 256);
+        for (size_t i = 0; i < n; i += 256) gs_channel_process(ch, imp + i, imp + i, 256);
         for (size_t i = 0; i < n; i++)
             if (fabs(imp[i]) > fabs(imp[arg])) arg = i;
         printf("converter latency: reported %u samples, impulse peak at %zu\n", lat, arg);
@@ -258,8 +254,7 @@ int main(void) {
         gs_channel_reset(ch);
         run(ch, x, y, n);
         double peak = 0;
-        for (size_t i = 0; i < n; i++)
-            peak = fmax(peak, fabs(y[i]));
+        for (size_t i = 0; i < n; i++) peak = fmax(peak, fabs(y[i]));
         double red = gs_channel_clipsafe_reduction_db(ch);
         printf("clip safe, +6 dBFS into the converter: output peak %.3f dBFS, %llu clips, "
                "reduction %.2f dB\n",

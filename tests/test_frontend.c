@@ -22,8 +22,7 @@ static void measure(gs_channel *ch, double f, double amp, double *gain, double *
 static double complex expected(gs_channel *ch, double f) {
     double v[GS_SRC_P_COUNT], num[4], den[4], re, im;
     unsigned nn, nd;
-    for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
-        v[i] = gs_channel_get(ch, i);
+    for (size_t i = 0; i < GS_SRC_P_COUNT; i++) v[i] = gs_channel_get(ch, i);
     gs_source_poly(v, num, &nn, den, &nd);
     gs_lti_eval_analog(num, nn, den, nd, f, &re, &im);
     double complex h = re + I * im;

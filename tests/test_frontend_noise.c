@@ -41,8 +41,7 @@ static void run(gs_channel *ch, float *x, size_t n) {
 static double source_mag(gs_channel *ch, double f) {
     double v[GS_SRC_P_COUNT], num[4], den[4], re, im;
     unsigned nn, nd;
-    for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
-        v[i] = gs_channel_get(ch, i);
+    for (size_t i = 0; i < GS_SRC_P_COUNT; i++) v[i] = gs_channel_get(ch, i);
     gs_source_poly(v, num, &nn, den, &nd);
     gs_lti_eval_analog(num, nn, den, nd, f, &re, &im);
     return hypot(re, im);
@@ -95,8 +94,7 @@ static double preamp_gain(gs_channel *ch) {
     size_t settle = (size_t)(0.3 * RATE), m = (size_t)(0.1 * RATE), n = settle + m;
     float *x = malloc(n * sizeof *x);
     double w = 2 * M_PI * F_REF / RATE, amp = 1e-4, a, ph;
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(amp * sin(w * (double)i));
+    for (size_t i = 0; i < n; i++) x[i] = (float)(amp * sin(w * (double)i));
     run(ch, x, n);
     fit_sine(x + settle, m, w, &a, &ph, NULL);
     free(x);
@@ -168,8 +166,7 @@ static void ss_preamp_noise(void) {
         size_t settle = (size_t)(0.3 * RATE), m = (size_t)(0.1 * RATE);
         float *x = malloc((settle + m) * sizeof *x);
         double w = 2 * M_PI * F_REF / RATE, a, ph;
-        for (size_t i = 0; i < settle + m; i++)
-            x[i] = (float)(1e-4 * sin(w * (double)i));
+        for (size_t i = 0; i < settle + m; i++) x[i] = (float)(1e-4 * sin(w * (double)i));
         run(ch, x, settle + m);
         fit_sine(x + settle, m, w, &a, &ph, NULL);
         free(x);
@@ -201,8 +198,7 @@ static void determinism(void) {
     /* Off (the default): silence in, exact silence out. */
     float *x = silence(a, 0, n);
     size_t nonzero = 0;
-    for (size_t i = 0; i < n; i++)
-        nonzero += x[i] != 0.0f;
+    for (size_t i = 0; i < n; i++) nonzero += x[i] != 0.0f;
     printf("noise off: %zu of %zu output samples non-zero for silence in\n", nonzero, n);
     CHECK(nonzero == 0, "noise off: %zu non-zero samples", nonzero);
     free(x);
@@ -219,8 +215,7 @@ static void determinism(void) {
     gs_channel_set_symbol(b, "seed", 8.0);
     float *yc = silence(b, 0, n);
     size_t same = 0;
-    for (size_t i = 0; i < n; i++)
-        same += ya[i] == yc[i];
+    for (size_t i = 0; i < n; i++) same += ya[i] == yc[i];
     printf("seed 7 vs 7: identical; seed 7 vs 8: %zu of %zu samples equal\n", same, n);
     CHECK(same < n / 100, "seed 8 gives the same noise as seed 7 (%zu equal samples)", same);
     free(ya);

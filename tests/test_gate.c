@@ -7,9 +7,7 @@
 
 #define RATE 48000.0
 
-static double amp_of_dbu(double dbu) {
-    return sqrt(2.0 * 0.6) * pow(10.0, dbu / 20.0);
-}
+static double amp_of_dbu(double dbu) { return sqrt(2.0 * 0.6) * pow(10.0, dbu / 20.0); }
 
 static gs_channel *make(double thr, double ratio, double range, double att, double hold,
                         double rel) {
@@ -71,12 +69,10 @@ int main(void) {
     /* Ratio 1 is a wire (whatever the level). */
     {
         gs_channel *ch = make(T, 1.0, A, 0.001, 0.0, 0.02);
-        for (size_t i = 0; i < n; i++)
-            y[i] = x[i] = (float)(1e-4 * sin(0.1 * (double)i));
+        for (size_t i = 0; i < n; i++) y[i] = x[i] = (float)(1e-4 * sin(0.1 * (double)i));
         run(ch, y, n);
         double worst = 0;
-        for (size_t i = 0; i < n; i++)
-            worst = fmax(worst, fabs(y[i] - x[i]));
+        for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(y[i] - x[i]));
         CHECK(worst == 0.0, "ratio 1 changed the signal by %g", worst);
         gs_channel_free(ch);
     }
@@ -89,8 +85,7 @@ int main(void) {
         const double hold = 0.05, rel = 0.02, att = 0.002, tau = 0.005;
         gs_channel *ch = make(T, 100.0, A, att, hold, rel);
         size_t step = 24000, m = 48000;
-        for (size_t i = 0; i < m; i++)
-            x[i] = y[i] = i < step ? 0.1f : 1e-5f;
+        for (size_t i = 0; i < m; i++) x[i] = y[i] = i < step ? 0.1f : 1e-5f;
         run(ch, y, m);
         double ms_hi = 0.01, ms_lo = 1e-10, ms_t = 0.6 * pow(10.0, T / 10.0);
         double t_c = detector_time((ms_hi - ms_t) / (ms_hi - ms_lo), tau);
@@ -113,8 +108,7 @@ int main(void) {
         /* Attack: from closed, DC back to 0.1 V: once the detector reaches T the gain opens with
          * the attack constant. */
         double t_up = detector_time((ms_t - ms_lo) / (ms_hi - ms_lo), tau);
-        for (size_t i = 0; i < m; i++)
-            x[i] = y[i] = 0.1f;
+        for (size_t i = 0; i < m; i++) x[i] = y[i] = 0.1f;
         run(ch, y, m);
         double t_open = -1;
         for (size_t i = 0; i < m; i++) {

@@ -88,8 +88,7 @@ static void highpass(void) {
                         qs[nq++] = 1.0 / (2.0 * cos(M_PI / 8.0));
                         qs[nq++] = 1.0 / (2.0 * cos(3.0 * M_PI / 8.0));
                     }
-                    for (int p = 0; p < nq; p++)
-                        h *= s * s / (s * s + s / qs[p] + 1.0);
+                    for (int p = 0; p < nq; p++) h *= s * s / (s * s + s / qs[p] + 1.0);
                     worst_ph = fmax(worst_ph, fabs(wrap_pi(ph - carg(h))) * 180 / M_PI);
                 }
                 gs_channel_free(ch);

@@ -73,7 +73,8 @@ int main(void) {
     uint32_t sizes[] = {64, 64, 3000, 128, 8192, 17, 256};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         run(e, sizes[s], &ph, 1000, rate);
-        for (int k = 0; k < N; k++) md = fmax(md, ref_diff(ref[k], k, sizes[s], cfg.in_vpu, cfg.out_vpu));
+        for (int k = 0; k < N; k++)
+            md = fmax(md, ref_diff(ref[k], k, sizes[s], cfg.in_vpu, cfg.out_vpu));
     }
     printf("periods 64..8192 (chunked at 1024): max difference from a plain channel %.3g\n", md);
     CHECK(md == 0.0, "direct outputs equal a plain channel bit for bit (max diff %g)", md);

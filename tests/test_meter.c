@@ -31,9 +31,7 @@ static double k_weight_pow(double f) {
 
 /* A 10 ms raised-cosine fade-in: an abrupt start is itself an inter-sample overshoot (the onset
  * rings), which would be measured instead of the steady waveform. */
-static double fade(size_t i) {
-    return i < 480 ? 0.5 - 0.5 * cos(M_PI * (double)i / 480.0) : 1.0;
-}
+static double fade(size_t i) { return i < 480 ? 0.5 - 0.5 * cos(M_PI * (double)i / 480.0) : 1.0; }
 
 static void feed(gs_meter *m, const float *x, size_t frames, unsigned nch) {
     for (size_t i = 0; i < frames; i += 480) {
@@ -157,8 +155,7 @@ int main(void) {
     {
         size_t frames = (size_t)(10 * RATE);
         float *x = malloc(frames * 2 * sizeof *x);
-        for (size_t i = 0; i < frames * 2; i++)
-            x[i] = (float)(0.3 * sin(0.01 * (double)i));
+        for (size_t i = 0; i < frames * 2; i++) x[i] = (float)(0.3 * sin(0.01 * (double)i));
         gs_meter *mt = NULL;
         gs_meter_new(RATE, 2, &mt);
         ebur128_state *list = ebur128_init(2, 48000, EBUR128_MODE_I);

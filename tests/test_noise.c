@@ -141,8 +141,7 @@ int main(void) {
         size_t n = 48000;
         float *x = render(48000.0, n, s, v, 4);
         double ms = 0;
-        for (size_t i = 0; i < n; i++)
-            ms += (double)x[i] * x[i];
+        for (size_t i = 0; i < n; i++) ms += (double)x[i] * x[i];
         double got = dbu_of_ms(ms / (double)n);
         size_t f0 = h ? 60 : 50; /* 1 s: bin k is k Hz */
         double p1 = bin_power(x, n, f0), p2 = bin_power(x, n, 2 * f0);
@@ -161,8 +160,7 @@ int main(void) {
         gs_channel *a = NULL, *b = NULL;
         gs_channel_new("noise", 48000.0, 512, &a);
         float x[512], y[512];
-        for (int i = 0; i < 512; i++)
-            x[i] = y[i] = (float)sin(0.01 * i);
+        for (int i = 0; i < 512; i++) x[i] = y[i] = (float)sin(0.01 * i);
         gs_channel_process(a, y, y, 512);
         CHECK(!memcmp(x, y, sizeof x), "noise off by default must pass the input unchanged");
         gs_channel_free(a);

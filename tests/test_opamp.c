@@ -150,8 +150,8 @@ static void channel_flatness(void) {
             double g, ph;
             gs_channel_reset(ch);
             double amp = 0.5 / pow(10.0, gdb / 20.0); /* 0.5 V out */
-            measure(ch, freqs[k], amp, freqs[k] < 100 ? 1.0 : 0.2, freqs[k] < 100 ? 0.5 : 0.1,
-                    &g, &ph, NULL);
+            measure(ch, freqs[k], amp, freqs[k] < 100 ? 1.0 : 0.2, freqs[k] < 100 ? 0.5 : 0.1, &g,
+                    &ph, NULL);
             double db = 20 * log10(g);
             if (k == 3) ref = db;
             double dev = db - gdb; /* against the nominal gain */
@@ -160,8 +160,8 @@ static void channel_flatness(void) {
         /* Two stages of gdb/2 each, with the finite open-loop gain: Gcl = A0 / (1 + A0/G). */
         double G = pow(10.0, gdb / 40.0);
         double want = 2.0 * 20.0 * log10(GS_OPAMP_A0 / (1.0 + GS_OPAMP_A0 / G));
-        CHECK(fabs(ref - want) < 0.01, "gain %d dB: 1 kHz gain %.4f dB, circuit %.4f dB", gdb,
-              ref, want);
+        CHECK(fabs(ref - want) < 0.01, "gain %d dB: 1 kHz gain %.4f dB, circuit %.4f dB", gdb, ref,
+              want);
         gs_channel_free(ch);
     }
     printf("ss-preamp: worst deviation from nominal gain, 20 Hz-20 kHz, 0-70 dB: %.4f dB\n", worst);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 
 /* Amplitude of the component at w (rad/sample) by a Blackman-Harris windowed DFT: its sidelobes
- * are 92 dB down, so a strong tone nearby does not mask a weak one (a plain fit leaks at -67 dB). */
+ * are 92 dB down, so a strong tone nearby does not mask a weak one (a plain fit leaks at -67 dB).
+ */
 static double tone_amp(const float *x, size_t n, double w) {
     double re = 0, im = 0, wsum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -51,8 +52,8 @@ static void chain(double rate, unsigned factor, double pass, double atten) {
     }
     /* Each of the 2 x stages filters may add its ripple. */
     double ripple_db = 2.0 * os.nstages * 20 * log10(1 + pow(10, -atten / 20));
-    printf("x%u at %g Hz: latency %u, passband error %.5f dB (design bound %.5f)\n", factor,
-           rate, os.latency, worst, ripple_db);
+    printf("x%u at %g Hz: latency %u, passband error %.5f dB (design bound %.5f)\n", factor, rate,
+           os.latency, worst, ripple_db);
     CHECK(worst <= ripple_db + 1e-6, "passband error %.5f dB", worst);
     /* Image rejection of the first stage: a tone at the passband edge, up-sampled; the image at
      * rate - f must be atten dB down. */

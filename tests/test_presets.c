@@ -20,8 +20,7 @@ int main(void) {
         CHECK(strlen(gs_preset_description(p)) > 10, "preset %s lacks a description",
               gs_preset_name(p));
         gs_channel *ch = NULL;
-        CHECK(gs_channel_new_preset(p, 48000, 256, &ch) == GS_OK, "preset %s",
-              gs_preset_name(p));
+        CHECK(gs_channel_new_preset(p, 48000, 256, &ch) == GS_OK, "preset %s", gs_preset_name(p));
         for (size_t k = 0; k < gs_preset_value_count(p); k++) {
             const char *sym;
             double v;

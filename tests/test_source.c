@@ -89,8 +89,7 @@ static void check_case(const ref *r) {
         CHECK(apply_sets(ch, r->sets) == 0, "%s: cannot apply '%s'", r->name, r->sets);
         double v[GS_SRC_P_COUNT], num[4], den[4];
         unsigned nn, nd;
-        for (size_t i = 0; i < GS_SRC_P_COUNT; i++)
-            v[i] = gs_channel_get(ch, i);
+        for (size_t i = 0; i < GS_SRC_P_COUNT; i++) v[i] = gs_channel_get(ch, i);
         gs_source_poly(v, num, &nn, den, &nd);
         double wdb = 0, wdeg = 0, bdb = 0, bdeg = 0;
         for (size_t k = 0; k < r->n; k++) {

@@ -56,8 +56,10 @@ static void test_triode(void) {
         for (double p = 20.0; p <= 400.0; p += 40.0) {
             double a, b, x, y;
             double h = 1e-5;
-            double fg = (gs_triode_ip(t, g + h, p, &x, &y) - gs_triode_ip(t, g - h, p, &x, &y)) / (2 * h);
-            double fp = (gs_triode_ip(t, g, p + h, &x, &y) - gs_triode_ip(t, g, p - h, &x, &y)) / (2 * h);
+            double fg =
+                (gs_triode_ip(t, g + h, p, &x, &y) - gs_triode_ip(t, g - h, p, &x, &y)) / (2 * h);
+            double fp =
+                (gs_triode_ip(t, g, p + h, &x, &y) - gs_triode_ip(t, g, p - h, &x, &y)) / (2 * h);
             gs_triode_ip(t, g, p, &a, &b);
             double e = fmax(fabs(a - fg) / (fabs(fg) + 1e-9), fabs(b - fp) / (fabs(fp) + 1e-9));
             if (e > worst) worst = e;
@@ -82,8 +84,8 @@ static void test_triode(void) {
 static void test_dc(void) {
     gs_tube_core c;
     memset(&c, 0, sizeof c);
-    gs_tube_values v = {100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6,
-                        gs_triode_get(GS_TUBE_12AX7), 1.0};
+    gs_tube_values v = {
+        100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6, gs_triode_get(GS_TUBE_12AX7), 1.0};
     gs_tube_core_design(&c, &v, 1.0 / 96000.0);
     gs_status st = gs_tube_core_reset(&c, 250.0);
     double vp = gs_tube_core_vp(&c), vk = gs_tube_core_vk(&c);
@@ -93,7 +95,8 @@ static void test_dc(void) {
            c.v[0]);
     CHECK(st == GS_OK, "DC solve: %s", gs_strerror(st));
     /* Kirchhoff at the plate and the cathode: (B+ - Vp)/rp = Ip,  Vk/rk = Ip + grid current */
-    CHECK(fabs((250.0 - vp) / 100e3 - ip) < 1e-6 * ip, "plate KCL %g vs %g", (250.0 - vp) / 100e3, ip);
+    CHECK(fabs((250.0 - vp) / 100e3 - ip) < 1e-6 * ip, "plate KCL %g vs %g", (250.0 - vp) / 100e3,
+          ip);
     CHECK(fabs(vk / 1.5e3 - ip - c.i[1]) < 1e-6 * ip, "cathode KCL");
     CHECK(vp > 150.0 && vp < 190.0 && vk > 1.0 && vk < 1.5, "operating point plausible");
     /* no thump: silence in, silence out from the first sample */
@@ -141,8 +144,9 @@ static double esr_case(const char *name, char *const *kv, int nkv, unsigned q, u
         if (!eq || (size_t)(eq - kv[k]) >= sizeof sym) continue;
         memcpy(sym, kv[k], (size_t)(eq - kv[k]));
         sym[eq - kv[k]] = '\0';
-        static const char *const reserved[] = {"seconds", "fade", "os", "method", "tmax_div",
-                                               "reltol", "bp"}; /* signal and mkref options */
+        static const char *const reserved[] = {
+            "seconds",  "fade",   "os", "method",
+            "tmax_div", "reltol", "bp"}; /* signal and mkref options */
         int skip = 0;
         for (size_t r = 0; r < GS_ARRAY_LEN(reserved); r++) skip |= !strcmp(sym, reserved[r]);
         if (skip) continue;
@@ -183,7 +187,8 @@ static void test_spice(void) {
     while (fgets(line, sizeof line, f)) {
         char *tok[16];
         int nt = 0;
-        for (char *p = strtok(line, " \t\r\n"); p && nt < 16; p = strtok(NULL, " \t\r\n")) tok[nt++] = p;
+        for (char *p = strtok(line, " \t\r\n"); p && nt < 16; p = strtok(NULL, " \t\r\n"))
+            tok[nt++] = p;
         if (nt < 5 || tok[0][0] == '#' || strcmp(tok[1], "tube-stage") != 0) continue;
         double e[2];
         uint32_t lat[2];
@@ -214,7 +219,8 @@ static double bin_power(const float *x, size_t n, double f, double rate) {
 
 /* Power of everything that is neither DC nor a harmonic of f0, relative to the fundamental (dB),
  * by Parseval: total - DC - harmonics. */
-static double alias_db(const float *x, size_t n, double f0, double rate, double *h2_db, double *h3_db) {
+static double alias_db(const float *x, size_t n, double f0, double rate, double *h2_db,
+                       double *h3_db) {
     double tot = 0.0, dc = 0.0;
     for (size_t i = 0; i < n; i++) {
         tot += (double)x[i] * x[i];
@@ -234,9 +240,11 @@ static double alias_db(const float *x, size_t n, double f0, double rate, double 
 }
 
 /* Drive a channel with a sine; returns the analysed last `n` samples in out. */
-static void drive(gs_channel *ch, double f0, double amp, double rate, float *out, size_t pre, size_t n) {
+static void drive(gs_channel *ch, double f0, double amp, double rate, float *out, size_t pre,
+                  size_t n) {
     float *x = malloc((pre + n) * sizeof(float));
-    for (size_t i = 0; i < pre + n; i++) x[i] = (float)(amp * sin(2.0 * GS_PI * f0 * (double)i / rate));
+    for (size_t i = 0; i < pre + n; i++)
+        x[i] = (float)(amp * sin(2.0 * GS_PI * f0 * (double)i / rate));
     run(ch, x, pre + n);
     memcpy(out, x + pre, n * sizeof(float));
     free(x);
@@ -299,7 +307,10 @@ static void test_character(void) {
         gs_channel *ch = stage(rate, 1);
         drive(ch, f, 0.02, rate, y, pre, n);
         double g = 10.0 * log10(bin_power(y, n, f, rate) / (0.02 * 0.02 / 2.0));
-        if (k) g15k = g; else g1k = g;
+        if (k)
+            g15k = g;
+        else
+            g1k = g;
         gs_channel_free(ch);
     }
     printf("Miller low-pass: small-signal gain %.2f dB at 1 kHz, %.2f dB at 15 kHz\n", g1k, g15k);
@@ -308,8 +319,8 @@ static void test_character(void) {
     /* asymmetric clipping and bias shift, on the core */
     gs_tube_core c;
     memset(&c, 0, sizeof c);
-    gs_tube_values v = {100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6,
-                        gs_triode_get(GS_TUBE_12AX7), 1.0};
+    gs_tube_values v = {
+        100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6, gs_triode_get(GS_TUBE_12AX7), 1.0};
     double fs = 96000.0;
     gs_tube_core_design(&c, &v, 1.0 / fs);
     gs_tube_core_reset(&c, 250.0);
@@ -347,7 +358,8 @@ static void test_character(void) {
         size_t idle = (size_t)((waits[k] - waited) * fs);
         for (size_t i = 0; i < idle; i++) gs_tube_core_tick(&c, 0.0, 250.0);
         for (size_t i = 0; i < probe; i++)
-            pr[i] = (float)gs_tube_core_tick(&c, 0.05 * sin(2.0 * GS_PI * 1000.0 * (double)i / fs), 250.0);
+            pr[i] = (float)gs_tube_core_tick(&c, 0.05 * sin(2.0 * GS_PI * 1000.0 * (double)i / fs),
+                                             250.0);
         waited = waits[k] + (double)probe / fs;
         double ph;
         /* the fit's DC and ramp terms take out the recovering plate voltage */
@@ -355,7 +367,8 @@ static void test_character(void) {
     }
     free(pr);
     printf("blocking: 50 mV 1 kHz probe gives %.3f V right after a 20 V burst, %.3f V 50 ms later, "
-           "%.3f V after 0.5 s\n", amp_after[0], amp_after[1], amp_after[2]);
+           "%.3f V after 0.5 s\n",
+           amp_after[0], amp_after[1], amp_after[2]);
     CHECK(amp_after[0] < 0.8 * amp_after[2], "blocked right after the burst");
     CHECK(amp_after[1] > amp_after[0], "recovering");
     free(y);
@@ -390,13 +403,16 @@ static void test_robust(void) {
         for (int blk = 0; blk < 40; blk++) {
             for (int i = 0; i < 2048; i++) {
                 double t = (double)(blk * 2048 + i) / rate;
-                double x = blk < 10 ? 1000.0 * (((int)(t * 50.0)) % 2 ? 1.0 : -1.0) /* 50 Hz square, 1 kV */
-                         : blk < 20 ? 1000.0 * (2.0 * urand() - 1.0)                 /* 1 kV noise */
-                         : blk < 30 ? 10.0 * sin(2.0 * GS_PI * 15000.0 * t)
-                                    : 0.0;
+                double x =
+                    blk < 10
+                        ? 1000.0 * (((int)(t * 50.0)) % 2 ? 1.0 : -1.0) /* 50 Hz square, 1 kV */
+                    : blk < 20 ? 1000.0 * (2.0 * urand() - 1.0)         /* 1 kV noise */
+                    : blk < 30 ? 10.0 * sin(2.0 * GS_PI * 15000.0 * t)
+                               : 0.0;
                 buf[i] = (float)x;
             }
-            for (uint32_t i = 0; i < 2048u; i += BLOCK) gs_channel_process(ch, buf + i, buf + i, BLOCK);
+            for (uint32_t i = 0; i < 2048u; i += BLOCK)
+                gs_channel_process(ch, buf + i, buf + i, BLOCK);
             for (int i = 0; i < 2048; i++)
                 if (!isfinite(buf[i]) || fabs(buf[i]) > 2000.0) bad++;
         }
@@ -405,8 +421,8 @@ static void test_robust(void) {
         gs_channel_free(ch);
     }
     printf("robustness: 24 random circuits at 44.1-192 kHz, +/-1 kV square and noise: %d bad "
-           "samples, %llu solver failures (reported, output kept finite)\n", bad,
-           (unsigned long long)fails);
+           "samples, %llu solver failures (reported, output kept finite)\n",
+           bad, (unsigned long long)fails);
     CHECK(bad == 0, "%d non-finite or runaway samples", bad);
     /* 24 x 40 x 2048 base-rate samples: the bound may be hit at violent edges, but rarely */
     CHECK(fails < 24u * 40u * 2048u / 1000u, "solver failures %llu", (unsigned long long)fails);

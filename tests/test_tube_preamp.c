@@ -11,7 +11,8 @@
 #define BLOCK 256u
 
 static void run_vt(const gs_model_vt *vt, void *m, float *x, size_t n) {
-    for (size_t i = 0; i < n; i += BLOCK) vt->process(m, x + i, (uint32_t)(n - i < BLOCK ? n - i : BLOCK));
+    for (size_t i = 0; i < n; i += BLOCK)
+        vt->process(m, x + i, (uint32_t)(n - i < BLOCK ? n - i : BLOCK));
 }
 
 static void run(gs_channel *ch, float *x, size_t n) {
@@ -23,7 +24,8 @@ static gs_channel *preamp(const char *const *kv) {
     gs_channel *ch = NULL;
     gs_status st = gs_channel_new("tube-preamp", RATE, BLOCK, &ch);
     CHECK(st == GS_OK, "create: %s", gs_strerror(st));
-    for (; kv && kv[0]; kv += 2) CHECK(gs_channel_set_text(ch, kv[0], kv[1]) == GS_OK, "set %s", kv[0]);
+    for (; kv && kv[0]; kv += 2)
+        CHECK(gs_channel_set_text(ch, kv[0], kv[1]) == GS_OK, "set %s", kv[0]);
     gs_channel_reset(ch);
     return ch;
 }
@@ -32,7 +34,8 @@ static gs_channel *preamp(const char *const *kv) {
 static double sine_gain(gs_channel *ch, double f, double a, double *thd_db) {
     size_t pre = 24000, n = 9600;
     float *x = malloc((pre + n) * sizeof(float));
-    for (size_t i = 0; i < pre + n; i++) x[i] = (float)(a * sin(2.0 * GS_PI * f * (double)i / RATE));
+    for (size_t i = 0; i < pre + n; i++)
+        x[i] = (float)(a * sin(2.0 * GS_PI * f * (double)i / RATE));
     run(ch, x, pre + n);
     double amp, ph, res;
     fit_sine(x + pre, n, 2.0 * GS_PI * f / RATE, &amp, &ph, &res);
@@ -98,7 +101,8 @@ static void test_psu(void) {
     double b0 = gs_tube_preamp_bplus(m);
     size_t n = 24000;
     float *x = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) x[i] = (float)(2.0 * sin(2.0 * GS_PI * 220.0 * (double)i / RATE));
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(2.0 * sin(2.0 * GS_PI * 220.0 * (double)i / RATE));
     run_vt(vt, m, x, n);
     double b1 = gs_tube_preamp_bplus(m);
     for (int s = 0; s < 4; s++) {
@@ -122,8 +126,8 @@ static void test_psu(void) {
         run(ch, y, nn);
         double f = mains ? 120.0 : 100.0, amp, ph, res;
         fit_sine(y + nn / 2, nn / 2, 2.0 * GS_PI * f / RATE, &amp, &ph, &res);
-        printf("ripple 10%%, %s mains: %.2f mV at %.0f Hz in the output\n", mains ? "60 Hz" : "50 Hz",
-               amp * 1e3, f);
+        printf("ripple 10%%, %s mains: %.2f mV at %.0f Hz in the output\n",
+               mains ? "60 Hz" : "50 Hz", amp * 1e3, f);
         CHECK(amp > 1e-4, "hum at %g Hz: %g V", f, amp);
         free(y);
         gs_channel_free(ch);
@@ -136,8 +140,9 @@ static void test_wear(void) {
     double ip[2], vk[2];
     for (int k = 0; k < 2; k++) {
         memset(&c, 0, sizeof c);
-        gs_tube_values v = {100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6,
-                            gs_triode_get(GS_TUBE_12AX7), k ? 0.4 : 1.0};
+        gs_tube_values v = {
+            100e3,        1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6, gs_triode_get(GS_TUBE_12AX7),
+            k ? 0.4 : 1.0};
         gs_tube_core_design(&c, &v, 1.0 / 96000.0);
         gs_tube_core_reset(&c, 250.0);
         vk[k] = gs_tube_core_vk(&c);
@@ -152,8 +157,10 @@ static void test_wear(void) {
         double gain = 1.0;
         for (int pass = 0; pass < 3; pass++) {
             memset(&c, 0, sizeof c);
-            gs_tube_values v = {100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6,
-                                gs_triode_get(GS_TUBE_12AX7), k ? 0.4 : 1.0};
+            gs_tube_values v = {100e3,        1.5e3, 22e-6,
+                                68e3,         1e6,   22e-9,
+                                22e-9,        1e6,   gs_triode_get(GS_TUBE_12AX7),
+                                k ? 0.4 : 1.0};
             double fs = 96000.0;
             gs_tube_core_design(&c, &v, 1.0 / fs);
             gs_tube_core_reset(&c, 250.0);
@@ -163,19 +170,25 @@ static void test_wear(void) {
             size_t n = 48000;
             float *y = malloc(n * sizeof(float));
             for (size_t i = 0; i < 2 * n; i++) {
-                double o = gs_tube_core_tick(&c, a * sin(2.0 * GS_PI * 1000.0 * (double)i / fs), 250.0);
+                double o =
+                    gs_tube_core_tick(&c, a * sin(2.0 * GS_PI * 1000.0 * (double)i / fs), 250.0);
                 if (i >= n) y[i - n] = (float)o;
             }
             double amp, ph, res;
             fit_sine(y, n, 2.0 * GS_PI * 1000.0 / fs, &amp, &ph, &res);
-            if (pass == 0) gain = amp / a;
-            else if (pass == 1) sat[k] = amp;
-            else thd_eq[k] = 20.0 * log10(res * sqrt(2.0) / amp);
+            if (pass == 0)
+                gain = amp / a;
+            else if (pass == 1)
+                sat[k] = amp;
+            else
+                thd_eq[k] = 20.0 * log10(res * sqrt(2.0) / amp);
             free(y);
         }
     }
-    printf("one stage, 4 V drive: saturated fundamental %.1f V new, %.1f V worn; THD+N at the input "
-           "for 40 V out (small-signal) %.1f dB new, %.1f dB worn\n", sat[0], sat[1], thd_eq[0], thd_eq[1]);
+    printf(
+        "one stage, 4 V drive: saturated fundamental %.1f V new, %.1f V worn; THD+N at the input "
+        "for 40 V out (small-signal) %.1f dB new, %.1f dB worn\n",
+        sat[0], sat[1], thd_eq[0], thd_eq[1]);
     CHECK(sat[1] < 0.8 * sat[0], "worn tube saturates at a lower output");
     CHECK(thd_eq[1] > thd_eq[0], "and distorts more at the same output");
 

@@ -25,7 +25,9 @@ int main(void) {
     ok("2.2Meg", GS_UNIT_OHM, 2.2e6);
     ok("22n", GS_UNIT_FARAD, 22e-9);
     ok("4.7u", GS_UNIT_FARAD, 4.7e-6);
-    ok("4.7\xc2\xb5" "F", GS_UNIT_FARAD, 4.7e-6);
+    ok("4.7\xc2\xb5"
+       "F",
+       GS_UNIT_FARAD, 4.7e-6);
     ok("1.5p", GS_UNIT_FARAD, 1.5e-12);
     ok("47uF", GS_UNIT_FARAD, 47e-6);
     ok("10kOhm", GS_UNIT_OHM, 10e3);
@@ -46,9 +48,9 @@ int main(void) {
     bad("", GS_UNIT_OHM);
     bad("abc", GS_UNIT_OHM);
     bad("10x", GS_UNIT_OHM);
-    bad("10kF", GS_UNIT_OHM);   /* wrong unit */
-    bad("-6dB", GS_UNIT_OHM);   /* dB only for dB values */
-    bad("1k", GS_UNIT_DB);      /* no prefixes on dB */
+    bad("10kF", GS_UNIT_OHM); /* wrong unit */
+    bad("-6dB", GS_UNIT_OHM); /* dB only for dB values */
+    bad("1k", GS_UNIT_DB);    /* no prefixes on dB */
     bad("nan", GS_UNIT_VOLT);
     bad("inf", GS_UNIT_VOLT);
     bad("0x10", GS_UNIT_VOLT);
@@ -75,8 +77,8 @@ int main(void) {
     CHECK(!strcmp(buf, "12AT7"), "format choice: '%s'", buf);
     /* Every formatted value parses back to itself. */
     double vals[] = {22e-9, 1.5e-12, 68e3, 2.2e6, 0.05, 15.0};
-    gs_unit units[] = {GS_UNIT_FARAD, GS_UNIT_FARAD, GS_UNIT_OHM, GS_UNIT_OHM, GS_UNIT_VOLT,
-                       GS_UNIT_VOLT};
+    gs_unit units[] = {GS_UNIT_FARAD, GS_UNIT_FARAD, GS_UNIT_OHM,
+                       GS_UNIT_OHM,   GS_UNIT_VOLT,  GS_UNIT_VOLT};
     for (size_t i = 0; i < 6; i++) {
         gs_format_value(vals[i], units[i], NULL, buf, sizeof buf);
         /* drop the space between number and prefix */

@@ -39,8 +39,8 @@ static void fade(double *x, size_t n, double rate, double seconds) {
 /* Karplus-Strong plucked strings (Jaffe & Smith 1983): a noise burst circulating in a delay line
  * with a two-point average (string loss) and an allpass for the fractional part of the period. */
 static void pluck(double *x, size_t n, double rate) {
-    static const double notes[] = {82.41, 110.0, 146.83, 196.0, 246.94, 329.63,
-                                   246.94, 196.0, 146.83, 110.0};
+    static const double notes[] = {82.41,  110.0,  146.83, 196.0,  246.94,
+                                   329.63, 246.94, 196.0,  146.83, 110.0};
     size_t note_len = (size_t)(0.5 * rate);
     size_t maxd = (size_t)(rate / 60.0) + 4;
     double *d = calloc(maxd, sizeof(double));
@@ -83,21 +83,28 @@ static void pluck(double *x, size_t n, double rate) {
  * intonation) through three formant resonators, cycling through vowels, with syllable envelopes
  * and pauses, plus a little breath noise. */
 static void voice(double *x, size_t n, double rate) {
-    static const double formants[][3] = {
-        {730, 1090, 2440}, {270, 2290, 3010}, {570, 840, 2410}, {300, 870, 2240}, {530, 1840, 2480}};
+    static const double formants[][3] = {{730, 1090, 2440},
+                                         {270, 2290, 3010},
+                                         {570, 840, 2410},
+                                         {300, 870, 2240},
+                                         {530, 1840, 2480}};
     static const double bw[3] = {90, 110, 170};
     double s1[3] = {0}, s2[3] = {0};
     double phase = 0;
     for (size_t i = 0; i < n; i++) {
         double t = (double)i / rate;
-        double f0 = 120.0 * (1.0 + 0.1 * sin(2 * PI * 0.3 * t)) * (1.0 + 0.01 * sin(2 * PI * 5.5 * t));
+        double f0 =
+            120.0 * (1.0 + 0.1 * sin(2 * PI * 0.3 * t)) * (1.0 + 0.01 * sin(2 * PI * 5.5 * t));
         phase += f0 / rate;
         if (phase >= 1.0) phase -= 1.0;
         /* Rosenberg pulse: opening 40 % of the period, closing 16 %. */
         double g;
-        if (phase < 0.4) g = 0.5 * (1.0 - cos(PI * phase / 0.4));
-        else if (phase < 0.56) g = cos(PI * (phase - 0.4) / 0.32);
-        else g = 0.0;
+        if (phase < 0.4)
+            g = 0.5 * (1.0 - cos(PI * phase / 0.4));
+        else if (phase < 0.56)
+            g = cos(PI * (phase - 0.4) / 0.32);
+        else
+            g = 0.0;
         double syl = fmod(t, 0.3) / 0.3; /* syllables of 300 ms */
         double env = sin(PI * syl);
         env *= env;
@@ -125,22 +132,30 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--rate") && v) rate = atof(argv[++i]);
-        else if (!strcmp(a, "--seconds") && v) seconds = atof(argv[++i]);
-        else if (!strcmp(a, "--peak") && v) peak = pow(10.0, atof(argv[++i]) / 20.0);
+        if (!strcmp(a, "--rate") && v)
+            rate = atof(argv[++i]);
+        else if (!strcmp(a, "--seconds") && v)
+            seconds = atof(argv[++i]);
+        else if (!strcmp(a, "--peak") && v)
+            peak = pow(10.0, atof(argv[++i]) / 20.0);
         else if (!strcmp(a, "--peak-volts") && v) {
             peak = atof(argv[++i]);
             have_volts = 1;
-        } else if (!strcmp(a, "--channels") && v) channels = atoi(argv[++i]);
-        else if (!strcmp(a, "--format") && v) fmt = argv[++i];
-        else if (!strcmp(a, "--freq") && v) freq = atof(argv[++i]);
+        } else if (!strcmp(a, "--channels") && v)
+            channels = atoi(argv[++i]);
+        else if (!strcmp(a, "--format") && v)
+            fmt = argv[++i];
+        else if (!strcmp(a, "--freq") && v)
+            freq = atof(argv[++i]);
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             puts("usage: gs-mksig [--rate HZ] [--seconds S] [--peak DBFS|--peak-volts V] "
                  "[--channels N] [--format f32|s24|s16] [--freq HZ] "
                  "sine|twotone|sweep|pluck|voice|noise|silence|impulse OUT");
             return 0;
-        } else if (!sig) sig = a;
-        else if (!out) out = a;
+        } else if (!sig)
+            sig = a;
+        else if (!out)
+            out = a;
         else {
             fprintf(stderr, "gs-mksig: unexpected argument '%s'\n", a);
             return 2;
@@ -191,7 +206,7 @@ int main(int argc, char **argv) {
     SF_INFO info = {0};
     info.samplerate = (int)rate;
     info.channels = channels;
-    int sub = !strcmp(fmt, "s16") ? SF_FORMAT_PCM_16
+    int sub = !strcmp(fmt, "s16")   ? SF_FORMAT_PCM_16
               : !strcmp(fmt, "s24") ? SF_FORMAT_PCM_24
                                     : SF_FORMAT_FLOAT;
     info.format = SF_FORMAT_WAV | sub;

@@ -176,6 +176,7 @@ int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "level")) return level_cmd(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "thd") && !strcmp(argv[2], "--freq"))
         return thd_cmd(argv[4], atof(argv[3]));
-    fprintf(stderr, "usage: gs-wav info FILE | diff A B [SHIFT] | level FILE | thd --freq HZ FILE\n");
+    fprintf(stderr,
+            "usage: gs-wav info FILE | diff A B [SHIFT] | level FILE | thd --freq HZ FILE\n");
     return 2;
 }

@@ -35,10 +35,10 @@ typedef enum gs_status {
     GS_ERR_UNKNOWN_MODEL,
     GS_ERR_UNKNOWN_PRESET,
     GS_ERR_UNKNOWN_PARAMETER,
-    GS_ERR_OUT_OF_RANGE,     /* value outside the parameter's minimum..maximum */
-    GS_ERR_PARSE,            /* text is not a number in a form we accept */
-    GS_ERR_PRESET_SYNTAX,    /* a preset text is malformed */
-    GS_ERR_NOT_CONVERGED     /* a circuit solver hit its iteration bound (output still finite) */
+    GS_ERR_OUT_OF_RANGE,  /* value outside the parameter's minimum..maximum */
+    GS_ERR_PARSE,         /* text is not a number in a form we accept */
+    GS_ERR_PRESET_SYNTAX, /* a preset text is malformed */
+    GS_ERR_NOT_CONVERGED  /* a circuit solver hit its iteration bound (output still finite) */
 } gs_status;
 
 /* A short English description of a status code ("unknown parameter"). Never NULL. */
@@ -77,15 +77,15 @@ typedef enum gs_param_kind {
 } gs_param_kind;
 
 typedef struct gs_param_info {
-    const char *symbol;   /* C identifier: CLI --set, presets, LV2 port symbol */
-    const char *name;     /* human-readable name */
+    const char *symbol; /* C identifier: CLI --set, presets, LV2 port symbol */
+    const char *name;   /* human-readable name */
     gs_unit unit;
     double min, max, def; /* in the unit above */
     gs_curve curve;
     gs_param_kind kind;
-    int smoothed;                /* 1: changes glide (no zipper noise, no clicks) */
-    const char *const *choices;  /* GS_PARAM_CHOICE: NULL-terminated names; else NULL */
-    const char *doc;             /* one line: what it models, with its physical meaning */
+    int smoothed;               /* 1: changes glide (no zipper noise, no clicks) */
+    const char *const *choices; /* GS_PARAM_CHOICE: NULL-terminated names; else NULL */
+    const char *doc;            /* one line: what it models, with its physical meaning */
 } gs_param_info;
 
 /* The unit's symbol as printed after numbers ("dB", "V", "Ohm", "F", ...); "" for none. */
@@ -95,8 +95,7 @@ const char *gs_unit_symbol(gs_unit unit);
  * "47uF", "10kOhm", "1MHz". SI prefixes p n u (or µ) m k M (or meg) G; an optional unit symbol
  * after the prefix must match `unit` (case-insensitive); "dB" is accepted only for dB values.
  * For GS_UNIT_ENUM, `choices` may be given to accept names as well as indices. */
-gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choices,
-                         double *value);
+gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choices, double *value);
 
 /* Format a value with an SI prefix and its unit into buf ("47 uF", "-6 dB", "10 kOhm"). */
 void gs_format_value(double value, gs_unit unit, const char *const *choices, char *buf,
@@ -143,8 +142,7 @@ const char *gs_preset_model(const gs_preset *preset);
 const char *gs_preset_description(const gs_preset *preset);
 /* Number of parameter assignments in the preset and the i-th (symbol, value). */
 size_t gs_preset_value_count(const gs_preset *preset);
-gs_status gs_preset_value_at(const gs_preset *preset, size_t i, const char **symbol,
-                             double *value);
+gs_status gs_preset_value_at(const gs_preset *preset, size_t i, const char **symbol, double *value);
 
 /* ---------------------------------------------------------------------------------------------
  * Channels: a model instance that processes blocks of samples.
@@ -171,7 +169,8 @@ gs_status gs_channel_process(gs_channel *channel, const float *in, float *out, u
 /* Return the circuit to its DC operating point, parameters jump to their targets. */
 void gs_channel_reset(gs_channel *channel);
 
-/* Delay of the output against the input in samples (oversampling filters), for host compensation. */
+/* Delay of the output against the input in samples (oversampling filters), for host compensation.
+ */
 uint32_t gs_channel_latency(const gs_channel *channel);
 
 /* Count of input samples that were not finite, and of blocks where the state was reset because
@@ -266,7 +265,8 @@ double gs_meter_momentary_lufs(const gs_meter *meter);
 double gs_meter_short_term_lufs(const gs_meter *meter);
 double gs_meter_integrated_lufs(const gs_meter *meter);
 /* Display ballistics on the true peak: instant rise, the peak-hold value kept for hold_s seconds,
- * both falling at release_db_per_s (defaults 1.5 s and 11.8 dB/s: IEC 60268-18's 20 dB in 1.7 s). */
+ * both falling at release_db_per_s (defaults 1.5 s and 11.8 dB/s: IEC 60268-18's 20 dB in 1.7 s).
+ */
 gs_status gs_meter_set_ballistics(gs_meter *meter, double hold_s, double release_db_per_s);
 gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *level_db,
                            double *hold_db);

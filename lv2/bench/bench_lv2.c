@@ -29,8 +29,7 @@ static double cpu_seconds(void) {
 static void make_signal(float *x, size_t n, double rate) {
     for (size_t i = 0; i < n; i++) {
         double t = (double)i / rate, s = 0;
-        for (int k = 1; k <= 8; k++)
-            s += sin(2.0 * M_PI * 220.0 * k * t) / k;
+        for (int k = 1; k <= 8; k++) s += sin(2.0 * M_PI * 220.0 * k * t) / k;
         x[i] = (float)(0.25 * 0.5 * s); /* peak about -12 dBFS */
     }
 }
@@ -91,8 +90,7 @@ static int bench_plugin(LilvWorld *w, const LilvPlugin *p, double rate, uint32_t
         size_t total = (size_t)(seconds * rate);
         double t0 = cpu_seconds();
         for (size_t done = 0; done < total; done += block) {
-            for (unsigned c = 0; c < n_in; c++)
-                memcpy(bufs[c], sig + done, block * sizeof(float));
+            for (unsigned c = 0; c < n_in; c++) memcpy(bufs[c], sig + done, block * sizeof(float));
             lilv_instance_run(inst, block);
         }
         double t = cpu_seconds() - t0;
@@ -104,8 +102,7 @@ static int bench_plugin(LilvWorld *w, const LilvPlugin *p, double rate, uint32_t
         lilv_instance_deactivate(inst);
     }
     if (inst) lilv_instance_free(inst);
-    for (int i = 0; i < 8; i++)
-        free(bufs[i]);
+    for (int i = 0; i < 8; i++) free(bufs[i]);
     free(mins);
     free(maxs);
     free(defs);
@@ -129,11 +126,9 @@ static void bench_library(double rate, uint32_t block, double seconds, const flo
     size_t total = (size_t)(seconds * rate);
     double t0 = cpu_seconds();
     for (size_t done = 0; done < total; done += block) {
-        for (uint32_t i = 0; i < block; i++)
-            buf[i] = (float)(sig[done + i] * in);
+        for (uint32_t i = 0; i < block; i++) buf[i] = (float)(sig[done + i] * in);
         gs_channel_process(ch, buf, buf, block);
-        for (uint32_t i = 0; i < block; i++)
-            buf[i] = (float)(buf[i] * out);
+        for (uint32_t i = 0; i < block; i++) buf[i] = (float)(buf[i] * out);
     }
     report("library: gs_channel_process (ss-preamp)", seconds, cpu_seconds() - t0, 1);
     free(buf);

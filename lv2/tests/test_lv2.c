@@ -165,9 +165,7 @@ static size_t param_index(const char *sym) {
     return (size_t)-1;
 }
 
-static float *fixed(host *h, unsigned k) {
-    return &h->ctl[gs_lv2_control_base(h->nch) + k];
-}
+static float *fixed(host *h, unsigned k) { return &h->ctl[gs_lv2_control_base(h->nch) + k]; }
 static float *param(host *h, const char *sym) {
     return &h->ctl[gs_lv2_param_base(h->nch) + param_index(sym)];
 }
@@ -187,10 +185,8 @@ static int host_open(host *h, unsigned nch, double rate, const LV2_Feature *cons
         if (!strcmp(map.models[m]->name, "ss-preamp")) h->ctl[base + GS_LV2_MODEL] = (float)m;
     h->ctl[base + GS_LV2_IN_DBU] = (float)GS_LV2_DEFAULT_IN_DBU;
     h->ctl[base + GS_LV2_OUT_DBU] = (float)GS_LV2_DEFAULT_OUT_DBU;
-    for (size_t i = 0; i < map.n_params; i++)
-        h->ctl[pbase + i] = (float)map.params[i].def;
-    for (unsigned p = base; p < pbase + map.n_params; p++)
-        h->d->connect_port(h->h, p, &h->ctl[p]);
+    for (size_t i = 0; i < map.n_params; i++) h->ctl[pbase + i] = (float)map.params[i].def;
+    for (unsigned p = base; p < pbase + map.n_params; p++) h->d->connect_port(h->h, p, &h->ctl[p]);
     if (h->d->activate) h->d->activate(h->h);
     return 1;
 }
@@ -218,8 +214,7 @@ static void host_run(host *h, float *const *in, float *const *out, size_t n, uin
 }
 
 static void sine(float *x, size_t n, double f, double amp, double rate) {
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(amp * sin(2.0 * M_PI * f * (double)i / rate));
+    for (size_t i = 0; i < n; i++) x[i] = (float)(amp * sin(2.0 * M_PI * f * (double)i / rate));
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -257,8 +252,7 @@ static void rates(void) {
             float *in[2] = {x, x};
             host_run(&h, in, y, n, 256);
             double pk = 0;
-            for (size_t k = 0; k < n; k++)
-                pk = fmax(pk, fabs((double)y[nch - 1][k]));
+            for (size_t k = 0; k < n; k++) pk = fmax(pk, fabs((double)y[nch - 1][k]));
             /* clean at 30 dB: -6 dBFS in (-26 dBu) -> +4 dBu -> -14 dBFS out (0.2). */
             CHECK(pk > 0.1 && pk < 0.4, "%.0f Hz %u ch: output peak %.3f", ok[i], nch, pk);
             host_close(&h);
@@ -305,8 +299,7 @@ static void block_sizes(void) {
         host_run(&h, &x, &y, n, blks[b]);
         allocs += n_alloc;
         size_t diff = 0;
-        for (size_t i = 0; i < n; i++)
-            diff += y[i] != ref[i];
+        for (size_t i = 0; i < n; i++) diff += y[i] != ref[i];
         CHECK(diff == 0, "block %u: %zu samples differ from blocks of 1024", blks[b], diff);
         host_close(&h);
     }
@@ -323,8 +316,7 @@ static void block_sizes(void) {
     *param(&h, "gain") = 60.0f;
     host_run(&h, &x, &y, n, 333);
     size_t diff = 0;
-    for (size_t i = 0; i < n; i++)
-        diff += y[i] != ref[i];
+    for (size_t i = 0; i < n; i++) diff += y[i] != ref[i];
     CHECK(diff == 0, "host max block 333: %zu samples differ", diff);
     host_close(&h);
     CHECK(allocs == 0, "allocations during run() over all block sizes: %ld", allocs);
@@ -377,10 +369,8 @@ static void smoothing(void) {
     *fixed(&h, GS_LV2_IN_DBU) = -40.0f; /* -20 dB: stays below the rails */
     host_run(&h, &x, &y, half, 128);
     double amp2 = 0, step2 = 0;
-    for (size_t i = half - 4800; i < half; i++)
-        amp2 = fmax(amp2, fabs((double)y[i]));
-    for (size_t i = 1; i < 4800; i++)
-        step2 = fmax(step2, fabs((double)y[i] - (double)y[i - 1]));
+    for (size_t i = half - 4800; i < half; i++) amp2 = fmax(amp2, fabs((double)y[i]));
+    for (size_t i = 1; i < 4800; i++) step2 = fmax(step2, fabs((double)y[i] - (double)y[i - 1]));
     CHECK(step2 <= STEP_BOUND * amp_final, "calibration jump: step %.5f", step2);
     CHECK(fabs(20 * log10(amp2 / amp_final) + 20.0) < 0.2, "calibration -20 dB: %.2f dB",
           20 * log10(amp2 / amp_final));
@@ -426,8 +416,7 @@ static void nonfinite(void) {
     host_run(&a, &z, &y, n, 480);
     host_run(&b, &z, &yz, n, 480);
     bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += (isfinite(y[i]) && isfinite(yz[i])) ? 0u : 1u;
+    for (size_t i = 0; i < n; i++) bad += (isfinite(y[i]) && isfinite(yz[i])) ? 0u : 1u;
     CHECK(bad == 0, "non-finite / out-of-range controls: %zu non-finite outputs", bad);
     CHECK(n_alloc == 0, "allocations: %ld", n_alloc);
     printf("NaN/+Inf/-Inf inputs: output identical to zeros in their place; bad controls: finite "
@@ -477,8 +466,7 @@ static void latency_and_meters(void) {
     host_open(&h, 1, RATE, NULL);
     host_run(&h, &x, &y, n, 512);
     double pk = 0;
-    for (size_t i = n - 512; i < n; i++)
-        pk = fmax(pk, fabs((double)y[i]));
+    for (size_t i = n - 512; i < n; i++) pk = fmax(pk, fabs((double)y[i]));
     float pin = *fixed(&h, GS_LV2_PEAK_IN), pout = *fixed(&h, GS_LV2_PEAK_OUT);
     CHECK(fabs(pin + 6.0) < 0.05, "peak_in %.3f dBFS for a -6 dBFS sine", pin);
     CHECK(fabs(pout - 20 * log10(pk)) < 0.05, "peak_out %.3f dBFS, output peak %.3f dBFS", pout,
@@ -569,8 +557,7 @@ static void model_switch(const char *path) {
     n_alloc = n_lock = 0;
     host_run(&h, &x, &y, n, 256);
     double amp0 = 0;
-    for (size_t i = n - 4800; i < n; i++)
-        amp0 = fmax(amp0, fabs((double)y[i]));
+    for (size_t i = n - 4800; i < n; i++) amp0 = fmax(amp0, fabs((double)y[i]));
     float lat0 = *fixed(&h, GS_LV2_LATENCY);
     *fixed(&h, GS_LV2_MODEL) = (float)target;
     double prev = (double)y[n - 1];
@@ -578,10 +565,8 @@ static void model_switch(const char *path) {
     float lat1 = *fixed(&h, GS_LV2_LATENCY);
     double step = 0, amp1, ph1, res1, amp2, ph2, res2, ampf = 0;
     step = fabs((double)y[0] - prev);
-    for (size_t i = 1; i < 4800; i++)
-        step = fmax(step, fabs((double)y[i] - (double)y[i - 1]));
-    for (size_t i = n - 4800; i < n; i++)
-        ampf = fmax(ampf, fabs((double)y[i]));
+    for (size_t i = 1; i < 4800; i++) step = fmax(step, fabs((double)y[i] - (double)y[i - 1]));
+    for (size_t i = n - 4800; i < n; i++) ampf = fmax(ampf, fabs((double)y[i]));
     /* A fresh instance started on the target model: the level the switch must land on. */
     host_open(&f, 1, RATE, NULL);
     *param(&f, "gain") = 20.0f;
