@@ -12,6 +12,8 @@ N=${4:-16}
 SRV=gsbench-$$
 T=$(mktemp -d)
 export JACK_NO_START_SERVER=1 JACK_NO_AUDIO_RESERVATION=1
+# Stale registrations of killed servers would stop jackd from starting.
+sh "$(dirname "$0")/../tools/jack-clean-stale.sh"
 jackd -n "$SRV" -d dummy -r 48000 -p 64 >"$T/jackd.log" 2>&1 &
 J=$!
 trap 'kill "$J" 2>/dev/null; rm -rf "$T"' EXIT

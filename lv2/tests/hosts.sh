@@ -159,6 +159,8 @@ jalv)
     JACK_NO_AUDIO_RESERVATION=1
     export JACK_DEFAULT_SERVER JACK_NO_AUDIO_RESERVATION
     # No real-time scheduling: the test must not depend on the privileges of the machine.
+    # Stale registrations of killed servers would stop jackd from starting.
+    sh "$(dirname "$0")/../../tools/jack-clean-stale.sh"
     jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 100 >"$T/jackd.log" 2>&1 &
     pids="$! $pids"
     if ! jack_wait -w -t 10 >/dev/null 2>&1; then
