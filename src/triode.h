@@ -49,7 +49,7 @@ GS_REALTIME static inline double gs_softplus(double x, double *logistic) {
     double e = exp(-fabs(x));
     double r = 1.0 / (1.0 + e);
     *logistic = x > 0.0 ? r : e * r;
-    return fmax(x, 0.0) + log1p(e);
+    return (x > 0.0 ? x : 0.0) + log1p(e); /* not fmax: a libm call without -ffast-math */
 }
 
 /* Inline (it runs once per Newton iteration per oversampled sample); divisions by parameters
