@@ -39,10 +39,6 @@ const gs_triode_params *gs_triode_find(const char *name);
 #define GS_GRID_VT 0.025864186
 #define GS_GRID_RS 1.0
 
-/* Plate current Ip(Vgk, Vpk) with its partial derivatives dIp/dVgk and dIp/dVpk (A/V). `emission`
- * scales the current (1 = new tube; below 1 for a worn cathode, see tube_stage.c). Never NaN or
- * Inf for finite inputs: the softplus is evaluated without overflow, E1 <= 0 (Vpk <= 0 or a grid
- * far below cut-off) gives exactly 0, and E1 below 1e-30 is treated as 0 (no subnormal pow). */
 /* softplus(x) = ln(1 + exp(x)) and its derivative, the logistic function, without overflow:
  * for x > 0 it is x + ln(1 + exp(-x)). One exp and one log1p share the same exp. */
 GS_REALTIME static inline double gs_softplus(double x, double *logistic) {
@@ -52,6 +48,10 @@ GS_REALTIME static inline double gs_softplus(double x, double *logistic) {
     return (x > 0.0 ? x : 0.0) + log1p(e); /* not fmax: a libm call without -ffast-math */
 }
 
+/* Plate current Ip(Vgk, Vpk) with its partial derivatives dIp/dVgk and dIp/dVpk (A/V). `emission`
+ * scales the current (1 = new tube; below 1 for a worn cathode, see tube_stage.c). Never NaN or
+ * Inf for finite inputs: the softplus is evaluated without overflow, E1 <= 0 (Vpk <= 0 or a grid
+ * far below cut-off) gives exactly 0, and E1 below 1e-30 is treated as 0 (no subnormal pow). */
 /* Inline (it runs once per Newton iteration per oversampled sample); divisions by parameters
  * are multiplications by the precomputed reciprocals, and 1/sqrt(KVB + Vpk^2) is formed once. */
 GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double vgk, double vpk,
