@@ -14,9 +14,12 @@ const char *const gs_tube_names[] = {"12AX7", "12AT7", "12AU7", NULL};
  * capacitances are the data-sheet values without shield (RCA/GE data sheets, section 1):
  * 12AT7 Cgk 2.2 pF, Cgp 1.5 pF, Cpk 0.5 pF; 12AU7 Cgk 1.6 pF, Cgp 1.5 pF, Cpk 0.5 pF. */
 static const gs_triode_params tubes[GS_TUBE_COUNT] = {
-    {"12AX7", 100.0, 1.4, 1060.0, 600.0, 300.0, 2000.0, 2.3e-12, 2.4e-12, 0.9e-12},
-    {"12AT7", 60.0, 1.35, 460.0, 300.0, 300.0, 2000.0, 2.2e-12, 1.5e-12, 0.5e-12},
-    {"12AU7", 21.5, 1.3, 1180.0, 84.0, 300.0, 2000.0, 1.6e-12, 1.5e-12, 0.5e-12},
+    {"12AX7", 100.0, 1.4, 1060.0, 600.0, 300.0, 2000.0, 2.3e-12, 2.4e-12, 0.9e-12, 1.0 / 100.0,
+     1.0 / 600.0, 2.0 / 1060.0},
+    {"12AT7", 60.0, 1.35, 460.0, 300.0, 300.0, 2000.0, 2.2e-12, 1.5e-12, 0.5e-12, 1.0 / 60.0,
+     1.0 / 300.0, 2.0 / 460.0},
+    {"12AU7", 21.5, 1.3, 1180.0, 84.0, 300.0, 2000.0, 1.6e-12, 1.5e-12, 0.5e-12, 1.0 / 21.5,
+     1.0 / 84.0, 2.0 / 1180.0},
 };
 
 static const char *const aliases[GS_TUBE_COUNT] = {"ECC83", "ECC81", "ECC82"};
@@ -30,38 +33,4 @@ const gs_triode_params *gs_triode_find(const char *name) {
     for (unsigned i = 0; i < GS_TUBE_COUNT; i++)
         if (!strcasecmp(name, tubes[i].name) || !strcasecmp(name, aliases[i])) return &tubes[i];
     return NULL;
-}
-
-/* softplus(x) = ln(1 + exp(x)) and its derivative, the logistic function, without overflow:
- * for x > 0 it is x + ln(1 + exp(-x)). */
-static inline double softplus(double x, double *logistic) {
-    if (x > 0.0) {
-        double e = exp(-x);
-        *logistic = 1.0 / (1.0 + e);
-        return x + log1p(e);
-    }
-    double e = exp(x);
-    *logistic = e / (1.0 + e);
-    return log1p(e);
-}
-
-GS_REALTIME double gs_triode_ip(const gs_triode_params *t, double vgk, double vpk, double *dvgk,
-                                double *dvpk) {
-    *dvgk = 0.0;
-    *dvpk = 0.0;
-    if (!(vpk > 0.0)) return 0.0; /* E1 has the sign of Vpk: no plate current */
-    double s2 = t->kvb + vpk * vpk;
-    double s = sqrt(s2);
-    double sig;
-    double L = softplus(t->kp * (1.0 / t->mu + vgk / s), &sig);
-    double e1 = vpk * L / t->kp;
-    if (!(e1 > 1e-30)) return 0.0;
-    /* Ip = 2 E1^EX / KG1; dIp/dE1 = EX Ip / E1 */
-    double ip = 2.0 * exp(t->ex * log(e1)) / t->kg1;
-    double dip = t->ex * ip / e1;
-    double de1_dvgk = vpk * sig / s;
-    double de1_dvpk = L / t->kp - sig * vgk * vpk * vpk / (s2 * s);
-    *dvgk = dip * de1_dvgk;
-    *dvpk = dip * de1_dvpk;
-    return ip;
 }

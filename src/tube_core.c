@@ -235,11 +235,16 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[3], int max_iter, d
         fprintf(stderr, "  it %d v %.6f %.6f %.6f -> %.6f %.6f %.6f f %.4g %.4g\n", it, v[0], v[1],
                 v[2], n0, n1, n2, f[0], f[1]);
 #endif
-        double step = fmax(fabs(e0), fmax(fabs(e1), fabs(e2)));
+        /* The largest step, by comparisons (fmax is a libm call here); a NaN in any component
+         * makes the sum NaN, caught below. */
+        double a0 = fabs(e0), a1 = fabs(e1), a2 = fabs(e2);
+        double step = a0 > a1 ? a0 : a1;
+        step = step > a2 ? step : a2;
+        double nan_check = e0 + e1 + e2;
         v[0] = n0;
         v[1] = n1;
         v[2] = n2;
-        if (!(step == step)) break; /* NaN guard */
+        if (!(nan_check == nan_check)) break; /* NaN guard */
         if (step < tol) {
             /* currents at the solution, to second order from the last linearisation */
             c->i[0] = f[0] + dg * e0 + dp * e1;
