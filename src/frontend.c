@@ -99,16 +99,10 @@ static const gs_param_info params[P_COUNT] = {
     GS_NOISE_PARAM_ENTRIES_TAIL,
 };
 
-/* Coupling networks of the op-amp stages (F, Ohm), as in ss_preamp.c: 0.34 Hz and 0.016 Hz. */
-#define CIN1 47e-6
-#define RIN1 10e3
-#define CIN2 100e-6
-#define RIN2 100e3
-
 typedef struct frontend {
     double rate;
     double v[P_COUNT];
-    gs_oversampler osa, osb;
+    gs_oversampler osa;
     gs_source src;
     gs_riaa riaa;
     gs_ramp riaa_mix; /* domain A: 0 bypass, 1 RIAA */
@@ -118,7 +112,7 @@ typedef struct frontend {
     double dry[GS_SOURCE_DELAY];
     unsigned dry_pos;
     gs_inputstage in;
-    gs_opamp_core st1, st2;
+    gs_opamp_pair amp; /* domain B: the gain element */
     gs_ramp out_gain;  /* trim */
     gs_noise_gen nth;  /* source thermal noise, domain A, at the EMF */
     gs_noise_gen nein; /* preamp EIN, hiss, hum: base rate, after the input stage */
@@ -148,11 +142,8 @@ static double calibrated_stage_db(double target_db) {
 }
 
 static void redesign_stages(frontend *m) {
-    double T = 1.0 / (m->rate * m->osb.factor);
-    double g = calibrated_stage_db(m->v[P_GAIN] / 2.0);
-    uint32_t ramp = GS_CTRL_BLOCK * m->osb.factor;
-    gs_opamp_core_design(&m->st1, g, m->v[P_GBW], CIN1, RIN1, m->v[P_RAIL], T, ramp);
-    gs_opamp_core_design(&m->st2, g, m->v[P_GBW], CIN2, RIN2, m->v[P_RAIL], T, ramp);
+    gs_opamp_pair_design(&m->amp, calibrated_stage_db(m->v[P_GAIN] / 2.0), m->v[P_GBW],
+                         m->v[P_RAIL]);
 }
 
 GS_REALTIME static void set(void *self, size_t id, double value) {
@@ -192,7 +183,7 @@ static void destroy(void *self) {
     frontend *m = self;
     if (!m) return;
     gs_os_free(&m->osa);
-    gs_os_free(&m->osb);
+    gs_opamp_pair_free(&m->amp);
     free(m->nbuf);
     free(m);
 }
@@ -206,8 +197,7 @@ static void *create(double rate, uint32_t max_block) {
     unsigned fa = gs_source_os_factor(rate);
     if (gs_os_init(&m->osa, rate, fa, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 75.0) !=
             GS_OK ||
-        gs_os_init(&m->osb, rate, gs_opamp_os_factor(rate), max_block, gs_opamp_os_pass(rate),
-                   GS_OPAMP_OS_ATTEN_DB) != GS_OK) {
+        gs_opamp_pair_init(&m->amp, rate, max_block) != GS_OK) {
         destroy(m);
         return NULL;
     }
@@ -256,11 +246,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     /* The preamp's own noise at the gain element's input (adds nothing when `noise` is off). */
     gs_noise_gen_process(&m->nein, buf, n);
     /* Domain B: the gain element. */
-    double *b = gs_os_up(&m->osb, buf, n);
-    uint32_t nb = n * m->osb.factor;
-    for (uint32_t i = 0; i < nb; i++)
-        b[i] = gs_opamp_core_tick(&m->st2, gs_opamp_core_tick(&m->st1, b[i]));
-    gs_os_down(&m->osb, b, buf, n);
+    gs_opamp_pair_process(&m->amp, buf, n);
     /* Output trim. (A converter block goes after this loop.) */
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
 }
@@ -268,15 +254,13 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
 GS_REALTIME static void reset(void *self) {
     frontend *m = self;
     gs_os_reset(&m->osa);
-    gs_os_reset(&m->osb);
     gs_lti_reset(&m->src.lti);
     gs_riaa_reset(&m->riaa);
     for (unsigned i = 0; i < GS_SOURCE_DELAY; i++) m->dry[i] = 0.0;
     m->dry_pos = 0;
     gs_ramp_snap(&m->riaa_mix);
     gs_inputstage_reset(&m->in);
-    gs_opamp_core_reset(&m->st1);
-    gs_opamp_core_reset(&m->st2);
+    gs_opamp_pair_reset(&m->amp);
     gs_ramp_snap(&m->out_gain);
     gs_noise_gen_restart(&m->nth);
     gs_noise_gen_reset(&m->nein);
@@ -286,7 +270,7 @@ GS_REALTIME static void reset(void *self) {
 static uint32_t latency(const void *self) {
     const frontend *m = self;
     /* Source and RIAA (or its aligned bypass) each delay by GS_SOURCE_DELAY samples of domain A. */
-    return m->osa.latency + 2u * GS_SOURCE_DELAY / m->osa.factor + m->osb.latency;
+    return m->osa.latency + 2u * GS_SOURCE_DELAY / m->osa.factor + m->amp.os.latency;
 }
 
 const gs_model_vt gs_frontend_model = {

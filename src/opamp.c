@@ -27,6 +27,40 @@ unsigned gs_opamp_os_factor(double rate) {
 }
 double gs_opamp_os_pass(double rate) { return rate < 50000.0 ? 20000.0 : 0.4167 * rate; }
 
+#define PAIR_CIN1 47e-6
+#define PAIR_RIN1 10e3
+#define PAIR_CIN2 100e-6
+#define PAIR_RIN2 100e3
+
+gs_status gs_opamp_pair_init(gs_opamp_pair *p, double rate, uint32_t max_block) {
+    p->rate = rate;
+    return gs_os_init(&p->os, rate, gs_opamp_os_factor(rate), max_block, gs_opamp_os_pass(rate),
+                      GS_OPAMP_OS_ATTEN_DB);
+}
+
+void gs_opamp_pair_free(gs_opamp_pair *p) { gs_os_free(&p->os); }
+
+void gs_opamp_pair_design(gs_opamp_pair *p, double stage_db, double gbw, double rail) {
+    double T = 1.0 / (p->rate * p->os.factor);
+    uint32_t ramp = GS_CTRL_BLOCK * p->os.factor;
+    gs_opamp_core_design(&p->st1, stage_db, gbw, PAIR_CIN1, PAIR_RIN1, rail, T, ramp);
+    gs_opamp_core_design(&p->st2, stage_db, gbw, PAIR_CIN2, PAIR_RIN2, rail, T, ramp);
+}
+
+void gs_opamp_pair_reset(gs_opamp_pair *p) {
+    gs_os_reset(&p->os);
+    gs_opamp_core_reset(&p->st1);
+    gs_opamp_core_reset(&p->st2);
+}
+
+GS_REALTIME void gs_opamp_pair_process(gs_opamp_pair *p, float *buf, uint32_t n) {
+    double *hi = gs_os_up(&p->os, buf, n);
+    uint32_t len = n * p->os.factor;
+    for (uint32_t i = 0; i < len; i++)
+        hi[i] = gs_opamp_core_tick(&p->st2, gs_opamp_core_tick(&p->st1, hi[i]));
+    gs_os_down(&p->os, hi, buf, n);
+}
+
 enum { P_GAIN, P_RAIL, P_GBW, P_CIN, P_RIN, P_COUNT };
 
 static const gs_param_info params[P_COUNT] = {

@@ -19,6 +19,7 @@
 #define GS_OPAMP_H
 
 #include "onepole.h"
+#include "oversample.h"
 
 #define GS_OPAMP_A0 1e5 /* open-loop DC gain, 100 dB */
 
@@ -46,5 +47,24 @@ GS_REALTIME static inline double gs_opamp_core_tick(gs_opamp_core *c, double vin
 unsigned gs_opamp_os_factor(double rate);
 double gs_opamp_os_pass(double rate);
 #define GS_OPAMP_OS_ATTEN_DB 75.0
+
+/* The gain element of the preamp channels: two op-amp stages sharing the gain, inside one
+ * oversampled region (so the channel pays the oversampling latency once). Coupling: 47 uF into
+ * 10 kOhm at the input (0.34 Hz), 100 uF into 100 kOhm between the stages (0.016 Hz). */
+typedef struct gs_opamp_pair {
+    gs_oversampler os;
+    gs_opamp_core st1, st2;
+    double rate;
+} gs_opamp_pair;
+
+/* All memory for a base rate (Hz) and maximum block; oversampling per gs_opamp_os_factor(). */
+gs_status gs_opamp_pair_init(gs_opamp_pair *p, double rate, uint32_t max_block);
+void gs_opamp_pair_free(gs_opamp_pair *p);
+/* Each stage gets stage_db of ideal gain (1 + Rf/Rg); gbw in Hz, rail in V. Gains ramp over one
+ * control block. */
+void gs_opamp_pair_design(gs_opamp_pair *p, double stage_db, double gbw, double rail);
+void gs_opamp_pair_reset(gs_opamp_pair *p);
+/* n base-rate samples in place, volts. */
+GS_REALTIME void gs_opamp_pair_process(gs_opamp_pair *p, float *buf, uint32_t n);
 
 #endif

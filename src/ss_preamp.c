@@ -63,16 +63,8 @@ static const gs_param_info params[P_COUNT] = {
     GS_NOISE_PARAMS,
 };
 
-/* Coupling networks of the two stages (F, Ohm): 47 uF into 10 kOhm (0.34 Hz) at the input, a DC-
- * coupled-like 100 uF into 100 kOhm (0.016 Hz) between the stages. */
-#define CIN1 47e-6
-#define RIN1 10e3
-#define CIN2 100e-6
-#define RIN2 100e3
-
 typedef struct ss_preamp {
-    gs_oversampler os;
-    gs_opamp_core st1, st2;
+    gs_opamp_pair amp; /* the two op-amp stages, oversampled */
     gs_biquad hpf;
     double v[P_COUNT];
     double rate;
@@ -84,11 +76,7 @@ typedef struct ss_preamp {
 } ss_preamp;
 
 static void redesign_stages(ss_preamp *m) {
-    double T = 1.0 / (m->rate * m->os.factor);
-    double g = m->v[P_GAIN] / 2.0;
-    uint32_t ramp = GS_CTRL_BLOCK * m->os.factor;
-    gs_opamp_core_design(&m->st1, g, m->v[P_GBW], CIN1, RIN1, m->v[P_RAIL], T, ramp);
-    gs_opamp_core_design(&m->st2, g, m->v[P_GBW], CIN2, RIN2, m->v[P_RAIL], T, ramp);
+    gs_opamp_pair_design(&m->amp, m->v[P_GAIN] / 2.0, m->v[P_GBW], m->v[P_RAIL]);
 }
 
 GS_REALTIME static void set(void *self, size_t id, double value) {
@@ -128,8 +116,7 @@ static void *create(double rate, uint32_t max_block) {
     ss_preamp *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->rate = rate;
-    if (gs_os_init(&m->os, rate, gs_opamp_os_factor(rate), max_block, gs_opamp_os_pass(rate),
-                   GS_OPAMP_OS_ATTEN_DB) != GS_OK) {
+    if (gs_opamp_pair_init(&m->amp, rate, max_block) != GS_OK) {
         free(m);
         return NULL;
     }
@@ -147,7 +134,7 @@ static void *create(double rate, uint32_t max_block) {
 
 static void destroy(void *self) {
     ss_preamp *m = self;
-    gs_os_free(&m->os);
+    gs_opamp_pair_free(&m->amp);
     free(m);
 }
 
@@ -160,20 +147,14 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
         buf[i] = (float)(x + gs_ramp_next(&m->hpf_mix) * (f - x));
     }
     gs_noise_gen_process(&m->nein, buf, n); /* the preamp's own noise */
-    double *hi = gs_os_up(&m->os, buf, n);
-    uint32_t len = n * m->os.factor;
-    for (uint32_t i = 0; i < len; i++)
-        hi[i] = gs_opamp_core_tick(&m->st2, gs_opamp_core_tick(&m->st1, hi[i]));
-    gs_os_down(&m->os, hi, buf, n);
+    gs_opamp_pair_process(&m->amp, buf, n);
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
 }
 
 GS_REALTIME static void reset(void *self) {
     ss_preamp *m = self;
-    gs_os_reset(&m->os);
+    gs_opamp_pair_reset(&m->amp);
     gs_biquad_reset(&m->hpf);
-    gs_opamp_core_reset(&m->st1);
-    gs_opamp_core_reset(&m->st2);
     gs_ramp_snap(&m->in_gain);
     gs_ramp_snap(&m->hpf_mix);
     gs_ramp_snap(&m->out_gain);
@@ -182,7 +163,7 @@ GS_REALTIME static void reset(void *self) {
     gs_noise_gen_seed(&m->nein, ein_seed(m->nein.pv[GS_NOISE_P_SEED]));
 }
 
-static uint32_t latency(const void *self) { return ((const ss_preamp *)self)->os.latency; }
+static uint32_t latency(const void *self) { return ((const ss_preamp *)self)->amp.os.latency; }
 
 const gs_model_vt gs_ss_preamp_model = {
     {"ss-preamp", "Solid-state mic preamp: pad, high-pass, polarity, two op-amp stages, trim", 0,
