@@ -1,9 +1,8 @@
 /* Koren's triode (see triode.h). */
 #include "triode.h"
 
+#include <pthread.h>
 #include <strings.h>
-
-const char *const gs_tube_names[] = {"12AX7", "12AT7", "12AU7", NULL};
 
 /* Koren's published parameter sets (N. Koren, "Improved vacuum-tube models for SPICE
  * simulations", Glass Audio 1996, and the model library on normankoren.com that accompanies it):
@@ -13,23 +12,97 @@ const char *const gs_tube_names[] = {"12AX7", "12AT7", "12AU7", NULL};
  * The 12AX7 capacitances are the ones the issue fixes (Koren's). For the 12AT7 and 12AU7 the
  * capacitances are the data-sheet values without shield (RCA/GE data sheets, section 1):
  * 12AT7 Cgk 2.2 pF, Cgp 1.5 pF, Cpk 0.5 pF; 12AU7 Cgk 1.6 pF, Cgp 1.5 pF, Cpk 0.5 pF. */
-static const gs_triode_params tubes[GS_TUBE_COUNT] = {
-    {"12AX7", 100.0, 1.4, 1060.0, 600.0, 300.0, 2000.0, 2.3e-12, 2.4e-12, 0.9e-12, 1.0 / 100.0,
-     1.0 / 600.0, 2.0 / 1060.0},
-    {"12AT7", 60.0, 1.35, 460.0, 300.0, 300.0, 2000.0, 2.2e-12, 1.5e-12, 0.5e-12, 1.0 / 60.0,
-     1.0 / 300.0, 2.0 / 460.0},
-    {"12AU7", 21.5, 1.3, 1180.0, 84.0, 300.0, 2000.0, 1.6e-12, 1.5e-12, 0.5e-12, 1.0 / 21.5,
-     1.0 / 84.0, 2.0 / 1180.0},
+/* Derived fields (inv_mu, ln_kp, two_kg1) are filled in once by triode_init. */
+static gs_triode_params tubes[GS_TUBE_COUNT] = {
+    {.name = "12AX7",
+     .mu = 100.0,
+     .ex = 1.4,
+     .kg1 = 1060.0,
+     .kp = 600.0,
+     .kvb = 300.0,
+     .rgi = 2000.0,
+     .ccg = 2.3e-12,
+     .cgp = 2.4e-12,
+     .ccp = 0.9e-12},
+    {.name = "12AT7",
+     .mu = 60.0,
+     .ex = 1.35,
+     .kg1 = 460.0,
+     .kp = 300.0,
+     .kvb = 300.0,
+     .rgi = 2000.0,
+     .ccg = 2.2e-12,
+     .cgp = 1.5e-12,
+     .ccp = 0.5e-12},
+    {.name = "12AU7",
+     .mu = 21.5,
+     .ex = 1.3,
+     .kg1 = 1180.0,
+     .kp = 84.0,
+     .kvb = 300.0,
+     .rgi = 2000.0,
+     .ccg = 1.6e-12,
+     .cgp = 1.5e-12,
+     .ccp = 0.5e-12},
 };
+
+gs_lam_seg gs_lam_table[GS_LAM_NSEG];
+
+static double lam_exact(double x) {
+    double sp = x > 0.0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    return log(sp);
+}
+
+/* The derived tube constants, and Lambda's table: Chebyshev interpolation of Lambda at the 9
+ * Chebyshev nodes of each segment, converted to monomials in t (stable at this degree: the
+ * coefficients stay below 1e3). */
+static void triode_init(void) {
+    for (int k = 0; k < GS_TUBE_COUNT; k++) {
+        tubes[k].inv_mu = 1.0 / tubes[k].mu;
+        tubes[k].ln_kp = log(tubes[k].kp);
+        tubes[k].two_kg1 = 2.0 / tubes[k].kg1;
+    }
+    enum { N = GS_LAM_DEG + 1 };
+    double T[N][N] = {{0}}; /* T_k(t) = sum T[k][i] t^i */
+    T[0][0] = 1.0;
+    T[1][1] = 1.0;
+    for (int k = 2; k < N; k++)
+        for (int i = 0; i < N; i++) T[k][i] = -T[k - 2][i] + (i > 0 ? 2.0 * T[k - 1][i - 1] : 0.0);
+    const double hw = 0.5 / GS_LAM_INV_H;
+    for (int s = 0; s < GS_LAM_NSEG; s++) {
+        double mid = GS_LAM_LO + ((double)s + 0.5) / GS_LAM_INV_H;
+        double f[N], ch[N];
+        for (int j = 0; j < N; j++) f[j] = lam_exact(mid + hw * cos(GS_PI * (j + 0.5) / N));
+        for (int k = 0; k < N; k++) {
+            double a = 0.0;
+            for (int j = 0; j < N; j++) a += f[j] * cos(GS_PI * k * (j + 0.5) / N);
+            ch[k] = a * 2.0 / N;
+        }
+        ch[0] *= 0.5;
+        gs_lam_seg *g = &gs_lam_table[s];
+        for (int i = 0; i < N; i++) {
+            double a = 0.0;
+            for (int k = 0; k < N; k++) a += ch[k] * T[k][i];
+            g->c[i] = a;
+        }
+        for (int i = 0; i < GS_LAM_DEG; i++) g->d[i] = (i + 1) * g->c[i + 1];
+    }
+}
+
+static pthread_once_t lam_once = PTHREAD_ONCE_INIT;
+
+const char *const gs_tube_names[] = {"12AX7", "12AT7", "12AU7", NULL};
 
 static const char *const aliases[GS_TUBE_COUNT] = {"ECC83", "ECC81", "ECC82"};
 
 const gs_triode_params *gs_triode_get(gs_tube_type type) {
+    pthread_once(&lam_once, triode_init);
     return (unsigned)type < GS_TUBE_COUNT ? &tubes[type] : NULL;
 }
 
 const gs_triode_params *gs_triode_find(const char *name) {
     if (!name) return NULL;
+    pthread_once(&lam_once, triode_init);
     for (unsigned i = 0; i < GS_TUBE_COUNT; i++)
         if (!strcasecmp(name, tubes[i].name) || !strcasecmp(name, aliases[i])) return &tubes[i];
     return NULL;

@@ -18,9 +18,9 @@ typedef struct gs_triode_params {
     double mu, ex, kg1, kp, kvb; /* Koren's parameters */
     double rgi;                  /* Ohm, grid resistor in series with the grid diode */
     double ccg, cgp, ccp;        /* F */
-    /* Derived constants for the hot path (1/MU, 1/KP, 2/KG1), so that the per-iteration
+    /* Derived constants for the hot path (1/MU, ln KP, 2/KG1), so that the per-iteration
      * evaluation below needs no division by a parameter. */
-    double inv_mu, inv_kp, two_kg1;
+    double inv_mu, ln_kp, two_kg1;
 } gs_triode_params;
 
 /* Tube types, in the order of the `tube` choice parameter. */
@@ -39,38 +39,77 @@ const gs_triode_params *gs_triode_find(const char *name);
 #define GS_GRID_VT 0.025864186
 #define GS_GRID_RS 1.0
 
-/* softplus(x) = ln(1 + exp(x)) and its derivative, the logistic function, without overflow:
- * for x > 0 it is x + ln(1 + exp(-x)). One exp and one log1p share the same exp. */
-GS_REALTIME static inline double gs_softplus(double x, double *logistic) {
-    double e = exp(-fabs(x));
-    double r = 1.0 / (1.0 + e);
-    *logistic = x > 0.0 ? r : e * r;
-    return (x > 0.0 ? x : 0.0) + log1p(e); /* not fmax: a libm call without -ffast-math */
+/* Lambda(x) = ln(softplus(x)) = ln(ln(1 + exp(x))), the one transcendental function of x in Koren's
+ * equation: ln E1 = ln Vpk - ln KP + Lambda(x), so Ip = 2/KG1 exp(EX ln E1) costs one log (of
+ * Vpk, independent of x) and one exp instead of the chain exp -> log1p -> log -> exp of the direct
+ * form, which sat on the solver's critical path. Lambda is smooth, so it is tabulated once (at the
+ * first gs_triode_get/find) as degree-8 polynomials on 160 segments of width 0.5 over
+ * [-40, 40], from Chebyshev interpolation of the exact function: |error| < 1e-13 (the rounding of
+ * x itself there), relative error of Lambda' < 1e-10 (tests/test_tube.c checks both). Outside,
+ * the asymptotes are exact to double precision: Lambda = x below -40 (the next term, -exp(x)/2,
+ * is below 2e-18), Lambda = ln x above 40. */
+#define GS_LAM_LO (-40.0)
+#define GS_LAM_HI 40.0
+#define GS_LAM_INV_H 2.0 /* segments per unit of x */
+#define GS_LAM_NSEG 160
+#define GS_LAM_DEG 8
+typedef struct gs_lam_seg {
+    double c[GS_LAM_DEG + 1]; /* Lambda(mid + t / 4) = sum c_i t^i, t in [-1, 1] */
+    double d[GS_LAM_DEG];     /* d Lambda / dt = sum d_i t^i (so Lambda' = 4 sum d_i t^i) */
+} gs_lam_seg;
+extern gs_lam_seg gs_lam_table[GS_LAM_NSEG];
+
+/* Lambda(x) and its derivative; any finite or infinite x, NaN gives NaN. */
+GS_REALTIME static inline double gs_lambda(double x, double *dlam) {
+    double u = (x - GS_LAM_LO) * GS_LAM_INV_H;
+    if (!(u >= 0.0)) { /* below the table, or NaN */
+        *dlam = 1.0;
+        return x;
+    }
+    if (!(u < (double)GS_LAM_NSEG)) {
+        *dlam = 1.0 / x;
+        return log(x);
+    }
+    int k = (int)u;
+    const gs_lam_seg *s = &gs_lam_table[k];
+    double t = 2.0 * (u - (double)k) - 1.0;
+    /* Estrin's scheme: a short dependency chain (this sits on the solver's critical path) */
+    double t2 = t * t, t4 = t2 * t2;
+    const double *c = s->c, *d = s->d;
+    double v = ((c[0] + c[1] * t) + t2 * (c[2] + c[3] * t)) +
+               t4 * (((c[4] + c[5] * t) + t2 * (c[6] + c[7] * t)) + t4 * c[8]);
+    double dv = ((d[0] + d[1] * t) + t2 * (d[2] + d[3] * t)) +
+                t4 * ((d[4] + d[5] * t) + t2 * (d[6] + d[7] * t));
+    *dlam = dv * (2.0 * GS_LAM_INV_H);
+    return v;
 }
 
+/* E1 below this is treated as 0 (ln 1e-30): no subnormal currents. */
+#define GS_LN_E1_MIN (-69.07755278982137)
+
 /* Plate current Ip(Vgk, Vpk) with its partial derivatives dIp/dVgk and dIp/dVpk (A/V). `emission`
- * scales the current (1 = new tube; below 1 for a worn cathode, see tube_stage.c). Never NaN or
- * Inf for finite inputs: the softplus is evaluated without overflow, E1 <= 0 (Vpk <= 0 or a grid
- * far below cut-off) gives exactly 0, and E1 below 1e-30 is treated as 0 (no subnormal pow). */
-/* Inline (it runs once per Newton iteration per oversampled sample); divisions by parameters
- * are multiplications by the precomputed reciprocals, and 1/sqrt(KVB + Vpk^2) is formed once. */
+ * scaling is the caller's (see tube_stage.c). Never NaN or Inf for finite inputs: Vpk <= 0 gives
+ * exactly 0 (E1 has the sign of Vpk), and E1 below 1e-30 (a grid far below cut-off) is 0.
+ * With x = KP (1/MU + Vgk q), q = 1/sqrt(KVB + Vpk^2):
+ *     Ip = 2/KG1 E1^EX,  ln E1 = ln Vpk - ln KP + Lambda(x)
+ *     dIp/dx = EX Ip Lambda'(x),  dIp/dVgk = dIp/dx KP q,
+ *     dIp/dVpk = EX Ip / Vpk - dIp/dx KP Vgk Vpk q^3.
+ * Inline: it runs once per Newton iteration per oversampled sample. */
 GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double vgk, double vpk,
                                               double *dvgk, double *dvpk) {
     *dvgk = 0.0;
     *dvpk = 0.0;
-    if (!(vpk > 0.0)) return 0.0; /* E1 has the sign of Vpk: no plate current */
-    double is = 1.0 / sqrt(t->kvb + vpk * vpk);
-    double sig;
-    double L = gs_softplus(t->kp * (t->inv_mu + vgk * is), &sig);
-    double e1 = vpk * L * t->inv_kp;
-    if (!(e1 > 1e-30)) return 0.0;
-    /* Ip = 2 E1^EX / KG1; dIp/dE1 = EX Ip / E1 */
-    double ip = t->two_kg1 * exp(t->ex * log(e1));
-    double dip = t->ex * ip / e1;
-    double de1_dvgk = vpk * sig * is;
-    double de1_dvpk = L * t->inv_kp - sig * vgk * vpk * vpk * (is * is * is);
-    *dvgk = dip * de1_dvgk;
-    *dvpk = dip * de1_dvpk;
+    if (!(vpk > 0.0)) return 0.0;
+    double q = 1.0 / sqrt(t->kvb + vpk * vpk);
+    double lvp = log(vpk); /* independent of the chain through x: overlaps it */
+    double dlam;
+    double lam = gs_lambda(t->kp * (t->inv_mu + vgk * q), &dlam);
+    double le1 = (lvp - t->ln_kp) + lam;
+    if (!(le1 > GS_LN_E1_MIN)) return 0.0;
+    double ip = t->two_kg1 * exp(t->ex * le1);
+    double dix = t->ex * ip * dlam;
+    *dvgk = dix * t->kp * q;
+    *dvpk = t->ex * ip / vpk - dix * t->kp * vgk * vpk * (q * q * q);
     return ip;
 }
 

@@ -7,7 +7,7 @@
 
 enum { P_BPLUS, P_RP, P_RK, P_CK, P_RGS, P_RG, P_CIN, P_COUT, P_RL, P_TUBE, P_QUALITY, P_COUNT };
 
-const char *const gs_tube_quality_names[] = {"standard", "high", NULL};
+const char *const gs_tube_quality_names[] = {"standard", "high", "low-alias", NULL};
 
 static const gs_param_info params[P_COUNT] = {
     {"bplus", "Supply (B+)", GS_UNIT_VOLT, 50.0, 500.0, 250.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
@@ -30,11 +30,13 @@ static const gs_param_info params[P_COUNT] = {
      "load resistor after the output capacitor (the output is the voltage across it)"},
     {"tube", "Tube", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      gs_tube_names, "triode type (Koren's model): 12AX7 = ECC83, 12AT7 = ECC81, 12AU7 = ECC82"},
-    {"quality", "Quality", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     gs_tube_quality_names, "oversampling: standard (low latency) or high (linear phase)"},
+    {"quality", "Quality", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
+     gs_tube_quality_names,
+     "oversampling: standard (2x, low latency), high (linear phase, closest to the circuit) or "
+     "low-alias (16x, low latency)"},
 };
 
-#define NQ 2
+#define NQ GS_TUBE_NQUALITY
 
 typedef struct tube_model {
     gs_oversampler os[NQ];

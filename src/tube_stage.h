@@ -49,6 +49,8 @@ typedef struct gs_tube_core {
     double vc[GS_TUBE_NCAP]; /* capacitor voltages at the last sample */
     double v[3], i[2];       /* last nonlinear solution */
     double jg, jp, jd;       /* its Jacobian: dIp/dVgk, dIp/dVpk, dId/dVd */
+    double Jinv[3][3];       /* (I - K F')^-1 at that Jacobian: the predictor's matrix */
+    int jinv_ok;             /* 0 if that matrix was singular (the predictor falls back) */
     double u_last[2];
     double p_last[3];      /* linear part of the controlling voltages at the last sample */
     uint64_t nonconverged; /* samples whose Newton iteration hit the bound */
@@ -69,9 +71,13 @@ double gs_tube_core_vk(const gs_tube_core *c);
 
 #endif
 
-/* Latency of the standard quality, base-rate samples. */
+/* Latency of the standard and low-alias qualities, base-rate samples (at every rate). */
 #define GS_TUBE_LATENCY_STANDARD 8u
-/* Oversampling of the tube models for a quality index (0 standard, 1 high) at a base rate. */
+#define GS_TUBE_LATENCY_LOW_ALIAS 16u
+/* Oversampling of the tube models for a quality index at a base rate: 0 standard (2x, low delay,
+ * GS_TUBE_LATENCY_STANDARD), 1 high (linear phase, 8x at 44.1/48 kHz), 2 low-alias (16x at
+ * 44.1/48 kHz, 8x at 88.2/96 kHz, 4x above; low delay, GS_TUBE_LATENCY_LOW_ALIAS). */
+#define GS_TUBE_NQUALITY 3
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
 extern const char *const gs_tube_quality_names[];
 /* Samples whose Newton iteration hit its bound since creation, of a tube-stage instance. */

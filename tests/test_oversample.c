@@ -77,7 +77,48 @@ static void chain(double rate, unsigned factor, double pass, double atten) {
     gs_os_free(&os);
 }
 
+/* The low-delay pairs: the response of up and down together against a pure delay to 20 kHz, the
+ * down filter's attenuation from the stop edge, and the largest gain of either filter at any
+ * frequency (an unconstrained transition band can peak far above 0 dB: an input near Nyquist
+ * would then be amplified into the model). */
+static void lowdelay(double rate, unsigned factor, unsigned latency, const gs_lowdelay_spec *spec,
+                     const char *name, double err_max, double atten_min, double peak_max_db) {
+    gs_oversampler os;
+    gs_status st =
+        gs_os_init_lowdelay(&os, rate, factor, 256, 0.4167 * rate, 0.5208 * rate, latency, spec);
+    CHECK(st == GS_OK, "%s init: %s", name, gs_strerror(st));
+    if (st != GS_OK) return;
+    double err, att;
+    gs_os_lowdelay_error(&os, 20000.0 * rate / 48000.0, 0.5208 * rate, &err, &att);
+    double peak = 0.0;
+    for (unsigned k = 0; k <= 4000; k++) {
+        double w = GS_PI * k / 4000.0, ur = 0, ui = 0, dr = 0, di = 0;
+        for (unsigned i = 0; i < os.ld->nu; i++) {
+            ur += os.ld->hu[i] * cos(w * i);
+            ui -= os.ld->hu[i] * sin(w * i);
+        }
+        for (unsigned i = 0; i < os.ld->nd; i++) {
+            dr += os.ld->hd[i] * cos(w * i);
+            di -= os.ld->hd[i] * sin(w * i);
+        }
+        double u = sqrt(ur * ur + ui * ui) / factor, d = sqrt(dr * dr + di * di);
+        if (u > peak) peak = u;
+        if (d > peak) peak = d;
+    }
+    printf("low-delay %s x%u at %g Hz, latency %u: |H - delay| %.4f to 20 kHz, stop band %.1f dB, "
+           "peak gain %+.2f dB\n",
+           name, factor, rate, latency, err, att, 20.0 * log10(peak));
+    CHECK(err <= err_max, "%s passband error %g", name, err);
+    CHECK(att >= atten_min, "%s attenuation %.1f dB", name, att);
+    CHECK(20.0 * log10(peak) <= peak_max_db, "%s peak gain %.2f dB", name, 20.0 * log10(peak));
+    gs_os_free(&os);
+}
+
 int main(void) {
+    /* measured: standard 0.042 / 51.4 dB / +9.4 dB; low-alias 0.026 / 67.3 dB / +0.19 dB */
+    lowdelay(48000, 2, 8, &gs_lowdelay_standard, "standard", 0.05, 50.0, 10.0);
+    lowdelay(48000, 16, 16, &gs_lowdelay_low_alias, "low-alias", 0.03, 66.0, 0.5);
+    lowdelay(96000, 8, 16, &gs_lowdelay_low_alias, "low-alias", 0.03, 66.0, 0.5);
     chain(48000, 8, 20000, 75);
     chain(44100, 8, 20000, 75);
     chain(96000, 4, 40000, 75);

@@ -182,28 +182,30 @@ static void test_spice(void) {
     if (!f) return;
     char line[512];
     int cases = 0;
-    double worst[2] = {0, 0};
-    printf("ESR against ngspice (latency-compensated; standard / high quality):\n");
+    double worst[3] = {0, 0, 0};
+    printf("ESR against ngspice (latency-compensated; standard / high / low-alias quality):\n");
     while (fgets(line, sizeof line, f)) {
         char *tok[16];
         int nt = 0;
         for (char *p = strtok(line, " \t\r\n"); p && nt < 16; p = strtok(NULL, " \t\r\n"))
             tok[nt++] = p;
         if (nt < 5 || tok[0][0] == '#' || strcmp(tok[1], "tube-stage") != 0) continue;
-        double e[2];
-        uint32_t lat[2];
-        for (unsigned q = 0; q < 2; q++) {
+        double e[3];
+        uint32_t lat[3];
+        for (unsigned q = 0; q < 3; q++) {
             e[q] = esr_case(tok[0], tok + 5, nt - 5, q, &lat[q]);
             if (e[q] > worst[q]) worst[q] = e[q];
         }
-        printf("  %-16s %6s Hz %-8s %4s V  ESR %.2e (lat %u)  %.2e (lat %u)\n", tok[0], tok[2],
-               tok[3], tok[4], e[0], lat[0], e[1], lat[1]);
+        printf("  %-16s %6s Hz %-8s %4s V  ESR %.2e (lat %u)  %.2e (lat %u)  %.2e (lat %u)\n",
+               tok[0], tok[2], tok[3], tok[4], e[0], lat[0], e[1], lat[1], e[2], lat[2]);
         CHECK(e[0] <= 1e-3, "%s standard ESR %g > 1e-3", tok[0], e[0]);
         CHECK(e[1] <= 1e-4, "%s high ESR %g > 1e-4", tok[0], e[1]);
+        CHECK(e[2] <= 1e-4, "%s low-alias ESR %g > 1e-4", tok[0], e[2]);
         cases++;
     }
     fclose(f);
-    printf("  %d cases; worst ESR %.2e (standard), %.2e (high)\n", cases, worst[0], worst[1]);
+    printf("  %d cases; worst ESR %.2e (standard), %.2e (high), %.2e (low-alias)\n", cases,
+           worst[0], worst[1], worst[2]);
     CHECK(cases >= 6, "only %d reference cases", cases);
 }
 
@@ -254,10 +256,13 @@ static void test_alias(void) {
     const double rate = 48000.0;
     const size_t n = 48000, pre = 24000;
     float *y = malloc(n * sizeof(float));
-    /* measured values (standard: -42.6 / -33.3 dB; high: -41.3 / -71.6 dB), with a margin of a few
-     * dB for compilers; the issue's targets (-90 / -80 dB) are NOT met, see the report. */
-    const double limit[2][2] = {{-40.0, -30.0}, {-38.0, -68.0}};
-    for (unsigned q = 0; q < 2; q++) {
+    /* measured values (standard: -42.6 / -33.3 dB; high: -41.3 / -71.6 dB; low-alias: -92.6 /
+     * -97.2 dB), with a margin of a few dB for compilers; low-alias is held to the issue's
+     * targets (-90 / -80 dB), at 16 samples of latency, not the 8 asked (see oversample.c). The
+     * high quality's linear-phase half-bands let 24-28 kHz (the 5 kHz tone's 5th harmonic) fold
+     * to 20-24 kHz. */
+    const double limit[3][2] = {{-40.0, -30.0}, {-38.0, -68.0}, {-90.0, -80.0}};
+    for (unsigned q = 0; q < 3; q++) {
         const double f0s[2] = {5000.0, 9000.0};
         for (int k = 0; k < 2; k++) {
             gs_channel *ch = stage(rate, q);
@@ -268,6 +273,17 @@ static void test_alias(void) {
             CHECK(a <= limit[q][k], "alias %.1f dB", a);
             gs_channel_free(ch);
         }
+    }
+    /* Away from the issue's two tones too: no lucky coincidence of harmonics with the internal
+     * rate: neither 48 kHz nor 16 x 48 kHz is a multiple of these. */
+    const double more[3] = {3100.0, 7000.0, 11000.0};
+    for (int k = 0; k < 3; k++) {
+        gs_channel *ch = stage(rate, 2);
+        drive(ch, more[k], 4.0, rate, y, pre, n);
+        double a = alias_db(y, n, more[k], rate, NULL, NULL);
+        printf("aliasing, 4 V peak %g Hz, low-alias quality: %.1f dB re fundamental\n", more[k], a);
+        CHECK(a <= -80.0, "alias %.1f dB at %g Hz", a, more[k]); /* measured -85.3 at 3.1 kHz */
+        gs_channel_free(ch);
     }
     free(y);
     gs_channel *ch = stage(48000.0, 0);
