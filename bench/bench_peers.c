@@ -13,8 +13,11 @@
  * are the --lv2 URIs given (bench/peers.sh names them). A peer that is not installed or cannot be
  * hosted is listed with the reason.
  *
+ * --model NAME[:SYM=VAL[,SYM=VAL...]] adds a row for any model (blocks too) with those values
+ * (e.g. tube-stage:quality=low-alias), as the command line's --set would parse them.
+ *
  *   bench_peers [--seconds S] [--runs N] [--rate HZ] [--block N] [--alias-level DBFS]
- *               [--lv2 URI] ...
+ *               [--model SPEC] ... [--lv2 URI] ...
  */
 #include "analysis.h"
 #include "dut.h"
@@ -80,8 +83,8 @@ int main(int argc, char **argv) {
     double seconds = 60.0, rate = 48000.0, alias_level = 0.0;
     int runs = 5;
     uint32_t block = 256;
-    const char *peers[MAX_PEERS];
-    int npeers = 0;
+    const char *peers[MAX_PEERS], *extra[MAX_PEERS];
+    int npeers = 0, nextra = 0;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--seconds"))
             seconds = atof(argv[++i]);
@@ -95,9 +98,12 @@ int main(int argc, char **argv) {
             alias_level = atof(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--lv2") && npeers < MAX_PEERS)
             peers[npeers++] = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--model") && nextra < MAX_PEERS)
+            extra[nextra++] = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_peers [--seconds S] [--runs N] [--rate HZ] [--block N] "
-                            "[--alias-level DBFS] [--lv2 URI]...\n");
+            fprintf(stderr,
+                    "usage: bench_peers [--seconds S] [--runs N] [--rate HZ] [--block N] "
+                    "[--alias-level DBFS] [--model NAME[:SYM=VAL,...]]... [--lv2 URI]...\n");
             return 2;
         }
     }
@@ -134,6 +140,36 @@ int main(int argc, char **argv) {
         gs_dut dut;
         if (!gs_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut))
             bench(label, kind, &dut, x, y, n, runs, alias_level);
+        gs_chan_dut_free(&cd);
+        gs_channel_free(ch);
+    }
+    for (int i = 0; i < nextra; i++) {
+        char spec[256], *vals;
+        snprintf(spec, sizeof spec, "%s", extra[i]);
+        vals = strchr(spec, ':');
+        if (vals) *vals++ = '\0';
+        gs_channel *ch = NULL;
+        gs_status st = gs_channel_new(spec, rate, block, &ch);
+        for (char *kv = vals ? strtok(vals, ",") : NULL; st == GS_OK && kv;
+             kv = strtok(NULL, ",")) {
+            char *eq = strchr(kv, '=');
+            if (!eq) {
+                st = GS_ERR_INVALID_ARGUMENT;
+                break;
+            }
+            *eq = '\0';
+            st = gs_channel_set_text(ch, kv, eq + 1);
+        }
+        if (st != GS_OK) {
+            printf("%-34.34s %-7s not measured: %s\n", extra[i], "model", gs_strerror(st));
+            gs_channel_free(ch);
+            continue;
+        }
+        gs_channel_reset(ch);
+        gs_chan_dut cd;
+        gs_dut dut;
+        if (!gs_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut))
+            bench(extra[i], "model", &dut, x, y, n, runs, alias_level);
         gs_chan_dut_free(&cd);
         gs_channel_free(ch);
     }

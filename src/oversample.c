@@ -451,9 +451,18 @@ GS_REALTIME static void lowdelay_down(gs_oversampler *os, const double *hi, floa
     memcpy(u + H, hi, (size_t)R * n * sizeof(double));
     for (uint32_t j = 0; j < n; j++) {
         const double *uj = u + H + (size_t)R * j + R - 1;
-        double a = 0.0;
-        for (unsigned i = 0; i < ld->nd; i++) a += ld->hd[i] * uj[-(long)i];
-        out[j] = (float)a;
+        /* four partial sums (nd is a multiple of 4 for every design here): the compiler may not
+         * reassociate one long sum, which would leave it latency-bound */
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+        unsigned i = 0;
+        for (; i + 4 <= ld->nd; i += 4) {
+            a0 += ld->hd[i] * uj[-(long)i];
+            a1 += ld->hd[i + 1] * uj[-(long)i - 1];
+            a2 += ld->hd[i + 2] * uj[-(long)i - 2];
+            a3 += ld->hd[i + 3] * uj[-(long)i - 3];
+        }
+        for (; i < ld->nd; i++) a0 += ld->hd[i] * uj[-(long)i];
+        out[j] = (float)((a0 + a1) + (a2 + a3));
     }
     memmove(u, u + (size_t)R * n, H * sizeof(double));
 }

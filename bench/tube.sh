@@ -1,0 +1,23 @@
+#!/bin/sh
+# The tube models next to the tube peers, in one run on the same 60 s input (issue 3's speed
+# table): x real time per channel (median of 5 runs) and aliasing of 5 kHz and 9 kHz tones, for
+# every built-in preset and model at its defaults (standard quality), the tube models at the
+# low-alias quality, and the peers hosted through lilv exactly like our LV2 plugin. The peers are
+# Debian packages: apt-get install -y zam-plugins guitarix-lv2 swh-lv2 calf-plugins (a peer that
+# is not installed is listed as such).
+#   sh bench/tube.sh [BUILD] [bench_peers options...], e.g. --seconds 10 --runs 3
+set -eu
+B=${1:-build}
+shift || true
+LV2_PATH="$(cd "$B/lv2" && pwd):${LV2_PATH:-$HOME/.lv2:/usr/local/lib/lv2:/usr/lib/lv2}"
+export LV2_PATH
+exec "$B/bench/bench_peers" \
+    --model tube-stage \
+    --model tube-stage:quality=low-alias \
+    --model tube-preamp:quality=low-alias \
+    --lv2 urn:zamaudio:ZamTube \
+    --lv2 'http://guitarix.sourceforge.net/plugins/gx_amp#GUITARIX' \
+    --lv2 'http://guitarix.sourceforge.net/plugins/gx_studiopre#studiopre' \
+    --lv2 http://plugin.org.uk/swh-plugins/valve \
+    --lv2 http://calf.sourceforge.net/plugins/Saturator \
+    "$@"
