@@ -147,11 +147,14 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *
         uint32_t l = gs_channel_latency(p->ch[m][0]);
         if (l > p->latency) p->latency = l;
     }
+    /* A model's latency can change with its parameters (the tube models' quality: 8, 16 or up to
+     * 96 samples, never above the converter's): each pad line can hold the whole constant
+     * latency, and its length follows the model's current latency (pad_sync). */
     for (size_t m = 0; m < p->map.n_models; m++) {
         uint32_t pad = p->latency - gs_channel_latency(p->ch[m][0]);
-        for (unsigned c = 0; c < p->nch && pad; c++) {
+        for (unsigned c = 0; c < p->nch && p->latency; c++) {
             p->dl[m][c].len = pad;
-            p->dl[m][c].buf = calloc(pad, sizeof(float));
+            p->dl[m][c].buf = calloc(p->latency, sizeof(float));
             if (!p->dl[m][c].buf) {
                 cleanup(p);
                 return NULL;
@@ -270,6 +273,20 @@ GS_REALTIME static void delay_run(delay *d, float *buf, uint32_t n) {
     }
 }
 
+/* Keep model m's pad equal to the constant latency minus the model's current latency; when that
+ * changed (a quality switch, which restarts the model anyway) the line restarts empty. */
+GS_REALTIME static void pad_sync(gs_lv2 *p, size_t m) {
+    uint32_t l = gs_channel_latency(p->ch[m][0]);
+    uint32_t pad = l < p->latency ? p->latency - l : 0;
+    for (unsigned c = 0; c < p->nch; c++) {
+        delay *d = &p->dl[m][c];
+        if (d->len == pad || !d->buf) continue;
+        d->len = pad;
+        d->pos = 0;
+        memset(d->buf, 0, p->latency * sizeof(float));
+    }
+}
+
 GS_REALTIME static void model_restart(gs_lv2 *p, size_t m) {
     for (unsigned c = 0; c < p->nch; c++) {
         gs_channel_reset(p->ch[m][c]);
@@ -327,6 +344,7 @@ GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
                 p->xin[c][i] = (float)(x[i] * p->gin[i]);
             }
         }
+        pad_sync(p, (size_t)p->active);
         for (unsigned c = 0; c < nch; c++) {
             gs_channel_process(p->ch[p->active][c], p->xin[c], p->ya[c], n);
             delay_run(&p->dl[p->active][c], p->ya[c], n);
@@ -337,6 +355,7 @@ GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
              * therefore waits `latency` samples and then ramps over xf_len, so that onset enters
              * at weight 1/xf_len rather than as a step. */
             size_t nx = (size_t)p->next;
+            pad_sync(p, nx);
             uint32_t total = p->latency + p->xf_len;
             uint32_t len = total - p->xf_pos < n ? total - p->xf_pos : n;
             for (unsigned c = 0; c < nch; c++) {
