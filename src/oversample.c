@@ -254,6 +254,20 @@ typedef struct ld_cached {
 static ld_cached *ld_cache;
 static pthread_mutex_t ld_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The cache lives as long as the library: freed when it is unloaded (a plugin host's dlclose),
+ * so nothing is left unreachable. */
+__attribute__((destructor)) static void ld_cache_free(void) {
+    pthread_mutex_lock(&ld_lock);
+    while (ld_cache) {
+        ld_cached *next = ld_cache->next;
+        free(ld_cache->hu);
+        free(ld_cache->hd);
+        free(ld_cache);
+        ld_cache = next;
+    }
+    pthread_mutex_unlock(&ld_lock);
+}
+
 static int spec_eq(const gs_lowdelay_spec *a, const gs_lowdelay_spec *b) {
     return a->up_periods == b->up_periods && a->down_periods == b->down_periods &&
            a->up_weight == b->up_weight && a->down_weight == b->down_weight &&
