@@ -1,6 +1,7 @@
 #!/bin/sh
-# make bench: the library's own speed and memory table. (Peer plugins join in with the tube and
-# LV2 work: see bench/README.md.)
+# make bench: the library's own speed and memory table. The peers: bench/peers.sh (every preset
+# and model against the LV2 peers) and bench/tube.sh (the tube models' qualities against the tube
+# peers); the live engine's load: bench/live.sh.
 set -eu
 B=${1:-build}
 shift || true

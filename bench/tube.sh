@@ -3,12 +3,15 @@
 # table): x real time per channel (median of 5 runs) and aliasing of 5 kHz and 9 kHz tones, for
 # every built-in preset and model at its defaults (standard quality), the tube models at the
 # low-alias quality, and the peers hosted through lilv exactly like our LV2 plugin. The peers are
-# Debian packages: apt-get install -y zam-plugins guitarix-lv2 swh-lv2 calf-plugins (a peer that
-# is not installed is listed as such).
+# Debian packages (zam-plugins guitarix-lv2 swh-lv2 calf-plugins), installed here when missing
+# (as root; otherwise the apt-get line is printed and the peers that are missing are listed as
+# such).
 #   sh bench/tube.sh [BUILD] [bench_peers options...], e.g. --seconds 10 --runs 3
 set -eu
 B=${1:-build}
 shift || true
+sh "$(dirname "$0")/../tools/install-deps.sh" zam-plugins guitarix-lv2 swh-lv2 calf-plugins ||
+    echo "tube.sh: continuing without the missing peers" >&2
 LV2_PATH="$(cd "$B/lv2" && pwd):${LV2_PATH:-$HOME/.lv2:/usr/local/lib/lv2:/usr/lib/lv2}"
 export LV2_PATH
 exec "$B/bench/bench_peers" \
