@@ -12,15 +12,9 @@ B=${1:-build}
 shift || true
 sh "$(dirname "$0")/../tools/install-deps.sh" zam-plugins guitarix-lv2 swh-lv2 calf-plugins ||
     echo "tube.sh: continuing without the missing peers" >&2
-LV2_PATH="$(cd "$B/lv2" && pwd):${LV2_PATH:-$HOME/.lv2:/usr/local/lib/lv2:/usr/lib/lv2}"
-export LV2_PATH
-exec "$B/bench/bench_peers" \
+# bench/peers.sh names the peers (and hosts our LV2 plugin); the tube rows join its run.
+exec sh "$(dirname "$0")/peers.sh" "$B" \
     --model tube-stage \
     --model tube-stage:quality=low-alias \
     --model tube-preamp:quality=low-alias \
-    --lv2 urn:zamaudio:ZamTube \
-    --lv2 'http://guitarix.sourceforge.net/plugins/gx_amp#GUITARIX' \
-    --lv2 'http://guitarix.sourceforge.net/plugins/gx_studiopre#studiopre' \
-    --lv2 http://plugin.org.uk/swh-plugins/valve \
-    --lv2 http://calf.sourceforge.net/plugins/Saturator \
     "$@"
