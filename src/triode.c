@@ -61,6 +61,9 @@ static void triode_init(void) {
         tubes[k].inv_mu = 1.0 / tubes[k].mu;
         tubes[k].ln_kp = log(tubes[k].kp);
         tubes[k].two_kg1 = 2.0 / tubes[k].kg1;
+        tubes[k].r_grid = tubes[k].rgi + GS_GRID_RS;
+        double a = tubes[k].r_grid * GS_GRID_IS / GS_GRID_VT;
+        tubes[k].grid_x0 = a + log(a);
     }
     enum { N = GS_LAM_DEG + 1 };
     double T[N][N] = {{0}}; /* T_k(t) = sum T[k][i] t^i */

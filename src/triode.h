@@ -21,6 +21,8 @@ typedef struct gs_triode_params {
     /* Derived constants for the hot path (1/MU, ln KP, 2/KG1), so that the per-iteration
      * evaluation below needs no division by a parameter. */
     double inv_mu, ln_kp, two_kg1;
+    double r_grid;  /* RGI + GS_GRID_RS (Ohm) */
+    double grid_x0; /* r_grid Is / Vt + ln(r_grid Is / Vt), see gs_grid_current */
 } gs_triode_params;
 
 /* Tube types, in the order of the `tube` choice parameter. */
@@ -113,24 +115,36 @@ GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double 
     return ip;
 }
 
-/* Diode current Is (exp(v/Vt) - 1) and its derivative, with the exponential continued linearly
- * above v = GS_GRID_VLIN so that Newton steps never overflow (the grid series resistance keeps a
- * converged junction voltage far below that: 1000 V through 70 kOhm is 0.43 V). */
-#define GS_GRID_VLIN 1.2
-GS_REALTIME static inline double gs_grid_diode(double v, double *dv) {
-    if (v < -1.0) { /* exp(-1 / Vt) = 1.6e-17: the reverse current is -Is to double precision */
-        *dv = 0.0;
+/* The grid current path as one element from grid to cathode: RGI + RS (r, Ohm) in series with
+ * the Shockley diode. Its current solves Vgk = r I + Vt ln(1 + I / Is), which is the Wright omega
+ * function: with u = r (I + Is) / Vt,  u + ln u = x = (Vgk + r Is) / Vt + ln(r Is / Vt),  u =
+ * omega(x). Solving it here (instead of giving the solver the internal diode node as a third
+ * port) keeps the circuit's Newton iteration two-dimensional; the element's slope is bounded by
+ * 1/r and its current grows only linearly at any voltage, so a Newton step on Vgk can neither
+ * overflow nor overshoot the way a bare exponential does.
+ * omega by Newton's method on t = ln u (e^t + t = x, convex, derivative above 1): from t = x for
+ * x < 1 and t = ln x above, to 1e-13 in at most 8 steps (3 to 5 in practice). Below x = -36
+ * (Vgk < -0.69 V for the 12AX7's 2 kOhm) u < 2.4e-16: the current is -Is to double precision. */
+#define GS_GRID_X_OFF (-36.0)
+GS_REALTIME static inline double gs_grid_current(const gs_triode_params *tp, double vgk,
+                                                 double *dig) {
+    const double r = tp->r_grid;
+    double x = vgk * (1.0 / GS_GRID_VT) + tp->grid_x0;
+    if (!(x > GS_GRID_X_OFF)) { /* off (or NaN: the caller's NaN guard sees the voltage) */
+        *dig = 0.0;
         return -GS_GRID_IS;
     }
-    if (v > GS_GRID_VLIN) {
-        double e = exp(GS_GRID_VLIN / GS_GRID_VT);
-        double g = GS_GRID_IS / GS_GRID_VT * e;
-        *dv = g;
-        return GS_GRID_IS * (e - 1.0) + g * (v - GS_GRID_VLIN);
+    double t = x < 1.0 ? x : log(x);
+    double u = exp(t);
+    for (int k = 0; k < 8; k++) {
+        double dt = (u + t - x) / (u + 1.0);
+        t -= dt;
+        u = exp(t);
+        if (fabs(dt) < 1e-13 * (1.0 + fabs(t))) break;
     }
-    double e = exp(v / GS_GRID_VT);
-    *dv = GS_GRID_IS / GS_GRID_VT * e;
-    return GS_GRID_IS * (e - 1.0);
+    /* dI/dVgk = (Vt / r) du/dx / Vt, du/dx = u / (1 + u) */
+    *dig = u / (r * (1.0 + u));
+    return GS_GRID_VT / r * u - GS_GRID_IS;
 }
 
 #endif

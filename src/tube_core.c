@@ -6,7 +6,7 @@
 #include <stdio.h>
 #endif
 
-enum { NA, NG, NP, NK, NO, ND, NIN, NBP, NALL }; /* unknown nodes, then the two known ones */
+enum { NA, NG, NP, NK, NO, NIN, NBP, NALL }; /* unknown nodes, then the two known ones */
 enum { C_IN, C_CG, C_GP, C_CP, C_K, C_OUT };
 #define NU GS_TUBE_NNODE
 #define GND (-1)
@@ -65,7 +65,6 @@ static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
     memset(Y, 0, sizeof Y);
     stamp(Y, NA, GND, 1.0 / v->rg);
     stamp(Y, NA, NG, 1.0 / v->rgs);
-    stamp(Y, NG, ND, 1.0 / (v->tube->rgi + GS_GRID_RS));
     stamp(Y, NBP, NP, 1.0 / v->rp);
     stamp(Y, NK, GND, 1.0 / v->rk);
     stamp(Y, NO, GND, 1.0 / v->rl);
@@ -91,7 +90,7 @@ static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
     }
     Ri[NP][0] = -1.0; /* plate current P -> K */
     Ri[NK][0] = 1.0;
-    Ri[ND][1] = -1.0; /* diode current D -> K */
+    Ri[NG][1] = -1.0; /* grid current G -> K (RGI and the diode: gs_grid_current) */
     Ri[NK][1] = 1.0;
     /* Node voltages per unit of each source: Xs = Z Rs etc. */
     double Xs[NU][GS_TUBE_NCAP], Xu[NU][2], Xi[NU][2];
@@ -123,9 +122,9 @@ static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
     }
     row_u[NIN][0] = 1.0;
     row_u[NBP][1] = 1.0;
-    /* Differences: controlling voltages (g-k, p-k, d-k), capacitor voltages, output. */
-    static const int nl_nodes[3][2] = {{NG, NK}, {NP, NK}, {ND, NK}};
-    for (int r = 0; r < 3; r++) {
+    /* Differences: controlling voltages (g-k, p-k), capacitor voltages, output. */
+    static const int nl_nodes[GS_TUBE_NPORT][2] = {{NG, NK}, {NP, NK}};
+    for (int r = 0; r < GS_TUBE_NPORT; r++) {
         int a = nl_nodes[r][0], b = nl_nodes[r][1];
         for (int k = 0; k < GS_TUBE_NCAP; k++) c->Ps[r][k] = row_s[a][k] - row_s[b][k];
         for (int k = 0; k < 2; k++) {
@@ -175,104 +174,71 @@ void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
     jinv_refresh(c);
 }
 
-/* Nonlinear currents f(v) and their Jacobian df/dv (2 x 3, the zero entries left out). */
-GS_REALTIME static inline void currents(const gs_tube_core *c, const double v[3], double f[2],
-                                        double *dg, double *dp, double *dd) {
+/* Nonlinear currents f(v) = (Ip(Vgk, Vpk), Ig(Vgk)) and their Jacobian F' = [[dg dp] [dgg 0]]. */
+GS_REALTIME static inline void currents(const gs_tube_core *c, const double v[2], double f[2],
+                                        double *dg, double *dp, double *dgg) {
     double a, b;
     f[0] = c->val.emission * gs_triode_ip(c->val.tube, v[0], v[1], &a, &b);
     *dg = c->val.emission * a;
     *dp = c->val.emission * b;
-    f[1] = gs_grid_diode(v[2], dd);
+    f[1] = gs_grid_current(c->val.tube, v[0], dgg);
 }
 
-/* Junction-voltage limiting. An upward Newton step of an exponential overshoots (and comes back
- * by only about one Vt per iteration); stepping instead to the voltage at which the diode carries
- * the linearised current, v = Vt ln(1 + i_lin / Is), never overshoots and converges in a few
- * steps from either side (the "current iteration" of e.g. Colon and Kao's diode limiting). */
-GS_REALTIME static inline double junction_limit(double vnew, double vold) {
-    if (vnew > vold ? vnew > 0.0 : vold > 0.0) {
-        /* Also downward from deep conduction, where Newton on the voltage creeps back by about
-         * one Vt per iteration: the same current iteration converges in a few steps there. */
-        double dd;
-        double i0 = gs_grid_diode(vold, &dd);
-        double ilin = i0 + dd * (vnew - vold);
-        if (ilin > 0.0) {
-            double v = GS_GRID_VT * log1p(ilin / GS_GRID_IS);
-            if (v > GS_GRID_VLIN) v = vnew; /* the linear continuation: Newton is exact there */
-            return vnew > vold ? (v < vnew ? v : vnew) : v;
-        }
-    }
-    return vnew;
-}
-
-/* The inverse of the Newton Jacobian J = I - K F' (F' = [[dg dp 0] [0 0 dd]]) by its adjugate,
- * into Jinv. Returns 0 (Jinv untouched) if J is singular to working precision. */
+/* The inverse of the Newton Jacobian J = I - K F' into Jinv. Returns 0 (Jinv untouched) if J is
+ * singular to working precision. */
 GS_REALTIME static inline int jacobian_inverse(const gs_tube_core *c, double dg, double dp,
-                                               double dd, double Jinv[3][3]) {
-    double j00 = 1.0 - c->K[0][0] * dg, j01 = -c->K[0][0] * dp, j02 = -c->K[0][1] * dd;
-    double j10 = -c->K[1][0] * dg, j11 = 1.0 - c->K[1][0] * dp, j12 = -c->K[1][1] * dd;
-    double j20 = -c->K[2][0] * dg, j21 = -c->K[2][0] * dp, j22 = 1.0 - c->K[2][1] * dd;
-    double a00 = j11 * j22 - j12 * j21, a10 = j12 * j20 - j10 * j22, a20 = j10 * j21 - j11 * j20;
-    double det = j00 * a00 + j01 * a10 + j02 * a20;
+                                               double dgg, double Jinv[2][2]) {
+    double j00 = 1.0 - (c->K[0][0] * dg + c->K[0][1] * dgg), j01 = -c->K[0][0] * dp;
+    double j10 = -(c->K[1][0] * dg + c->K[1][1] * dgg), j11 = 1.0 - c->K[1][0] * dp;
+    double det = j00 * j11 - j01 * j10;
     if (!(fabs(det) > 1e-300)) return 0;
     double k = 1.0 / det;
-    Jinv[0][0] = a00 * k;
-    Jinv[0][1] = (j02 * j21 - j01 * j22) * k;
-    Jinv[0][2] = (j01 * j12 - j02 * j11) * k;
-    Jinv[1][0] = a10 * k;
-    Jinv[1][1] = (j00 * j22 - j02 * j20) * k;
-    Jinv[1][2] = (j02 * j10 - j00 * j12) * k;
-    Jinv[2][0] = a20 * k;
-    Jinv[2][1] = (j01 * j20 - j00 * j21) * k;
-    Jinv[2][2] = (j00 * j11 - j01 * j10) * k;
+    Jinv[0][0] = j11 * k;
+    Jinv[0][1] = -j01 * k;
+    Jinv[1][0] = -j10 * k;
+    Jinv[1][1] = j00 * k;
     return 1;
 }
 
 /* Solve v = p + K f(v) from the guess in c->v; leaves v and i = f(v) in c. Returns 1 if converged
  * within max_iter. */
-GS_REALTIME static int solve(gs_tube_core *c, const double p[3], int max_iter, double tol) {
+GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, double tol) {
     double *v = c->v;
-    double f[2], dg, dp, dd;
+    double f[2], dg, dp, dgg;
     int ok = 0;
     for (int it = 0; it < max_iter; it++) {
         c->iterations++;
-        currents(c, v, f, &dg, &dp, &dd);
-        /* r = v - p - K f ; J = I - K F',  F' = [[dg dp 0] [0 0 dd]] */
-        /* the current terms last: they end the dependency chain */
+        currents(c, v, f, &dg, &dp, &dgg);
+        /* r = v - p - K f, the current terms last: they end the dependency chain */
         double r0 = (v[0] - p[0]) - (c->K[0][0] * f[0] + c->K[0][1] * f[1]);
         double r1 = (v[1] - p[1]) - (c->K[1][0] * f[0] + c->K[1][1] * f[1]);
-        double r2 = (v[2] - p[2]) - (c->K[2][0] * f[0] + c->K[2][1] * f[1]);
-        double J[3][3];
-        if (!jacobian_inverse(c, dg, dp, dd, J)) break;
-        double d0 = J[0][0] * r0 + J[0][1] * r1 + J[0][2] * r2;
-        double d1 = J[1][0] * r0 + J[1][1] * r1 + J[1][2] * r2;
-        double d2 = J[2][0] * r0 + J[2][1] * r1 + J[2][2] * r2;
-        double n0 = v[0] - d0, n1 = v[1] - d1, n2 = junction_limit(v[2] - d2, v[2]);
+        double J[2][2];
+        if (!jacobian_inverse(c, dg, dp, dgg, J)) break;
+        double n0 = v[0] - (J[0][0] * r0 + J[0][1] * r1);
+        double n1 = v[1] - (J[1][0] * r0 + J[1][1] * r1);
         /* Below Vpk = 0 the plate current is identically 0 (no slope to come back by): a step
          * across that edge goes only halfway to it, so the iteration cannot ping-pong over it. */
         if (n1 <= 0.0 && v[1] > 0.0) n1 = 0.5 * v[1];
-        double e0 = n0 - v[0], e1 = n1 - v[1], e2 = n2 - v[2];
+        double e0 = n0 - v[0], e1 = n1 - v[1];
 #ifdef GS_TUBE_TRACE
-        fprintf(stderr, "  it %d v %.6f %.6f %.6f -> %.6f %.6f %.6f f %.4g %.4g\n", it, v[0], v[1],
-                v[2], n0, n1, n2, f[0], f[1]);
+        fprintf(stderr, "  it %d v %.6f %.6f -> %.6f %.6f f %.4g %.4g\n", it, v[0], v[1], n0, n1,
+                f[0], f[1]);
 #endif
-        /* The largest step, by comparisons (fmax is a libm call here); a NaN in any component
+        /* The larger step, by comparison (fmax is a libm call here); a NaN in either component
          * makes the sum NaN, caught below. */
-        double a0 = fabs(e0), a1 = fabs(e1), a2 = fabs(e2);
+        double a0 = fabs(e0), a1 = fabs(e1);
         double step = a0 > a1 ? a0 : a1;
-        step = step > a2 ? step : a2;
-        double nan_check = e0 + e1 + e2;
+        double nan_check = e0 + e1;
         v[0] = n0;
         v[1] = n1;
-        v[2] = n2;
         if (!(nan_check == nan_check)) break; /* NaN guard */
         if (step < tol) {
             /* currents at the solution, to second order from the last linearisation */
             c->i[0] = f[0] + dg * e0 + dp * e1;
-            c->i[1] = f[1] + dd * e2;
+            c->i[1] = f[1] + dgg * e0;
             c->jg = dg;
             c->jp = dp;
-            c->jd = dd;
+            c->jgg = dgg;
             memcpy(c->Jinv, J, sizeof c->Jinv);
             c->jinv_ok = 1;
             ok = 1;
@@ -281,48 +247,40 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[3], int max_iter, d
     }
     if (!ok) {
         /* Keep a finite, self-consistent pair even when the bound was hit. */
-        if (!(isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]))) {
+        if (!(isfinite(v[0]) && isfinite(v[1]))) {
             v[0] = p[0];
             v[1] = p[1];
-            v[2] = p[2];
         }
-        currents(c, v, f, &dg, &dp, &dd);
+        currents(c, v, f, &dg, &dp, &dgg);
         c->i[0] = f[0];
         c->i[1] = f[1];
         c->jg = dg;
         c->jp = dp;
-        c->jd = dd;
-        c->jinv_ok = jacobian_inverse(c, dg, dp, dd, c->Jinv);
+        c->jgg = dgg;
+        c->jinv_ok = jacobian_inverse(c, dg, dp, dgg, c->Jinv);
     }
     return ok;
 }
 
-/* Predictor: the previous solution's linearisation i ~ i0 + F' (v - v0) in v = p + K i, one
- * 3 x 3 linear solve and no transcendental function. Its diode voltage is limited against the
- * last solution (a guess deep in the exponential makes Newton creep back one Vt per iteration). */
-GS_REALTIME static void predict(gs_tube_core *c, const double p[3]) {
+/* Predictor: the previous solution's linearisation i ~ i0 + F' (v - v0) in v = p + K i, that is
+ * (I - K F') v = p + K (i0 - F' v0), with (I - K F')^-1 kept from the last solution: a 2 x 2
+ * product and no transcendental function. */
+GS_REALTIME static void predict(gs_tube_core *c, const double p[2]) {
     double *v = c->v;
-    double dg = c->jg, dp = c->jp, dd = c->jd;
-    /* (I - K F') v = p + K (i0 - F' v0), with (I - K F')^-1 kept from the last solution */
-    double a0 = c->i[0] - (dg * v[0] + dp * v[1]), a1 = c->i[1] - dd * v[2];
+    double a0 = c->i[0] - (c->jg * v[0] + c->jp * v[1]), a1 = c->i[1] - c->jgg * v[0];
     double r0 = p[0] + (c->K[0][0] * a0 + c->K[0][1] * a1);
     double r1 = p[1] + (c->K[1][0] * a0 + c->K[1][1] * a1);
-    double r2 = p[2] + (c->K[2][0] * a0 + c->K[2][1] * a1);
-    double vd_prev = v[2];
     if (c->jinv_ok) {
-        double(*J)[3] = c->Jinv;
-        v[0] = J[0][0] * r0 + J[0][1] * r1 + J[0][2] * r2;
-        v[1] = J[1][0] * r0 + J[1][1] * r1 + J[1][2] * r2;
-        v[2] = J[2][0] * r0 + J[2][1] * r1 + J[2][2] * r2;
+        v[0] = c->Jinv[0][0] * r0 + c->Jinv[0][1] * r1;
+        v[1] = c->Jinv[1][0] * r0 + c->Jinv[1][1] * r1;
     } else {
-        for (int r = 0; r < 3; r++) v[r] = p[r] + c->K[r][0] * c->i[0] + c->K[r][1] * c->i[1];
+        for (int r = 0; r < 2; r++) v[r] = p[r] + c->K[r][0] * c->i[0] + c->K[r][1] * c->i[1];
     }
-    v[2] = junction_limit(v[2], vd_prev);
 }
 
 /* Refresh the predictor's inverse Jacobian after K changed (design, reset). */
 GS_REALTIME static void jinv_refresh(gs_tube_core *c) {
-    c->jinv_ok = jacobian_inverse(c, c->jg, c->jp, c->jd, c->Jinv);
+    c->jinv_ok = jacobian_inverse(c, c->jg, c->jp, c->jgg, c->Jinv);
 }
 
 #define TOL_V 1e-4
@@ -333,14 +291,14 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     double zero[GS_TUBE_NCAP] = {0};
     build(c, zero);
     memset(c->s, 0, sizeof c->s);
-    c->v[0] = c->v[1] = c->v[2] = 0.0;
+    c->v[0] = c->v[1] = 0.0;
     c->i[0] = c->i[1] = 0.0;
     int ok = 1;
     const int steps = 8;
     for (int k = 1; k <= steps; k++) {
         double u1 = bplus * k / steps;
-        double p[3];
-        for (int r = 0; r < 3; r++) p[r] = c->Pu[r][1] * u1;
+        double p[GS_TUBE_NPORT];
+        for (int r = 0; r < GS_TUBE_NPORT; r++) p[r] = c->Pu[r][1] * u1;
         ok = solve(c, p, 200, 1e-10);
     }
     double u[2] = {0.0, bplus};
@@ -353,7 +311,7 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     for (int k = 0; k < GS_TUBE_NCAP; k++) c->s[k] = c->gc[k] * c->vc[k];
     c->u_last[0] = 0.0;
     c->u_last[1] = bplus;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < GS_TUBE_NPORT; r++) {
         double a = c->Pu[r][1] * bplus;
         for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Ps[r][k] * c->s[k];
         c->p_last[r] = a;
@@ -368,29 +326,50 @@ GS_REALTIME static inline double dot6(const double a[GS_TUBE_NCAP], const double
            (a[4] * s[4] + a[5] * s[5]);
 }
 
+/* The solver's starting point: the last solution and its linearisation. */
+typedef struct solution {
+    double v[GS_TUBE_NPORT], i[2], jg, jp, jgg, Jinv[2][2];
+    int jinv_ok;
+} solution;
+
+GS_REALTIME static void solution_save(const gs_tube_core *c, solution *o) {
+    memcpy(o->v, c->v, sizeof o->v);
+    memcpy(o->i, c->i, sizeof o->i);
+    o->jg = c->jg;
+    o->jp = c->jp;
+    o->jgg = c->jgg;
+    memcpy(o->Jinv, c->Jinv, sizeof o->Jinv);
+    o->jinv_ok = c->jinv_ok;
+}
+
+GS_REALTIME static void solution_restore(gs_tube_core *c, const solution *o) {
+    memcpy(c->v, o->v, sizeof o->v);
+    memcpy(c->i, o->i, sizeof o->i);
+    c->jg = o->jg;
+    c->jp = o->jp;
+    c->jgg = o->jgg;
+    memcpy(c->Jinv, o->Jinv, sizeof o->Jinv);
+    c->jinv_ok = o->jinv_ok;
+}
+
 GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
-    double p[3];
+    double p[GS_TUBE_NPORT];
     const double *s = c->s;
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < GS_TUBE_NPORT; r++)
         p[r] = (c->Pu[r][0] * vin + c->Pu[r][1] * bplus) + dot6(c->Ps[r], s);
     /* Predictor: the new linear part with the previous currents. */
-    double v0[3] = {c->v[0], c->v[1], c->v[2]}, i0s[2] = {c->i[0], c->i[1]};
-    double j0[3] = {c->jg, c->jp, c->jd};
+    solution last;
+    solution_save(c, &last);
     predict(c, p);
     if (!solve(c, p, GS_TUBE_MAX_ITER, TOL_V)) {
         /* Rare (a violent input step): walk the linear part from the last sample's to this one's
          * in sub-steps, each starting from the previous sub-step's solution. */
         int ok = 0;
+        solution_restore(c, &last);
         for (int sub = 1; sub <= 8; sub++) {
-            double q[3];
-            for (int r = 0; r < 3; r++) q[r] = c->p_last[r] + (p[r] - c->p_last[r]) * sub / 8.0;
-            if (sub == 1) {
-                memcpy(c->v, v0, sizeof v0);
-                memcpy(c->i, i0s, sizeof i0s);
-                c->jg = j0[0];
-                c->jp = j0[1];
-                c->jd = j0[2];
-            }
+            double q[GS_TUBE_NPORT];
+            for (int r = 0; r < GS_TUBE_NPORT; r++)
+                q[r] = c->p_last[r] + (p[r] - c->p_last[r]) * sub / 8.0;
             predict(c, q);
             ok = solve(c, q, GS_TUBE_MAX_ITER, TOL_V);
             if (!ok) break;
@@ -398,11 +377,7 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
         if (!ok) {
             /* Give up on this sample but stay finite and physical: the previous currents. */
             c->nonconverged++;
-            memcpy(c->i, i0s, sizeof i0s);
-            memcpy(c->v, v0, sizeof v0);
-            c->jg = j0[0];
-            c->jp = j0[1];
-            c->jd = j0[2];
+            solution_restore(c, &last);
         }
     }
     memcpy(c->p_last, p, sizeof c->p_last);

@@ -13,12 +13,15 @@
  * "Physical modelling of a wah-wah effect pedal as a case study for application of the nodal DK
  * method", DAFx 2011): every capacitor is replaced by its trapezoidal companion (conductance
  * 2C/T in parallel with a current source s that carries the state), the linear network is solved
- * once per parameter change, and what remains per sample is the nonlinear part in its three
- * controlling voltages v = (Vgk, Vpk, Vdk):
- *     v = p + K i(v),   p = Ps s + Pu u,   u = (vin, B+),   i = (Ip, Idiode),
- * solved by Newton's method (at most GS_TUBE_MAX_ITER iterations, starting from the previous
- * currents, limiting of the diode voltage). The trapezoidal rule is the one ngspice
- * uses for the reference, so the model and the reference differ only by the time step.
+ * once per parameter change, and what remains per sample is the nonlinear part in its two
+ * controlling voltages v = (Vgk, Vpk):
+ *     v = p + K i(v),   p = Ps s + Pu u,   u = (vin, B+),   i = (Ip, Ig),
+ * solved by Newton's method (at most GS_TUBE_MAX_ITER iterations, from a predictor built on the
+ * last solution's linearisation). The grid path (rgi+rs and the diode, node d above) has no
+ * capacitance, so it is one nonlinear element from g to k whose current is solved in closed form
+ * (gs_grid_current, the Wright omega function) rather than a third port of the iteration. The
+ * trapezoidal rule is the one ngspice uses for the reference, so the model and the reference
+ * differ only by the time step.
  */
 #ifndef GS_TUBE_STAGE_H
 #define GS_TUBE_STAGE_H
@@ -27,7 +30,8 @@
 #include "triode.h"
 
 #define GS_TUBE_NCAP 6  /* cin, ccg, cgp, ccp, ck, cout */
-#define GS_TUBE_NNODE 6 /* a, g, p, k, o, d */
+#define GS_TUBE_NNODE 5 /* a, g, p, k, o */
+#define GS_TUBE_NPORT 2 /* nonlinear ports: Vgk, Vpk */
 #define GS_TUBE_MAX_ITER 16
 
 typedef struct gs_tube_values {
@@ -40,21 +44,21 @@ typedef struct gs_tube_core {
     gs_tube_values val;
     double T;
     /* per-sample matrices */
-    double Ps[3][GS_TUBE_NCAP], Pu[3][2], K[3][2];
+    double Ps[GS_TUBE_NPORT][GS_TUBE_NCAP], Pu[GS_TUBE_NPORT][2], K[GS_TUBE_NPORT][2];
     double Vs[GS_TUBE_NCAP][GS_TUBE_NCAP], Vu[GS_TUBE_NCAP][2], Vi[GS_TUBE_NCAP][2];
     double Ys[GS_TUBE_NCAP], Yu[2], Yi[2]; /* output v(o) */
     double gc[GS_TUBE_NCAP];               /* 2C/T */
     /* state */
-    double s[GS_TUBE_NCAP];  /* companion current sources */
-    double vc[GS_TUBE_NCAP]; /* capacitor voltages at the last sample */
-    double v[3], i[2];       /* last nonlinear solution */
-    double jg, jp, jd;       /* its Jacobian: dIp/dVgk, dIp/dVpk, dId/dVd */
-    double Jinv[3][3];       /* (I - K F')^-1 at that Jacobian: the predictor's matrix */
-    int jinv_ok;             /* 0 if that matrix was singular (the predictor falls back) */
+    double s[GS_TUBE_NCAP];        /* companion current sources */
+    double vc[GS_TUBE_NCAP];       /* capacitor voltages at the last sample */
+    double v[GS_TUBE_NPORT], i[2]; /* last nonlinear solution (Vgk, Vpk), (Ip, Ig) */
+    double jg, jp, jgg;            /* its Jacobian: dIp/dVgk, dIp/dVpk, dIg/dVgk */
+    double Jinv[2][2];             /* (I - K F')^-1 at that Jacobian: the predictor's matrix */
+    int jinv_ok;                   /* 0 if that matrix was singular (the predictor falls back) */
     double u_last[2];
-    double p_last[3];      /* linear part of the controlling voltages at the last sample */
-    uint64_t nonconverged; /* samples whose Newton iteration hit the bound */
-    uint64_t iterations;   /* total Newton iterations (diagnostics) */
+    double p_last[GS_TUBE_NPORT]; /* linear part of the controlling voltages, last sample */
+    uint64_t nonconverged;        /* samples whose Newton iteration hit the bound */
+    uint64_t iterations;          /* total Newton iterations (diagnostics) */
 } gs_tube_core;
 
 /* Recompute the matrices for new component values at sample period T (s). The state carries over

@@ -77,7 +77,22 @@ static void test_triode(void) {
         }
     CHECK(finite, "Ip finite, >= 0, and 0 for Vpk <= 0 everywhere");
     double dd;
-    CHECK(isfinite(gs_grid_diode(1e4, &dd)) && isfinite(dd), "diode finite at 10 kV");
+    CHECK(isfinite(gs_grid_current(t, 1e4, &dd)) && isfinite(dd), "grid current finite at 10 kV");
+    /* The grid element solves Vgk = r I + Vt ln(1 + I / Is): residual and slope over -2 V .. 1 kV
+     */
+    double worst_v = 0.0, worst_d = 0.0;
+    for (double g = -2.0; g < 1000.0; g = g < 2.0 ? g + 0.01 : g * 1.1) {
+        double di, i = gs_grid_current(t, g, &di), d2;
+        double back = t->r_grid * i + GS_GRID_VT * log1p(i / GS_GRID_IS);
+        if (i > -GS_GRID_IS * 0.999999 && fabs(back - g) > worst_v) worst_v = fabs(back - g);
+        double h = 1e-6 * (1.0 + fabs(g));
+        double fd = (gs_grid_current(t, g + h, &d2) - gs_grid_current(t, g - h, &d2)) / (2 * h);
+        if (fd > 1e-12 && fabs(di - fd) / fd > worst_d) worst_d = fabs(di - fd) / fd;
+    }
+    printf("grid element: worst |Vgk(I) - Vgk| %.2e V, slope vs central differences %.2e\n",
+           worst_v, worst_d);
+    CHECK(worst_v < 1e-9, "grid element residual %g V", worst_v);
+    CHECK(worst_d < 1e-4, "grid element slope error %g", worst_d);
 }
 
 /* ---- DC operating point */
