@@ -1,5 +1,6 @@
 #!/bin/sh
-# DSP load and xruns of 'gainstage live': the engine alone (bench_live), then a private
+# DSP load and xruns of 'gainstage live': the engine alone (bench_live), the machine's own
+# scheduling gaps on the test CPU (bench_jitter), then a private
 # 'jackd -d dummy' server at 48 kHz with 64-frame periods, first with a reference client that does
 # nothing but copy a looping file to an output (the machine's own xruns), then 'gainstage live'
 # fed by that looping test client for the same time.
@@ -27,6 +28,8 @@ POLL=${GS_LIVE_POLL:-1}
 JOPTS=${GS_LIVE_JACKD:--R}
 REF=${GS_LIVE_REF:-1}
 "$B/bench/bench_live" --preset "$P" --seconds 3 1 8 16 32
+# The floor: how often the CPU the test runs on is taken away from a spinning real-time thread.
+"$B/bench/bench_jitter" 10 "${CPU:-1}"
 SRV=gsbench-$$
 T=$(mktemp -d)
 export JACK_NO_START_SERVER=1 JACK_NO_AUDIO_RESERVATION=1
