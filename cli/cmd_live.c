@@ -53,8 +53,8 @@ struct live_app {
     char shutdown_why[256];
     _Atomic uint64_t xruns;
     _Atomic uint32_t rate, bufsize;
-    /* Load totals over the whole run (main thread). */
-    double load_sum, load_max;
+    /* Load totals over the whole run (main thread): wall and CPU time, fractions of a period. */
+    double load_sum, load_max, cpu_sum, cpu_max, late_max;
     uint64_t load_n;
 };
 
@@ -105,10 +105,22 @@ static void jack_info(const char *msg) { (void)msg; }
 
 /* ---- JACK callbacks ---------------------------------------------------------------------- */
 
+static double ts_s(const struct timespec *t) {
+    return (double)t->tv_sec + 1e-9 * (double)t->tv_nsec;
+}
+
 GS_LIVE_RT static int on_process(jack_nframes_t n, void *arg) {
     live_app *a = arg;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0); /* vDSO: no system call, real-time safe */
+    /* Wall time (jack_get_time: CLOCK_MONOTONIC through the vDSO) against the cycle's start and
+     * the next one's, and the thread's CPU time (a system call, but one that never blocks): with
+     * both, a missed deadline is either our DSP or the machine, see live_engine_account. */
+    jack_nframes_t cf;
+    jack_time_t cur = 0, next = 0;
+    float per_us;
+    int have_cycle = jack_get_cycle_times(a->client, &cf, &cur, &next, &per_us) == 0;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    jack_time_t t0 = jack_get_time();
     const float *in[LIVE_MAX_CH];
     float *out[LIVE_MAX_CH];
     for (int k = 0; k < a->n; k++) {
@@ -117,9 +129,15 @@ GS_LIVE_RT static int on_process(jack_nframes_t n, void *arg) {
     }
     float *ml = jack_port_get_buffer(a->mon_l, n), *mr = jack_port_get_buffer(a->mon_r, n);
     live_engine_run(a->e, in, out, ml, mr, n, jack_last_frame_time(a->client));
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double dt = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    live_engine_account(a->e, dt, (double)n / (double)atomic_load(&a->rate));
+    jack_time_t t1 = jack_get_time();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    live_period_time t;
+    t.period = (double)n / (double)atomic_load(&a->rate);
+    t.wall = t1 > t0 ? 1e-6 * (double)(t1 - t0) : 0.0;
+    t.cpu = ts_s(&c1) - ts_s(&c0);
+    t.late = have_cycle && t0 >= cur ? 1e-6 * (double)(t0 - cur) : -1.0;
+    t.missed = have_cycle && next > cur && t1 > next;
+    live_engine_account(a->e, &t);
     return 0;
 }
 
@@ -716,13 +734,15 @@ int cmd_live(int argc, char **argv) {
         struct timespec ts = {0, 50000000L};
         nanosleep(&ts, NULL);
         live_engine_collect(a->e);
-        double mean, max;
-        uint64_t n;
-        live_engine_load(a->e, &mean, &max, &n);
+        live_load ld;
+        live_engine_load(a->e, &ld);
         pthread_mutex_lock(&a->rec_lock); /* the OSC thread reads these for /gainstage/status */
-        a->load_sum += mean * (double)n;
-        a->load_n += n;
-        if (max > a->load_max) a->load_max = max;
+        a->load_sum += ld.mean * (double)ld.n;
+        a->cpu_sum += ld.cpu_mean * (double)ld.n;
+        a->load_n += ld.n;
+        if (ld.max > a->load_max) a->load_max = ld.max;
+        if (ld.cpu_max > a->cpu_max) a->cpu_max = ld.cpu_max;
+        if (ld.late_max > a->late_max) a->late_max = ld.late_max;
         pthread_mutex_unlock(&a->rec_lock);
         if (got_signal || atomic_load(&a->quit)) break;
         if (atomic_load(&a->shutdown)) {
@@ -791,11 +811,19 @@ int cmd_live(int argc, char **argv) {
             printf("live: session saved to %s\n", o.session);
         }
     }
+    /* The wall-time load is JACK's DSP load; the CPU-time load is the DSP's own cost. The late
+     * periods say whether the xruns were ours (DSP) or the machine's (late start, stall). */
+    live_miss_counts mc;
+    live_engine_misses(a->e, &mc);
+    double ln = a->load_n ? (double)a->load_n : 1.0;
     printf("live: stopped after %.1f s: %llu periods, xruns %llu, DSP load mean %.2f%% max "
-           "%.2f%%\n",
+           "%.2f%%, CPU mean %.2f%% max %.2f%%, latest start %.2f%%; late periods %llu (DSP "
+           "%llu, started late %llu, stalled %llu)\n",
            mono_now() - t_start, (unsigned long long)live_engine_cycles(a->e),
-           (unsigned long long)atomic_load(&a->xruns),
-           a->load_n ? 100.0 * a->load_sum / (double)a->load_n : 0.0, 100.0 * a->load_max);
+           (unsigned long long)atomic_load(&a->xruns), 100.0 * a->load_sum / ln,
+           100.0 * a->load_max, 100.0 * a->cpu_sum / ln, 100.0 * a->cpu_max, 100.0 * a->late_max,
+           (unsigned long long)mc.missed, (unsigned long long)mc.dsp, (unsigned long long)mc.late,
+           (unsigned long long)mc.stall);
     if (!atomic_load(&a->shutdown)) jack_deactivate(a->client);
     jack_client_close(a->client);
     live_engine_free(a->e);

@@ -97,12 +97,34 @@ void live_engine_collect(live_engine *e);
 const live_meter *live_engine_meter(const live_engine *e, int k);
 /* Monitor bus meters (peak of the last window). */
 void live_engine_monitor_peak(const live_engine *e, float *l, float *r);
-/* DSP load of the process thread: mean since the last call and maximum, as a fraction of the
- * period (process time / period duration). Resets the maximum. */
-void live_engine_load(live_engine *e, double *mean, double *max, uint64_t *n);
+/* One period as the JACK back end timed it. An xrun can come from us (the callback needs more
+ * than a period of CPU) or from outside (we were woken late, or stalled while running: other
+ * processes, a virtual machine's CPU not being scheduled); these times tell which. */
+typedef struct live_period_time {
+    double period; /* duration of the period, s */
+    double wall;   /* callback entry to exit, s (what the deadline depends on) */
+    double cpu;    /* thread CPU time of the callback, s (the DSP's own cost) */
+    double late;   /* callback entry after the cycle's start, s (-1: unknown) */
+    int missed;    /* the callback ended after the next cycle's start */
+} live_period_time;
+/* Where the missed deadlines came from (totals since the start). */
+typedef struct live_miss_counts {
+    uint64_t missed; /* periods whose callback ended after the next cycle had started */
+    uint64_t dsp;    /* of those: CPU time alone above the period (the DSP is too slow) */
+    uint64_t late;   /* started so late that the CPU time no longer fitted */
+    uint64_t stall;  /* started in time but stalled while running (wall time >> CPU time) */
+} live_miss_counts;
+/* Since the last call, as fractions of the period: mean and maximum of the wall time (the DSP
+ * load as JACK sees it) and of the CPU time, the latest start, and n periods. Resets them. */
+typedef struct live_load {
+    double mean, max, cpu_mean, cpu_max, late_max;
+    uint64_t n;
+} live_load;
+void live_engine_load(live_engine *e, live_load *l);
+void live_engine_misses(const live_engine *e, live_miss_counts *m);
 /* Before activation only: apply queued commands now and settle every channel at its values. */
 void live_engine_settle(live_engine *e);
-GS_LIVE_RT void live_engine_account(live_engine *e, double seconds, double period);
+GS_LIVE_RT void live_engine_account(live_engine *e, const live_period_time *t);
 uint64_t live_engine_cycles(const live_engine *e);
 /* Recorder attachment: the engine feeds `rec` while it is attached. */
 void live_engine_attach_rec(live_engine *e, live_rec *rec);

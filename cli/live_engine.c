@@ -64,7 +64,8 @@ struct live_engine {
     _Atomic float mon_peak_l, mon_peak_r;
     _Atomic(live_rec *) rec_seen;
     _Atomic uint64_t cycles;
-    _Atomic uint64_t load_sum_ppm, load_n, load_max_ppm;
+    _Atomic uint64_t load_sum_ppm, load_n, load_max_ppm, cpu_sum_ppm, cpu_max_ppm, late_max_ppm;
+    _Atomic uint64_t miss_n, miss_dsp, miss_late, miss_stall;
 
     /* Control side. */
     pthread_mutex_t lock;
@@ -486,22 +487,54 @@ const char *live_rec_point_name(live_rec_point p) {
     return p == LIVE_REC_PRE ? "pre" : (p == LIVE_REC_BOTH ? "both" : "post");
 }
 
-void live_engine_load(live_engine *e, double *mean, double *max, uint64_t *cnt) {
-    uint64_t s = atomic_exchange(&e->load_sum_ppm, 0), n = atomic_exchange(&e->load_n, 0);
-    *mean = n ? (double)s / (double)n * 1e-6 : 0.0;
-    *cnt = n;
-    *max = (double)atomic_exchange(&e->load_max_ppm, 0) * 1e-6;
+void live_engine_load(live_engine *e, live_load *l) {
+    uint64_t n = atomic_exchange(&e->load_n, 0);
+    uint64_t s = atomic_exchange(&e->load_sum_ppm, 0), c = atomic_exchange(&e->cpu_sum_ppm, 0);
+    l->n = n;
+    l->mean = n ? (double)s / (double)n * 1e-6 : 0.0;
+    l->cpu_mean = n ? (double)c / (double)n * 1e-6 : 0.0;
+    l->max = (double)atomic_exchange(&e->load_max_ppm, 0) * 1e-6;
+    l->cpu_max = (double)atomic_exchange(&e->cpu_max_ppm, 0) * 1e-6;
+    l->late_max = (double)atomic_exchange(&e->late_max_ppm, 0) * 1e-6;
+}
+
+void live_engine_misses(const live_engine *e, live_miss_counts *m) {
+    m->missed = atomic_load(&e->miss_n);
+    m->dsp = atomic_load(&e->miss_dsp);
+    m->late = atomic_load(&e->miss_late);
+    m->stall = atomic_load(&e->miss_stall);
 }
 
 /* ---- process thread ---------------------------------------------------------------------- */
 
-GS_LIVE_RT void live_engine_account(live_engine *e, double seconds, double period) {
-    uint64_t ppm = (uint64_t)(seconds / period * 1e6);
-    atomic_fetch_add_explicit(&e->load_sum_ppm, ppm, memory_order_relaxed);
-    atomic_fetch_add_explicit(&e->load_n, 1, memory_order_relaxed);
-    uint64_t old = atomic_load_explicit(&e->load_max_ppm, memory_order_relaxed);
-    while (ppm > old && !atomic_compare_exchange_weak(&e->load_max_ppm, &old, ppm)) {
+GS_LIVE_RT static void store_max(_Atomic uint64_t *m, uint64_t v) {
+    uint64_t old = atomic_load_explicit(m, memory_order_relaxed);
+    while (v > old && !atomic_compare_exchange_weak(m, &old, v)) {
     }
+}
+
+GS_LIVE_RT static uint64_t ppm(double seconds, double period) {
+    return seconds > 0.0 ? (uint64_t)(seconds / period * 1e6) : 0;
+}
+
+GS_LIVE_RT void live_engine_account(live_engine *e, const live_period_time *t) {
+    uint64_t w = ppm(t->wall, t->period), c = ppm(t->cpu, t->period);
+    atomic_fetch_add_explicit(&e->load_sum_ppm, w, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->cpu_sum_ppm, c, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->load_n, 1, memory_order_relaxed);
+    store_max(&e->load_max_ppm, w);
+    store_max(&e->cpu_max_ppm, c);
+    if (t->late >= 0.0) store_max(&e->late_max_ppm, ppm(t->late, t->period));
+    if (!t->missed) return;
+    atomic_fetch_add_explicit(&e->miss_n, 1, memory_order_relaxed);
+    /* The first cause that alone explains the miss: our CPU time, then the start, then the rest
+     * (time in the callback without running: preempted, or the CPU itself not scheduled). */
+    if (t->cpu >= t->period)
+        atomic_fetch_add_explicit(&e->miss_dsp, 1, memory_order_relaxed);
+    else if (t->late >= 0.0 && t->late + t->cpu >= t->period)
+        atomic_fetch_add_explicit(&e->miss_late, 1, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&e->miss_stall, 1, memory_order_relaxed);
 }
 
 GS_LIVE_RT static void apply_commands(live_engine *e) {

@@ -154,6 +154,17 @@ for k in 1 2 3 4; do
     check "[ $? -eq 0 ]" "A: channel $k post differs from gainstage process of the feed: $r"
 done
 grep "xruns" "$T/A.out" | tail -1
+# The stop line times the process callback: the late periods are split into their causes, and at
+# 1024-frame periods 4 clean channels (about 2 % of a core) never need a whole period of CPU time:
+# a "DSP" late period here would be our callback gone wrong (denormals, a runaway loop), not the
+# machine.
+sl=$(grep "^live: stopped" "$T/A.out")
+m=$(echo "$sl" | sed -n 's/.*late periods \([0-9]*\) (DSP \([0-9]*\), started late \([0-9]*\), stalled \([0-9]*\)).*/\1 \2 \3 \4/p')
+check "[ -n '$m' ] && echo '$sl' | grep -q 'CPU mean [0-9.]*% max [0-9.]*%, latest start'" "A: stop line without the timing: $sl"
+read -r lp ld ll ls <<EOF
+${m:-0 0 0 0}
+EOF
+check "[ $lp -eq $((ld + ll + ls)) ] && [ $ld -eq 0 ]" "A: late periods $lp (DSP $ld, started late $ll, stalled $ls)"
 
 # --- B. OSC and the session file ------------------------------------------------------------
 "$GS" live --server "$SRV" --inputs 2 --session "$T/s.session" --osc-port auto \

@@ -10,7 +10,9 @@
  *       file plus 0.2 s ("end_frame=F"); with --loop it runs until the destination disappears
  *       and prints "disconnected_frame=F", the end of the last period that had run when the
  *       server told us (an upper bound for the last frame the destination can have received).
- * --bufsize-at S:N asks the server for N-frame periods S seconds into the signal. live_helper
+ * --bufsize-at S:N asks the server for N-frame periods S seconds into the signal. --seconds S
+ * stops after S seconds (the reference client of bench/live.sh). Every run ends by printing
+ * "xruns=N", the xruns the server reported to this client. live_helper
  * expect REC TAKE FEED_START SIG OUT [--loop | --prefix] the input the channel saw during the take
  * REC (sidecar TAKE): frame t carried SIG[t - FEED_START] (silence before, and after the end unless
  * --loop); the frames JACK skipped (the take's "gap" lines: an xrun on a loaded machine) are left
@@ -106,7 +108,14 @@ static struct {
     uint32_t start;
     atomic_int disconnected;
     _Atomic uint32_t disc_frame, cycle_end;
+    atomic_ulong xruns;
 } P;
+
+static int play_xrun(void *arg) {
+    (void)arg;
+    atomic_fetch_add(&P.xruns, 1);
+    return 0;
+}
 
 static int play_process(jack_nframes_t nf, void *arg) {
     (void)arg;
@@ -145,7 +154,7 @@ static void play_connect_cb(jack_port_id_t a, jack_port_id_t b, int connect, voi
 static int play(int argc, char **argv) {
     if (argc < 4) return 2;
     const char *server = argv[2], *dest = argv[3];
-    double bs_at = -1, timeout = 60;
+    double bs_at = -1, timeout = 60, seconds = -1;
     unsigned bs_n = 0;
     int i = 4;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -155,6 +164,8 @@ static int play(int argc, char **argv) {
             sscanf(argv[++i], "%lf:%u", &bs_at, &bs_n);
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
             timeout = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+            seconds = atof(argv[++i]);
     }
     P.c = open_client(server, "feeder");
     if (!P.c) {
@@ -178,6 +189,7 @@ static int play(int argc, char **argv) {
     }
     jack_set_process_callback(P.c, play_process, NULL);
     jack_set_port_connect_callback(P.c, play_connect_cb, NULL);
+    jack_set_xrun_callback(P.c, play_xrun, NULL);
     if (jack_activate(P.c)) return 1;
     for (int k = 0; k < P.n; k++) {
         char d[256];
@@ -215,6 +227,7 @@ static int play(int argc, char **argv) {
             printf("disconnected_frame=%u\n", atomic_load(&P.disc_frame));
             break;
         }
+        if (seconds >= 0 && now_s() - t0 >= seconds) break;
         if (now_s() - t0 > timeout) {
             fprintf(stderr, "live_helper: play timed out\n");
             rc = 1;
@@ -223,6 +236,7 @@ static int play(int argc, char **argv) {
     }
     jack_deactivate(P.c);
     jack_client_close(P.c);
+    printf("xruns=%lu\n", atomic_load(&P.xruns));
     for (int k = 0; k < P.n; k++) free(P.sig[k]);
     return rc;
 }
