@@ -1,4 +1,5 @@
-/* Cascaded linear-phase half-band oversampling (see oversample.h for why linear phase). */
+/* Oversampling: cascaded linear-phase half-bands (gs_os_init; see oversample.h for why linear
+ * phase) and low-delay polyphase FIR pairs for any factor up to 16 (gs_os_init_lowdelay). */
 #include "oversample.h"
 
 #include <pthread.h>
