@@ -242,7 +242,7 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
 const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0};
 const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3};
 
-/* Designs are costly for long filters (about 0.3 s for the 16x low-alias pair) and the same for
+/* Designs are costly for long filters (0.4 to 0.7 s for the 16x low-alias pair) and the same for
  * every instance at one rate, so each is made once per process and copied (create time only, not
  * on a real-time path; the lock is never taken by processing). */
 typedef struct ld_cached {
