@@ -98,6 +98,29 @@ static int compare(int ndirs, char **dirs, const char *out) {
             return EXIT_RUNTIME;
         }
     }
+    /* Reports of the same device (one model at two settings, say) would share their legend
+     * labels: those are named by their folders as well. */
+    for (int i = 0; i < ndirs; i++) {
+        json_t *dev = json_object_get(reps[i], "device");
+        const char *name = json_string_value(json_object_get(dev, "name"));
+        int same = 0;
+        for (int k = 0; k < ndirs && name; k++) {
+            const char *other =
+                json_string_value(json_object_get(json_object_get(reps[k], "device"), "name"));
+            same |= k != i && other && !strcmp(name, other);
+        }
+        if (!same) continue;
+        const char *base = strrchr(dirs[i], '/');
+        base = base && base[1] ? base + 1 : dirs[i];
+        char label[256];
+        snprintf(label, sizeof label, "%s (%s)", name, base);
+        json_object_set_new(dev, "label", json_string(label));
+    }
+    for (int i = 0; i < ndirs; i++) {
+        json_t *dev = json_object_get(reps[i], "device");
+        json_t *label = json_object_get(dev, "label");
+        if (label) json_object_set(dev, "name", label);
+    }
     char err[512] = "";
     int rc = gs_report_render(reps, ndirs, out, 0, err, sizeof err);
     for (int i = 0; i < ndirs; i++) json_decref(reps[i]);

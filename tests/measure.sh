@@ -52,6 +52,11 @@ expect 1 "no installed LV2 plugin" "$GS" measure --lv2 urn:nope:nothing --out "$
 expect 1 "cannot read" "$GS" measure --compare "$T/nothere" --out "$T/x"
 
 # --- an LV2 peer -------------------------------------------------------------------------------
+# --compare of one device at two settings: its curves are told apart by the reports' folders
+if "$GS" measure --preset clean --set gain=40dB --quick --out "$T/clean40" >"$T/log" 2>&1 &&
+    "$GS" measure --compare "$T/clean" "$T/clean40" --out "$T/cmp2" >"$T/log" 2>&1; then ok; else bad "compare clean twice: $(cat "$T/log")"; fi
+grep -q "clean (clean40)" "$T/cmp2/index.html" && grep -q "clean (clean)" "$T/cmp2/index.html" && ok ||
+    bad "compare labels: $(grep -o 'clean[^<]*' "$T/cmp2/index.html" | sort -u | tr '\n' ' ')"
 have() { lv2ls 2>/dev/null | grep -qx "$1"; }
 SWH=http://plugin.org.uk/swh-plugins/valve
 ZAM=urn:zamaudio:ZamTube
