@@ -200,10 +200,10 @@ GS_REALTIME static inline int jacobian_inverse(const gs_tube_core *c, double dg,
     return 1;
 }
 
-/* Solve v = p + K f(v) from the guess in c->v; leaves v and i = f(v) in c. Returns 1 if converged
- * within max_iter. */
+/* Solve v = p + K f(v) from the guess in c->sol.v; leaves v and i = f(v) in c. Returns 1 if
+ * converged within max_iter. */
 GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, double tol) {
-    double *v = c->v;
+    double *v = c->sol.v;
     double f[2], dg, dp, dgg;
     int ok = 0;
     for (int it = 0; it < max_iter; it++) {
@@ -234,13 +234,13 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, d
         if (!(nan_check == nan_check)) break; /* NaN guard */
         if (step < tol) {
             /* currents at the solution, to second order from the last linearisation */
-            c->i[0] = f[0] + dg * e0 + dp * e1;
-            c->i[1] = f[1] + dgg * e0;
-            c->jg = dg;
-            c->jp = dp;
-            c->jgg = dgg;
-            memcpy(c->Jinv, J, sizeof c->Jinv);
-            c->jinv_ok = 1;
+            c->sol.i[0] = f[0] + dg * e0 + dp * e1;
+            c->sol.i[1] = f[1] + dgg * e0;
+            c->sol.jg = dg;
+            c->sol.jp = dp;
+            c->sol.jgg = dgg;
+            memcpy(c->sol.Jinv, J, sizeof c->sol.Jinv);
+            c->sol.jinv_ok = 1;
             ok = 1;
             break;
         }
@@ -252,12 +252,12 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, d
             v[1] = p[1];
         }
         currents(c, v, f, &dg, &dp, &dgg);
-        c->i[0] = f[0];
-        c->i[1] = f[1];
-        c->jg = dg;
-        c->jp = dp;
-        c->jgg = dgg;
-        c->jinv_ok = jacobian_inverse(c, dg, dp, dgg, c->Jinv);
+        c->sol.i[0] = f[0];
+        c->sol.i[1] = f[1];
+        c->sol.jg = dg;
+        c->sol.jp = dp;
+        c->sol.jgg = dgg;
+        c->sol.jinv_ok = jacobian_inverse(c, dg, dp, dgg, c->sol.Jinv);
     }
     return ok;
 }
@@ -266,21 +266,23 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, d
  * (I - K F') v = p + K (i0 - F' v0), with (I - K F')^-1 kept from the last solution: a 2 x 2
  * product and no transcendental function. */
 GS_REALTIME static void predict(gs_tube_core *c, const double p[2]) {
-    double *v = c->v;
-    double a0 = c->i[0] - (c->jg * v[0] + c->jp * v[1]), a1 = c->i[1] - c->jgg * v[0];
+    double *v = c->sol.v;
+    double a0 = c->sol.i[0] - (c->sol.jg * v[0] + c->sol.jp * v[1]),
+           a1 = c->sol.i[1] - c->sol.jgg * v[0];
     double r0 = p[0] + (c->K[0][0] * a0 + c->K[0][1] * a1);
     double r1 = p[1] + (c->K[1][0] * a0 + c->K[1][1] * a1);
-    if (c->jinv_ok) {
-        v[0] = c->Jinv[0][0] * r0 + c->Jinv[0][1] * r1;
-        v[1] = c->Jinv[1][0] * r0 + c->Jinv[1][1] * r1;
+    if (c->sol.jinv_ok) {
+        v[0] = c->sol.Jinv[0][0] * r0 + c->sol.Jinv[0][1] * r1;
+        v[1] = c->sol.Jinv[1][0] * r0 + c->sol.Jinv[1][1] * r1;
     } else {
-        for (int r = 0; r < 2; r++) v[r] = p[r] + c->K[r][0] * c->i[0] + c->K[r][1] * c->i[1];
+        for (int r = 0; r < 2; r++)
+            v[r] = p[r] + c->K[r][0] * c->sol.i[0] + c->K[r][1] * c->sol.i[1];
     }
 }
 
 /* Refresh the predictor's inverse Jacobian after K changed (design, reset). */
 GS_REALTIME static void jinv_refresh(gs_tube_core *c) {
-    c->jinv_ok = jacobian_inverse(c, c->jg, c->jp, c->jgg, c->Jinv);
+    c->sol.jinv_ok = jacobian_inverse(c, c->sol.jg, c->sol.jp, c->sol.jgg, c->sol.Jinv);
 }
 
 #define TOL_V 1e-4
@@ -291,8 +293,8 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     double zero[GS_TUBE_NCAP] = {0};
     build(c, zero);
     memset(c->s, 0, sizeof c->s);
-    c->v[0] = c->v[1] = 0.0;
-    c->i[0] = c->i[1] = 0.0;
+    c->sol.v[0] = c->sol.v[1] = 0.0;
+    c->sol.i[0] = c->sol.i[1] = 0.0;
     int ok = 1;
     const int steps = 8;
     for (int k = 1; k <= steps; k++) {
@@ -303,8 +305,8 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     }
     double u[2] = {0.0, bplus};
     for (int r = 0; r < GS_TUBE_NCAP; r++)
-        c->vc[r] =
-            c->Vu[r][0] * u[0] + c->Vu[r][1] * u[1] + c->Vi[r][0] * c->i[0] + c->Vi[r][1] * c->i[1];
+        c->vc[r] = c->Vu[r][0] * u[0] + c->Vu[r][1] * u[1] + c->Vi[r][0] * c->sol.i[0] +
+                   c->Vi[r][1] * c->sol.i[1];
     build(c, c->gc);
     jinv_refresh(c);
     /* At rest no capacitor carries current: s = gc v. */
@@ -326,46 +328,19 @@ GS_REALTIME static inline double dot6(const double a[GS_TUBE_NCAP], const double
            (a[4] * s[4] + a[5] * s[5]);
 }
 
-/* The solver's starting point: the last solution and its linearisation. */
-typedef struct solution {
-    double v[GS_TUBE_NPORT], i[2], jg, jp, jgg, Jinv[2][2];
-    int jinv_ok;
-} solution;
-
-GS_REALTIME static void solution_save(const gs_tube_core *c, solution *o) {
-    memcpy(o->v, c->v, sizeof o->v);
-    memcpy(o->i, c->i, sizeof o->i);
-    o->jg = c->jg;
-    o->jp = c->jp;
-    o->jgg = c->jgg;
-    memcpy(o->Jinv, c->Jinv, sizeof o->Jinv);
-    o->jinv_ok = c->jinv_ok;
-}
-
-GS_REALTIME static void solution_restore(gs_tube_core *c, const solution *o) {
-    memcpy(c->v, o->v, sizeof o->v);
-    memcpy(c->i, o->i, sizeof o->i);
-    c->jg = o->jg;
-    c->jp = o->jp;
-    c->jgg = o->jgg;
-    memcpy(c->Jinv, o->Jinv, sizeof o->Jinv);
-    c->jinv_ok = o->jinv_ok;
-}
-
 GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
     double p[GS_TUBE_NPORT];
     const double *s = c->s;
     for (int r = 0; r < GS_TUBE_NPORT; r++)
         p[r] = (c->Pu[r][0] * vin + c->Pu[r][1] * bplus) + dot6(c->Ps[r], s);
     /* Predictor: the new linear part with the previous currents. */
-    solution last;
-    solution_save(c, &last);
+    const gs_tube_solution last = c->sol;
     predict(c, p);
     if (!solve(c, p, GS_TUBE_MAX_ITER, TOL_V)) {
         /* Rare (a violent input step): walk the linear part from the last sample's to this one's
          * in sub-steps, each starting from the previous sub-step's solution. */
         int ok = 0;
-        solution_restore(c, &last);
+        c->sol = last;
         for (int sub = 1; sub <= 8; sub++) {
             double q[GS_TUBE_NPORT];
             for (int r = 0; r < GS_TUBE_NPORT; r++)
@@ -377,13 +352,13 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
         if (!ok) {
             /* Give up on this sample but stay finite and physical: the previous currents. */
             c->nonconverged++;
-            solution_restore(c, &last);
+            c->sol = last;
         }
     }
     memcpy(c->p_last, p, sizeof c->p_last);
     /* Everything below is linear in the new currents; their terms come last, so the parts that
      * depend only on the old state and the inputs are computed while the solver runs. */
-    double i0 = c->i[0], i1 = c->i[1];
+    double i0 = c->sol.i[0], i1 = c->sol.i[1];
     double y =
         ((c->Yu[0] * vin + c->Yu[1] * bplus) + dot6(c->Ys, s)) + (c->Yi[0] * i0 + c->Yi[1] * i1);
     double vc[GS_TUBE_NCAP];

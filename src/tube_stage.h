@@ -40,6 +40,15 @@ typedef struct gs_tube_values {
     double emission; /* plate-current scale: 1 new, < 1 a worn cathode */
 } gs_tube_values;
 
+/* A solution of the nonlinear part and its linearisation, which the next sample's predictor
+ * starts from (and a failed sample falls back to). */
+typedef struct gs_tube_solution {
+    double v[GS_TUBE_NPORT], i[2]; /* (Vgk, Vpk), (Ip, Ig) */
+    double jg, jp, jgg;            /* Jacobian: dIp/dVgk, dIp/dVpk, dIg/dVgk */
+    double Jinv[2][2];             /* (I - K F')^-1 at that Jacobian: the predictor's matrix */
+    int jinv_ok;                   /* 0 if that matrix was singular (the predictor falls back) */
+} gs_tube_solution;
+
 typedef struct gs_tube_core {
     gs_tube_values val;
     double T;
@@ -49,12 +58,9 @@ typedef struct gs_tube_core {
     double Ys[GS_TUBE_NCAP], Yu[2], Yi[2]; /* output v(o) */
     double gc[GS_TUBE_NCAP];               /* 2C/T */
     /* state */
-    double s[GS_TUBE_NCAP];        /* companion current sources */
-    double vc[GS_TUBE_NCAP];       /* capacitor voltages at the last sample */
-    double v[GS_TUBE_NPORT], i[2]; /* last nonlinear solution (Vgk, Vpk), (Ip, Ig) */
-    double jg, jp, jgg;            /* its Jacobian: dIp/dVgk, dIp/dVpk, dIg/dVgk */
-    double Jinv[2][2];             /* (I - K F')^-1 at that Jacobian: the predictor's matrix */
-    int jinv_ok;                   /* 0 if that matrix was singular (the predictor falls back) */
+    double s[GS_TUBE_NCAP];  /* companion current sources */
+    double vc[GS_TUBE_NCAP]; /* capacitor voltages at the last sample */
+    gs_tube_solution sol;    /* the last sample's: the next one's starting point */
     double u_last[2];
     double p_last[GS_TUBE_NPORT]; /* linear part of the controlling voltages, last sample */
     uint64_t nonconverged;        /* samples whose Newton iteration hit the bound */

@@ -105,14 +105,14 @@ static void test_dc(void) {
     gs_status st = gs_tube_core_reset(&c, 250.0);
     double vp = gs_tube_core_vp(&c), vk = gs_tube_core_vk(&c);
     double dg, dp;
-    double ip = gs_triode_ip(v.tube, c.v[0], vp - vk, &dg, &dp);
+    double ip = gs_triode_ip(v.tube, c.sol.v[0], vp - vk, &dg, &dp);
     printf("DC operating point: Vp %.3f V, Vk %.4f V, Ip %.4f mA, Vgk %.4f V\n", vp, vk, ip * 1e3,
-           c.v[0]);
+           c.sol.v[0]);
     CHECK(st == GS_OK, "DC solve: %s", gs_strerror(st));
     /* Kirchhoff at the plate and the cathode: (B+ - Vp)/rp = Ip,  Vk/rk = Ip + grid current */
     CHECK(fabs((250.0 - vp) / 100e3 - ip) < 1e-6 * ip, "plate KCL %g vs %g", (250.0 - vp) / 100e3,
           ip);
-    CHECK(fabs(vk / 1.5e3 - ip - c.i[1]) < 1e-6 * ip, "cathode KCL");
+    CHECK(fabs(vk / 1.5e3 - ip - c.sol.i[1]) < 1e-6 * ip, "cathode KCL");
     CHECK(vp > 150.0 && vp < 190.0 && vk > 1.0 && vk < 1.5, "operating point plausible");
     /* no thump: silence in, silence out from the first sample */
     gs_channel *ch = stage(48000.0, 0);
