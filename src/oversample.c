@@ -431,27 +431,14 @@ GS_REALTIME static double *lowdelay_up(gs_oversampler *os, const float *in, uint
     const unsigned R = os->factor, m = ld->nu / R, H = m - 1;
     double *x = ld->xh, *y = os->work[0];
     for (uint32_t i = 0; i < n; i++) x[H + i] = (double)in[i];
-    if (R == 2) { /* the standard quality's case, kept as two accumulators */
-        for (uint32_t j = 0; j < n; j++) {
-            const double *xj = x + H + j;
-            double e = 0.0, o = 0.0;
-            for (unsigned k = 0; k < m; k++) {
-                e += ld->hu[2 * k] * xj[-(long)k];
-                o += ld->hu[2 * k + 1] * xj[-(long)k];
-            }
-            y[2 * j] = e;
-            y[2 * j + 1] = o;
+    for (uint32_t j = 0; j < n; j++) {
+        const double *xj = x + H + j;
+        double acc[GS_OS_LD_MAX_FACTOR] = {0};
+        for (unsigned k = 0; k < m; k++) {
+            const double xv = xj[-(long)k], *h = ld->hu + (size_t)R * k;
+            for (unsigned ph = 0; ph < R; ph++) acc[ph] += h[ph] * xv;
         }
-    } else {
-        for (uint32_t j = 0; j < n; j++) {
-            const double *xj = x + H + j;
-            double acc[GS_OS_LD_MAX_FACTOR] = {0};
-            for (unsigned k = 0; k < m; k++) {
-                const double xv = xj[-(long)k], *h = ld->hu + (size_t)R * k;
-                for (unsigned ph = 0; ph < R; ph++) acc[ph] += h[ph] * xv;
-            }
-            memcpy(y + (size_t)R * j, acc, R * sizeof(double));
-        }
+        memcpy(y + (size_t)R * j, acc, R * sizeof(double));
     }
     memmove(x, x + n, H * sizeof(double));
     return y;

@@ -12,39 +12,18 @@
  * The 12AX7 capacitances are the ones the issue fixes (Koren's). For the 12AT7 and 12AU7 the
  * capacitances are the data-sheet values without shield (RCA/GE data sheets, section 1):
  * 12AT7 Cgk 2.2 pF, Cgp 1.5 pF, Cpk 0.5 pF; 12AU7 Cgk 1.6 pF, Cgp 1.5 pF, Cpk 0.5 pF. */
-/* Derived fields (inv_mu, ln_kp, two_kg1) are filled in once by triode_init. */
-static gs_triode_params tubes[GS_TUBE_COUNT] = {
-    {.name = "12AX7",
-     .mu = 100.0,
-     .ex = 1.4,
-     .kg1 = 1060.0,
-     .kp = 600.0,
-     .kvb = 300.0,
-     .rgi = 2000.0,
-     .ccg = 2.3e-12,
-     .cgp = 2.4e-12,
-     .ccp = 0.9e-12},
-    {.name = "12AT7",
-     .mu = 60.0,
-     .ex = 1.35,
-     .kg1 = 460.0,
-     .kp = 300.0,
-     .kvb = 300.0,
-     .rgi = 2000.0,
-     .ccg = 2.2e-12,
-     .cgp = 1.5e-12,
-     .ccp = 0.5e-12},
-    {.name = "12AU7",
-     .mu = 21.5,
-     .ex = 1.3,
-     .kg1 = 1180.0,
-     .kp = 84.0,
-     .kvb = 300.0,
-     .rgi = 2000.0,
-     .ccg = 1.6e-12,
-     .cgp = 1.5e-12,
-     .ccp = 0.5e-12},
+/* The published values, one row a tube (name, MU, EX, KG1, KP, KVB, RGI, CCG, CGP, CCP); the
+ * table the models use adds the derived constants (triode_init). */
+typedef struct koren_set {
+    const char *name;
+    double mu, ex, kg1, kp, kvb, rgi, ccg, cgp, ccp;
+} koren_set;
+static const koren_set published[GS_TUBE_COUNT] = {
+    {"12AX7", 100.0, 1.4, 1060.0, 600.0, 300.0, 2000.0, 2.3e-12, 2.4e-12, 0.9e-12},
+    {"12AT7", 60.0, 1.35, 460.0, 300.0, 300.0, 2000.0, 2.2e-12, 1.5e-12, 0.5e-12},
+    {"12AU7", 21.5, 1.3, 1180.0, 84.0, 300.0, 2000.0, 1.6e-12, 1.5e-12, 0.5e-12},
 };
+static gs_triode_params tubes[GS_TUBE_COUNT];
 
 gs_lam_seg gs_lam_table[GS_LAM_NSEG];
 
@@ -53,11 +32,23 @@ static double lam_exact(double x) {
     return log(sp);
 }
 
-/* The derived tube constants, and Lambda's table: Chebyshev interpolation of Lambda at the 9
+/* The tube table with its derived constants (1/MU, ln KP, 2/KG1, the grid element's r and x0),
+ * and Lambda's table: Chebyshev interpolation of Lambda at the 9
  * Chebyshev nodes of each segment, converted to monomials in t (stable at this degree: the
  * coefficients stay below 1e3). */
 static void triode_init(void) {
     for (int k = 0; k < GS_TUBE_COUNT; k++) {
+        const koren_set *p = &published[k];
+        tubes[k] = (gs_triode_params){.name = p->name,
+                                      .mu = p->mu,
+                                      .ex = p->ex,
+                                      .kg1 = p->kg1,
+                                      .kp = p->kp,
+                                      .kvb = p->kvb,
+                                      .rgi = p->rgi,
+                                      .ccg = p->ccg,
+                                      .cgp = p->cgp,
+                                      .ccp = p->ccp};
         tubes[k].inv_mu = 1.0 / tubes[k].mu;
         tubes[k].ln_kp = log(tubes[k].kp);
         tubes[k].two_kg1 = 2.0 / tubes[k].kg1;

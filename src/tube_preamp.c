@@ -52,10 +52,7 @@ static const gs_param_info params[P_COUNT] = {
      "loss of cathode emission of both tubes (0 = new)"},
     {"mismatch", "Tube mismatch", GS_UNIT_PERCENT, 0.0, 50.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
      1, NULL, "the second tube's emission below the first's"},
-    {"quality", "Quality", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     gs_tube_quality_names,
-     "oversampling: standard (2x, low latency), high (linear phase, closest to the circuit) or "
-     "low-alias (16x, low latency)"},
+    GS_TUBE_QUALITY_PARAM,
 };
 
 #define NQ GS_TUBE_NQUALITY

@@ -30,10 +30,7 @@ static const gs_param_info params[P_COUNT] = {
      "load resistor after the output capacitor (the output is the voltage across it)"},
     {"tube", "Tube", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      gs_tube_names, "triode type (Koren's model): 12AX7 = ECC83, 12AT7 = ECC81, 12AU7 = ECC82"},
-    {"quality", "Quality", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     gs_tube_quality_names,
-     "oversampling: standard (2x, low latency), high (linear phase, closest to the circuit) or "
-     "low-alias (16x, low latency)"},
+    GS_TUBE_QUALITY_PARAM,
 };
 
 #define NQ GS_TUBE_NQUALITY

@@ -90,6 +90,14 @@ double gs_tube_core_vk(const gs_tube_core *c);
 #define GS_TUBE_NQUALITY 3
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
 extern const char *const gs_tube_quality_names[];
+/* The `quality` parameter entry, the same in every tube model's table. */
+/* clang-format off */
+#define GS_TUBE_QUALITY_PARAM                                                                     \
+    {"quality", "Quality", GS_UNIT_ENUM, 0.0, (double)(GS_TUBE_NQUALITY - 1), 0.0,                \
+     GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0, gs_tube_quality_names,                                  \
+     "oversampling: standard (2x, low latency), high (linear phase, closest to the circuit) or "  \
+     "low-alias (16x, low latency)"}
+/* clang-format on */
 /* Samples whose Newton iteration hit its bound since creation, of a tube-stage instance. */
 uint64_t gs_tube_stage_nonconverged(const void *self);
 
