@@ -346,16 +346,21 @@ gs_status gs_os_init_lowdelay(gs_oversampler *os, double rate, unsigned factor, 
     ld->nd = spec->down_periods * factor;
     ld->hu = calloc(ld->nu, sizeof(double));
     ld->hd = calloc(ld->nd, sizeof(double));
+    ld->hdr = calloc(ld->nd, sizeof(double));
     ld->xh = calloc(ld->nu / factor - 1 + max_block, sizeof(double));
     ld->uh = calloc(ld->nd - 1 + (size_t)factor * max_block, sizeof(double));
     os->work[0] = calloc((size_t)max_block * factor, sizeof(double));
     os->work[1] = calloc((size_t)max_block * factor, sizeof(double));
-    if (!ld->hu || !ld->hd || !ld->xh || !ld->uh || !os->work[0] || !os->work[1]) {
+    if (!ld->hu || !ld->hd || !ld->hdr || !ld->xh || !ld->uh || !os->work[0] || !os->work[1]) {
         gs_os_free(os);
         return GS_ERR_NO_MEMORY;
     }
     gs_status st = ld_design_cached(ld, rate, factor, pass_hz, stop_hz, latency, spec);
-    if (st != GS_OK) gs_os_free(os);
+    if (st != GS_OK) {
+        gs_os_free(os);
+        return st;
+    }
+    for (unsigned i = 0; i < ld->nd; i++) ld->hdr[i] = ld->hd[ld->nd - 1 - i];
     return st;
 }
 
@@ -399,6 +404,7 @@ void gs_os_free(gs_oversampler *os) {
     if (os->ld) {
         free(os->ld->hu);
         free(os->ld->hd);
+        free(os->ld->hdr);
         free(os->ld->xh);
         free(os->ld->uh);
         free(os->ld);
@@ -425,47 +431,59 @@ void gs_os_reset(gs_oversampler *os) {
     os->dpos = 0;
 }
 
-/* Polyphase: y[R j + ph] = sum_k hu[R k + ph] x[j - k]. */
+/* Polyphase: y[R j + ph] = sum_k hu[R k + ph] x[j - k]. The factor is a compile-time constant in
+ * each instance of this body (up_fixed), so the R accumulators live in registers and the inner
+ * loop over the phases becomes packed multiply-adds; a run-time R left them in memory and cost
+ * 3.5x as much (the 2x standard pair's up filter: 44 -> 12 ns a base sample, scratch loop). */
+GS_REALTIME static inline __attribute__((always_inline)) void
+up_fixed(const double *hu, unsigned m, const double *x, double *y, uint32_t n, const unsigned R) {
+    for (uint32_t j = 0; j < n; j++) {
+        const double *xj = x + j;
+        double acc[GS_OS_LD_MAX_FACTOR];
+        for (unsigned ph = 0; ph < R; ph++) acc[ph] = 0.0;
+        for (unsigned k = 0; k < m; k++) {
+            const double xv = xj[-(long)k], *h = hu + (size_t)R * k;
+            for (unsigned ph = 0; ph < R; ph++) acc[ph] += h[ph] * xv;
+        }
+        for (unsigned ph = 0; ph < R; ph++) y[(size_t)R * j + ph] = acc[ph];
+    }
+}
+
+/* sum_t a[t] b[t] in eight partial sums (packed by the compiler; one long sum would be bound by
+ * the latency of its additions). */
+GS_REALTIME static inline double dot_fwd(const double *a, const double *b, unsigned len) {
+    const unsigned n8 = len & ~7u;
+    double s[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    for (unsigned t = 0; t < n8; t += 8)
+        for (unsigned l = 0; l < 8; l++) s[l] += a[t + l] * b[t + l];
+    for (unsigned t = n8; t < len; t++) s[0] += a[t] * b[t];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
 GS_REALTIME static double *lowdelay_up(gs_oversampler *os, const float *in, uint32_t n) {
     gs_lowdelay *ld = os->ld;
     const unsigned R = os->factor, m = ld->nu / R, H = m - 1;
     double *x = ld->xh, *y = os->work[0];
     for (uint32_t i = 0; i < n; i++) x[H + i] = (double)in[i];
-    for (uint32_t j = 0; j < n; j++) {
-        const double *xj = x + H + j;
-        double acc[GS_OS_LD_MAX_FACTOR] = {0};
-        for (unsigned k = 0; k < m; k++) {
-            const double xv = xj[-(long)k], *h = ld->hu + (size_t)R * k;
-            for (unsigned ph = 0; ph < R; ph++) acc[ph] += h[ph] * xv;
-        }
-        memcpy(y + (size_t)R * j, acc, R * sizeof(double));
+    switch (R) {
+    case 2: up_fixed(ld->hu, m, x + H, y, n, 2); break;
+    case 4: up_fixed(ld->hu, m, x + H, y, n, 4); break;
+    default: up_fixed(ld->hu, m, x + H, y, n, R); break;
     }
     memmove(x, x + n, H * sizeof(double));
     return y;
 }
 
-/* z[j] = sum_i hd[i] u[R j + R - 1 - i] */
+/* z[j] = sum_i hd[i] u[R j + R - 1 - i] = sum_t hdr[t] u[R j + R - 1 - (nd - 1) + t]: with the taps
+ * reversed (hdr) the sum runs forward over contiguous memory (dot_fwd). */
 GS_REALTIME static void lowdelay_down(gs_oversampler *os, const double *hi, float *out,
                                       uint32_t n) {
     gs_lowdelay *ld = os->ld;
     const unsigned R = os->factor, H = ld->nd - 1;
     double *u = ld->uh;
     memcpy(u + H, hi, (size_t)R * n * sizeof(double));
-    for (uint32_t j = 0; j < n; j++) {
-        const double *uj = u + H + (size_t)R * j + R - 1;
-        /* four partial sums (nd is a multiple of 4 for every design here): the compiler may not
-         * reassociate one long sum, which would leave it latency-bound */
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        unsigned i = 0;
-        for (; i + 4 <= ld->nd; i += 4) {
-            a0 += ld->hd[i] * uj[-(long)i];
-            a1 += ld->hd[i + 1] * uj[-(long)i - 1];
-            a2 += ld->hd[i + 2] * uj[-(long)i - 2];
-            a3 += ld->hd[i + 3] * uj[-(long)i - 3];
-        }
-        for (; i < ld->nd; i++) a0 += ld->hd[i] * uj[-(long)i];
-        out[j] = (float)((a0 + a1) + (a2 + a3));
-    }
+    for (uint32_t j = 0; j < n; j++)
+        out[j] = (float)dot_fwd(ld->hdr, u + (size_t)R * j + R - 1, ld->nd);
     memmove(u, u + (size_t)R * n, H * sizeof(double));
 }
 

@@ -27,6 +27,7 @@ typedef struct gs_halfband {
 #define GS_OS_LD_MAX_FACTOR 16
 typedef struct gs_lowdelay {
     double *hu, *hd; /* up filter (at the high rate, gain R) and down filter taps */
+    double *hdr;     /* the down filter's taps reversed (the order its loop reads them in) */
     unsigned nu, nd; /* their lengths (nu a multiple of the factor) */
     double rate;     /* base rate (Hz) */
     double *xh;      /* up history: low-rate input, nu/R - 1 + block */
