@@ -26,10 +26,71 @@ static const koren_set published[GS_TUBE_COUNT] = {
 static gs_triode_params tubes[GS_TUBE_COUNT];
 
 gs_lam_seg gs_lam_table[GS_LAM_NSEG];
+static gs_vp_seg vp_tables[GS_TUBE_COUNT][GS_VP_NSEG];
+static gs_sx_seg sx_tables[GS_TUBE_COUNT][GS_LAM_NSEG];
 
 static double lam_exact(double x) {
     double sp = x > 0.0 ? x + log1p(exp(-x)) : log1p(exp(x));
     return log(sp);
+}
+
+/* Chebyshev interpolation of f on [mid - hw, mid + hw] at the 9 Chebyshev nodes, as monomials in
+ * t = (x - mid) / hw (stable at this degree on these segments: the coefficients stay moderate). */
+enum { NCHEB = GS_TAB_DEG + 1 };
+typedef double (*fn1)(const gs_triode_params *t, double x);
+static void cheb_fit(fn1 f, const gs_triode_params *tp, double mid, double hw, double c[NCHEB]) {
+    double T[NCHEB][NCHEB] = {{0}}; /* T_k(t) = sum T[k][i] t^i */
+    T[0][0] = 1.0;
+    T[1][1] = 1.0;
+    for (int k = 2; k < NCHEB; k++)
+        for (int i = 0; i < NCHEB; i++)
+            T[k][i] = -T[k - 2][i] + (i > 0 ? 2.0 * T[k - 1][i - 1] : 0.0);
+    double fv[NCHEB], ch[NCHEB];
+    for (int j = 0; j < NCHEB; j++) fv[j] = f(tp, mid + hw * cos(GS_PI * (j + 0.5) / NCHEB));
+    for (int k = 0; k < NCHEB; k++) {
+        double a = 0.0;
+        for (int j = 0; j < NCHEB; j++) a += fv[j] * cos(GS_PI * k * (j + 0.5) / NCHEB);
+        ch[k] = a * 2.0 / NCHEB;
+    }
+    ch[0] *= 0.5;
+    for (int i = 0; i < NCHEB; i++) {
+        double a = 0.0;
+        for (int k = 0; k < NCHEB; k++) a += ch[k] * T[k][i];
+        c[i] = a;
+    }
+}
+static void deriv(const double c[NCHEB], double d[GS_TAB_DEG]) {
+    for (int i = 0; i < GS_TAB_DEG; i++) d[i] = (i + 1) * c[i + 1];
+}
+
+static double fn_q(const gs_triode_params *t, double v) { return 1.0 / sqrt(t->kvb + v * v); }
+static double fn_a(const gs_triode_params *t, double v) {
+    return t->two_kg1 * pow(v / t->kp, t->ex);
+}
+static double fn_s(const gs_triode_params *t, double x) { return exp(t->ex * lam_exact(x)); }
+
+/* The tube's tables for gs_triode_ip (see triode.h). */
+static void tables_init(int k) {
+    const gs_triode_params *t = &tubes[k];
+    for (int e = 0; e < GS_VP_NSEG; e++) {
+        double base = ldexp(1.0, e / 8 + GS_VP_OCT_LO);
+        double lo = base * (1.0 + (e % 8) / 8.0), hi = base * (1.0 + (e % 8 + 1) / 8.0);
+        gs_vp_seg *g = &vp_tables[k][e];
+        g->scale = 2.0 / (hi - lo);
+        g->offset = -(hi + lo) / (hi - lo);
+        cheb_fit(fn_q, t, 0.5 * (lo + hi), 0.5 * (hi - lo), g->q);
+        cheb_fit(fn_a, t, 0.5 * (lo + hi), 0.5 * (hi - lo), g->a);
+        deriv(g->q, g->dq);
+        deriv(g->a, g->da);
+    }
+    const double hw = 0.5 / GS_LAM_INV_H;
+    for (int e = 0; e < GS_LAM_NSEG; e++) {
+        gs_sx_seg *g = &sx_tables[k][e];
+        cheb_fit(fn_s, t, GS_LAM_LO + (e + 0.5) / GS_LAM_INV_H, hw, g->s);
+        deriv(g->s, g->ds);
+    }
+    tubes[k].vp_tab = vp_tables[k];
+    tubes[k].sx_tab = sx_tables[k];
 }
 
 /* The tube table with its derived constants (1/MU, ln KP, 2/KG1, the grid element's r and x0),
@@ -55,6 +116,7 @@ static void triode_init(void) {
         tubes[k].r_grid = tubes[k].rgi + GS_GRID_RS;
         double a = tubes[k].r_grid * GS_GRID_IS / GS_GRID_VT;
         tubes[k].grid_x0 = a + log(a);
+        tables_init(k);
     }
     enum { N = GS_LAM_DEG + 1 };
     double T[N][N] = {{0}}; /* T_k(t) = sum T[k][i] t^i */

@@ -13,6 +13,11 @@
 
 #include "internal.h"
 
+#include <string.h>
+
+struct gs_vp_seg;
+struct gs_sx_seg;
+
 typedef struct gs_triode_params {
     const char *name;
     double mu, ex, kg1, kp, kvb; /* Koren's parameters */
@@ -21,8 +26,10 @@ typedef struct gs_triode_params {
     /* Derived constants for the hot path (1/MU, ln KP, 2/KG1), so that the per-iteration
      * evaluation below needs no division by a parameter. */
     double inv_mu, ln_kp, two_kg1;
-    double r_grid;  /* RGI + GS_GRID_RS (Ohm) */
-    double grid_x0; /* r_grid Is / Vt + ln(r_grid Is / Vt), see gs_grid_current */
+    double r_grid;                  /* RGI + GS_GRID_RS (Ohm) */
+    double grid_x0;                 /* r_grid Is / Vt + ln(r_grid Is / Vt), see gs_grid_current */
+    const struct gs_vp_seg *vp_tab; /* this tube's functions of Vpk (see gs_triode_ip) */
+    const struct gs_sx_seg *sx_tab; /* and of x */
 } gs_triode_params;
 
 /* Tube types, in the order of the `tube` choice parameter. */
@@ -89,16 +96,18 @@ GS_REALTIME static inline double gs_lambda(double x, double *dlam) {
 /* E1 below this is treated as 0 (ln 1e-30): no subnormal currents. */
 #define GS_LN_E1_MIN (-69.07755278982137)
 
-/* Plate current Ip(Vgk, Vpk) with its partial derivatives dIp/dVgk and dIp/dVpk (A/V). `emission`
- * scaling is the caller's (see tube_stage.c). Never NaN or Inf for finite inputs: Vpk <= 0 gives
- * exactly 0 (E1 has the sign of Vpk), and E1 below 1e-30 (a grid far below cut-off) is 0.
+/* Plate current Ip(Vgk, Vpk) with its partial derivatives dIp/dVgk and dIp/dVpk (A/V), straight
+ * from the equation (the reference for gs_triode_ip's tables, and its fallback outside them).
+ * `emission` scaling is the caller's (see tube_stage.c). Never NaN or Inf for finite inputs:
+ * Vpk <= 0 gives exactly 0 (E1 has the sign of Vpk), and E1 below 1e-30 (a grid far below
+ * cut-off) is 0.
  * With x = KP (1/MU + Vgk q), q = 1/sqrt(KVB + Vpk^2):
  *     Ip = 2/KG1 E1^EX,  ln E1 = ln Vpk - ln KP + Lambda(x)
  *     dIp/dx = EX Ip Lambda'(x),  dIp/dVgk = dIp/dx KP q,
  *     dIp/dVpk = EX Ip / Vpk - dIp/dx KP Vgk Vpk q^3.
  * Inline: it runs once per Newton iteration per oversampled sample. */
-GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double vgk, double vpk,
-                                              double *dvgk, double *dvpk) {
+GS_REALTIME static inline double gs_triode_ip_direct(const gs_triode_params *t, double vgk,
+                                                     double vpk, double *dvgk, double *dvpk) {
     *dvgk = 0.0;
     *dvpk = 0.0;
     if (!(vpk > 0.0)) return 0.0;
@@ -112,6 +121,78 @@ GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double 
     double dix = t->ex * ip * dlam;
     *dvgk = dix * t->kp * q;
     *dvpk = t->ex * ip / vpk - dix * t->kp * vgk * vpk * (q * q * q);
+    return ip;
+}
+
+/* The same plate current from two tables per tube, which take the transcendental functions off
+ * the solver's critical path (a sqrt, a division, a log and an exp per Newton iteration before).
+ * Koren's equation separates as
+ *     Ip = A(Vpk) S(x),  x = KP (1/MU + Vgk q(Vpk)),
+ *     A = 2/KG1 (Vpk/KP)^EX,  q = 1/sqrt(KVB + Vpk^2),  S = softplus(x)^EX,
+ *     dIp/dVgk = A S'(x) KP q,  dIp/dVpk = A' S + A S'(x) KP Vgk q'.
+ * A, q and their derivatives are tabulated over Vpk in [1/16, 2048) V on 8 segments per octave
+ * (the segment is read from the exponent and the top three mantissa bits of Vpk, so Vpk^EX is
+ * equally well resolved at 0.1 V and at 1 kV); S and S' over x in [-40, 40] on the segments of
+ * Lambda. All are degree-8 (derivatives 7) Chebyshev interpolants, relative error below 1e-12
+ * (tests/test_tube.c compares them with gs_triode_ip_direct over the whole plane). Below
+ * x = -40, S < 1e-24 and Ip (below 1e-27 A) is 0; outside both ranges this falls back to the
+ * direct form. */
+#define GS_VP_OCT_LO (-4) /* the table starts at 2^-4 V */
+#define GS_VP_NOCT 15     /* and ends at 2^11 V */
+#define GS_VP_NSEG (GS_VP_NOCT * 8)
+#define GS_TAB_DEG 8
+typedef struct gs_vp_seg {
+    double scale, offset; /* t = scale Vpk + offset in [-1, 1] */
+    double q[GS_TAB_DEG + 1], a[GS_TAB_DEG + 1];
+    double dq[GS_TAB_DEG], da[GS_TAB_DEG]; /* d/dVpk, in t */
+} gs_vp_seg;
+typedef struct gs_sx_seg {
+    double s[GS_TAB_DEG + 1], ds[GS_TAB_DEG]; /* S and dS/dx, in t as for Lambda */
+} gs_sx_seg;
+
+/* Estrin's scheme for degrees 8 and 7 (short dependency chains). */
+GS_REALTIME static inline double gs_poly8(const double *c, double t, double t2, double t4) {
+    return ((c[0] + c[1] * t) + t2 * (c[2] + c[3] * t)) +
+           t4 * (((c[4] + c[5] * t) + t2 * (c[6] + c[7] * t)) + t4 * c[8]);
+}
+GS_REALTIME static inline double gs_poly7(const double *c, double t, double t2, double t4) {
+    return ((c[0] + c[1] * t) + t2 * (c[2] + c[3] * t)) +
+           t4 * ((c[4] + c[5] * t) + t2 * (c[6] + c[7] * t));
+}
+
+/* The Vpk segment of a positive Vpk, or -1 outside the table. */
+GS_REALTIME static inline int gs_vp_index(double vpk) {
+    uint64_t b;
+    memcpy(&b, &vpk, sizeof b);
+    long k = (long)(b >> 49) - (long)((1023 + GS_VP_OCT_LO) * 8);
+    return (k >= 0 && k < GS_VP_NSEG) ? (int)k : -1;
+}
+
+GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double vgk, double vpk,
+                                              double *dvgk, double *dvpk) {
+    *dvgk = 0.0;
+    *dvpk = 0.0;
+    if (!(vpk > 0.0)) return 0.0;
+    int kv = gs_vp_index(vpk);
+    if (kv < 0) return gs_triode_ip_direct(t, vgk, vpk, dvgk, dvpk);
+    const gs_vp_seg *g = &t->vp_tab[kv];
+    double tv = g->scale * vpk + g->offset, tv2 = tv * tv, tv4 = tv2 * tv2;
+    double q = gs_poly8(g->q, tv, tv2, tv4);
+    double x = t->kp * (t->inv_mu + vgk * q);
+    double u = (x - GS_LAM_LO) * GS_LAM_INV_H;
+    if (!(u >= 0.0)) return 0.0; /* far below cut-off (or NaN: the solver's guard sees v) */
+    if (!(u < (double)GS_LAM_NSEG)) return gs_triode_ip_direct(t, vgk, vpk, dvgk, dvpk);
+    double a = gs_poly8(g->a, tv, tv2, tv4);
+    double dq = gs_poly7(g->dq, tv, tv2, tv4) * g->scale;
+    double da = gs_poly7(g->da, tv, tv2, tv4) * g->scale;
+    int k = (int)u;
+    const gs_sx_seg *sg = &t->sx_tab[k];
+    double ts = 2.0 * (u - (double)k) - 1.0, ts2 = ts * ts, ts4 = ts2 * ts2;
+    double sv = gs_poly8(sg->s, ts, ts2, ts4);
+    double ds = gs_poly7(sg->ds, ts, ts2, ts4) * (2.0 * GS_LAM_INV_H);
+    double ip = a * sv, ads = a * ds * t->kp;
+    *dvgk = ads * q;
+    *dvpk = da * sv + ads * vgk * dq;
     return ip;
 }
 

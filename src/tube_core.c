@@ -57,6 +57,42 @@ static void invert(double M[NU][NU], int n) {
         for (int j = 0; j < n; j++) M[i][j] = A[i][n + j];
 }
 
+/* The update matrix G over x = (s, vin, B+, Ip, Ig):
+ *   s'   = 2 gc vc - s, vc = Vs s + Vu u + Vi i  (the trapezoidal companion's new source)
+ *   y    = v(o),  isup = (B+ - v(p)) / rp,  ps' = Ps s'  (so the next p is Pu u' + ps').
+ * Rows beyond those are zero padding. */
+static void build_update(gs_tube_core *c, const double gc[GS_TUBE_NCAP],
+                         double row_s[][GS_TUBE_NCAP], double row_u[][2], double row_i[][2]) {
+    double M[GS_TUBE_GROWS][GS_TUBE_GCOLS];
+    memset(M, 0, sizeof M);
+    for (int r = 0; r < GS_TUBE_NCAP; r++) {
+        for (int k = 0; k < GS_TUBE_NCAP; k++) M[r][k] = 2.0 * gc[r] * c->Vs[r][k] - (r == k);
+        for (int k = 0; k < 2; k++) {
+            M[r][GS_TUBE_NCAP + k] = 2.0 * gc[r] * c->Vu[r][k];
+            M[r][GS_TUBE_NCAP + 2 + k] = 2.0 * gc[r] * c->Vi[r][k];
+        }
+    }
+    const double inv_rp = 1.0 / c->val.rp;
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        M[GS_TUBE_ROW_Y][k] = row_s[NO][k];
+        M[GS_TUBE_ROW_ISUP][k] = -row_s[NP][k] * inv_rp;
+    }
+    for (int k = 0; k < 2; k++) {
+        M[GS_TUBE_ROW_Y][GS_TUBE_NCAP + k] = row_u[NO][k];
+        M[GS_TUBE_ROW_Y][GS_TUBE_NCAP + 2 + k] = row_i[NO][k];
+        M[GS_TUBE_ROW_ISUP][GS_TUBE_NCAP + k] = ((k == 1) - row_u[NP][k]) * inv_rp;
+        M[GS_TUBE_ROW_ISUP][GS_TUBE_NCAP + 2 + k] = -row_i[NP][k] * inv_rp;
+    }
+    for (int r = 0; r < GS_TUBE_NPORT; r++)
+        for (int k = 0; k < GS_TUBE_GCOLS; k++) {
+            double a = 0.0;
+            for (int m = 0; m < GS_TUBE_NCAP; m++) a += c->Ps[r][m] * M[m][k];
+            M[GS_TUBE_ROW_PS + r][k] = a;
+        }
+    for (int r = 0; r < GS_TUBE_GROWS; r++)
+        for (int k = 0; k < GS_TUBE_GCOLS; k++) c->G[k][r] = M[r][k];
+}
+
 /* Build the per-sample matrices for capacitor conductances gc (0 for an open capacitor, as at DC).
  */
 static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
@@ -144,6 +180,7 @@ static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
     memcpy(c->Ys, row_s[NO], sizeof c->Ys);
     memcpy(c->Yu, row_u[NO], sizeof c->Yu);
     memcpy(c->Yi, row_i[NO], sizeof c->Yi);
+    build_update(c, gc, row_s, row_u, row_i);
 }
 
 static void cap_values(const gs_tube_values *v, double C[GS_TUBE_NCAP]) {
@@ -157,20 +194,47 @@ static void cap_values(const gs_tube_values *v, double C[GS_TUBE_NCAP]) {
 
 static void jinv_refresh(gs_tube_core *c);
 
+void gs_tube_core_cap_voltages(const gs_tube_core *c, double vc[GS_TUBE_NCAP]) {
+    if (c->vc_held) {
+        memcpy(vc, c->vc, sizeof c->vc);
+        return;
+    }
+    for (int r = 0; r < GS_TUBE_NCAP; r++) {
+        double a = (c->Vu[r][0] * c->u_last[0] + c->Vu[r][1] * c->u_last[1]) +
+                   (c->Vi[r][0] * c->sol.i[0] + c->Vi[r][1] * c->sol.i[1]);
+        for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Vs[r][k] * c->s_prev[k];
+        vc[r] = a;
+    }
+}
+
+/* The state's part of the next controlling voltages, after s changed outside the tick. */
+static void ps_refresh(gs_tube_core *c) {
+    for (int r = 0; r < GS_TUBE_NPORT; r++) {
+        double a = 0.0;
+        for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Ps[r][k] * c->s[k];
+        c->ps[r] = a;
+    }
+}
+
 void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
-    double gc_old[GS_TUBE_NCAP];
+    double gc_old[GS_TUBE_NCAP], vc[GS_TUBE_NCAP];
     memcpy(gc_old, c->gc, sizeof gc_old);
+    gs_tube_core_cap_voltages(c, vc); /* with the old matrices */
     c->val = *val;
     c->T = T;
     double C[GS_TUBE_NCAP];
     cap_values(val, C);
     for (int k = 0; k < GS_TUBE_NCAP; k++) c->gc[k] = 2.0 * C[k] / T;
     build(c, c->gc);
-    /* Keep each capacitor's voltage and current: s = gc v - i, with i = gc_old v - s_old. */
+    /* Keep each capacitor's voltage and current: s = gc v - i, with i = gc_old v - s_old. The
+     * voltages are held (the new matrices would not give them back from the last sample). */
     for (int k = 0; k < GS_TUBE_NCAP; k++) {
-        double ic = gc_old[k] * c->vc[k] - c->s[k];
-        c->s[k] = c->gc[k] * c->vc[k] - ic;
+        double ic = gc_old[k] * vc[k] - c->s[k];
+        c->s[k] = c->gc[k] * vc[k] - ic;
     }
+    memcpy(c->vc, vc, sizeof c->vc);
+    c->vc_held = 1;
+    ps_refresh(c);
     jinv_refresh(c);
 }
 
@@ -311,28 +375,35 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     jinv_refresh(c);
     /* At rest no capacitor carries current: s = gc v. */
     for (int k = 0; k < GS_TUBE_NCAP; k++) c->s[k] = c->gc[k] * c->vc[k];
+    memcpy(c->s_prev, c->s, sizeof c->s);
+    c->vc_held = 1;
     c->u_last[0] = 0.0;
     c->u_last[1] = bplus;
-    for (int r = 0; r < GS_TUBE_NPORT; r++) {
-        double a = c->Pu[r][1] * bplus;
-        for (int k = 0; k < GS_TUBE_NCAP; k++) a += c->Ps[r][k] * c->s[k];
-        c->p_last[r] = a;
-    }
+    c->isup = (bplus - (c->vc[C_CP] + c->vc[C_K])) / c->val.rp;
+    ps_refresh(c);
+    for (int r = 0; r < GS_TUBE_NPORT; r++) c->p_last[r] = c->Pu[r][1] * bplus + c->ps[r];
     return ok ? GS_OK : GS_ERR_NOT_CONVERGED;
 }
 
-/* Sum of the six state terms as a tree (FP addition is not reassociated by the compiler; a
- * left-to-right sum would put six dependent additions on the per-sample critical path). */
-GS_REALTIME static inline double dot6(const double a[GS_TUBE_NCAP], const double s[GS_TUBE_NCAP]) {
-    return ((a[0] * s[0] + a[1] * s[1]) + (a[2] * s[2] + a[3] * s[3])) +
-           (a[4] * s[4] + a[5] * s[5]);
-}
-
+/* One sample:
+ *   p = Pu u + ps                        (ps = Ps s, computed by the previous sample)
+ *   i = the solution of v = p + K i(v)   (predictor + Newton)
+ *   (s', y, isup, ps') = G (s, u, i)     (one matrix, column by column)
+ * G's columns of the currents come last: everything before them is independent of the solve and
+ * overlaps it, so the chain from one sample's currents to the next sample's p is two
+ * multiply-adds. */
 GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
     double p[GS_TUBE_NPORT];
-    const double *s = c->s;
     for (int r = 0; r < GS_TUBE_NPORT; r++)
-        p[r] = (c->Pu[r][0] * vin + c->Pu[r][1] * bplus) + dot6(c->Ps[r], s);
+        p[r] = (c->Pu[r][0] * vin + c->Pu[r][1] * bplus) + c->ps[r];
+    /* the state and input part of the update, while the solver runs */
+    double acc[GS_TUBE_GROWS];
+    for (int r = 0; r < GS_TUBE_GROWS; r++)
+        acc[r] = c->G[GS_TUBE_NCAP][r] * vin + c->G[GS_TUBE_NCAP + 1][r] * bplus;
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        const double sk = c->s[k];
+        for (int r = 0; r < GS_TUBE_GROWS; r++) acc[r] += c->G[k][r] * sk;
+    }
     /* Predictor: the new linear part with the previous currents. */
     const gs_tube_solution last = c->sol;
     predict(c, p);
@@ -356,26 +427,30 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
         }
     }
     memcpy(c->p_last, p, sizeof c->p_last);
-    /* Everything below is linear in the new currents; their terms come last, so the parts that
-     * depend only on the old state and the inputs are computed while the solver runs. */
-    double i0 = c->sol.i[0], i1 = c->sol.i[1];
-    double y =
-        ((c->Yu[0] * vin + c->Yu[1] * bplus) + dot6(c->Ys, s)) + (c->Yi[0] * i0 + c->Yi[1] * i1);
-    double vc[GS_TUBE_NCAP];
-    for (int r = 0; r < GS_TUBE_NCAP; r++)
-        vc[r] = ((c->Vu[r][0] * vin + c->Vu[r][1] * bplus) + dot6(c->Vs[r], s)) +
-                (c->Vi[r][0] * i0 + c->Vi[r][1] * i1);
-    for (int k = 0; k < GS_TUBE_NCAP; k++) {
-        c->vc[k] = vc[k];
-        c->s[k] = 2.0 * c->gc[k] * vc[k] - c->s[k];
-    }
+    memcpy(c->s_prev, c->s, sizeof c->s);
+    const double i0 = c->sol.i[0], i1 = c->sol.i[1];
+    for (int r = 0; r < GS_TUBE_GROWS; r++)
+        acc[r] += c->G[GS_TUBE_NCAP + 2][r] * i0 + c->G[GS_TUBE_NCAP + 3][r] * i1;
+    memcpy(c->s, acc, sizeof c->s);
+    c->ps[0] = acc[GS_TUBE_ROW_PS];
+    c->ps[1] = acc[GS_TUBE_ROW_PS + 1];
+    c->isup = acc[GS_TUBE_ROW_ISUP];
+    c->vc_held = 0;
     c->u_last[0] = vin;
     c->u_last[1] = bplus;
-    return y;
+    return acc[GS_TUBE_ROW_Y];
 }
 
-double gs_tube_core_vk(const gs_tube_core *c) { return c->vc[C_K]; }
-double gs_tube_core_vp(const gs_tube_core *c) { return c->vc[C_CP] + c->vc[C_K]; }
+double gs_tube_core_vk(const gs_tube_core *c) {
+    double vc[GS_TUBE_NCAP];
+    gs_tube_core_cap_voltages(c, vc);
+    return vc[C_K];
+}
+double gs_tube_core_vp(const gs_tube_core *c) {
+    double vc[GS_TUBE_NCAP];
+    gs_tube_core_cap_voltages(c, vc);
+    return vc[C_CP] + vc[C_K];
+}
 
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block) {
     if (quality == 0) /* 2x, low delay: flat to 20 kHz, stop from 25 kHz (at 48 kHz), 8 samples */

@@ -102,7 +102,7 @@ GS_REALTIME static void reset(void *self) {
         double i = 0.0;
         for (int k = 0; k < 2; k++) {
             gs_tube_core_reset(&m->st[k], b);
-            i += gs_tube_core_supply_current(&m->st[k], b);
+            i += gs_tube_core_supply_current(&m->st[k]);
         }
         double nb = m->v[P_SUPPLY] - m->v[P_PSU_R] * i;
         if (fabs(nb - b) < 1e-9) break;
@@ -111,7 +111,7 @@ GS_REALTIME static void reset(void *self) {
     double i = 0.0;
     for (int k = 0; k < 2; k++) {
         gs_tube_core_reset(&m->st[k], b);
-        i += gs_tube_core_supply_current(&m->st[k], b);
+        i += gs_tube_core_supply_current(&m->st[k]);
     }
     gs_tube_psu_settle(&m->psu, i);
     gs_ramp_snap(&m->in_gain);
@@ -174,8 +174,8 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     for (uint32_t i = 0; i < len; i++) {
         /* B+ for this sample from the currents of the last (the supply's time constant is
          * tens of ms, a one-sample lag is immaterial) */
-        double iload = gs_tube_core_supply_current(&m->st[0], psu->v) +
-                       gs_tube_core_supply_current(&m->st[1], psu->v);
+        double iload =
+            gs_tube_core_supply_current(&m->st[0]) + gs_tube_core_supply_current(&m->st[1]);
         double b = gs_tube_psu_tick(psu, iload);
         double y = gs_tube_core_tick(&m->st[0], hi[i], b);
         hi[i] = gs_tube_core_tick(&m->st[1], gs_ramp_next(&m->drive) * y, b);

@@ -49,18 +49,33 @@ typedef struct gs_tube_solution {
     int jinv_ok;                   /* 0 if that matrix was singular (the predictor falls back) */
 } gs_tube_solution;
 
+/* Rows of the per-sample update matrix G (see gs_tube_core_tick): the six new capacitor sources,
+ * the output, the supply current and the state part of the next sample's controlling voltages;
+ * padded to a multiple of 4 so that each column is whole vectors. Its columns: the six sources,
+ * vin, B+ and the two nonlinear currents. */
+#define GS_TUBE_GROWS 12
+#define GS_TUBE_GCOLS (GS_TUBE_NCAP + 4)
+enum { GS_TUBE_ROW_Y = GS_TUBE_NCAP, GS_TUBE_ROW_ISUP, GS_TUBE_ROW_PS };
+
 typedef struct gs_tube_core {
+    /* G[col][row]: column-major, so that a new state is a sum of scaled columns (packed
+     * multiply-adds) rather than ten short dot products. */
+    double G[GS_TUBE_GCOLS][GS_TUBE_GROWS];
     gs_tube_values val;
     double T;
-    /* per-sample matrices */
+    /* the matrices of the method (G is built from them) */
     double Ps[GS_TUBE_NPORT][GS_TUBE_NCAP], Pu[GS_TUBE_NPORT][2], K[GS_TUBE_NPORT][2];
     double Vs[GS_TUBE_NCAP][GS_TUBE_NCAP], Vu[GS_TUBE_NCAP][2], Vi[GS_TUBE_NCAP][2];
     double Ys[GS_TUBE_NCAP], Yu[2], Yi[2]; /* output v(o) */
     double gc[GS_TUBE_NCAP];               /* 2C/T */
     /* state */
-    double s[GS_TUBE_NCAP];  /* companion current sources */
-    double vc[GS_TUBE_NCAP]; /* capacitor voltages at the last sample */
-    gs_tube_solution sol;    /* the last sample's: the next one's starting point */
+    double s[GS_TUBE_NCAP];      /* companion current sources */
+    double s_prev[GS_TUBE_NCAP]; /* the sources the last sample was solved with */
+    double vc[GS_TUBE_NCAP];     /* capacitor voltages held by design/reset until the next tick */
+    int vc_held;                 /* 1: vc is current; 0: from s_prev, u_last and the currents */
+    double ps[GS_TUBE_NPORT];    /* Ps s: the state's part of the next controlling voltages */
+    double isup;                 /* plate supply current at the last sample (A) */
+    gs_tube_solution sol;        /* the last sample's: the next one's starting point */
     double u_last[2];
     double p_last[GS_TUBE_NPORT]; /* linear part of the controlling voltages, last sample */
     uint64_t nonconverged;        /* samples whose Newton iteration hit the bound */
@@ -75,6 +90,8 @@ void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T);
 gs_status gs_tube_core_reset(gs_tube_core *c, double bplus);
 /* One sample: input vin (V) and supply bplus (V); returns v(o) (V). */
 GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus);
+/* Capacitor voltages at the last sample (V; order cin, ccg, cgp, ccp, ck, cout). */
+void gs_tube_core_cap_voltages(const gs_tube_core *c, double vc[GS_TUBE_NCAP]);
 /* Plate and cathode voltages at the last solution (V), for tests. */
 double gs_tube_core_vp(const gs_tube_core *c);
 double gs_tube_core_vk(const gs_tube_core *c);
@@ -133,9 +150,7 @@ GS_REALTIME static inline double gs_tube_psu_tick(gs_tube_psu *p, double iload) 
     return p->v;
 }
 /* Plate current (through rp) of a core at its last sample, for the supply (A). */
-static inline double gs_tube_core_supply_current(const gs_tube_core *c, double bplus) {
-    return (bplus - gs_tube_core_vp(c)) / c->val.rp;
-}
+static inline double gs_tube_core_supply_current(const gs_tube_core *c) { return c->isup; }
 
 /* B+ (V) of a tube-preamp model instance (the state a gs_model_vt create returned), for tests. */
 double gs_tube_preamp_bplus(const void *self);
