@@ -15,6 +15,19 @@
  * allocation, locks, blocking or I/O in anything so marked. */
 #define GS_REALTIME
 
+/* The hottest loops (the tube solver, the low-delay FIR filters) are compiled twice, for the
+ * x86-64 baseline and for x86-64-v3 (AVX2, FMA: shorter latency on the solver's dependency chain,
+ * wider filter arithmetic), and the loader picks one for the CPU (GCC's function multi-versioning;
+ * glibc's ifunc). Elsewhere, or with other compilers, the baseline only. GS_FORCE_INLINE pulls a
+ * helper into each version rather than leaving one baseline copy. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) &&       \
+    __GNUC__ >= 12 && !defined(GS_NO_HOT_CLONES)
+#define GS_HOT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define GS_HOT_CLONES
+#endif
+#define GS_FORCE_INLINE inline __attribute__((always_inline))
+
 /* A model: a block or a channel. `create` does every allocation an instance needs; all other
  * entries are real-time safe. `set` receives the current (already smoothed) value of a parameter
  * and recomputes coefficients; the channel calls it at control rate while a value glides, so it

@@ -460,7 +460,8 @@ GS_REALTIME static inline double dot_fwd(const double *a, const double *b, unsig
     return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
-GS_REALTIME static double *lowdelay_up(gs_oversampler *os, const float *in, uint32_t n) {
+GS_REALTIME GS_HOT_CLONES static double *lowdelay_up(gs_oversampler *os, const float *in,
+                                                     uint32_t n) {
     gs_lowdelay *ld = os->ld;
     const unsigned R = os->factor, m = ld->nu / R, H = m - 1;
     double *x = ld->xh, *y = os->work[0];
@@ -476,8 +477,8 @@ GS_REALTIME static double *lowdelay_up(gs_oversampler *os, const float *in, uint
 
 /* z[j] = sum_i hd[i] u[R j + R - 1 - i] = sum_t hdr[t] u[R j + R - 1 - (nd - 1) + t]: with the taps
  * reversed (hdr) the sum runs forward over contiguous memory (dot_fwd). */
-GS_REALTIME static void lowdelay_down(gs_oversampler *os, const double *hi, float *out,
-                                      uint32_t n) {
+GS_REALTIME GS_HOT_CLONES static void lowdelay_down(gs_oversampler *os, const double *hi,
+                                                    float *out, uint32_t n) {
     gs_lowdelay *ld = os->ld;
     const unsigned R = os->factor, H = ld->nd - 1;
     double *u = ld->uh;

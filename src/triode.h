@@ -106,8 +106,9 @@ GS_REALTIME static inline double gs_lambda(double x, double *dlam) {
  *     dIp/dx = EX Ip Lambda'(x),  dIp/dVgk = dIp/dx KP q,
  *     dIp/dVpk = EX Ip / Vpk - dIp/dx KP Vgk Vpk q^3.
  * Inline: it runs once per Newton iteration per oversampled sample. */
-GS_REALTIME static inline double gs_triode_ip_direct(const gs_triode_params *t, double vgk,
-                                                     double vpk, double *dvgk, double *dvpk) {
+/* Out of line: a rare fallback, kept out of the solver's hot loop. */
+GS_REALTIME __attribute__((noinline)) static double
+gs_triode_ip_direct(const gs_triode_params *t, double vgk, double vpk, double *dvgk, double *dvpk) {
     *dvgk = 0.0;
     *dvpk = 0.0;
     if (!(vpk > 0.0)) return 0.0;
@@ -168,8 +169,8 @@ GS_REALTIME static inline int gs_vp_index(double vpk) {
     return (k >= 0 && k < GS_VP_NSEG) ? (int)k : -1;
 }
 
-GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double vgk, double vpk,
-                                              double *dvgk, double *dvpk) {
+GS_REALTIME static GS_FORCE_INLINE double gs_triode_ip(const gs_triode_params *t, double vgk,
+                                                       double vpk, double *dvgk, double *dvpk) {
     *dvgk = 0.0;
     *dvpk = 0.0;
     if (!(vpk > 0.0)) return 0.0;
@@ -207,14 +208,9 @@ GS_REALTIME static inline double gs_triode_ip(const gs_triode_params *t, double 
  * x < 1 and t = ln x above, to 1e-13 in at most 8 steps (3 to 5 in practice). Below x = -36
  * (Vgk < -0.69 V for the 12AX7's 2 kOhm) u < 2.4e-16: the current is -Is to double precision. */
 #define GS_GRID_X_OFF (-36.0)
-GS_REALTIME static inline double gs_grid_current(const gs_triode_params *tp, double vgk,
-                                                 double *dig) {
+GS_REALTIME __attribute__((noinline)) static double gs_grid_conducting(const gs_triode_params *tp,
+                                                                       double x, double *dig) {
     const double r = tp->r_grid;
-    double x = vgk * (1.0 / GS_GRID_VT) + tp->grid_x0;
-    if (!(x > GS_GRID_X_OFF)) { /* off (or NaN: the caller's NaN guard sees the voltage) */
-        *dig = 0.0;
-        return -GS_GRID_IS;
-    }
     double t = x < 1.0 ? x : log(x);
     double u = exp(t);
     for (int k = 0; k < 8; k++) {
@@ -226,6 +222,16 @@ GS_REALTIME static inline double gs_grid_current(const gs_triode_params *tp, dou
     /* dI/dVgk = (Vt / r) du/dx / Vt, du/dx = u / (1 + u) */
     *dig = u / (r * (1.0 + u));
     return GS_GRID_VT / r * u - GS_GRID_IS;
+}
+/* The cut-off test inline (the solver's usual case), the omega solve out of line. */
+GS_REALTIME static GS_FORCE_INLINE double gs_grid_current(const gs_triode_params *tp, double vgk,
+                                                          double *dig) {
+    double x = vgk * (1.0 / GS_GRID_VT) + tp->grid_x0;
+    if (!(x > GS_GRID_X_OFF)) { /* off (or NaN: the caller's NaN guard sees the voltage) */
+        *dig = 0.0;
+        return -GS_GRID_IS;
+    }
+    return gs_grid_conducting(tp, x, dig);
 }
 
 #endif

@@ -239,8 +239,8 @@ void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
 }
 
 /* Nonlinear currents f(v) = (Ip(Vgk, Vpk), Ig(Vgk)) and their Jacobian F' = [[dg dp] [dgg 0]]. */
-GS_REALTIME static inline void currents(const gs_tube_core *c, const double v[2], double f[2],
-                                        double *dg, double *dp, double *dgg) {
+GS_REALTIME static GS_FORCE_INLINE void currents(const gs_tube_core *c, const double v[2],
+                                                 double f[2], double *dg, double *dp, double *dgg) {
     double a, b;
     f[0] = c->val.emission * gs_triode_ip(c->val.tube, v[0], v[1], &a, &b);
     *dg = c->val.emission * a;
@@ -250,8 +250,8 @@ GS_REALTIME static inline void currents(const gs_tube_core *c, const double v[2]
 
 /* The inverse of the Newton Jacobian J = I - K F' into Jinv. Returns 0 (Jinv untouched) if J is
  * singular to working precision. */
-GS_REALTIME static inline int jacobian_inverse(const gs_tube_core *c, double dg, double dp,
-                                               double dgg, double Jinv[2][2]) {
+GS_REALTIME static GS_FORCE_INLINE int jacobian_inverse(const gs_tube_core *c, double dg, double dp,
+                                                        double dgg, double Jinv[2][2]) {
     double j00 = 1.0 - (c->K[0][0] * dg + c->K[0][1] * dgg), j01 = -c->K[0][0] * dp;
     double j10 = -(c->K[1][0] * dg + c->K[1][1] * dgg), j11 = 1.0 - c->K[1][0] * dp;
     double det = j00 * j11 - j01 * j10;
@@ -266,7 +266,8 @@ GS_REALTIME static inline int jacobian_inverse(const gs_tube_core *c, double dg,
 
 /* Solve v = p + K f(v) from the guess in c->sol.v; leaves v and i = f(v) in c. Returns 1 if
  * converged within max_iter. */
-GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, double tol) {
+GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2], int max_iter,
+                                             double tol) {
     double *v = c->sol.v;
     double f[2], dg, dp, dgg;
     int ok = 0;
@@ -329,7 +330,7 @@ GS_REALTIME static int solve(gs_tube_core *c, const double p[2], int max_iter, d
 /* Predictor: the previous solution's linearisation i ~ i0 + F' (v - v0) in v = p + K i, that is
  * (I - K F') v = p + K (i0 - F' v0), with (I - K F')^-1 kept from the last solution: a 2 x 2
  * product and no transcendental function. */
-GS_REALTIME static void predict(gs_tube_core *c, const double p[2]) {
+GS_REALTIME static GS_FORCE_INLINE void predict(gs_tube_core *c, const double p[2]) {
     double *v = c->sol.v;
     double a0 = c->sol.i[0] - (c->sol.jg * v[0] + c->sol.jp * v[1]),
            a1 = c->sol.i[1] - c->sol.jgg * v[0];
@@ -392,7 +393,7 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
  * G's columns of the currents come last: everything before them is independent of the solve and
  * overlaps it, so the chain from one sample's currents to the next sample's p is two
  * multiply-adds. */
-GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
+GS_REALTIME static GS_FORCE_INLINE double tick(gs_tube_core *c, double vin, double bplus) {
     double p[GS_TUBE_NPORT];
     for (int r = 0; r < GS_TUBE_NPORT; r++)
         p[r] = (c->Pu[r][0] * vin + c->Pu[r][1] * bplus) + c->ps[r];
@@ -439,6 +440,26 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
     c->u_last[0] = vin;
     c->u_last[1] = bplus;
     return acc[GS_TUBE_ROW_Y];
+}
+
+GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
+    return tick(c, vin, bplus);
+}
+
+GS_REALTIME GS_HOT_CLONES void gs_tube_core_run(gs_tube_core *c, double *x, uint32_t n,
+                                                double bplus) {
+    for (uint32_t i = 0; i < n; i++) x[i] = tick(c, x[i], bplus);
+}
+
+GS_REALTIME GS_HOT_CLONES void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu,
+                                                     gs_ramp *drive, double *x, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        /* B+ for this sample from the currents of the last (the supply's time constant is
+         * tens of ms, a one-sample lag is immaterial) */
+        double b = gs_tube_psu_tick(psu, st[0].isup + st[1].isup);
+        double y = tick(&st[0], x[i], b);
+        x[i] = tick(&st[1], gs_ramp_next(drive) * y, b);
+    }
 }
 
 double gs_tube_core_vk(const gs_tube_core *c) {

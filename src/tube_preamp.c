@@ -170,16 +170,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->in_gain) * buf[i]);
     double *hi = gs_os_up(os, buf, n);
     uint32_t len = n * os->factor;
-    gs_tube_psu *psu = &m->psu;
-    for (uint32_t i = 0; i < len; i++) {
-        /* B+ for this sample from the currents of the last (the supply's time constant is
-         * tens of ms, a one-sample lag is immaterial) */
-        double iload =
-            gs_tube_core_supply_current(&m->st[0]) + gs_tube_core_supply_current(&m->st[1]);
-        double b = gs_tube_psu_tick(psu, iload);
-        double y = gs_tube_core_tick(&m->st[0], hi[i], b);
-        hi[i] = gs_tube_core_tick(&m->st[1], gs_ramp_next(&m->drive) * y, b);
-    }
+    gs_tube_core_run_pair(m->st, &m->psu, &m->drive, hi, len);
     gs_os_down(os, hi, buf, n);
     for (uint32_t i = 0; i < n; i++) {
         double x = gs_ramp_next(&m->out_gain) * buf[i];

@@ -101,7 +101,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     double *hi = gs_os_up(os, buf, n);
     uint32_t len = n * os->factor;
     double bp = m->v[P_BPLUS];
-    for (uint32_t i = 0; i < len; i++) hi[i] = gs_tube_core_tick(&m->core, hi[i], bp);
+    gs_tube_core_run(&m->core, hi, len, bp);
     gs_os_down(os, hi, buf, n);
 }
 

@@ -152,6 +152,14 @@ GS_REALTIME static inline double gs_tube_psu_tick(gs_tube_psu *p, double iload) 
 /* Plate current (through rp) of a core at its last sample, for the supply (A). */
 static inline double gs_tube_core_supply_current(const gs_tube_core *c) { return c->isup; }
 
+/* A block through one core at a constant supply: x[i] = gs_tube_core_tick(c, x[i], bplus). */
+GS_REALTIME void gs_tube_core_run(gs_tube_core *c, double *x, uint32_t n, double bplus);
+/* A block through two cores in series on one supply (the tube preamp): per sample, B+ from the
+ * supply loaded by both stages' last currents, then stage 0, the ramped interstage gain `drive`
+ * and stage 1. */
+GS_REALTIME void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive,
+                                       double *x, uint32_t n);
+
 /* B+ (V) of a tube-preamp model instance (the state a gs_model_vt create returned), for tests. */
 double gs_tube_preamp_bplus(const void *self);
 /* Samples whose Newton iteration hit its bound, of a tube-preamp instance (both stages). */
