@@ -264,10 +264,13 @@ GS_REALTIME static GS_FORCE_INLINE int jacobian_inverse(const gs_tube_core *c, d
     return 1;
 }
 
+#define CHORD_MAX_V 0.05 /* V: the largest first step taken with the last sample's inverse */
+
 /* Solve v = p + K f(v) from the guess in c->sol.v; leaves v and i = f(v) in c. Returns 1 if
- * converged within max_iter. */
+ * converged within max_iter. chord: the first step may use the last sample's inverse Jacobian
+ * (the per-sample path; the sub-stepping fallback and the DC solve use fresh ones throughout). */
 GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2], int max_iter,
-                                             double tol) {
+                                             double tol, int chord) {
     double *v = c->sol.v;
     double f[2], dg, dp, dgg;
     int ok = 0;
@@ -278,9 +281,26 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2],
         double r0 = (v[0] - p[0]) - (c->K[0][0] * f[0] + c->K[0][1] * f[1]);
         double r1 = (v[1] - p[1]) - (c->K[1][0] * f[0] + c->K[1][1] * f[1]);
         double J[2][2];
-        if (!jacobian_inverse(c, dg, dp, dgg, J)) break;
-        double n0 = v[0] - (J[0][0] * r0 + J[0][1] * r1);
-        double n1 = v[1] - (J[1][0] * r0 + J[1][1] * r1);
+        int fresh = jacobian_inverse(c, dg, dp, dgg, J);
+        /* The first step uses the inverse kept from the last sample (the predictor's), which
+         * differs from this one by the change of the slopes over one sample: the step is then
+         * independent of the division above, which leaves the critical chain. */
+        double n0, n1;
+        if (chord && it == 0 && c->sol.jinv_ok) {
+            n0 = v[0] - (c->sol.Jinv[0][0] * r0 + c->sol.Jinv[0][1] * r1);
+            n1 = v[1] - (c->sol.Jinv[1][0] * r0 + c->sol.Jinv[1][1] * r1);
+            /* a large step (a violent input) is redone with the fresh inverse: the slopes may
+             * have changed a lot along it */
+            if (fabs(n0 - v[0]) + fabs(n1 - v[1]) > CHORD_MAX_V) {
+                if (!fresh) break;
+                n0 = v[0] - (J[0][0] * r0 + J[0][1] * r1);
+                n1 = v[1] - (J[1][0] * r0 + J[1][1] * r1);
+            }
+        } else {
+            if (!fresh) break;
+            n0 = v[0] - (J[0][0] * r0 + J[0][1] * r1);
+            n1 = v[1] - (J[1][0] * r0 + J[1][1] * r1);
+        }
         /* Below Vpk = 0 the plate current is identically 0 (no slope to come back by): a step
          * across that edge goes only halfway to it, so the iteration cannot ping-pong over it. */
         if (n1 <= 0.0 && v[1] > 0.0) n1 = 0.5 * v[1];
@@ -304,8 +324,8 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2],
             c->sol.jg = dg;
             c->sol.jp = dp;
             c->sol.jgg = dgg;
-            memcpy(c->sol.Jinv, J, sizeof c->sol.Jinv);
-            c->sol.jinv_ok = 1;
+            if (fresh) memcpy(c->sol.Jinv, J, sizeof c->sol.Jinv);
+            c->sol.jinv_ok = fresh;
             ok = 1;
             break;
         }
@@ -366,7 +386,7 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
         double u1 = bplus * k / steps;
         double p[GS_TUBE_NPORT];
         for (int r = 0; r < GS_TUBE_NPORT; r++) p[r] = c->Pu[r][1] * u1;
-        ok = solve(c, p, 200, 1e-10);
+        ok = solve(c, p, 200, 1e-10, 0);
     }
     double u[2] = {0.0, bplus};
     for (int r = 0; r < GS_TUBE_NCAP; r++)
@@ -408,7 +428,7 @@ GS_REALTIME static GS_FORCE_INLINE double tick(gs_tube_core *c, double vin, doub
     /* Predictor: the new linear part with the previous currents. */
     const gs_tube_solution last = c->sol;
     predict(c, p);
-    if (!solve(c, p, GS_TUBE_MAX_ITER, TOL_V)) {
+    if (!solve(c, p, GS_TUBE_MAX_ITER, TOL_V, 1)) {
         /* Rare (a violent input step): walk the linear part from the last sample's to this one's
          * in sub-steps, each starting from the previous sub-step's solution. */
         int ok = 0;
@@ -418,7 +438,7 @@ GS_REALTIME static GS_FORCE_INLINE double tick(gs_tube_core *c, double vin, doub
             for (int r = 0; r < GS_TUBE_NPORT; r++)
                 q[r] = c->p_last[r] + (p[r] - c->p_last[r]) * sub / 8.0;
             predict(c, q);
-            ok = solve(c, q, GS_TUBE_MAX_ITER, TOL_V);
+            ok = solve(c, q, GS_TUBE_MAX_ITER, TOL_V, 0);
             if (!ok) break;
         }
         if (!ok) {
