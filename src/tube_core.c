@@ -266,12 +266,13 @@ GS_REALTIME static GS_FORCE_INLINE int jacobian_inverse(const gs_tube_core *c, d
 
 #define CHORD_MAX_V 0.05 /* V: the largest first step taken with the last sample's inverse */
 
-/* Solve v = p + K f(v) from the guess in c->sol.v; leaves v and i = f(v) in c. Returns 1 if
+/* Solve v = p + K f(v) from the guess in w->v; leaves v and i = f(v) in c. Returns 1 if
  * converged within max_iter. chord: the first step may use the last sample's inverse Jacobian
  * (the per-sample path; the sub-stepping fallback and the DC solve use fresh ones throughout). */
-GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2], int max_iter,
-                                             double tol, int chord) {
-    double *v = c->sol.v;
+GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, gs_tube_solution *w,
+                                             const double p[2], int max_iter, double tol,
+                                             int chord) {
+    double *v = w->v;
     double f[2], dg, dp, dgg;
     int ok = 0;
     for (int it = 0; it < max_iter; it++) {
@@ -286,9 +287,9 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2],
          * differs from this one by the change of the slopes over one sample: the step is then
          * independent of the division above, which leaves the critical chain. */
         double n0, n1;
-        if (chord && it == 0 && c->sol.jinv_ok) {
-            n0 = v[0] - (c->sol.Jinv[0][0] * r0 + c->sol.Jinv[0][1] * r1);
-            n1 = v[1] - (c->sol.Jinv[1][0] * r0 + c->sol.Jinv[1][1] * r1);
+        if (chord && it == 0 && w->jinv_ok) {
+            n0 = v[0] - (w->Jinv[0][0] * r0 + w->Jinv[0][1] * r1);
+            n1 = v[1] - (w->Jinv[1][0] * r0 + w->Jinv[1][1] * r1);
             /* a large step (a violent input) is redone with the fresh inverse: the slopes may
              * have changed a lot along it */
             if (fabs(n0 - v[0]) + fabs(n1 - v[1]) > CHORD_MAX_V) {
@@ -319,13 +320,13 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2],
         if (!(nan_check == nan_check)) break; /* NaN guard */
         if (step < tol) {
             /* currents at the solution, to second order from the last linearisation */
-            c->sol.i[0] = f[0] + dg * e0 + dp * e1;
-            c->sol.i[1] = f[1] + dgg * e0;
-            c->sol.jg = dg;
-            c->sol.jp = dp;
-            c->sol.jgg = dgg;
-            if (fresh) memcpy(c->sol.Jinv, J, sizeof c->sol.Jinv);
-            c->sol.jinv_ok = fresh;
+            w->i[0] = f[0] + dg * e0 + dp * e1;
+            w->i[1] = f[1] + dgg * e0;
+            w->jg = dg;
+            w->jp = dp;
+            w->jgg = dgg;
+            if (fresh) memcpy(w->Jinv, J, sizeof w->Jinv);
+            w->jinv_ok = fresh;
             ok = 1;
             break;
         }
@@ -337,12 +338,12 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2],
             v[1] = p[1];
         }
         currents(c, v, f, &dg, &dp, &dgg);
-        c->sol.i[0] = f[0];
-        c->sol.i[1] = f[1];
-        c->sol.jg = dg;
-        c->sol.jp = dp;
-        c->sol.jgg = dgg;
-        c->sol.jinv_ok = jacobian_inverse(c, dg, dp, dgg, c->sol.Jinv);
+        w->i[0] = f[0];
+        w->i[1] = f[1];
+        w->jg = dg;
+        w->jp = dp;
+        w->jgg = dgg;
+        w->jinv_ok = jacobian_inverse(c, dg, dp, dgg, w->Jinv);
     }
     return ok;
 }
@@ -350,18 +351,17 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, const double p[2],
 /* Predictor: the previous solution's linearisation i ~ i0 + F' (v - v0) in v = p + K i, that is
  * (I - K F') v = p + K (i0 - F' v0), with (I - K F')^-1 kept from the last solution: a 2 x 2
  * product and no transcendental function. */
-GS_REALTIME static GS_FORCE_INLINE void predict(gs_tube_core *c, const double p[2]) {
-    double *v = c->sol.v;
-    double a0 = c->sol.i[0] - (c->sol.jg * v[0] + c->sol.jp * v[1]),
-           a1 = c->sol.i[1] - c->sol.jgg * v[0];
+GS_REALTIME static GS_FORCE_INLINE void predict(const gs_tube_core *c, gs_tube_solution *w,
+                                                const double p[2]) {
+    double *v = w->v;
+    double a0 = w->i[0] - (w->jg * v[0] + w->jp * v[1]), a1 = w->i[1] - w->jgg * v[0];
     double r0 = p[0] + (c->K[0][0] * a0 + c->K[0][1] * a1);
     double r1 = p[1] + (c->K[1][0] * a0 + c->K[1][1] * a1);
-    if (c->sol.jinv_ok) {
-        v[0] = c->sol.Jinv[0][0] * r0 + c->sol.Jinv[0][1] * r1;
-        v[1] = c->sol.Jinv[1][0] * r0 + c->sol.Jinv[1][1] * r1;
+    if (w->jinv_ok) {
+        v[0] = w->Jinv[0][0] * r0 + w->Jinv[0][1] * r1;
+        v[1] = w->Jinv[1][0] * r0 + w->Jinv[1][1] * r1;
     } else {
-        for (int r = 0; r < 2; r++)
-            v[r] = p[r] + c->K[r][0] * c->sol.i[0] + c->K[r][1] * c->sol.i[1];
+        for (int r = 0; r < 2; r++) v[r] = p[r] + c->K[r][0] * w->i[0] + c->K[r][1] * w->i[1];
     }
 }
 
@@ -386,7 +386,7 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
         double u1 = bplus * k / steps;
         double p[GS_TUBE_NPORT];
         for (int r = 0; r < GS_TUBE_NPORT; r++) p[r] = c->Pu[r][1] * u1;
-        ok = solve(c, p, 200, 1e-10, 0);
+        ok = solve(c, &c->sol, p, 200, 1e-10, 0);
     }
     double u[2] = {0.0, bplus};
     for (int r = 0; r < GS_TUBE_NCAP; r++)
@@ -425,27 +425,29 @@ GS_REALTIME static GS_FORCE_INLINE double tick(gs_tube_core *c, double vin, doub
         const double sk = c->s[k];
         for (int r = 0; r < GS_TUBE_GROWS; r++) acc[r] += c->G[k][r] * sk;
     }
-    /* Predictor: the new linear part with the previous currents. */
-    const gs_tube_solution last = c->sol;
-    predict(c, p);
-    if (!solve(c, p, GS_TUBE_MAX_ITER, TOL_V, 1)) {
+    /* Predictor: the new linear part with the previous currents. The solve works on a copy
+     * (kept in registers), which replaces the last solution only if it converged. */
+    gs_tube_solution w = c->sol;
+    predict(c, &w, p);
+    if (solve(c, &w, p, GS_TUBE_MAX_ITER, TOL_V, 1)) {
+        c->sol = w;
+    } else {
         /* Rare (a violent input step): walk the linear part from the last sample's to this one's
          * in sub-steps, each starting from the previous sub-step's solution. */
         int ok = 0;
-        c->sol = last;
+        w = c->sol;
         for (int sub = 1; sub <= 8; sub++) {
             double q[GS_TUBE_NPORT];
             for (int r = 0; r < GS_TUBE_NPORT; r++)
                 q[r] = c->p_last[r] + (p[r] - c->p_last[r]) * sub / 8.0;
-            predict(c, q);
-            ok = solve(c, q, GS_TUBE_MAX_ITER, TOL_V, 0);
+            predict(c, &w, q);
+            ok = solve(c, &w, q, GS_TUBE_MAX_ITER, TOL_V, 0);
             if (!ok) break;
         }
-        if (!ok) {
-            /* Give up on this sample but stay finite and physical: the previous currents. */
+        if (ok)
+            c->sol = w;
+        else /* give up on this sample but stay finite and physical: the previous currents */
             c->nonconverged++;
-            c->sol = last;
-        }
     }
     memcpy(c->p_last, p, sizeof c->p_last);
     memcpy(c->s_prev, c->s, sizeof c->s);
