@@ -1,9 +1,9 @@
-/* One step of the tube stage's circuit solver (gs_tube_core_tick), alone: nanoseconds and Newton
- * iterations per oversampled step, for the default circuit at 2 x 48 kHz on a DI-like signal (a
- * decaying 110 Hz pluck every 0.5 s) scaled by AMP (the sum peaks near 1.3 AMP volts). The minimum over RUNS runs of the
- * same input is quoted (the least disturbed run on a shared machine). Under
- *   valgrind --tool=callgrind bench_tube_tick --seconds 0.2 --runs 1
- * the instruction count per step is the total over the printed number of steps.
+/* One step of the tube stage's circuit solver (gs_tube_core_run, per step), alone: nanoseconds and
+ * Newton iterations per oversampled step, for the default circuit at 2 x 48 kHz on a DI-like signal
+ * (a decaying 110 Hz pluck every 0.5 s) scaled by AMP (the sum peaks near 1.3 AMP volts). The
+ * minimum over RUNS runs of the same input is quoted (the least disturbed run on a shared machine).
+ * Under valgrind --tool=callgrind bench_tube_tick --seconds 0.2 --runs 1 the instruction count per
+ * step is the total over the printed number of steps.
  *
  *   bench_tube_tick [--seconds S] [--runs N] [--amp V] [--factor R]
  */
@@ -52,19 +52,28 @@ int main(int argc, char **argv) {
     }
     gs_tube_core c;
     memset(&c, 0, sizeof c);
-    gs_tube_values val = {100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6,
-                          gs_triode_get(GS_TUBE_12AX7), 1.0};
+    gs_tube_values val = {
+        100e3, 1.5e3, 22e-6, 68e3, 1e6, 22e-9, 22e-9, 1e6, gs_triode_get(GS_TUBE_12AX7), 1.0};
     gs_tube_core_design(&c, &val, 1.0 / rate);
     gs_tube_core_reset(&c, 250.0);
     double best = 1e30, sink = 0.0;
     uint64_t it0 = c.iterations;
     for (int r = 0; r < runs; r++) {
         double t0 = cpu_now();
-        for (size_t i = 0; i < n; i++) sink += gs_tube_core_tick(&c, x[i], 250.0);
+        /* in blocks through gs_tube_core_run, the models' path (its x86-64-v3 version where
+         * the CPU has one) */
+        double blk[512];
+        for (size_t i = 0; i < n; i += 512) {
+            uint32_t len = (uint32_t)(n - i < 512 ? n - i : 512);
+            memcpy(blk, x + i, len * sizeof(double));
+            gs_tube_core_run(&c, blk, len, 250.0);
+            sink += blk[0];
+        }
         double t = cpu_now() - t0;
         if (t < best) best = t;
     }
-    printf("tube-stage solver at %d x 48 kHz, pluck at amplitude %.2f: %zu steps a run, %.1f ns a step "
+    printf("tube-stage solver at %d x 48 kHz, pluck at amplitude %.2f: %zu steps a run, %.1f ns a "
+           "step "
            "(minimum of %d runs), %.2f Newton iterations a step, %.1f x real time for %d steps a "
            "sample (solver alone)%s\n",
            factor, amp, n, best / (double)n * 1e9, runs,

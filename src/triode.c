@@ -113,6 +113,8 @@ static void triode_init(void) {
         tubes[k].inv_mu = 1.0 / tubes[k].mu;
         tubes[k].ln_kp = log(tubes[k].kp);
         tubes[k].two_kg1 = 2.0 / tubes[k].kg1;
+        tubes[k].sx_c1 = tubes[k].kp * GS_LAM_INV_H;
+        tubes[k].sx_c0 = (tubes[k].kp * tubes[k].inv_mu - GS_LAM_LO) * GS_LAM_INV_H;
         tubes[k].r_grid = tubes[k].rgi + GS_GRID_RS;
         double a = tubes[k].r_grid * GS_GRID_IS / GS_GRID_VT;
         tubes[k].grid_x0 = a + log(a);

@@ -26,6 +26,7 @@ typedef struct gs_triode_params {
     /* Derived constants for the hot path (1/MU, ln KP, 2/KG1), so that the per-iteration
      * evaluation below needs no division by a parameter. */
     double inv_mu, ln_kp, two_kg1;
+    double sx_c1, sx_c0;            /* KP GS_LAM_INV_H and (KP / MU - GS_LAM_LO) GS_LAM_INV_H */
     double r_grid;                  /* RGI + GS_GRID_RS (Ohm) */
     double grid_x0;                 /* r_grid Is / Vt + ln(r_grid Is / Vt), see gs_grid_current */
     const struct gs_vp_seg *vp_tab; /* this tube's functions of Vpk (see gs_triode_ip) */
@@ -161,31 +162,52 @@ GS_REALTIME static inline double gs_poly7(const double *c, double t, double t2, 
            t4 * ((c[4] + c[5] * t) + t2 * (c[6] + c[7] * t));
 }
 
-/* The Vpk segment of a positive Vpk, or -1 outside the table. */
-GS_REALTIME static inline int gs_vp_index(double vpk) {
+/* The Vpk segment of a positive Vpk, or -1 outside the table; and the position t in [-1, 1) in
+ * that segment, straight from the mantissa bits below the top three (exponent set to 0: y in
+ * [1, 1.125), t = 16 y - 17), so t does not wait for the segment's load. */
+GS_REALTIME static inline int gs_vp_index(double vpk, double *t) {
     uint64_t b;
     memcpy(&b, &vpk, sizeof b);
+    uint64_t yb = (b & 0x0001FFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+    double y;
+    memcpy(&y, &yb, sizeof y);
+    *t = 16.0 * y - 17.0;
     long k = (long)(b >> 49) - (long)((1023 + GS_VP_OCT_LO) * 8);
     return (k >= 0 && k < GS_VP_NSEG) ? (int)k : -1;
 }
 
-GS_REALTIME static GS_FORCE_INLINE double gs_triode_ip(const gs_triode_params *t, double vgk,
-                                                       double vpk, double *dvgk, double *dvpk) {
+/* emission: the plate-current scale of this tube (1 new; see tube_stage.c), applied to A off
+ * the dependency chain. */
+GS_REALTIME static GS_FORCE_INLINE double gs_triode_ip_scaled(const gs_triode_params *t,
+                                                              double emission, double vgk,
+                                                              double vpk, double *dvgk,
+                                                              double *dvpk) {
     *dvgk = 0.0;
     *dvpk = 0.0;
     if (!(vpk > 0.0)) return 0.0;
-    int kv = gs_vp_index(vpk);
-    if (kv < 0) return gs_triode_ip_direct(t, vgk, vpk, dvgk, dvpk);
+    double tv;
+    int kv = gs_vp_index(vpk, &tv);
+    if (kv < 0) {
+        double ip = emission * gs_triode_ip_direct(t, vgk, vpk, dvgk, dvpk);
+        *dvgk *= emission;
+        *dvpk *= emission;
+        return ip;
+    }
     const gs_vp_seg *g = &t->vp_tab[kv];
-    double tv = g->scale * vpk + g->offset, tv2 = tv * tv, tv4 = tv2 * tv2;
+    double tv2 = tv * tv, tv4 = tv2 * tv2;
     double q = gs_poly8(g->q, tv, tv2, tv4);
-    double x = t->kp * (t->inv_mu + vgk * q);
-    double u = (x - GS_LAM_LO) * GS_LAM_INV_H;
+    /* u = (x - GS_LAM_LO) GS_LAM_INV_H with x = KP (1/MU + Vgk q), as one multiply-add on q */
+    double u = (vgk * t->sx_c1) * q + t->sx_c0;
     if (!(u >= 0.0)) return 0.0; /* far below cut-off (or NaN: the solver's guard sees v) */
-    if (!(u < (double)GS_LAM_NSEG)) return gs_triode_ip_direct(t, vgk, vpk, dvgk, dvpk);
-    double a = gs_poly8(g->a, tv, tv2, tv4);
+    if (!(u < (double)GS_LAM_NSEG)) {
+        double ip = emission * gs_triode_ip_direct(t, vgk, vpk, dvgk, dvpk);
+        *dvgk *= emission;
+        *dvpk *= emission;
+        return ip;
+    }
+    double a = emission * gs_poly8(g->a, tv, tv2, tv4);
     double dq = gs_poly7(g->dq, tv, tv2, tv4) * g->scale;
-    double da = gs_poly7(g->da, tv, tv2, tv4) * g->scale;
+    double da = emission * gs_poly7(g->da, tv, tv2, tv4) * g->scale;
     int k = (int)u;
     const gs_sx_seg *sg = &t->sx_tab[k];
     double ts = 2.0 * (u - (double)k) - 1.0, ts2 = ts * ts, ts4 = ts2 * ts2;
@@ -195,6 +217,11 @@ GS_REALTIME static GS_FORCE_INLINE double gs_triode_ip(const gs_triode_params *t
     *dvgk = ads * q;
     *dvpk = da * sv + ads * vgk * dq;
     return ip;
+}
+
+GS_REALTIME static GS_FORCE_INLINE double gs_triode_ip(const gs_triode_params *t, double vgk,
+                                                       double vpk, double *dvgk, double *dvpk) {
+    return gs_triode_ip_scaled(t, 1.0, vgk, vpk, dvgk, dvpk);
 }
 
 /* The grid current path as one element from grid to cathode: RGI + RS (r, Ohm) in series with

@@ -241,10 +241,7 @@ void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
 /* Nonlinear currents f(v) = (Ip(Vgk, Vpk), Ig(Vgk)) and their Jacobian F' = [[dg dp] [dgg 0]]. */
 GS_REALTIME static GS_FORCE_INLINE void currents(const gs_tube_core *c, const double v[2],
                                                  double f[2], double *dg, double *dp, double *dgg) {
-    double a, b;
-    f[0] = c->val.emission * gs_triode_ip(c->val.tube, v[0], v[1], &a, &b);
-    *dg = c->val.emission * a;
-    *dp = c->val.emission * b;
+    f[0] = gs_triode_ip_scaled(c->val.tube, c->val.emission, v[0], v[1], dg, dp);
     f[1] = gs_grid_current(c->val.tube, v[0], dgg);
 }
 
