@@ -437,7 +437,25 @@ void gs_os_reset(gs_oversampler *os) {
  * 3.5x as much (the 2x standard pair's up filter: 44 -> 12 ns a base sample, scratch loop). */
 GS_REALTIME static inline __attribute__((always_inline)) void
 up_fixed(const double *hu, unsigned m, const double *x, double *y, uint32_t n, const unsigned R) {
-    for (uint32_t j = 0; j < n; j++) {
+    /* four outputs at a time: four independent accumulator chains (one chain of m dependent
+     * multiply-adds per output would leave the loop bound by their latency) */
+    uint32_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const double *xj = x + j;
+        double acc[4][GS_OS_LD_MAX_FACTOR];
+        for (unsigned q = 0; q < 4; q++)
+            for (unsigned ph = 0; ph < R; ph++) acc[q][ph] = 0.0;
+        for (unsigned k = 0; k < m; k++) {
+            const double *h = hu + (size_t)R * k;
+            for (unsigned q = 0; q < 4; q++) {
+                const double xv = xj[(long)q - (long)k];
+                for (unsigned ph = 0; ph < R; ph++) acc[q][ph] += h[ph] * xv;
+            }
+        }
+        for (unsigned q = 0; q < 4; q++)
+            for (unsigned ph = 0; ph < R; ph++) y[(size_t)R * (j + q) + ph] = acc[q][ph];
+    }
+    for (; j < n; j++) {
         const double *xj = x + j;
         double acc[GS_OS_LD_MAX_FACTOR];
         for (unsigned ph = 0; ph < R; ph++) acc[ph] = 0.0;
