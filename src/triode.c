@@ -26,6 +26,7 @@ static const koren_set published[GS_TUBE_COUNT] = {
 static gs_triode_params tubes[GS_TUBE_COUNT];
 
 gs_lam_seg gs_lam_table[GS_LAM_NSEG];
+gs_omega_seg gs_omega_table[GS_OMEGA_NSEG];
 static gs_vp_seg vp_tables[GS_TUBE_COUNT][GS_VP_NSEG];
 static gs_sx_seg sx_tables[GS_TUBE_COUNT][GS_LAM_NSEG];
 
@@ -68,6 +69,20 @@ static double fn_a(const gs_triode_params *t, double v) {
     return t->two_kg1 * pow(v / t->kp, t->ex);
 }
 static double fn_s(const gs_triode_params *t, double x) { return exp(t->ex * lam_exact(x)); }
+
+static double fn_omega(const gs_triode_params *t, double x) {
+    (void)t;
+    return gs_omega_newton(x);
+}
+
+/* The grid element's omega table (see gs_grid_current). */
+static void omega_init(void) {
+    for (int e = 0; e < GS_OMEGA_NSEG; e++) {
+        gs_omega_seg *g = &gs_omega_table[e];
+        cheb_fit(fn_omega, NULL, GS_GRID_X_OFF + (e + 0.5) * 0.5, 0.25, g->w);
+        deriv(g->w, g->dw);
+    }
+}
 
 /* The tube's tables for gs_triode_ip (see triode.h). */
 static void tables_init(int k) {
@@ -120,6 +135,7 @@ static void triode_init(void) {
         tubes[k].grid_x0 = a + log(a);
         tables_init(k);
     }
+    omega_init();
     enum { N = GS_LAM_DEG + 1 };
     double T[N][N] = {{0}}; /* T_k(t) = sum T[k][i] t^i */
     T[0][0] = 1.0;
