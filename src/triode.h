@@ -52,8 +52,9 @@ const gs_triode_params *gs_triode_find(const char *name);
 /* Lambda(x) = ln(softplus(x)) = ln(ln(1 + exp(x))), the one transcendental function of x in Koren's
  * equation: ln E1 = ln Vpk - ln KP + Lambda(x), so Ip = 2/KG1 exp(EX ln E1) costs one log (of
  * Vpk, independent of x) and one exp instead of the chain exp -> log1p -> log -> exp of the direct
- * form, which sat on the solver's critical path. Lambda is smooth, so it is tabulated once (at the
- * first gs_triode_get/find) as degree-8 polynomials on 160 segments of width 0.5 over
+ * form. It serves gs_triode_ip_direct, the reference and fallback of the solver's tables
+ * (gs_triode_ip below), whose segments over x are Lambda's. Lambda is smooth, so it is tabulated
+ * once (at the first gs_triode_get/find) as degree-8 polynomials on 160 segments of width 0.5 over
  * [-40, 40], from Chebyshev interpolation of the exact function: |error| < 1e-13 (the rounding of
  * x itself there), relative error of Lambda' < 1e-10 (tests/test_tube.c checks both). Outside,
  * the asymptotes are exact to double precision: Lambda = x below -40 (the next term, -exp(x)/2,
