@@ -230,12 +230,19 @@ void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
      * voltages are held (the new matrices would not give them back from the last sample). */
     for (int k = 0; k < GS_TUBE_NCAP; k++) {
         double ic = gc_old[k] * vc[k] - c->s[k];
-        c->s[k] = c->gc[k] * vc[k] - ic;
+        /* a capacitor set to 0 (ck = 0: none) carries no source; its old current would flip
+         * sign every sample in s' = 2 gc v - s with gc = 0 */
+        c->s[k] = c->gc[k] > 0.0 ? c->gc[k] * vc[k] - ic : 0.0;
     }
     memcpy(c->vc, vc, sizeof c->vc);
     c->vc_held = 1;
     ps_refresh(c);
     jinv_refresh(c);
+    /* the last sample in the new matrices' terms: its linear part (v = p + K i, the sub-stepping
+     * fallback's starting point) and its supply current (rp may have changed) */
+    for (int r = 0; r < GS_TUBE_NPORT; r++)
+        c->p_last[r] = c->sol.v[r] - (c->K[r][0] * c->sol.i[0] + c->K[r][1] * c->sol.i[1]);
+    c->isup = (c->u_last[1] - (vc[C_CP] + vc[C_K])) / c->val.rp;
 }
 
 /* Nonlinear currents f(v) = (Ip(Vgk, Vpk), Ig(Vgk)) and their Jacobian F' = [[dg dp] [dgg 0]]. */
