@@ -18,9 +18,10 @@
 /* The hottest loops (the tube solver, the low-delay FIR filters) are compiled twice, for the
  * x86-64 baseline and for x86-64-v3 (AVX2, FMA: shorter latency on the solver's dependency chain,
  * wider filter arithmetic), and the loader picks one for the CPU (GCC's function multi-versioning;
- * glibc's ifunc). Elsewhere, or with other compilers, the baseline only. GS_FORCE_INLINE pulls a
+ * glibc's ifunc; musl has none, and GCC rejects target_clones there). Elsewhere, or with other
+ * compilers, the baseline only. GS_FORCE_INLINE pulls a
  * helper into each version rather than leaving one baseline copy. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) &&       \
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__) &&       \
     __GNUC__ >= 12 && !defined(GS_NO_HOT_CLONES)
 #define GS_HOT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else

@@ -92,7 +92,6 @@ static void tables_init(int k) {
         double lo = base * (1.0 + (e % 8) / 8.0), hi = base * (1.0 + (e % 8 + 1) / 8.0);
         gs_vp_seg *g = &vp_tables[k][e];
         g->scale = 2.0 / (hi - lo);
-        g->offset = -(hi + lo) / (hi - lo);
         cheb_fit(fn_q, t, 0.5 * (lo + hi), 0.5 * (hi - lo), g->q);
         cheb_fit(fn_a, t, 0.5 * (lo + hi), 0.5 * (hi - lo), g->a);
         deriv(g->q, g->dq);

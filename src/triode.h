@@ -148,7 +148,7 @@ gs_triode_ip_direct(const gs_triode_params *t, double vgk, double vpk, double *d
 #define GS_VP_NSEG (GS_VP_NOCT * 8)
 #define GS_TAB_DEG 6
 typedef struct gs_vp_seg {
-    double scale, offset; /* t = scale Vpk + offset in [-1, 1] */
+    double scale; /* dt/dVpk of the position t in [-1, 1) in the segment (gs_vp_index) */
     double q[GS_TAB_DEG + 1], a[GS_TAB_DEG + 1];
     double dq[GS_TAB_DEG], da[GS_TAB_DEG]; /* d/dVpk, in t */
 } gs_vp_seg;
