@@ -177,9 +177,6 @@ static void build(gs_tube_core *c, const double gc[GS_TUBE_NCAP]) {
             c->Vi[r][k] = row_i[a][k] - (b >= 0 ? row_i[b][k] : 0.0);
         }
     }
-    memcpy(c->Ys, row_s[NO], sizeof c->Ys);
-    memcpy(c->Yu, row_u[NO], sizeof c->Yu);
-    memcpy(c->Yi, row_i[NO], sizeof c->Yi);
     build_update(c, gc, row_s, row_u, row_i);
 }
 
@@ -221,7 +218,6 @@ void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
     memcpy(gc_old, c->gc, sizeof gc_old);
     gs_tube_core_cap_voltages(c, vc); /* with the old matrices */
     c->val = *val;
-    c->T = T;
     double C[GS_TUBE_NCAP];
     cap_values(val, C);
     for (int k = 0; k < GS_TUBE_NCAP; k++) c->gc[k] = 2.0 * C[k] / T;

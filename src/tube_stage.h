@@ -62,12 +62,10 @@ typedef struct gs_tube_core {
      * multiply-adds) rather than ten short dot products. */
     double G[GS_TUBE_GCOLS][GS_TUBE_GROWS];
     gs_tube_values val;
-    double T;
     /* the matrices of the method (G is built from them) */
     double Ps[GS_TUBE_NPORT][GS_TUBE_NCAP], Pu[GS_TUBE_NPORT][2], K[GS_TUBE_NPORT][2];
     double Vs[GS_TUBE_NCAP][GS_TUBE_NCAP], Vu[GS_TUBE_NCAP][2], Vi[GS_TUBE_NCAP][2];
-    double Ys[GS_TUBE_NCAP], Yu[2], Yi[2]; /* output v(o) */
-    double gc[GS_TUBE_NCAP];               /* 2C/T */
+    double gc[GS_TUBE_NCAP]; /* 2C/T */
     /* state */
     double s[GS_TUBE_NCAP];      /* companion current sources */
     double s_prev[GS_TUBE_NCAP]; /* the sources the last sample was solved with */
