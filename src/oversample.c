@@ -101,8 +101,51 @@ GS_REALTIME static void halfband_down(gs_halfband *hb, const double *in, double 
     memmove(u, u + 2 * (size_t)n, H * sizeof(double));
 }
 
+/* Kaiser-windowed sinc for 2x decimation (Oppenheim & Schafer 7.62-7.63): cut-off midway
+ * between pass_hz and stop_hz, at the 2x rate rate2. */
+static gs_status decimator_init(gs_decimator *d, double rate2, double pass_hz, double stop_hz,
+                                double atten_db, uint32_t max_in) {
+    double delta = (stop_hz - pass_hz) / rate2;
+    double order = (atten_db - 7.95) / (14.36 * delta);
+    unsigned c = (unsigned)ceil(order / 2.0);
+    if (c < 1) c = 1;
+    d->centre = c;
+    d->taps = calloc(c + 1, sizeof(double));
+    d->hist = calloc(2 * (size_t)c + 2 * (size_t)max_in, sizeof(double));
+    if (!d->taps || !d->hist) return GS_ERR_NO_MEMORY;
+    double beta = kaiser_beta(atten_db), wc = GS_PI * (pass_hz + stop_hz) / rate2, sum = 0.0;
+    for (unsigned t = 0; t <= c; t++) {
+        double k = (double)c - (double)t, r = k / (double)c;
+        double w = bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
+        d->taps[t] = (t == c ? wc / GS_PI : sin(wc * k) / (GS_PI * k)) * w;
+        sum += (t == c ? 1.0 : 2.0) * d->taps[t];
+    }
+    for (unsigned t = 0; t <= c; t++) d->taps[t] /= sum; /* exact unity DC gain */
+    return GS_OK;
+}
+
+/* 2n samples at the 2x rate in, n out: z[j] = sum_t h[t] u[2j - t], t = 0..2c (delay c). */
+GS_REALTIME static void decimator_down(gs_decimator *d, const double *in, double *out, uint32_t n) {
+    unsigned c = d->centre, H = 2 * c;
+    double *u = d->hist;
+    memcpy(u + H, in, 2 * (size_t)n * sizeof(double));
+    const double *h = d->taps;
+    for (uint32_t j = 0; j < n; j++) {
+        const double *uj = u + H + 2 * (size_t)j; /* uj[-t] = u[2j - t] */
+        double acc = h[c] * uj[-(long)c];
+        for (unsigned t = 0; t < c; t++) acc += h[t] * (uj[-(long)t] + uj[-(long)(H - t)]);
+        out[j] = acc;
+    }
+    memmove(u, u + 2 * (size_t)n, H * sizeof(double));
+}
+
 gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                      double pass_hz, double atten_db) {
+    return gs_os_init_stop(os, rate, factor, max_block, pass_hz, rate - pass_hz, atten_db);
+}
+
+gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
+                          double pass_hz, double stop_hz, double atten_db) {
     memset(os, 0, sizeof *os);
     unsigned nst = 0;
     switch (factor) {
@@ -110,8 +153,11 @@ gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t 
     case 2: nst = 1; break;
     case 4: nst = 2; break;
     case 8: nst = 3; break;
+    case 16: nst = 4; break;
     default: return GS_ERR_INVALID_ARGUMENT;
     }
+    if (!(stop_hz > pass_hz) || stop_hz > rate - pass_hz + 1e-9 * rate)
+        return GS_ERR_INVALID_ARGUMENT;
     os->factor = factor;
     os->nstages = nst;
     os->max_block = max_block;
@@ -122,11 +168,14 @@ gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t 
     unsigned top_delay = 0;
     for (unsigned k = 0; k < nst; k++) {
         gs_status st = halfband_init(&os->st[k], r, pass_hz, atten_db, nin);
+        if (st == GS_OK && k == 0 && stop_hz < rate - pass_hz - 1e-9 * rate)
+            st = decimator_init(&os->dec, 2.0 * rate, pass_hz, stop_hz, atten_db, nin);
         if (st != GS_OK) {
             gs_os_free(os);
             return st;
         }
-        top_delay += 2u * os->st[k].centre * (factor >> (k + 1));
+        unsigned down = (k == 0 && os->dec.taps) ? os->dec.centre : os->st[k].centre;
+        top_delay += (os->st[k].centre + down) * (factor >> (k + 1));
         r *= 2.0;
         nin *= 2;
     }
@@ -410,6 +459,8 @@ void gs_os_free(gs_oversampler *os) {
         free(os->ld);
     }
     for (unsigned k = 0; k < GS_OS_MAX_STAGES; k++) halfband_free(&os->st[k]);
+    free(os->dec.taps);
+    free(os->dec.hist);
     free(os->work[0]);
     free(os->work[1]);
     free(os->delay);
@@ -427,6 +478,7 @@ void gs_os_reset(gs_oversampler *os) {
         memset(hb->hist, 0, hb->hlen * sizeof(double));
         memset(hb->hist2, 0, (4 * hb->nside - 2) * sizeof(double));
     }
+    if (os->dec.taps) memset(os->dec.hist, 0, 2 * os->dec.centre * sizeof(double));
     if (os->delay) memset(os->delay, 0, os->ndelay * sizeof(double));
     os->dpos = 0;
 }
@@ -545,7 +597,10 @@ GS_REALTIME void gs_os_down(gs_oversampler *os, const double *hi, float *out, ui
     uint32_t len = n * os->factor;
     for (unsigned k = os->nstages; k-- > 0;) {
         len /= 2;
-        halfband_down(&os->st[k], src, dst, len);
+        if (k == 0 && os->dec.taps)
+            decimator_down(&os->dec, src, dst, len);
+        else
+            halfband_down(&os->st[k], src, dst, len);
         double *t = src;
         src = dst;
         dst = t;

@@ -1,4 +1,4 @@
-/* Oversampling by 2, 4 or 8 with cascaded linear-phase half-band FIR filters.
+/* Oversampling by 2, 4, 8 or 16 with cascaded linear-phase half-band FIR filters.
  *
  * Linear phase matters here: models are checked against circuit simulations sample by sample, and
  * a filter's phase error near 20 kHz would dominate the error-to-signal ratio. Each 2x stage is a
@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-#define GS_OS_MAX_STAGES 3
+#define GS_OS_MAX_STAGES 4
 
 typedef struct gs_halfband {
     double *taps;    /* the non-zero even-offset taps of one side: h[c-1-2k] = h[c+1+2k] */
@@ -48,22 +48,38 @@ typedef struct gs_lowdelay_spec {
 extern const gs_lowdelay_spec gs_lowdelay_standard;
 extern const gs_lowdelay_spec gs_lowdelay_low_alias;
 
+/* A linear-phase decimate-by-2 FIR of odd length 2c+1 (symmetric taps), for a first down stage
+ * that must stop from the base Nyquist frequency rather than from the half-band's image of the
+ * passband edge: see gs_os_init_stop. */
+typedef struct gs_decimator {
+    double *taps;    /* h[0..c]; h[2c - t] = h[t] */
+    unsigned centre; /* c: the delay at the 2x rate */
+    double *hist;    /* 2c previous 2x-rate samples + block */
+} gs_decimator;
+
 typedef struct gs_oversampler {
-    unsigned factor;  /* 1, 2, 4 or 8 (half-band cascade); 2 to 16 (low delay) */
+    unsigned factor;  /* 1, 2, 4, 8 or 16 (half-band cascade); 2 to 16 (low delay) */
     gs_lowdelay *ld;  /* non-NULL: the low-delay design replaces the half-band cascade */
     unsigned nstages; /* log2(factor) */
     gs_halfband st[GS_OS_MAX_STAGES];
-    double *work[2]; /* ping-pong buffers of max_block * factor samples */
-    double *delay;   /* top-rate delay line for a whole-sample total latency */
+    gs_decimator dec; /* taps non-NULL: replaces st[0]'s down filter */
+    double *work[2];  /* ping-pong buffers of max_block * factor samples */
+    double *delay;    /* top-rate delay line for a whole-sample total latency */
     unsigned ndelay, dpos;
     uint32_t max_block;
     uint32_t latency; /* base-rate samples */
 } gs_oversampler;
 
-/* Design for a base rate (Hz), an oversampling factor (1, 2, 4, 8), a passband edge (Hz, flat to
- * about the ripple) and a stop-band attenuation (dB) at the image of the passband edge. */
+/* Design for a base rate (Hz), an oversampling factor (1, 2, 4, 8, 16), a passband edge (Hz, flat
+ * to about the ripple) and a stop-band attenuation (dB) at the image of the passband edge. */
 gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                      double pass_hz, double atten_db);
+/* The same with the last down stage's stop band starting at stop_hz (pass_hz < stop_hz <= rate -
+ * pass_hz). A half-band is symmetric about rate/2, so with gs_os_init a model's output between
+ * rate/2 and rate - pass_hz (24-28 kHz at 48 kHz: the 5th harmonic of 5 kHz) folds back into
+ * the band; with stop_hz = rate/2 nothing folds, for a longer final filter (more latency). */
+gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
+                          double pass_hz, double stop_hz, double atten_db);
 /* R-times oversampling (R = factor, 2 to GS_OS_LD_MAX_FACTOR) with a low-delay polyphase FIR
  * pair designed at init by weighted least squares on the complex response (target: a pure delay
  * in the passband 0..pass_hz, zero in the stop bands): the up filter's stop band is everything
