@@ -100,7 +100,8 @@ double gs_tube_core_vk(const gs_tube_core *c);
 #define GS_TUBE_LATENCY_STANDARD 8u
 #define GS_TUBE_LATENCY_LOW_ALIAS 16u
 /* Oversampling of the tube models for a quality index at a base rate: 0 standard (2x, low delay,
- * GS_TUBE_LATENCY_STANDARD), 1 high (linear phase, 8x at 44.1/48 kHz), 2 low-alias (16x at
+ * GS_TUBE_LATENCY_STANDARD), 1 high (linear phase, 16x at 44.1/48 kHz, the last down stage
+ * stopping from the base Nyquist frequency, 81-138 samples), 2 low-alias (16x at
  * 44.1/48 kHz, 8x at 88.2/96 kHz, 4x above; low delay, GS_TUBE_LATENCY_LOW_ALIAS). */
 #define GS_TUBE_NQUALITY 3
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
@@ -110,8 +111,8 @@ extern const char *const gs_tube_quality_names[];
 #define GS_TUBE_QUALITY_PARAM                                                                     \
     {"quality", "Quality", GS_UNIT_ENUM, 0.0, (double)(GS_TUBE_NQUALITY - 1), 0.0,                \
      GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0, gs_tube_quality_names,                                  \
-     "oversampling: standard (2x, low latency), high (linear phase, closest to the circuit) or "  \
-     "low-alias (16x, low latency)"}
+     "oversampling: standard (2x, low latency), high (16x, linear phase: closest to the "       \
+     "circuit, least aliasing) or low-alias (16x, low latency)"}
 /* clang-format on */
 /* Samples whose Newton iteration hit its bound since creation, of a tube-stage instance. */
 uint64_t gs_tube_stage_nonconverged(const void *self);
