@@ -144,12 +144,13 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *
                 return NULL;
             }
     for (size_t m = 0; m < p->map.n_models; m++) {
-        uint32_t l = gs_channel_latency(p->ch[m][0]);
+        uint32_t l = gs_channel_latency_max(p->ch[m][0]);
         if (l > p->latency) p->latency = l;
     }
-    /* A model's latency can change with its parameters (the tube models' quality: 8, 16 or up to
-     * 96 samples, never above the converter's): each pad line can hold the whole constant
-     * latency, and its length follows the model's current latency (pad_sync). */
+    /* A model's latency can change with its parameters (the tube models' quality: 8, 16 or 81 to
+     * 138 samples, more than the converter's 103 at 44.1 kHz), so the constant latency is the
+     * largest over those too: each pad line can hold all of it, and its length follows the
+     * model's current latency (pad_sync). */
     for (size_t m = 0; m < p->map.n_models; m++) {
         uint32_t pad = p->latency - gs_channel_latency(p->ch[m][0]);
         for (unsigned c = 0; c < p->nch && p->latency; c++) {

@@ -135,6 +135,23 @@ void gs_channel_free(gs_channel *ch) {
 const gs_model_info *gs_channel_model(const gs_channel *ch) { return ch ? &ch->vt->info : NULL; }
 double gs_channel_rate(const gs_channel *ch) { return ch ? ch->rate : 0.0; }
 uint32_t gs_channel_latency(const gs_channel *ch) { return ch ? ch->vt->latency(ch->state) : 0; }
+uint32_t gs_channel_latency_max(gs_channel *ch) {
+    uint32_t most = gs_channel_latency(ch);
+    size_t id;
+    if (!ch || gs_channel_param_find(ch, "quality", &id) != GS_OK) return most;
+    const gs_param_info *p = &ch->vt->info.params[id];
+    double keep = ch->target[id];
+    for (double v = p->min; v <= p->max; v += 1.0) {
+        ch->target[id] = v;
+        gs_channel_reset(ch);
+        uint32_t l = gs_channel_latency(ch);
+        if (l > most) most = l;
+    }
+    ch->target[id] = keep;
+    gs_channel_reset(ch);
+    return most;
+}
+
 uint64_t gs_channel_nonfinite_count(const gs_channel *ch) { return ch ? ch->nonfinite : 0; }
 uint64_t gs_channel_recovery_count(const gs_channel *ch) { return ch ? ch->recoveries : 0; }
 size_t gs_channel_param_count(const gs_channel *ch) { return ch ? ch->n : 0; }

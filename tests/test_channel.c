@@ -251,6 +251,39 @@ static void extremes(void) {
     }
 }
 
+/* gs_channel_latency_max: the largest over the qualities, and the channel left as it was. */
+static void latency_max(void) {
+    const double rates[3] = {44100.0, 48000.0, 96000.0};
+    for (int r = 0; r < 3; r++) {
+        gs_channel *ch = NULL;
+        CHECK(gs_channel_new("tube-stage", rates[r], 64, &ch) == GS_OK, "tube-stage");
+        if (!ch) continue;
+        uint32_t lq[3];
+        for (unsigned q = 0; q < 3; q++) {
+            gs_channel_set_symbol(ch, "quality", q);
+            gs_channel_reset(ch);
+            lq[q] = gs_channel_latency(ch);
+        }
+        gs_channel_set_symbol(ch, "quality", 2.0);
+        gs_channel_reset(ch);
+        uint32_t most = gs_channel_latency_max(ch), want = lq[0];
+        for (unsigned q = 1; q < 3; q++) want = lq[q] > want ? lq[q] : want;
+        size_t id;
+        gs_channel_param_find(ch, "quality", &id);
+        printf("tube-stage at %g Hz: latency %u / %u / %u, largest %u\n", rates[r], lq[0], lq[1],
+               lq[2], most);
+        CHECK(most == want && most > lq[0], "largest latency %u, want %u", most, want);
+        CHECK(gs_channel_get(ch, id) == 2.0 && gs_channel_latency(ch) == lq[2],
+              "quality not restored: %g, latency %u", gs_channel_get(ch, id),
+              gs_channel_latency(ch));
+        gs_channel_free(ch);
+    }
+    gs_channel *ch = NULL;
+    CHECK(gs_channel_new("ss-preamp", 48000.0, 64, &ch) == GS_OK, "ss-preamp");
+    CHECK(gs_channel_latency_max(ch) == gs_channel_latency(ch), "no quality: its one latency");
+    gs_channel_free(ch);
+}
+
 int main(void) {
     api_errors();
     nonfinite_input();
@@ -267,6 +300,7 @@ int main(void) {
     glide_without_clicks("input-stage", "hpf_freq", 20, 400, 0.01);
     determinism();
     latency_matches_impulse();
+    latency_max();
     no_subnormals();
     extremes();
     return check_done();

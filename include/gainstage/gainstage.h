@@ -172,6 +172,10 @@ void gs_channel_reset(gs_channel *channel);
 /* Delay of the output against the input in samples (oversampling filters), for host compensation.
  */
 uint32_t gs_channel_latency(const gs_channel *channel);
+/* The largest latency the channel can have at its rate over the settings that change it (the tube
+ * models' `quality`), for hosts that keep one constant latency. Not real-time: it tries each
+ * setting, then restores the current values and resets the channel. */
+uint32_t gs_channel_latency_max(gs_channel *channel);
 
 /* Count of input samples that were not finite, and of blocks where the state was reset because
  * it became non-finite, since creation. */

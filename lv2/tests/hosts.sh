@@ -77,14 +77,23 @@ preset_controls() {
             }
         }' "$BUNDLE/presets.ttl"
 }
-# The plugin's latency: the largest of the channel models' (as `gainstage process` reports them).
+# The plugin's latency: the largest of the channel models' (as `gainstage process` reports them),
+# over every `quality` of the models that have one (the tube models' high quality is the longest
+# at 44.1 kHz).
 max_latency() { # [RATE]
     "$MKSIG" --rate "${1:-48000}" --seconds 0.1 silence "$T/s.wav"
     best=0
     for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
-        l=$("$GS" process --model "$m" "$T/s.wav" "$T/s-out.wav" 2>&1 |
-            sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
-        [ "${l:-0}" -gt "$best" ] && best=$l
+        sets=-
+        "$GS" params --model "$m" | grep -q '^quality ' && sets="quality=standard quality=high quality=low-alias"
+        for s in $sets; do
+            opt=
+            [ "$s" = - ] || opt="--set $s"
+            # shellcheck disable=SC2086
+            l=$("$GS" process --model "$m" $opt "$T/s.wav" "$T/s-out.wav" 2>&1 |
+                sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+            [ "${l:-0}" -gt "$best" ] && best=$l
+        done
     done
     echo "$best"
 }
