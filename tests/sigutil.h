@@ -86,4 +86,37 @@ static inline void measure_sine_response(gs_channel *ch, double rate, double f, 
     free(buf);
 }
 
+/* Power of the component at f (Hz) of n samples holding a whole number of its periods (an exact
+ * DFT bin, no window). */
+static inline double tone_power(const float *x, size_t n, double f, double rate) {
+    double re = 0.0, im = 0.0, w = 2.0 * M_PI * f / rate;
+    for (size_t i = 0; i < n; i++) {
+        re += x[i] * cos(w * (double)i);
+        im += x[i] * sin(w * (double)i);
+    }
+    return 2.0 * (re * re + im * im) / ((double)n * (double)n);
+}
+
+/* Power of everything that is neither DC nor a harmonic of f0, relative to the fundamental (dB),
+ * by Parseval: total - DC - harmonics. */
+static inline double alias_db(const float *x, size_t n, double f0, double rate, double *h2_db,
+                              double *h3_db) {
+    double tot = 0.0, dc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        tot += (double)x[i] * x[i];
+        dc += x[i];
+    }
+    tot /= (double)n;
+    dc /= (double)n;
+    double harm = 0.0, p1 = tone_power(x, n, f0, rate);
+    for (int k = 1; k * f0 < rate / 2.0; k++) {
+        double p = k == 1 ? p1 : tone_power(x, n, k * f0, rate);
+        harm += p;
+        if (k == 2 && h2_db) *h2_db = 10.0 * log10(p / p1);
+        if (k == 3 && h3_db) *h3_db = 10.0 * log10(p / p1);
+    }
+    double a = tot - dc * dc - harm;
+    return 10.0 * log10(fmax(a, 1e-30 * p1) / p1);
+}
+
 #endif

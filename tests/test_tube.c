@@ -296,38 +296,6 @@ static void test_spice_raw(void) {
     }
 }
 
-/* ---- spectra on exact bins: N samples holding a whole number of periods */
-static double bin_power(const float *x, size_t n, double f, double rate) {
-    double re = 0.0, im = 0.0, w = 2.0 * GS_PI * f / rate;
-    for (size_t i = 0; i < n; i++) {
-        re += x[i] * cos(w * (double)i);
-        im += x[i] * sin(w * (double)i);
-    }
-    return 2.0 * (re * re + im * im) / ((double)n * (double)n);
-}
-
-/* Power of everything that is neither DC nor a harmonic of f0, relative to the fundamental (dB),
- * by Parseval: total - DC - harmonics. */
-static double alias_db(const float *x, size_t n, double f0, double rate, double *h2_db,
-                       double *h3_db) {
-    double tot = 0.0, dc = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        tot += (double)x[i] * x[i];
-        dc += x[i];
-    }
-    tot /= (double)n;
-    dc /= (double)n;
-    double harm = 0.0, p1 = bin_power(x, n, f0, rate);
-    for (int k = 1; k * f0 < rate / 2.0; k++) {
-        double p = k == 1 ? p1 : bin_power(x, n, k * f0, rate);
-        harm += p;
-        if (k == 2 && h2_db) *h2_db = 10.0 * log10(p / p1);
-        if (k == 3 && h3_db) *h3_db = 10.0 * log10(p / p1);
-    }
-    double a = tot - dc * dc - harm;
-    return 10.0 * log10(fmax(a, 1e-30 * p1) / p1);
-}
-
 /* Drive a channel with a sine; returns the analysed last `n` samples in out. */
 static void drive(gs_channel *ch, double f0, double amp, double rate, float *out, size_t pre,
                   size_t n) {
@@ -388,8 +356,8 @@ static void test_character(void) {
     for (int l = 0; l < 4; l++) {
         gs_channel *ch = stage(rate, 0);
         drive(ch, 1000.0, levels[l], rate, y, pre, n);
-        double p1 = bin_power(y, n, 1000.0, rate), ph = 0.0;
-        for (int k = 2; k <= 20; k++) ph += bin_power(y, n, 1000.0 * k, rate);
+        double p1 = tone_power(y, n, 1000.0, rate), ph = 0.0;
+        for (int k = 2; k <= 20; k++) ph += tone_power(y, n, 1000.0 * k, rate);
         alias_db(y, n, 1000.0, rate, &h2[l], &h3[l]);
         thd[l] = 10.0 * log10(ph / p1);
         gain[l] = 20.0 * log10(sqrt(p1) / (levels[l] / sqrt(2.0)));
@@ -409,7 +377,7 @@ static void test_character(void) {
         double f = k ? 15000.0 : 1000.0;
         gs_channel *ch = stage(rate, 1);
         drive(ch, f, 0.02, rate, y, pre, n);
-        double g = 10.0 * log10(bin_power(y, n, f, rate) / (0.02 * 0.02 / 2.0));
+        double g = 10.0 * log10(tone_power(y, n, f, rate) / (0.02 * 0.02 / 2.0));
         if (k)
             g15k = g;
         else
