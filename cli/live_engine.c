@@ -53,6 +53,7 @@ struct live_engine {
     /* Process-thread state. */
     strip_rt s[LIVE_MAX_CH];
     float *scratch; /* LIVE_CHUNK samples */
+    float *pre;     /* n x LIVE_CHUNK: each input chunk, read from its port buffer once */
     double rate_rt;
     uint32_t win_n, win_len;
     float mon_acc_l, mon_acc_r;
@@ -149,9 +150,10 @@ live_engine *live_engine_new(const live_config *cfg, double rate) {
     e->rate_rt = e->rate_ctl = rate;
     e->win_len = (uint32_t)(rate / LIVE_METER_HZ);
     e->scratch = calloc(LIVE_CHUNK, sizeof(float));
+    e->pre = calloc((size_t)e->n * LIVE_CHUNK, sizeof(float));
     e->cmd = jack_ringbuffer_create(CMD_SLOTS * sizeof(live_cmd));
     e->trash = jack_ringbuffer_create(TRASH_SLOTS * sizeof(gs_channel *));
-    if (!e->scratch || !e->cmd || !e->trash) {
+    if (!e->scratch || !e->pre || !e->cmd || !e->trash) {
         cli_error("out of memory");
         live_engine_free(e);
         return NULL;
@@ -203,6 +205,7 @@ void live_engine_free(live_engine *e) {
     if (e->cmd) jack_ringbuffer_free(e->cmd);
     if (e->trash) jack_ringbuffer_free(e->trash);
     free(e->scratch);
+    free(e->pre);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }
@@ -578,19 +581,28 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
     for (int k = 0; k < e->n; k++) any_solo |= e->s[k].solo;
     const double in_scale = e->in_vpu, out_scale = 1.0 / e->out_vpu;
     const float inv_n = 1.0f / (float)nframes;
-    for (int k = 0; k < e->n; k++) {
-        strip_rt *s = &e->s[k];
-        const float *x = in[k];
-        float *y = out[k];
-        float pin = s->acc_in, pout = s->acc_out;
-        double sq = s->acc_sq;
-        uint32_t clip_in = 0, clip_out = 0;
-        for (uint32_t off = 0; off < nframes; off += LIVE_CHUNK) {
-            uint32_t len = nframes - off < LIVE_CHUNK ? nframes - off : LIVE_CHUNK;
+    /* Chunk by chunk, every channel, then the chunk goes to the recorder. Each input chunk is
+     * copied out of its port buffer once, and the DSP and the recorder's pre-preamp tap both use
+     * the copy, so the two taps agree by construction. The port buffer belongs to the client
+     * feeding it; it used to be read twice (once to process, once to record), and on a loaded
+     * machine tests/live.sh once found a pre-preamp file that was not what the preamp had
+     * processed (largest difference 0.15, with a feeder that ran late). */
+    for (uint32_t off = 0; off < nframes; off += LIVE_CHUNK) {
+        uint32_t len = nframes - off < LIVE_CHUNK ? nframes - off : LIVE_CHUNK;
+        const float *pre[LIVE_MAX_CH];
+        for (int k = 0; k < e->n; k++) {
+            strip_rt *s = &e->s[k];
+            float *x = e->pre + (size_t)k * LIVE_CHUNK;
+            float *y = out[k] + off;
+            memcpy(x, in[k] + off, len * sizeof(float));
+            pre[k] = x;
+            float pin = s->acc_in, pout = s->acc_out;
+            double sq = s->acc_sq;
+            uint32_t clip_in = 0, clip_out = 0;
             /* Same arithmetic as 'gainstage process' (double scale, rounded to float), so a
              * recording matches an offline run of the same signal sample for sample. */
             for (uint32_t i = 0; i < len; i++) {
-                float v = x[off + i];
+                float v = x[i];
                 float a = fabsf(v);
                 if (a > pin) pin = a;
                 clip_in += a >= 1.0f;
@@ -599,13 +611,32 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
             gs_channel_process(s->ch, e->scratch, e->scratch, len);
             for (uint32_t i = 0; i < len; i++) {
                 float v = (float)(e->scratch[i] * out_scale);
-                y[off + i] = v;
+                y[i] = v;
                 float a = fabsf(v);
                 if (a > pout) pout = a;
                 clip_out += a >= 1.0f;
                 sq += (double)v * (double)v;
             }
+            s->acc_in = pin;
+            s->acc_out = pout;
+            s->acc_sq = sq;
+            if (clip_in)
+                atomic_fetch_add_explicit(&e->meter[k].in_clips, clip_in, memory_order_relaxed);
+            if (clip_out)
+                atomic_fetch_add_explicit(&e->meter[k].out_clips, clip_out, memory_order_relaxed);
         }
+        if (e->rec_rt) {
+            const float *bufs[2 * LIVE_MAX_CH];
+            for (int k = 0; k < e->n; k++) {
+                bufs[k] = e->point_rt == LIVE_REC_POST ? out[k] + off : pre[k];
+                bufs[e->n + k] = out[k] + off;
+            }
+            live_rec_push(e->rec_rt, bufs, len, frame_time + off);
+        }
+    }
+    for (int k = 0; k < e->n; k++) {
+        strip_rt *s = &e->s[k];
+        const float *y = out[k];
         /* Monitor gains glide linearly over the period: no zipper noise on moves, no click on
          * mute. */
         float gl, gr;
@@ -621,13 +652,6 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
         }
         s->gl = gl;
         s->gr = gr;
-        s->acc_in = pin;
-        s->acc_out = pout;
-        s->acc_sq = sq;
-        if (clip_in)
-            atomic_fetch_add_explicit(&e->meter[k].in_clips, clip_in, memory_order_relaxed);
-        if (clip_out)
-            atomic_fetch_add_explicit(&e->meter[k].out_clips, clip_out, memory_order_relaxed);
     }
     for (uint32_t i = 0; i < nframes; i++) {
         float a = fabsf(mon_l[i]), b = fabsf(mon_r[i]);
@@ -650,19 +674,6 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
         atomic_store_explicit(&e->mon_peak_r, e->mon_acc_r, memory_order_relaxed);
         e->mon_acc_l = e->mon_acc_r = 0.0f;
         e->win_n = 0;
-    }
-    if (e->rec_rt) {
-        if (e->point_rt == LIVE_REC_BOTH) {
-            const float *both[2 * LIVE_MAX_CH];
-            for (int k = 0; k < e->n; k++) {
-                both[k] = in[k];
-                both[e->n + k] = out[k];
-            }
-            live_rec_push(e->rec_rt, both, nframes, frame_time);
-        } else {
-            live_rec_push(e->rec_rt, e->point_rt == LIVE_REC_PRE ? in : (const float *const *)out,
-                          nframes, frame_time);
-        }
     }
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
 }
