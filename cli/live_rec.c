@@ -380,10 +380,12 @@ static int pwrite_all(int fd, const void *p, size_t n, off_t off) {
     return pwrite(fd, p, n, off) == (ssize_t)n ? 0 : -1;
 }
 
-/* Make a WAV/RF64 header cover every whole frame on disk. *before and *after: frames in the
- * header before and after. Returns 0, or -1 with msg filled. */
-static int repair_wav(const char *path, uint64_t *before, uint64_t *after, char *msg, size_t msz) {
-    int fd = open(path, O_RDWR);
+/* Make a WAV/RF64 header cover every whole frame on disk, at most `limit` (the file is cut
+ * there); with `dry` only count them. *before and *after: frames in the header before and after.
+ * Returns 0, or -1 with msg filled. */
+static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *before, uint64_t *after,
+                      char *msg, size_t msz) {
+    int fd = open(path, dry ? O_RDONLY : O_RDWR);
     if (fd < 0) {
         snprintf(msg, msz, "cannot open: %s", strerror(errno));
         return -1;
@@ -426,7 +428,14 @@ static int repair_wav(const char *path, uint64_t *before, uint64_t *after, char 
     unsigned char c[8];
     pread(fd, c, 8, data);
     uint64_t data_off = (uint64_t)data + 8;
-    uint64_t frames = (fsize - data_off) / block_align, bytes = frames * block_align;
+    uint64_t frames = (fsize - data_off) / block_align;
+    if (frames > limit) frames = limit;
+    uint64_t bytes = frames * block_align;
+    if (dry) {
+        close(fd);
+        *after = frames;
+        return 0;
+    }
     if (rf64) {
         unsigned char d[24];
         if (pread(fd, d, 24, ds64) != 24) {
@@ -472,8 +481,10 @@ static const char recover_help[] =
     "\n"
     "Repair the takes in DIR that a killed or crashed 'gainstage live --record' left open (their\n"
     "sidecar DIR/take-*.take says status = recording): each WAV header is extended to cover every\n"
-    "whole frame on disk, so no audio that reached the file is lost. Finished takes are left as\n"
-    "they are. FLAC takes need no header repair (a FLAC stream is decodable as written).\n"
+    "whole frame on disk, so no audio that reached the file is lost, then the take's WAV files\n"
+    "are cut to the shortest of them, so its channels stay sample-aligned (a kill between two\n"
+    "channels' writes costs at most one write of audio). Finished takes are left as they are.\n"
+    "FLAC takes need no header repair (a FLAC stream is decodable as written).\n"
     "Exit status: 0 success (or nothing to do), 1 a file could not be repaired, 2 usage error.\n";
 
 int cmd_recover(int argc, char **argv) {
@@ -528,33 +539,44 @@ int cmd_recover(int argc, char **argv) {
         double rate = 0;
         const char *rl = strstr(text, "\nrate = ");
         if (rl) rate = atof(rl + 8);
-        for (int i = 0; i < nfiles; i++) {
-            char fp[PATH_MAX + sizeof files], msg[256];
-            snprintf(fp, sizeof fp, "%s/%s", dir, files[i]);
-            size_t fl = strlen(files[i]);
-            if (fl > 5 && !strcmp(files[i] + fl - 5, ".flac")) {
-                printf("%s: FLAC, left as written\n", fp);
-                continue;
+        /* The disk thread writes the channels one after another, so a kill can leave one a block
+         * longer than the next: every file is cut to the take's shortest, to stay sample-aligned
+         * (a take's channels are one multitrack recording). */
+        uint64_t common = UINT64_MAX;
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < nfiles; i++) {
+                char fp[PATH_MAX + sizeof files], msg[256];
+                snprintf(fp, sizeof fp, "%s/%s", dir, files[i]);
+                size_t fl = strlen(files[i]);
+                if (fl > 5 && !strcmp(files[i] + fl - 5, ".flac")) {
+                    if (pass) printf("%s: FLAC, left as written\n", fp);
+                    continue;
+                }
+                uint64_t before = 0, after = 0;
+                if (!pass) {
+                    if (!repair_wav(fp, UINT64_MAX, 1, &before, &after, msg, sizeof msg) &&
+                        after < common)
+                        common = after;
+                    continue;
+                }
+                if (repair_wav(fp, common, 0, &before, &after, msg, sizeof msg)) {
+                    cli_error("cannot repair '%s': %s", fp, msg);
+                    bad = 1;
+                    continue;
+                }
+                SF_INFO info;
+                memset(&info, 0, sizeof info);
+                SNDFILE *sf = sf_open(fp, SFM_READ, &info);
+                if (!sf || (uint64_t)info.frames != after) {
+                    cli_error("'%s' is still not readable after the repair", fp);
+                    bad = 1;
+                } else {
+                    printf("%s: %llu frames in the header, now %llu (%.3f s recovered)\n", fp,
+                           (unsigned long long)before, (unsigned long long)after,
+                           rate > 0 ? ((double)after - (double)before) / rate : 0.0);
+                }
+                if (sf) sf_close(sf);
             }
-            uint64_t before = 0, after = 0;
-            if (repair_wav(fp, &before, &after, msg, sizeof msg)) {
-                cli_error("cannot repair '%s': %s", fp, msg);
-                bad = 1;
-                continue;
-            }
-            SF_INFO info;
-            memset(&info, 0, sizeof info);
-            SNDFILE *sf = sf_open(fp, SFM_READ, &info);
-            if (!sf || (uint64_t)info.frames != after) {
-                cli_error("'%s' is still not readable after the repair", fp);
-                bad = 1;
-            } else {
-                printf("%s: %llu frames in the header, now %llu (%.3f s recovered)\n", fp,
-                       (unsigned long long)before, (unsigned long long)after,
-                       rate > 0 ? (double)(after - before) / rate : 0.0);
-            }
-            if (sf) sf_close(sf);
-        }
         if (!bad) {
             char tmp[PATH_MAX + 310];
             snprintf(tmp, sizeof tmp, "%s.tmp", path);

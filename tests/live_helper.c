@@ -12,12 +12,14 @@
  *       server told us (an upper bound for the last frame the destination can have received).
  * --bufsize-at S:N asks the server for N-frame periods S seconds into the signal. --seconds S
  * stops after S seconds (the reference client of bench/live.sh). Every run ends by printing
- * "xruns=N", the xruns the server reported to this client. live_helper
- * expect REC TAKE FEED_START SIG OUT [--loop | --prefix] the input the channel saw during the take
- * REC (sidecar TAKE): frame t carried SIG[t - FEED_START] (silence before, and after the end unless
- * --loop); the frames JACK skipped (the take's "gap" lines: an xrun on a loaded machine) are left
- * out; with
- *       --prefix it stops at the first gap.
+ * "xruns=N", the xruns the server reported to this client, and, if a cycle of ours was irregular
+ * (late, after skipped frames, or an xrun reported), "feed_known_until=F": what reached the
+ * destination from frame F on is not known. live_helper
+ * expect REC TAKE FEED_START SIG OUT [--loop | --prefix] [--until F] the input the channel saw
+ * during the take REC (sidecar TAKE): frame t carried SIG[t - FEED_START] (silence before, and
+ * after the end unless --loop); the frames JACK skipped (the take's "gap" lines: an xrun on a
+ * loaded machine) are left out; with --prefix it stops at the first gap, with --until at frame F
+ * (an empty F: no limit).
  *   live_helper strip REC TAKE OUT       REC with the gap frames left out
  *   live_helper compare A B [TOL]
  *       A[i] against B[i] for every sample of A; prints the largest difference and the
@@ -109,11 +111,22 @@ static struct {
     atomic_int disconnected;
     _Atomic uint32_t disc_frame, cycle_end;
     atomic_ulong xruns;
+    /* The feed is known only up to the first irregular cycle: one that ran late (JACK may then
+     * have run the destination on a buffer we had not finished), one after skipped frames, or an
+     * xrun reported to us (its cycle is taken to be the last one we completed). */
+    atomic_int irregular;
+    _Atomic uint32_t known_until, prev_end;
 } P;
+
+static void mark_irregular(uint32_t frame) {
+    if (!atomic_exchange(&P.irregular, 1)) atomic_store(&P.known_until, frame);
+}
 
 static int play_xrun(void *arg) {
     (void)arg;
     atomic_fetch_add(&P.xruns, 1);
+    if (atomic_load(&P.started))
+        mark_irregular(atomic_load(&P.cycle_end) - jack_get_buffer_size(P.c));
     return 0;
 }
 
@@ -135,6 +148,12 @@ static int play_process(jack_nframes_t nf, void *arg) {
             o[i] = v;
         }
     }
+    if (on) {
+        uint32_t pe = atomic_load(&P.prev_end);
+        if (pe && t != pe) mark_irregular(pe);
+        if (jack_frames_since_cycle_start(P.c) >= nf) mark_irregular(t);
+    }
+    atomic_store(&P.prev_end, t + nf);
     atomic_store(&P.cycle_end, t + nf);
     return 0;
 }
@@ -144,9 +163,12 @@ static void play_connect_cb(jack_port_id_t a, jack_port_id_t b, int connect, voi
     (void)b;
     (void)a;
     if (!connect && atomic_load(&P.started) && !atomic_load(&P.disconnected)) {
-        /* The end of the latest period that ran: the destination (after us in the graph) cannot
-         * have received anything later, so this bounds what it can have recorded. */
-        atomic_store(&P.disc_frame, atomic_load(&P.cycle_end));
+        /* The end of the period in progress now: no cycle the destination ran can end later, so
+         * this bounds what it can have recorded. The end of our own latest cycle is not a bound
+         * if we ran late and JACK ran the destination without us. */
+        uint32_t nf = jack_get_buffer_size(P.c), now = jack_frame_time(P.c);
+        uint32_t end = now - (now - P.start) % nf + nf, ce = atomic_load(&P.cycle_end);
+        atomic_store(&P.disc_frame, (int32_t)(ce - end) > 0 ? ce : end);
         atomic_store(&P.disconnected, 1);
     }
 }
@@ -237,6 +259,7 @@ static int play(int argc, char **argv) {
     jack_deactivate(P.c);
     jack_client_close(P.c);
     printf("xruns=%lu\n", atomic_load(&P.xruns));
+    if (atomic_load(&P.irregular)) printf("feed_known_until=%u\n", atomic_load(&P.known_until));
     for (int k = 0; k < P.n; k++) free(P.sig[k]);
     return rc;
 }
@@ -304,14 +327,20 @@ static int expect_strip(int argc, char **argv, int strip) {
     long feed = atol(argv[4]);
     size_t ns;
     float *sig = load(argv[5], &ns, NULL);
-    int loop = argc > 7 && !strcmp(argv[7], "--loop");
-    int prefix = argc > 7 && !strcmp(argv[7], "--prefix");
+    int loop = 0, prefix = 0;
+    long until = -1; /* a JACK frame time: the feed is not known from there on */
+    for (int a = 7; a < argc; a++) {
+        if (!strcmp(argv[a], "--loop")) loop = 1;
+        if (!strcmp(argv[a], "--prefix")) prefix = 1;
+        if (!strcmp(argv[a], "--until") && a + 1 < argc && argv[a + 1][0]) until = atol(argv[++a]);
+    }
     if (!sig) {
         free(rec);
         free(out);
         return 1;
     }
     for (size_t i = 0; i < nr; i++) {
+        if (until >= 0 && (int32_t)((uint32_t)tstart + (uint32_t)i - (uint32_t)until) >= 0) break;
         if (in_gap((long)i, gat, glen, ng)) {
             if (prefix) break;
             continue;
