@@ -52,7 +52,7 @@ extern const gs_lowdelay_spec gs_lowdelay_low_alias;
  * that must stop from the base Nyquist frequency rather than from the half-band's image of the
  * passband edge: see gs_os_init_stop. */
 typedef struct gs_decimator {
-    double *taps;    /* h[0..c]; h[2c - t] = h[t] */
+    double *taps;    /* h[0..2c], symmetric: h[2c - t] = h[t] */
     unsigned centre; /* c: the delay at the 2x rate */
     double *hist;    /* 2c previous 2x-rate samples + block */
 } gs_decimator;
