@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 typedef enum {
@@ -161,6 +162,8 @@ live_engine *live_engine_new(const live_config *cfg, double rate) {
     /* Keep the process thread's memory resident: a page fault there is an xrun. */
     jack_ringbuffer_mlock(e->cmd);
     jack_ringbuffer_mlock(e->trash);
+    mlock(e->scratch, LIVE_CHUNK * sizeof(float)); /* best effort, like the rings */
+    mlock(e->pre, (size_t)e->n * LIVE_CHUNK * sizeof(float));
     for (int k = 0; k < e->n; k++) {
         int code = 0;
         gs_preset *p = cli_load_preset(cfg->preset[k], &code);
