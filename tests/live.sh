@@ -260,6 +260,16 @@ r1=$(osc /gainstage/ch/1/get)
 r2=$(osc /gainstage/ch/2/get)
 check "[ '$r1' = '/gainstage/ch/1/get clean 45.0000 0.0000 0.0000 1 0' ]" "B: restored ch 1: '$r1'"
 check "[ '$r2' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: restored ch 2: '$r2'"
+# A parameter that changes a channel's latency (the tube models' quality) must reach the DAW too.
+latq() { echo $(($("$H" latency "$SRV" gainstage:out_2) - $("$H" latency "$SRV" gainstage:in_2))); }
+lq0=$("$GS" process --preset tube --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+lq1=$("$GS" process --preset tube --set quality=high --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+osc /gainstage/ch/2/preset s:tube >/dev/null
+check "waitfor '[ \$(latq) = $lq0 ]' 30" "B: preset tube: out_2 lags in_2 by $(latq), want $lq0"
+r=$(osc /gainstage/ch/2/param s:quality s:high)
+check "[ '$r' = '/gainstage/ok /gainstage/ch/2/param' ]" "B: quality reply '$r'"
+check "waitfor '[ \$(latq) = $lq1 ]' 30" "B: quality high: out_2 lags in_2 by $(latq), want $lq1"
+echo "B: ch 2 preset tube: JACK latency out_2 - in_2 $lq0, then quality high: $(latq) (want $lq1)"
 check "waitfor 'near \$(meter1) $(awk -v w="$want" 'BEGIN { print w + 15 }') 0.1' 30" "B: restored gain not in effect: $(meter1)"
 osc /gainstage/quit >/dev/null
 reaped "$G" 30
