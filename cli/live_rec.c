@@ -431,25 +431,28 @@ static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *befor
     uint64_t frames = (fsize - data_off) / block_align;
     if (frames > limit) frames = limit;
     uint64_t bytes = frames * block_align;
-    if (dry) {
-        close(fd);
-        *after = frames;
-        return 0;
-    }
+    unsigned char d[24];
     if (rf64) {
-        unsigned char d[24];
         if (pread(fd, d, 24, ds64) != 24) {
             close(fd);
             snprintf(msg, msz, "short ds64 chunk");
             return -1;
         }
         *before = ((uint64_t)rd32(d + 12) << 32 | rd32(d + 8)) / block_align;
+    } else {
+        *before = rd32(c + 4) / block_align;
+    }
+    if (dry) {
+        close(fd);
+        *after = frames;
+        return 0;
+    }
+    if (rf64) {
         wr64(d, data_off + bytes - 8);
         wr64(d + 8, bytes);
         wr64(d + 16, frames);
         if (pwrite_all(fd, d, 24, ds64)) goto werr;
     } else {
-        *before = rd32(c + 4) / block_align;
         if (data_off + bytes - 8 > 0xffffffffu) {
             close(fd);
             snprintf(msg, msz, "over 4 GiB with a plain WAV header; cannot repair in place");
@@ -481,9 +484,10 @@ static const char recover_help[] =
     "\n"
     "Repair the takes in DIR that a killed or crashed 'gainstage live --record' left open (their\n"
     "sidecar DIR/take-*.take says status = recording): each WAV header is extended to cover every\n"
-    "whole frame on disk, so no audio that reached the file is lost, then the take's WAV files\n"
-    "are cut to the shortest of them, so its channels stay sample-aligned (a kill between two\n"
-    "channels' writes costs at most one write of audio). Finished takes are left as they are.\n"
+    "whole frame on disk, then the take's WAV files are cut to the shortest of them, so its\n"
+    "channels stay sample-aligned (a kill between two channels' writes leaves at most one write\n"
+    "that only some channels have), but never below the frames a header already counted.\n"
+    "Finished takes are left as they are.\n"
     "FLAC takes need no header repair (a FLAC stream is decodable as written).\n"
     "Exit status: 0 success (or nothing to do), 1 a file could not be repaired, 2 usage error.\n";
 
@@ -541,8 +545,10 @@ int cmd_recover(int argc, char **argv) {
         if (rl) rate = atof(rl + 8);
         /* The disk thread writes the channels one after another, so a kill can leave one a block
          * longer than the next: every file is cut to the take's shortest, to stay sample-aligned
-         * (a take's channels are one multitrack recording). */
-        uint64_t common = UINT64_MAX;
+         * (a take's channels are one multitrack recording). Never below what a header already
+         * counted: that audio was synced, and a file shorter than it (damaged some other way)
+         * must not cost the others their confirmed frames. */
+        uint64_t common = UINT64_MAX, confirmed = 0;
         for (int pass = 0; pass < 2; pass++)
             for (int i = 0; i < nfiles; i++) {
                 char fp[PATH_MAX + sizeof files], msg[256];
@@ -554,9 +560,11 @@ int cmd_recover(int argc, char **argv) {
                 }
                 uint64_t before = 0, after = 0;
                 if (!pass) {
-                    if (!repair_wav(fp, UINT64_MAX, 1, &before, &after, msg, sizeof msg) &&
-                        after < common)
-                        common = after;
+                    if (!repair_wav(fp, UINT64_MAX, 1, &before, &after, msg, sizeof msg)) {
+                        if (after < common) common = after;
+                        if (before > confirmed) confirmed = before;
+                    }
+                    if (i == nfiles - 1 && common < confirmed) common = confirmed;
                     continue;
                 }
                 if (repair_wav(fp, common, 0, &before, &after, msg, sizeof msg)) {

@@ -115,19 +115,28 @@ usage 1 "cannot open folder" "$GS" recover "$T/no-such-dir"
 "$GS" recover --help | grep -q "Usage: gainstage recover" && ok || bad "recover --help"
 
 # --- recover keeps a take's channels aligned: a kill between two channels' writes leaves one file
-# longer; both must end at the shorter one's last whole frame (no server needed) ---------------
+# a write longer than the others beyond the frames its header counts (synced for all channels
+# alike); both must end at the shorter one's last whole frame (no server needed) ---------------
 mkdir "$T/recR"
-"$MKSIG" --rate 48000 --seconds 0.3 --peak -6 pluck "$T/recR/t-ch01.wav"
+"$MKSIG" --rate 48000 --seconds 0.25 --peak -6 pluck "$T/recR/t-ch01.wav"
 "$MKSIG" --rate 48000 --seconds 0.25 --peak -6 voice "$T/recR/t-ch02.wav"
 cp "$T/recR/t-ch01.wav" "$T/r1.wav"
+head -c 9600 /dev/urandom >>"$T/recR/t-ch01.wav" # 2400 f32 frames past its header
 printf 'take = t\nrate = 48000\nchannels = 2\nstatus = recording\nfile.1 = t-ch01.wav\nfile.2 = t-ch02.wav\n' >"$T/recR/t.take"
+cp -r "$T/recR" "$T/recS"
 "$GS" recover "$T/recR" >"$T/recR.out" 2>&1
 check "[ $? -eq 0 ]" "recover of an uneven take failed: $(cat "$T/recR.out")"
 check "[ '$(field "$T/recR/t-ch01.wav" frames)' = 12000 ] && [ '$(field "$T/recR/t-ch02.wav" frames)' = 12000 ]" \
     "recover left the channels at $(field "$T/recR/t-ch01.wav" frames) and $(field "$T/recR/t-ch02.wav" frames) frames, not both 12000"
 r=$("$H" compare "$T/recR/t-ch01.wav" "$T/r1.wav" 0)
 check "[ $? -eq 0 ]" "recover changed the audio it kept: $r"
-echo "recover of a take with channels of 14400 and 12000 frames: $(field "$T/recR/t-ch01.wav" frames) and $(field "$T/recR/t-ch02.wav" frames), kept audio: $r"
+echo "recover of a take with 14400 and 12000 frames on disk (headers 12000): $(field "$T/recR/t-ch01.wav" frames) and $(field "$T/recR/t-ch02.wav" frames), kept audio: $r"
+# ... but never below what a header already counted: a file shorter than that (damaged some
+# other way) does not cost the other channels their synced audio.
+"$MKSIG" --rate 48000 --seconds 0.2 --peak -6 voice "$T/recS/t-ch02.wav"
+"$GS" recover "$T/recS" >"$T/recS.out" 2>&1
+check "[ $? -eq 0 ] && [ '$(field "$T/recS/t-ch01.wav" frames)' = 12000 ] && [ '$(field "$T/recS/t-ch02.wav" frames)' = 9600 ]" \
+    "recover with a short channel: $(field "$T/recS/t-ch01.wav" frames) and $(field "$T/recS/t-ch02.wav" frames) frames, want 12000 and 9600: $(cat "$T/recS.out")"
 
 start_jack 1024
 
