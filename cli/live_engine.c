@@ -125,8 +125,9 @@ static gs_channel *make_channel(live_strip_ctl *c, double rate) {
     return ch;
 }
 
-/* The latency of strip k's control state, from a scratch instance (non-RT: allocates), for a
- * value that changes it (the tube models' quality) without a new instance: the process thread's
+/* The latency of strip k's control state, from a scratch instance (non-RT: allocates). Called
+ * when a switch (an unsmoothed parameter, such as the tube models' quality) changes: a switch can
+ * redesign the model, and with it its latency, without a new instance. The process thread's
  * instance takes the value and restarts with that latency; the DAW is told from c->latency. */
 static void refresh_latency(live_strip_ctl *c, double rate) {
     gs_channel_free(make_channel(c, rate));
@@ -266,7 +267,7 @@ int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, ch
                 seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
             } else {
                 c->param[id] = v;
-                if (!strcmp(symbol, "quality")) refresh_latency(c, e->rate_ctl);
+                if (!pi->smoothed) refresh_latency(c, e->rate_ctl);
                 rc = 0;
             }
         }
@@ -343,8 +344,7 @@ int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t e
             for (size_t i = 0; i < c->model->n_params; i++) {
                 live_cmd cmd = {CMD_PARAM, k, (uint32_t)i, next.param[i], NULL};
                 post(e, &cmd);
-                relat |=
-                    !strcmp(c->model->params[i].symbol, "quality") && next.param[i] != c->param[i];
+                relat |= !c->model->params[i].smoothed && next.param[i] != c->param[i];
             }
             *c = next;
             if (relat) refresh_latency(c, rate);
