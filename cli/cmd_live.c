@@ -91,7 +91,7 @@ static const char help_text[] =
     "channel,\n"
     "+/- gain 1 dB, m mute, s solo, r record on/off, w save session, q quit. Elsewhere a status "
     "line\n"
-    "every S seconds. OSC commands: see docs/live.md. Recover a killed recording with\n"
+    "every S seconds. OSC commands: see doc/live.md. Recover a killed recording with\n"
     "'gainstage recover DIR'.\n"
     "Exit status: 0 stopped normally, 1 runtime failure (no server, server went away), 2 usage.\n";
 

@@ -80,7 +80,7 @@ end_test() {
 
 start_jack() {
     # Stale registrations of killed servers would stop jackd from starting.
-    sh "$(dirname "$0")/../tools/jack-clean-stale.sh"
+    sh "$(dirname "$0")/../../tools/jack-clean-stale.sh"
     jackd -n "$SRV" -d dummy -r 48000 -p "$1" >"$T/jackd.log" 2>&1 &
     JPID=$!
     if ! "$H" wait-server "$SRV" 30; then

@@ -8,7 +8,7 @@
  * the FFT length N), so every harmonic and every aliased image lands on a whole bin. The capture
  * is weighted by a 7-term minimum-sidelobe Blackman-Harris window (H.-H. Albrecht, "A family of
  * cosine-sum windows for high-resolution measurements", ICASSP 2001; highest sidelobe
- * -177.3 dB, measured by tests/test_analysis), so a whole-bin tone occupies exactly its bin +/- 6
+ * -177.3 dB, measured by measure/tests/test_analysis), so a whole-bin tone occupies exactly its bin +/- 6
  * and anything off-bin (noise, non-periodic output) leaks at most -177 dB. Powers are mean squares:
  * P[b] = 2 |X[b]|^2 / (N sum w^2), so a tone's power is the sum of its 13 bins.
  */
@@ -37,7 +37,7 @@ int gs_dut_run(const gs_dut *dut, const float *in, float *out, size_t n);
 #define GS_WIN_TERMS 7
 #define GS_WIN_HALF_WIDTH 6 /* a whole-bin tone occupies its bin +/- this */
 #define GS_WIN_NAME "7-term minimum-sidelobe Blackman-Harris (Albrecht 2001)"
-#define GS_WIN_SIDELOBE_DB -177.3 /* measured by tests/test_analysis */
+#define GS_WIN_SIDELOBE_DB -177.3 /* measured by measure/tests/test_analysis */
 extern const double gs_win_coef[GS_WIN_TERMS];
 /* Fill w[0..n-1] with the (periodic) window. */
 void gs_window_fill(double *w, size_t n);

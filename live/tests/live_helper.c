@@ -1,4 +1,4 @@
-/* Test helper for 'gainstage live' (tests/live.sh):
+/* Test helper for 'gainstage live' (live/tests/live.sh):
  *
  *   live_helper wait-server SERVER [SECONDS]        poll until a JACK server answers
  *   live_helper play SERVER DEST_PREFIX [--loop] [--bufsize-at S:N] [--timeout S] FILE...

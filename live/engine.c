@@ -600,7 +600,7 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
      * copied out of its port buffer once, and the DSP and the recorder's pre-preamp tap both use
      * the copy, so the two taps agree by construction. The port buffer belongs to the client
      * feeding it; it used to be read twice (once to process, once to record), and on a loaded
-     * machine tests/live.sh once found a pre-preamp file that was not what the preamp had
+     * machine live/tests/live.sh once found a pre-preamp file that was not what the preamp had
      * processed (largest difference 0.15, with a feeder that ran late). */
     for (uint32_t off = 0; off < nframes; off += LIVE_CHUNK) {
         uint32_t len = nframes - off < LIVE_CHUNK ? nframes - off : LIVE_CHUNK;

@@ -5,7 +5,7 @@
  * dispatches through the engine's live_ctl_* functions (which validate and queue the change for
  * the process thread) and answers the sender: /gainstage/ok PATH after a change,
  * /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query.
- * The address space is documented in docs/live.md.
+ * The address space is documented in doc/live.md.
  */
 #include "live.h"
 #include "util.h"
@@ -170,7 +170,7 @@ static void handle(live_osc *o, const char *path, lo_message m, const struct soc
             send_msg(o, r, path, from, fromlen);
             return;
         } else {
-            snprintf(err, sizeof err, "unknown address (see docs/live.md)");
+            snprintf(err, sizeof err, "unknown address (see doc/live.md)");
             bad = 1;
         }
         (void)done;
@@ -204,7 +204,7 @@ static void handle(live_osc *o, const char *path, lo_message m, const struct soc
     } else if (!strcmp(path, "/gainstage/quit")) {
         live_app_quit(o->app);
     } else {
-        snprintf(err, sizeof err, "unknown address (see docs/live.md)");
+        snprintf(err, sizeof err, "unknown address (see doc/live.md)");
         bad = 1;
     }
     lo_message r = lo_message_new();
