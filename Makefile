@@ -52,13 +52,13 @@ uninstall:
 	ninja -C $(BUILD) uninstall
 
 format:
-	clang-format -i include/gainstage/*.h src/*.c src/*.h cli/*.c cli/*.h measure/*.c measure/*.h \
+	clang-format -i include/gainstage/*.h src/*.c src/*.h cli/*.c cli/*.h common/*.c common/*.h common/tests/*.c measure/*.c measure/*.h \
 	  measure/tests/*.c live/*.c live/*.h live/tests/*.c tests/*.c tests/*.h bench/*.c tools/*.c \
 	  lv2/*.c lv2/*.h lv2/tests/*.c lv2/bench/*.c
 
 lint:
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	  --std=c11 -I include -I src -I lv2 -I cli -I measure -I live -q src cli measure live lv2
+	  --std=c11 -I include -I src -I lv2 -I cli -I measure -I live -I common -q src cli common measure live lv2
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) demo-out

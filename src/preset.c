@@ -1,7 +1,6 @@
 /* Presets: a model and parameter values, in one text format for built-ins and files. */
 #include "internal.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,56 +84,27 @@ static void set_err(char *err, size_t size, const char *fmt, ...) {
     va_end(ap);
 }
 
-static char *trim(char *s) {
-    while (isspace((unsigned char)*s)) s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
-    return s;
-}
-
 static gs_status parse_into(gs_preset *p, const char *text, const char *name, char *err,
                             size_t err_size) {
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name ? name : "");
-    char line[1024];
-    size_t lineno = 0;
-    const char *s = text;
-    while (*s) {
-        lineno++;
-        size_t len = strcspn(s, "\n");
-        if (len >= sizeof line) {
-            set_err(err, err_size, "line %zu: too long", lineno);
-            return GS_ERR_PRESET_SYNTAX;
-        }
-        memcpy(line, s, len);
-        line[len] = '\0';
-        s += len;
-        if (*s == '\n') s++;
-        char *hash = strchr(line, '#');
-        if (hash) *hash = '\0';
-        char *l = trim(line);
-        if (*l == '\0') continue;
-        char *eq = strchr(l, '=');
-        if (!eq) {
-            set_err(err, err_size, "line %zu: expected 'key = value'", lineno);
-            return GS_ERR_PRESET_SYNTAX;
-        }
-        *eq = '\0';
-        char *key = trim(l), *val = trim(eq + 1);
-        if (*key == '\0' || *val == '\0') {
-            set_err(err, err_size, "line %zu: expected 'key = value'", lineno);
-            return GS_ERR_PRESET_SYNTAX;
-        }
+    gs_kv_reader rd;
+    gs_kv kv;
+    gs_kv_init(&rd, text);
+    int got;
+    while ((got = gs_kv_next(&rd, &kv, err, err_size)) == 1) {
+        size_t lineno = kv.line;
+        const char *key = kv.key, *val = kv.value;
         if (!strcmp(key, "model")) {
             if (!gs_model_vt_find(val)) {
                 set_err(err, err_size, "line %zu: unknown model '%s'", lineno, val);
                 return GS_ERR_UNKNOWN_MODEL;
             }
-            snprintf(p->model, sizeof p->model, "%s", val);
+            snprintf(p->model, sizeof p->model, "%.127s", val);
             continue;
         }
         if (!strcmp(key, "description")) {
-            snprintf(p->description, sizeof p->description, "%s", val);
+            snprintf(p->description, sizeof p->description, "%.255s", val);
             continue;
         }
         if (!p->model[0]) {
@@ -174,9 +144,10 @@ static gs_status parse_into(gs_preset *p, const char *text, const char *name, ch
             }
             p->n++;
         }
-        snprintf(p->symbol[slot], sizeof p->symbol[slot], "%s", key);
+        snprintf(p->symbol[slot], sizeof p->symbol[slot], "%.63s", key);
         p->value[slot] = v;
     }
+    if (got < 0) return GS_ERR_PRESET_SYNTAX;
     if (!p->model[0]) {
         set_err(err, err_size, "no 'model = NAME' line");
         return GS_ERR_PRESET_SYNTAX;

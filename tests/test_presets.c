@@ -12,7 +12,42 @@ static void expect_error(const char *text, gs_status want, const char *needle) {
     CHECK(strstr(err, needle) != NULL, "'%s': message '%s' lacks '%s'", text, err, needle);
 }
 
+/* The key = value reader that presets, sessions and sidecars share. */
+static void test_kv(void) {
+    gs_kv_reader r;
+    gs_kv kv;
+    char err[128] = "";
+    gs_kv_init(&r, "# head\n\n  a = 1  \r\nlong key = two words # note\nc=3");
+    CHECK(gs_kv_next(&r, &kv, err, sizeof err) == 1 && !strcmp(kv.key, "a") &&
+              !strcmp(kv.value, "1") && kv.line == 3,
+          "first pair '%s' '%s' line %zu", kv.key, kv.value, kv.line);
+    CHECK(gs_kv_next(&r, &kv, err, sizeof err) == 1 && !strcmp(kv.key, "long key") &&
+              !strcmp(kv.value, "two words"),
+          "second pair '%s' '%s'", kv.key, kv.value);
+    CHECK(gs_kv_next(&r, &kv, err, sizeof err) == 1 && !strcmp(kv.value, "3") && kv.line == 5,
+          "last line without newline");
+    CHECK(gs_kv_next(&r, &kv, err, sizeof err) == 0, "end");
+    const char *bad[] = {"novalue\n", "= x\n", "k =\n", "k = v\n  = \n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gs_kv_init(&r, bad[i]);
+        int got;
+        while ((got = gs_kv_next(&r, &kv, err, sizeof err)) == 1) {
+        }
+        CHECK(got == -1 && strstr(err, "expected 'key = value'"), "'%s': %d '%s'", bad[i], got,
+              err);
+    }
+    char big[2100];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    big[3] = '=';
+    gs_kv_init(&r, big);
+    CHECK(gs_kv_next(&r, &kv, err, sizeof err) == -1 && strstr(err, "too long"), "long line");
+    gs_kv_init(&r, NULL);
+    CHECK(gs_kv_next(&r, &kv, NULL, 0) == 0, "NULL text reads as empty");
+}
+
 int main(void) {
+    test_kv();
     CHECK(gs_preset_count() >= 1, "no presets");
     for (size_t i = 0; i < gs_preset_count(); i++) {
         const gs_preset *p = gs_preset_at(i);

@@ -144,6 +144,25 @@ const char *gs_preset_description(const gs_preset *preset);
 size_t gs_preset_value_count(const gs_preset *preset);
 gs_status gs_preset_value_at(const gs_preset *preset, size_t i, const char **symbol, double *value);
 
+/* The text format of presets (and of the live system's session files and take sidecars): one
+ * "key = value" per line; '#' starts a comment; blank lines are skipped; key and value are trimmed
+ * and neither may be empty. */
+#define GS_KV_MAX_LINE 1024
+typedef struct gs_kv_reader {
+    const char *pos; /* the rest of the text */
+    size_t line;     /* number of the line read last, from 1 */
+} gs_kv_reader;
+typedef struct gs_kv {
+    char key[128];
+    char value[GS_KV_MAX_LINE];
+    size_t line; /* where it was read, from 1 */
+} gs_kv;
+/* Start reading `text` (NUL-terminated; NULL reads as empty). */
+void gs_kv_init(gs_kv_reader *reader, const char *text);
+/* The next pair: 1 with *out filled, 0 at the end of the text, -1 on a malformed line (err, if not
+ * NULL, receives "line N: expected 'key = value'" or "line N: too long"). */
+int gs_kv_next(gs_kv_reader *reader, gs_kv *out, char *err, size_t err_size);
+
 /* ---------------------------------------------------------------------------------------------
  * Channels: a model instance that processes blocks of samples.
  */
