@@ -26,8 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_IN_DBU -20.0
-#define DEFAULT_OUT_DBU 18.0
 #define DEFAULT_OSC_PORT "7770"
 
 static volatile sig_atomic_t got_signal;
@@ -436,8 +434,8 @@ static int parse_opts(int argc, char **argv, live_opts *o) {
     o->name = "gainstage";
     o->osc_port = DEFAULT_OSC_PORT;
     o->osc_bind = "127.0.0.1";
-    o->in_dbu = DEFAULT_IN_DBU;
-    o->out_dbu = DEFAULT_OUT_DBU;
+    o->in_dbu = GS_DEFAULT_IN_DBU;
+    o->out_dbu = GS_DEFAULT_OUT_DBU;
     o->status_s = 1.0;
     optind = 1;
     opterr = 0;

@@ -179,7 +179,7 @@ int cmd_measure(int argc, char **argv) {
     const char *preset = NULL, *model = NULL, *lv2 = NULL, *out = NULL;
     const char *sets[MAX_SETS], *lv2sets[MAX_SETS];
     int nsets = 0, nlv2 = 0, quick = 0, quiet = 0, do_compare = 0, in_given = 0;
-    double rate = 48000.0, in_dbu = -20.0, out_dbu = 18.0, nominal = -18.0, maxl = 12.0,
+    double rate = 48000.0, in_dbu = GS_DEFAULT_IN_DBU, out_dbu = GS_DEFAULT_OUT_DBU, nominal = -18.0, maxl = 12.0,
            alias = 0.0, blockd = 256.0, fftd = 0.0;
     optind = 1;
     opterr = 0;

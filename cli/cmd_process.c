@@ -30,10 +30,6 @@
 #define MAX_CHANNELS 64
 #define MAX_SETS 128
 
-/* Defaults: a full-scale input sine is -20 dBu (a hot microphone or a typical pickup); a full-scale
- * output sine is +18 dBu (EBU R68 converter alignment, 0 dBFS = +18 dBu). */
-#define DEFAULT_IN_DBU -20.0
-#define DEFAULT_OUT_DBU 18.0
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = sig; }
@@ -211,8 +207,8 @@ static int parse_options(int argc, char **argv, options *o) {
                                          {"auto-gain", required_argument, 0, OPT_AUTOGAIN},
                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
-    o->in_vpu = gs_dbu_to_volts_per_unit(DEFAULT_IN_DBU);
-    o->out_vpu = gs_dbu_to_volts_per_unit(DEFAULT_OUT_DBU);
+    o->in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
+    o->out_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
     o->dither = -1;
     o->seed = 1;
     o->compensate = 1;

@@ -28,10 +28,6 @@
 #define GS_LV2_MAX_PARAMS 256
 #define GS_LV2_MAX_SYMBOL 64
 
-/* Calibration defaults: the same as `gainstage process` (cli/cmd_process.c): a full-scale input
- * sine is -20 dBu, a full-scale output sine +18 dBu (EBU R68). */
-#define GS_LV2_DEFAULT_IN_DBU -20.0
-#define GS_LV2_DEFAULT_OUT_DBU 18.0
 
 /* Meter ports (dBFS) rest at this floor for silence. */
 #define GS_LV2_METER_FLOOR_DB -120.0

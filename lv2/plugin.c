@@ -244,8 +244,8 @@ GS_REALTIME static void apply_params(gs_lv2 *p, int all) {
 }
 
 GS_REALTIME static void calibration(gs_lv2 *p, int snap) {
-    float in_dbu = (float)port_value(p->p_in_dbu, GS_LV2_DEFAULT_IN_DBU);
-    float out_dbu = (float)port_value(p->p_out_dbu, GS_LV2_DEFAULT_OUT_DBU);
+    float in_dbu = (float)port_value(p->p_in_dbu, GS_DEFAULT_IN_DBU);
+    float out_dbu = (float)port_value(p->p_out_dbu, GS_DEFAULT_OUT_DBU);
     in_dbu = fminf(fmaxf(in_dbu, -60.0f), 40.0f);
     out_dbu = fminf(fmaxf(out_dbu, -60.0f), 40.0f);
     uint32_t glide = (uint32_t)lround(CAL_GLIDE_SECONDS * p->rate);

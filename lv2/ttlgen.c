@@ -181,12 +181,12 @@ static void put_plugin(FILE *f, const gs_lv2_map *map, unsigned nch) {
     fputs("        rdfs:comment \"Level of a full-scale input sine in dBu RMS (as gainstage "
           "process --in-dbu).\" ;\n        units:unit gsu:dbu ;\n",
           f);
-    put_range(f, -60, 40, GS_LV2_DEFAULT_IN_DBU);
+    put_range(f, -60, 40, GS_DEFAULT_IN_DBU);
     port_head(f, 0, "lv2:ControlPort, lv2:InputPort", idx++, "out_dbu", "Output calibration");
     fputs("        rdfs:comment \"Level of a full-scale output sine in dBu RMS (as gainstage "
           "process --out-dbu).\" ;\n        units:unit gsu:dbu ;\n",
           f);
-    put_range(f, -60, 40, GS_LV2_DEFAULT_OUT_DBU);
+    put_range(f, -60, 40, GS_DEFAULT_OUT_DBU);
     /* The union of the models' parameters. */
     for (size_t i = 0; i < map->n_params; i++) {
         const gs_lv2_param *q = &map->params[i];

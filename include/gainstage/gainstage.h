@@ -217,6 +217,12 @@ gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *preset);
 /* ---------------------------------------------------------------------------------------------
  * Level conventions. A file's level is stated as the dBu RMS of a sine at 0 dBFS.
  */
+/* The default calibration of every front end (process, measure, live, the LV2 plugin): a
+ * full-scale input sine is -20 dBu (a hot microphone or a typical pickup), a full-scale output
+ * sine +18 dBu (EBU R68 converter alignment, 0 dBFS = +18 dBu). */
+#define GS_DEFAULT_IN_DBU -20.0
+#define GS_DEFAULT_OUT_DBU 18.0
+
 /* Volts per unit sample for a calibration of `dbu` dBu RMS at 0 dBFS (sine): 0.7746 V * sqrt 2. */
 double gs_dbu_to_volts_per_unit(double dbu);
 /* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */

@@ -57,8 +57,8 @@ int main(void) {
     cfg.n = N;
     snprintf(cfg.preset[0], sizeof cfg.preset[0], "clean");
     snprintf(cfg.preset[1], sizeof cfg.preset[1], "clean");
-    cfg.in_vpu = gs_dbu_to_volts_per_unit(-20.0);
-    cfg.out_vpu = gs_dbu_to_volts_per_unit(18.0);
+    cfg.in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
+    cfg.out_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
     double rate = 48000;
     live_engine *e = live_engine_new(&cfg, rate);
     CHECK(e != NULL, "engine created");

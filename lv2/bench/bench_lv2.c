@@ -121,8 +121,8 @@ static void bench_library(double rate, uint32_t block, double seconds, const flo
     if (gain >= 0) gs_channel_set_symbol(ch, "gain", gain);
     gs_channel_reset(ch);
     float *buf = malloc(block * sizeof(float));
-    double in = gs_dbu_to_volts_per_unit(GS_LV2_DEFAULT_IN_DBU);
-    double out = 1.0 / gs_dbu_to_volts_per_unit(GS_LV2_DEFAULT_OUT_DBU);
+    double in = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
+    double out = 1.0 / gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
     size_t total = (size_t)(seconds * rate);
     double t0 = cpu_seconds();
     for (size_t done = 0; done < total; done += block) {

@@ -183,8 +183,8 @@ static int host_open(host *h, unsigned nch, double rate, const LV2_Feature *cons
     h->ctl[base + GS_LV2_MODEL] = 0.0f;
     for (size_t m = 0; m < map.n_models; m++)
         if (!strcmp(map.models[m]->name, "ss-preamp")) h->ctl[base + GS_LV2_MODEL] = (float)m;
-    h->ctl[base + GS_LV2_IN_DBU] = (float)GS_LV2_DEFAULT_IN_DBU;
-    h->ctl[base + GS_LV2_OUT_DBU] = (float)GS_LV2_DEFAULT_OUT_DBU;
+    h->ctl[base + GS_LV2_IN_DBU] = (float)GS_DEFAULT_IN_DBU;
+    h->ctl[base + GS_LV2_OUT_DBU] = (float)GS_DEFAULT_OUT_DBU;
     for (size_t i = 0; i < map.n_params; i++) h->ctl[pbase + i] = (float)map.params[i].def;
     for (unsigned p = base; p < pbase + map.n_params; p++) h->d->connect_port(h->h, p, &h->ctl[p]);
     if (h->d->activate) h->d->activate(h->h);
