@@ -24,6 +24,7 @@
  * NTF = 1 - z^-1 (first order: +6 dB at fs/2, power gain 2) or (1 - z^-1)^2 (second order,
  * power gain 6): less noise at low frequencies, more near fs/2. */
 #include "converter.h"
+#include "window.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,30 +39,20 @@
 #define CLIPSAFE_LOOKAHEAD 0.001 /* s: enough for a ramp of 48 samples at 48 kHz, inaudible */
 #define CLIPSAFE_CEILING_DB -0.1 /* dBFS: a little under full scale, room for the dither */
 
-static double bessel_i0(double x) {
-    double sum = 1.0, term = 1.0, q = x * x / 4.0;
-    for (int k = 1; k < 60; k++) {
-        term *= q / ((double)k * (double)k);
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
-
 /* Linear-phase low-pass for a rate: taps in h (odd count), returns the count. */
 static uint32_t aa_design(double *h, uint32_t cap) {
-    double beta = 0.1102 * (AA_DESIGN - 8.7);
+    double beta = gs_kaiser_beta(AA_DESIGN);
     double dw = 2.0 * GS_PI * (AA_STOP - AA_PASS);
     uint32_t n = (uint32_t)ceil((AA_DESIGN - 8.0) / (2.285 * dw)) + 1u;
     if (!(n & 1u)) n++;
     if (n > cap) n = cap | 1u;
     double fc = 0.5 * (AA_PASS + AA_STOP); /* x fs */
-    double mid = (double)(n - 1u) / 2.0, i0b = bessel_i0(beta), sum = 0.0;
+    double mid = (double)(n - 1u) / 2.0, sum = 0.0;
     for (uint32_t i = 0; i < n; i++) {
         double t = (double)i - mid;
         double s = t == 0.0 ? 2.0 * fc : sin(2.0 * GS_PI * fc * t) / (GS_PI * t);
         double r = t / mid;
-        double w = bessel_i0(beta * sqrt(fmax(0.0, 1.0 - r * r))) / i0b;
+        double w = gs_kaiser_window(beta, r);
         h[i] = s * w;
         sum += h[i];
     }

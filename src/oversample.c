@@ -1,31 +1,12 @@
 /* Oversampling: cascaded linear-phase half-bands (gs_os_init; see oversample.h for why linear
  * phase) and low-delay polyphase FIR pairs for any factor up to 16 (gs_os_init_lowdelay). */
 #include "oversample.h"
+#include "window.h"
 
 #include <pthread.h>
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Zeroth-order modified Bessel function of the first kind, by its power series (converges fast for
- * the Kaiser beta values used here, < 20). */
-static double bessel_i0(double x) {
-    double sum = 1.0, term = 1.0, q = x * x / 4.0;
-    for (int k = 1; k < 200; k++) {
-        term *= q / ((double)k * (double)k);
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
-
-/* Kaiser's formulas (Oppenheim & Schafer, Discrete-Time Signal Processing, 3rd ed., eq. 7.62-7.63):
- * beta from the attenuation A in dB, and the order from A and the transition width. */
-static double kaiser_beta(double A) {
-    if (A > 50.0) return 0.1102 * (A - 8.7);
-    if (A >= 21.0) return 0.5842 * pow(A - 21.0, 0.4) + 0.07886 * (A - 21.0);
-    return 0.0;
-}
 
 static gs_status halfband_init(gs_halfband *hb, double rate_in, double pass_hz, double atten_db,
                                uint32_t max_in) {
@@ -43,13 +24,13 @@ static gs_status halfband_init(gs_halfband *hb, double rate_in, double pass_hz, 
     hb->hist = calloc(hb->hlen + max_in, sizeof(double));
     hb->hist2 = calloc((4 * m - 2) + 2 * (size_t)max_in, sizeof(double));
     if (!hb->taps || !hb->hist || !hb->hist2) return GS_ERR_NO_MEMORY;
-    double beta = kaiser_beta(atten_db);
+    double beta = gs_kaiser_beta(atten_db);
     double half = (double)hb->centre; /* the window spans the filter exactly */
     double sum = 0.0;
     for (unsigned k = 0; k < m; k++) {
         double d = 2.0 * k + 1.0; /* odd offset from the centre */
         double r = d / half;
-        double w = bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
+        double w = gs_kaiser_window(beta, r);
         hb->taps[k] = sin(GS_PI * d / 2.0) / (GS_PI * d) * w;
         sum += 2.0 * hb->taps[k];
     }
@@ -113,10 +94,10 @@ static gs_status decimator_init(gs_decimator *d, double rate2, double pass_hz, d
     d->taps = calloc(2 * (size_t)c + 1, sizeof(double));
     d->hist = calloc(2 * (size_t)c + 2 * (size_t)max_in, sizeof(double));
     if (!d->taps || !d->hist) return GS_ERR_NO_MEMORY;
-    double beta = kaiser_beta(atten_db), wc = GS_PI * (pass_hz + stop_hz) / rate2, sum = 0.0;
+    double beta = gs_kaiser_beta(atten_db), wc = GS_PI * (pass_hz + stop_hz) / rate2, sum = 0.0;
     for (unsigned t = 0; t <= c; t++) {
         double k = (double)c - (double)t, r = k / (double)c;
-        double w = bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
+        double w = gs_kaiser_window(beta, r);
         d->taps[t] = (t == c ? wc / GS_PI : sin(wc * k) / (GS_PI * k)) * w;
         sum += (t == c ? 1.0 : 2.0) * d->taps[t];
     }
