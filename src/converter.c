@@ -143,22 +143,22 @@ static const char *const shaping_choices[] = {"none", "first", "second", NULL};
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Digital gain", GS_UNIT_DB, -20.0, 60.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "clean gain ahead of the converter (exact, no noise, no distortion)"},
+     "clean gain ahead of the converter (exact, no noise, no distortion)", 0},
     {"fs_dbu", "Full scale (dBu)", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0,
      NULL,
-     "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)"},
+     "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)", 0},
     {"bits", "Word length", GS_UNIT_ENUM, 0.0, 2.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     bits_choices, "bits per sample of the converter's output word"},
+     bits_choices, "bits per sample of the converter's output word", 0},
     {"dither", "TPDF dither", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 0,
-     NULL, "triangular dither of +/-1 LSB before rounding: error independent of the signal"},
+     NULL, "triangular dither of +/-1 LSB before rounding: error independent of the signal", 0},
     {"shaping", "Noise shaping", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     shaping_choices, "error feedback: none, first order (1 - z^-1), second order (1 - z^-1)^2"},
+     shaping_choices, "error feedback: none, first order (1 - z^-1), second order (1 - z^-1)^2", 0},
     {"aa", "Anti-alias filter", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
-     NULL, "decimation filter: linear phase, flat to 0.4535 fs, 80 dB down at fs/2"},
+     NULL, "decimation filter: linear phase, flat to 0.4535 fs, 80 dB down at fs/2", 0},
     {"clip_safe", "Clip safe", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 0,
-     NULL, "1 ms look-ahead gain rider keeping peaks under -0.1 dBFS instead of clipping"},
+     NULL, "1 ms look-ahead gain rider keeping peaks under -0.1 dBFS instead of clipping", 0},
     {"seed", "Dither seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 0,
-     NULL, "seed of the dither generator: the same seed gives the same output"},
+     NULL, "seed of the dither generator: the same seed gives the same output", 0},
 };
 
 typedef struct conv_model {
@@ -221,6 +221,11 @@ GS_REALTIME static void cm_reset(void *self) { gs_conv_reset(&((conv_model *)sel
 static uint32_t cm_latency(const void *self) {
     return gs_conv_latency(&((const conv_model *)self)->c);
 }
+GS_REALTIME static void cm_stats(const void *self, gs_channel_stats *st) {
+    const gs_conv *c = &((const conv_model *)self)->c;
+    st->clipped_samples += c->clips;
+    st->clipsafe_max_reduction_db = gs_clipsafe_max_reduction_db(c->cs);
+}
 
 const gs_model_vt gs_digital_preamp_model = {
     {"digital-preamp",
@@ -232,6 +237,7 @@ const gs_model_vt gs_digital_preamp_model = {
     cm_process,
     cm_reset,
     cm_latency,
+    cm_stats,
 };
 
 const gs_model_vt gs_converter_model = {
@@ -243,21 +249,5 @@ const gs_model_vt gs_converter_model = {
     cm_process,
     cm_reset,
     cm_latency,
+    cm_stats,
 };
-
-/* Channel queries (public API). */
-static gs_conv *conv_of(const gs_channel *ch) {
-    const gs_model_vt *vt = gs_channel_vt(ch);
-    if (vt != &gs_digital_preamp_model && vt != &gs_converter_model) return NULL;
-    return &((conv_model *)gs_channel_state(ch))->c;
-}
-
-uint64_t gs_channel_clip_count(const gs_channel *channel) {
-    const gs_conv *c = conv_of(channel);
-    return c ? c->clips : 0;
-}
-
-double gs_channel_clipsafe_reduction_db(const gs_channel *channel) {
-    const gs_conv *c = conv_of(channel);
-    return c ? gs_clipsafe_max_reduction_db(c->cs) : 0.0;
-}

@@ -126,4 +126,5 @@ const gs_model_vt gs_inputstage_model = {
     process,
     reset,
     latency,
+    NULL,
 };

@@ -189,6 +189,7 @@ const gs_model_vt gs_noise_model = {
     nb_process,
     nb_reset,
     nb_latency,
+    NULL,
 };
 
 double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz) {

@@ -62,7 +62,7 @@ void gs_riaa_reset(gs_riaa *r) {
 
 static const gs_param_info params[] = {
     {"iec", "IEC rumble filter", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
-     NULL, "adds the IEC 7950 us high-pass (-3 dB at 20 Hz) to the RIAA curve"},
+     NULL, "adds the IEC 7950 us high-pass (-3 dB at 20 Hz) to the RIAA curve", 0},
 };
 
 typedef struct riaa_model {
@@ -126,4 +126,5 @@ const gs_model_vt gs_riaa_model = {
     process,
     reset,
     latency,
+    NULL,
 };

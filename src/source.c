@@ -187,4 +187,5 @@ const gs_model_vt gs_source_model = {
     process,
     reset,
     latency,
+    NULL,
 };

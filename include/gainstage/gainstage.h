@@ -7,6 +7,9 @@
  * - Objects are opaque; every *_free(NULL) is a no-op.
  * - Real-time safety: gs_channel_process(), gs_channel_set*() and gs_channel_get() never allocate,
  *   lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
+ *
+ * Sections, by object: status and version; units and values; models and parameters; presets;
+ * channel; meters; clip safe; noise helpers; levels and calibration.
  */
 #ifndef GAINSTAGE_GAINSTAGE_H
 #define GAINSTAGE_GAINSTAGE_H
@@ -18,14 +21,8 @@
 extern "C" {
 #endif
 
-#define GS_VERSION_STRING "0.1.0"
-
-/* Lowest and highest supported sample rates, in Hz. */
-#define GS_RATE_MIN 44100.0
-#define GS_RATE_MAX 192000.0
-/* Largest block a channel may be created for, in samples. */
-#define GS_MAX_BLOCK_LIMIT 65536u
-
+/* ---- Status and version ---------------------------------------------------------------------
+ * Every fallible function returns a gs_status. */
 typedef enum gs_status {
     GS_OK = 0,
     GS_ERR_INVALID_ARGUMENT, /* NULL pointer, zero size, non-finite value */
@@ -44,13 +41,19 @@ typedef enum gs_status {
 /* A short English description of a status code ("unknown parameter"). Never NULL. */
 const char *gs_strerror(gs_status status);
 
+#define GS_VERSION_STRING "0.1.0"
+
 /* The library version, e.g. "0.1.0". */
 const char *gs_version(void);
 
-/* ---------------------------------------------------------------------------------------------
- * Parameters: one table per model, the single source of truth for the library, the command line,
- * presets and plugin ports.
- */
+/* Lowest and highest supported sample rates, in Hz. */
+#define GS_RATE_MIN 44100.0
+#define GS_RATE_MAX 192000.0
+/* Largest block a channel may be created for, in samples. */
+#define GS_MAX_BLOCK_LIMIT 65536u
+
+/* ---- Units and values -----------------------------------------------------------------------
+ * Physical units of parameters, and numbers as engineers write them. */
 typedef enum gs_unit {
     GS_UNIT_NONE = 0,
     GS_UNIT_DB,      /* decibel */
@@ -63,30 +66,6 @@ typedef enum gs_unit {
     GS_UNIT_PERCENT, /* % */
     GS_UNIT_ENUM     /* an index into gs_param_info.choices */
 } gs_unit;
-
-typedef enum gs_curve {
-    GS_CURVE_LINEAR = 0, /* display and smoothing on a linear axis */
-    GS_CURVE_LOG,        /* logarithmic axis (component values, frequencies); min > 0 */
-    GS_CURVE_DB          /* value is in dB already; linear axis in dB */
-} gs_curve;
-
-typedef enum gs_param_kind {
-    GS_PARAM_REAL = 0, /* any real number in range */
-    GS_PARAM_TOGGLE,   /* 0 or 1 */
-    GS_PARAM_CHOICE    /* an integer index 0..n-1 into choices */
-} gs_param_kind;
-
-typedef struct gs_param_info {
-    const char *symbol; /* C identifier: CLI --set, presets, LV2 port symbol */
-    const char *name;   /* human-readable name */
-    gs_unit unit;
-    double min, max, def; /* in the unit above */
-    gs_curve curve;
-    gs_param_kind kind;
-    int smoothed;               /* 1: changes glide (no zipper noise, no clicks) */
-    const char *const *choices; /* GS_PARAM_CHOICE: NULL-terminated names; else NULL */
-    const char *doc;            /* one line: what it models, with its physical meaning */
-} gs_param_info;
 
 /* The unit's symbol as printed after numbers ("dB", "V", "Ohm", "F", ...); "" for none. */
 const char *gs_unit_symbol(gs_unit unit);
@@ -101,9 +80,38 @@ gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choi
 void gs_format_value(double value, gs_unit unit, const char *const *choices, char *buf,
                      size_t size);
 
-/* ---------------------------------------------------------------------------------------------
- * Models: bare blocks ("opamp-stage") and complete channels ("ss-preamp").
- */
+/* ---- Models and parameters ------------------------------------------------------------------
+ * Models are bare blocks ("opamp-stage") and complete channels ("ss-preamp"). Each has one
+ * parameter table, the single source of truth for the library, the command line, presets and
+ * plugin ports. */
+typedef enum gs_curve {
+    GS_CURVE_LINEAR = 0, /* display and smoothing on a linear axis */
+    GS_CURVE_LOG,        /* logarithmic axis (component values, frequencies); min > 0 */
+    GS_CURVE_DB          /* value is in dB already; linear axis in dB */
+} gs_curve;
+
+typedef enum gs_param_kind {
+    GS_PARAM_REAL = 0, /* any real number in range */
+    GS_PARAM_TOGGLE,   /* 0 or 1 */
+    GS_PARAM_CHOICE    /* an integer index 0..n-1 into choices */
+} gs_param_kind;
+
+/* gs_param_info.flags */
+#define GS_PARAM_LATENCY 0x1u /* changing it can change the model's latency */
+
+typedef struct gs_param_info {
+    const char *symbol; /* C identifier: CLI --set, presets, LV2 port symbol */
+    const char *name;   /* human-readable name */
+    gs_unit unit;
+    double min, max, def; /* in the unit above */
+    gs_curve curve;
+    gs_param_kind kind;
+    int smoothed;               /* 1: changes glide (no zipper noise, no clicks) */
+    const char *const *choices; /* GS_PARAM_CHOICE: NULL-terminated names; else NULL */
+    const char *doc;            /* one line: what it models, with its physical meaning */
+    unsigned flags;             /* GS_PARAM_* flags */
+} gs_param_info;
+
 typedef struct gs_model_info {
     const char *name;        /* "opamp-stage" */
     const char *description; /* one line */
@@ -118,9 +126,20 @@ const gs_model_info *gs_model_at(size_t index);
 /* Look up a model by name; NULL if unknown. */
 const gs_model_info *gs_model_find(const char *name);
 
-/* ---------------------------------------------------------------------------------------------
- * Presets: a model name plus parameter values. Built-in presets and preset files share one text
- * format, one "key = value" per line, '#' starts a comment:
+/* The index of the parameter `symbol` in the model's table: GS_ERR_UNKNOWN_PARAMETER if none. */
+gs_status gs_model_param_find(const gs_model_info *model, const char *symbol, size_t *id);
+/* Whether a value may be set for a parameter: GS_OK, GS_ERR_INVALID_ARGUMENT (not finite) or
+ * GS_ERR_OUT_OF_RANGE (outside min..max, or not a whole number for a toggle or choice). */
+gs_status gs_param_check(const gs_param_info *param, double value);
+/* The latency in samples a channel of `model` has at `rate` with values[0..n-1] for its first n
+ * parameters (the rest at their defaults; values may be NULL when n is 0). Not real-time: it may
+ * build a scratch instance of the model. */
+gs_status gs_model_latency(const gs_model_info *model, const double *values, size_t n, double rate,
+                           uint32_t *latency);
+
+/* ---- Presets --------------------------------------------------------------------------------
+ * A model name plus parameter values. Built-in presets and preset files share one text format,
+ * one "key = value" per line, '#' starts a comment:
  *     model = ss-preamp
  *     description = Transparent solid-state mic preamp
  *     gain = 40dB
@@ -163,9 +182,8 @@ void gs_kv_init(gs_kv_reader *reader, const char *text);
  * NULL, receives "line N: expected 'key = value'" or "line N: too long"). */
 int gs_kv_next(gs_kv_reader *reader, gs_kv *out, char *err, size_t err_size);
 
-/* ---------------------------------------------------------------------------------------------
- * Channels: a model instance that processes blocks of samples.
- */
+/* ---- Channel --------------------------------------------------------------------------------
+ * A model instance that processes blocks of samples. */
 typedef struct gs_channel gs_channel;
 
 /* Create an instance of `model` for a sample rate in Hz (GS_RATE_MIN..GS_RATE_MAX) and a maximum
@@ -191,15 +209,10 @@ void gs_channel_reset(gs_channel *channel);
 /* Delay of the output against the input in samples (oversampling filters), for host compensation.
  */
 uint32_t gs_channel_latency(const gs_channel *channel);
-/* The largest latency the channel can have at its rate over the settings that change it (the tube
- * models' `quality`), for hosts that keep one constant latency. Not real-time: it tries each
- * setting, then restores the current values and resets the channel. */
+/* The largest latency the channel can have at its rate over the settings that change it (its
+ * GS_PARAM_LATENCY parameters), for hosts that keep one constant latency. Not real-time: it tries
+ * each setting, then restores the current values and resets the channel. */
 uint32_t gs_channel_latency_max(gs_channel *channel);
-
-/* Count of input samples that were not finite, and of blocks where the state was reset because
- * it became non-finite, since creation. */
-uint64_t gs_channel_nonfinite_count(const gs_channel *channel);
-uint64_t gs_channel_recovery_count(const gs_channel *channel);
 
 /* Parameters by index (0..count-1) or symbol. Setting checks the range and, for smoothed
  * parameters, glides from the current value; gs_channel_get returns the target value. */
@@ -214,63 +227,25 @@ double gs_channel_get(const gs_channel *channel, size_t id);
 /* Apply a preset's values to a channel of the same model (values glide where smoothed). */
 gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *preset);
 
-/* ---------------------------------------------------------------------------------------------
- * Level conventions. A file's level is stated as the dBu RMS of a sine at 0 dBFS.
- */
-/* The default calibration of every front end (process, measure, live, the LV2 plugin): a
- * full-scale input sine is -20 dBu (a hot microphone or a typical pickup), a full-scale output
- * sine +18 dBu (EBU R68 converter alignment, 0 dBFS = +18 dBu). */
-#define GS_DEFAULT_IN_DBU -20.0
-#define GS_DEFAULT_OUT_DBU 18.0
+/* What happened inside a channel: counters since creation unless said otherwise. */
+typedef struct gs_channel_stats {
+    uint64_t nonfinite_inputs; /* input samples that were not finite (processed as silence) */
+    uint64_t recoveries;       /* blocks output as silence because the state became non-finite */
+    uint64_t solver_failures;  /* samples whose circuit solver hit its iteration bound (tube models;
+                                  the output stayed finite: a previous solution was reused) */
+    uint64_t clipped_samples;  /* samples clipped at 0 dBFS by the converter ("converter",
+                                  "digital-preamp") */
+    double clipsafe_max_reduction_db; /* largest gain reduction of the converter's clip safe since
+                                         the last reset, dB >= 0 */
+} gs_channel_stats;
 
-/* Volts per unit sample for a calibration of `dbu` dBu RMS at 0 dBFS (sine): 0.7746 V * sqrt 2. */
-double gs_dbu_to_volts_per_unit(double dbu);
-/* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */
-double gs_volts_per_unit_to_dbu(double volts_per_unit);
+/* Fill *stats (zero for what the model does not have). Real-time safe. */
+gs_status gs_channel_stats_get(const gs_channel *channel, gs_channel_stats *stats);
 
-/* =============================================================================================
- * Noise, converter, metering and gain automation (issue 4, items 3-6).
- * Models added: "noise" (block: source thermal noise, preamp EIN with 1/f corner, hiss, hum; off
- * by default, seeded by its `seed` parameter), "gate" (block: noise gate / downward expander),
- * "converter" (block) and "digital-preamp" (channel, preset "digital"): digital gain, decimation
- * filter, clip safe, 0 dBFS clip, 16/20/24-bit quantiser with TPDF dither and noise shaping.
- */
-
-/* Thermal (Johnson-Nyquist) noise of a resistance r_ohm at temp_k kelvin over bandwidth_hz:
- * sqrt(4 k T R B) volts RMS, and the same in dBu. 0 V (-inf dBu) for non-positive arguments. */
-double gs_noise_thermal_vrms(double r_ohm, double temp_k, double bandwidth_hz);
-double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz);
-
-/* Samples clipped at 0 dBFS by a channel's converter since creation ("converter" and
- * "digital-preamp"; 0 for models without one). */
-uint64_t gs_channel_clip_count(const gs_channel *channel);
-/* Largest gain reduction (dB, >= 0) the converter's clip safe has applied since the last reset. */
-double gs_channel_clipsafe_reduction_db(const gs_channel *channel);
-
-/* Clip safe: a look-ahead gain rider. Each sample's output is at most the ceiling in magnitude;
- * the gain ramps down over the look-ahead before a peak (no step) and releases exponentially. */
-typedef struct gs_clipsafe gs_clipsafe;
-/* Look-ahead in seconds (0 < s <= 0.05); the latency is round(s * rate) samples. Ceiling 1.0,
- * release 0.5 s, enabled. */
-gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out);
-void gs_clipsafe_free(gs_clipsafe *cs);
-/* Largest output magnitude allowed, in the signal's units (e.g. 1.0 for 0 dBFS). */
-gs_status gs_clipsafe_set_ceiling(gs_clipsafe *cs, double ceiling);
-/* Release time constant in seconds (0.001 to 60). */
-gs_status gs_clipsafe_set_release(gs_clipsafe *cs, double seconds);
-/* 0: no gain change, only the look-ahead delay (the latency stays the same). */
-void gs_clipsafe_enable(gs_clipsafe *cs, int on);
-/* Process n samples in place; real-time safe. */
-gs_status gs_clipsafe_process(gs_clipsafe *cs, float *buf, uint32_t n);
-void gs_clipsafe_reset(gs_clipsafe *cs);
-uint32_t gs_clipsafe_latency(const gs_clipsafe *cs);
-/* Gain reduction now, and the largest since the last reset, in dB (>= 0). */
-double gs_clipsafe_reduction_db(const gs_clipsafe *cs);
-double gs_clipsafe_max_reduction_db(const gs_clipsafe *cs);
-
-/* Meter: levels of interleaved digital audio (full scale +/-1.0). gs_meter_new allocates
- * everything; gs_meter_process is real-time safe; the readers may run in any thread that does not
- * process at the same time. Levels are -HUGE_VAL for silence or too little audio. */
+/* ---- Meters ---------------------------------------------------------------------------------
+ * Levels of interleaved digital audio (full scale +/-1.0). gs_meter_new allocates everything;
+ * gs_meter_process is real-time safe; the readers may run in any thread that does not process at
+ * the same time. Levels are -HUGE_VAL for silence or too little audio. */
 typedef struct gs_meter gs_meter;
 /* rate in Hz (GS_RATE_MIN..GS_RATE_MAX), 1 to 64 channels (libebur128's default map: L R C LFE
  * Ls Rs; a mono stream is one channel of weight 1). */
@@ -299,13 +274,49 @@ double gs_meter_integrated_lufs(const gs_meter *meter);
 gs_status gs_meter_set_ballistics(gs_meter *meter, double hold_s, double release_db_per_s);
 gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *level_db,
                            double *hold_db);
-/* ============================================================================ end of issue 4 */
-/* ---------------------------------------------------------------------------------------------
- * Circuit solvers (tube models).
- */
-/* Samples since creation at which a model's nonlinear circuit solver hit its iteration bound
- * (the output stayed finite; a previous solution was reused). 0 for models without a solver. */
-uint64_t gs_channel_solver_failures(const gs_channel *channel);
+
+/* ---- Clip safe ------------------------------------------------------------------------------
+ * A look-ahead gain rider. Each sample's output is at most the ceiling in magnitude; the gain
+ * ramps down over the look-ahead before a peak (no step) and releases exponentially. */
+typedef struct gs_clipsafe gs_clipsafe;
+/* Look-ahead in seconds (0 < s <= 0.05); the latency is round(s * rate) samples. Ceiling 1.0,
+ * release 0.5 s, enabled. */
+gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out);
+void gs_clipsafe_free(gs_clipsafe *cs);
+/* Largest output magnitude allowed, in the signal's units (e.g. 1.0 for 0 dBFS). */
+gs_status gs_clipsafe_set_ceiling(gs_clipsafe *cs, double ceiling);
+/* Release time constant in seconds (0.001 to 60). */
+gs_status gs_clipsafe_set_release(gs_clipsafe *cs, double seconds);
+/* 0: no gain change, only the look-ahead delay (the latency stays the same). */
+void gs_clipsafe_enable(gs_clipsafe *cs, int on);
+/* Process n samples in place; real-time safe. */
+gs_status gs_clipsafe_process(gs_clipsafe *cs, float *buf, uint32_t n);
+void gs_clipsafe_reset(gs_clipsafe *cs);
+uint32_t gs_clipsafe_latency(const gs_clipsafe *cs);
+/* Gain reduction now, and the largest since the last reset, in dB (>= 0). */
+double gs_clipsafe_reduction_db(const gs_clipsafe *cs);
+double gs_clipsafe_max_reduction_db(const gs_clipsafe *cs);
+
+/* ---- Noise helpers --------------------------------------------------------------------------
+ * (The noise itself is the "noise" model: source thermal noise, preamp EIN with a 1/f corner,
+ * hiss, hum; off by default, seeded by its `seed` parameter.) */
+/* Thermal (Johnson-Nyquist) noise of a resistance r_ohm at temp_k kelvin over bandwidth_hz:
+ * sqrt(4 k T R B) volts RMS, and the same in dBu. 0 V (-inf dBu) for non-positive arguments. */
+double gs_noise_thermal_vrms(double r_ohm, double temp_k, double bandwidth_hz);
+double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz);
+
+/* ---- Levels and calibration -----------------------------------------------------------------
+ * A file's level is stated as the dBu RMS of a sine at 0 dBFS. */
+/* The default calibration of every front end (process, measure, live, the LV2 plugin): a
+ * full-scale input sine is -20 dBu (a hot microphone or a typical pickup), a full-scale output
+ * sine +18 dBu (EBU R68 converter alignment, 0 dBFS = +18 dBu). */
+#define GS_DEFAULT_IN_DBU -20.0
+#define GS_DEFAULT_OUT_DBU 18.0
+
+/* Volts per unit sample for a calibration of `dbu` dBu RMS at 0 dBFS (sine): 0.7746 V * sqrt 2. */
+double gs_dbu_to_volts_per_unit(double dbu);
+/* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */
+double gs_volts_per_unit_to_dbu(double volts_per_unit);
 
 #ifdef __cplusplus
 }
