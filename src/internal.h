@@ -28,6 +28,8 @@
 #define GS_HOT_CLONES
 #endif
 #define GS_FORCE_INLINE inline __attribute__((always_inline))
+/* Only on static functions: GCC exports an extern one's ifunc and resolver whatever the
+ * visibility (tube_core.c wraps its clones). */
 
 /* A model: a block or a channel. `create` does every allocation an instance needs; all other
  * entries are real-time safe. `set` receives the current (already smoothed) value of a parameter
