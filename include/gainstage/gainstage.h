@@ -14,6 +14,8 @@
 #ifndef GAINSTAGE_GAINSTAGE_H
 #define GAINSTAGE_GAINSTAGE_H
 
+#include "gainstage/version.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,9 +55,7 @@ typedef enum gs_status {
 /* A short English description of a status code ("unknown parameter"). Never NULL. */
 GS_API const char *gs_strerror(gs_status status);
 
-#define GS_VERSION_STRING "0.1.0"
-
-/* The library version, e.g. "0.1.0". */
+/* The library's version (GS_VERSION_STRING of the build, e.g. "0.1.0"). */
 GS_API const char *gs_version(void);
 
 /* Lowest and highest supported sample rates, in Hz. */
