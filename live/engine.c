@@ -344,8 +344,8 @@ int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t e
             for (size_t i = 0; i < c->model->n_params; i++) {
                 live_cmd cmd = {CMD_PARAM, k, (uint32_t)i, next.param[i], NULL};
                 post(e, &cmd);
-                relat |= (c->model->params[i].flags & GS_PARAM_LATENCY) &&
-                         next.param[i] != c->param[i];
+                relat |=
+                    (c->model->params[i].flags & GS_PARAM_LATENCY) && next.param[i] != c->param[i];
             }
             *c = next;
             if (relat) refresh_latency(c, rate);

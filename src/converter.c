@@ -145,8 +145,8 @@ static const gs_param_info params[P_COUNT] = {
     {"gain", "Digital gain", GS_UNIT_DB, -20.0, 60.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
      "clean gain ahead of the converter (exact, no noise, no distortion)", 0},
     {"fs_dbu", "Full scale (dBu)", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0,
-     NULL,
-     "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)", 0},
+     NULL, "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)",
+     0},
     {"bits", "Word length", GS_UNIT_ENUM, 0.0, 2.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      bits_choices, "bits per sample of the converter's output word", 0},
     {"dither", "TPDF dither", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 0,
@@ -238,6 +238,7 @@ const gs_model_vt gs_digital_preamp_model = {
     cm_reset,
     cm_latency,
     cm_stats,
+    NULL,
 };
 
 const gs_model_vt gs_converter_model = {
@@ -250,4 +251,5 @@ const gs_model_vt gs_converter_model = {
     cm_reset,
     cm_latency,
     cm_stats,
+    NULL,
 };

@@ -285,4 +285,5 @@ const gs_model_vt gs_frontend_model = {
     reset,
     latency,
     NULL,
+    NULL,
 };

@@ -122,6 +122,12 @@ static uint32_t latency(const void *self) {
     return 0;
 }
 
+static uint32_t no_latency(const double *values, double rate) {
+    (void)values;
+    (void)rate;
+    return 0;
+}
+
 const gs_model_vt gs_gate_model = {
     {"gate", "Noise gate / downward expander: threshold, ratio, range, attack, hold, release", 1,
      params, P_COUNT},
@@ -132,4 +138,5 @@ const gs_model_vt gs_gate_model = {
     reset,
     latency,
     NULL,
+    no_latency,
 };

@@ -48,6 +48,10 @@ typedef struct gs_model_vt {
     /* Add what the model counts to *st (solver failures, clipped samples, ...); NULL for models
      * that count nothing. Real-time safe. The channel fills its own counters first. */
     GS_REALTIME void (*stats)(const void *self, gs_channel_stats *st);
+    /* The latency an instance at `rate` would have with these values (all n_params of them),
+     * computed without one; NULL if the model cannot (gs_model_latency then builds a scratch
+     * state). Must agree with `latency` (tests/test_api.c checks it). */
+    uint32_t (*latency_for)(const double *values, double rate);
 } gs_model_vt;
 
 /* The registry (models.c). */

@@ -64,9 +64,15 @@ gs_status gs_model_latency(const gs_model_info *model, const double *values, siz
         gs_status st = gs_param_check(&model->params[i], values[i]);
         if (st != GS_OK) return st;
     }
-    /* No model computes its latency from the table alone yet (the tube models' linear-phase
-     * quality depends on a filter design), so a scratch state answers: the model's state without
-     * a channel around it, for the smallest block (the latency does not depend on the block). */
+    double v[64];
+    if (vt->latency_for && model->n_params <= GS_ARRAY_LEN(v)) {
+        for (size_t i = 0; i < model->n_params; i++)
+            v[i] = i < n ? values[i] : model->params[i].def;
+        *latency = vt->latency_for(v, rate);
+        return GS_OK;
+    }
+    /* A model that cannot say without an instance: a scratch state (the model's, without a
+     * channel around it), for the smallest block (the latency does not depend on the block). */
     void *state = vt->create(rate, GS_CTRL_BLOCK);
     if (!state) return GS_ERR_NO_MEMORY;
     for (size_t i = 0; i < model->n_params; i++)

@@ -148,4 +148,5 @@ const gs_model_vt gs_opamp_stage_model = {
     reset,
     latency,
     NULL,
+    NULL,
 };

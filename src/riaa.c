@@ -127,4 +127,5 @@ const gs_model_vt gs_riaa_model = {
     reset,
     latency,
     NULL,
+    NULL,
 };

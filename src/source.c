@@ -188,4 +188,5 @@ const gs_model_vt gs_source_model = {
     reset,
     latency,
     NULL,
+    NULL,
 };

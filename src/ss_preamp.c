@@ -175,4 +175,5 @@ const gs_model_vt gs_ss_preamp_model = {
     reset,
     latency,
     NULL,
+    NULL,
 };

@@ -45,7 +45,8 @@ static const gs_param_info params[P_COUNT] = {
     {"psu_c", "Filter capacitor", GS_UNIT_FARAD, 1e-6, 1e-3, 22e-6, GS_CURVE_LOG, GS_PARAM_REAL, 1,
      NULL, "B+ filter capacitor (with the resistance, the sag and ripple time constant)", 0},
     {"ripple", "Ripple", GS_UNIT_PERCENT, 0.0, 20.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "ripple at the rectifier, peak, in percent of the raw supply, at twice the mains frequency", 0},
+     "ripple at the rectifier, peak, in percent of the raw supply, at twice the mains frequency",
+     0},
     {"mains", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
      mains_names, "50 Hz or 60 Hz mains (ripple at 100 or 120 Hz)", 0},
     {"wear", "Tube wear", GS_UNIT_PERCENT, 0.0, 90.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
@@ -181,6 +182,11 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     }
 }
 
+static uint32_t latency_for(const double *values, double rate) {
+    return gs_tube_os_latency(rate,
+                              (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY] : 0u);
+}
+
 static uint32_t latency(const void *self) {
     const tube_preamp *m = self;
     return m->os[m->q].latency;
@@ -203,4 +209,5 @@ const gs_model_vt gs_tube_preamp_model = {
     reset,
     latency,
     stats,
+    latency_for,
 };

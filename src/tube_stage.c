@@ -105,6 +105,11 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     gs_os_down(os, hi, buf, n);
 }
 
+static uint32_t latency_for(const double *values, double rate) {
+    return gs_tube_os_latency(rate,
+                              (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY] : 0u);
+}
+
 static uint32_t latency(const void *self) {
     const tube_model *m = self;
     return m->os[m->q].latency;
@@ -124,4 +129,5 @@ const gs_model_vt gs_tube_stage_model = {
     reset,
     latency,
     stats,
+    latency_for,
 };

@@ -105,6 +105,8 @@ double gs_tube_core_vk(const gs_tube_core *c);
  * 44.1/48 kHz, 8x at 88.2/96 kHz, 4x above; low delay, GS_TUBE_LATENCY_LOW_ALIAS). */
 #define GS_TUBE_NQUALITY 3
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
+/* The latency gs_tube_os_init gives, designing nothing (base-rate samples). */
+uint32_t gs_tube_os_latency(double rate, unsigned quality);
 extern const char *const gs_tube_quality_names[];
 /* The `quality` parameter entry, the same in every tube model's table. */
 /* clang-format off */
