@@ -39,13 +39,19 @@
 #define CLIPSAFE_LOOKAHEAD 0.001 /* s: enough for a ramp of 48 samples at 48 kHz, inaudible */
 #define CLIPSAFE_CEILING_DB -0.1 /* dBFS: a little under full scale, room for the dither */
 
-/* Linear-phase low-pass for a rate: taps in h (odd count), returns the count. */
-static uint32_t aa_design(double *h, uint32_t cap) {
-    double beta = gs_kaiser_beta(AA_DESIGN);
+/* Taps of the low-pass (odd; Kaiser's length formula), at most cap. */
+static uint32_t aa_taps(uint32_t cap) {
     double dw = 2.0 * GS_PI * (AA_STOP - AA_PASS);
     uint32_t n = (uint32_t)ceil((AA_DESIGN - 8.0) / (2.285 * dw)) + 1u;
     if (!(n & 1u)) n++;
     if (n > cap) n = cap | 1u;
+    return n;
+}
+
+/* Linear-phase low-pass for a rate: taps in h (odd count), returns the count. */
+static uint32_t aa_design(double *h, uint32_t cap) {
+    double beta = gs_kaiser_beta(AA_DESIGN);
+    uint32_t n = aa_taps(cap);
     double fc = 0.5 * (AA_PASS + AA_STOP); /* x fs */
     double mid = (double)(n - 1u) / 2.0, sum = 0.0;
     for (uint32_t i = 0; i < n; i++) {
@@ -221,6 +227,13 @@ GS_REALTIME static void cm_reset(void *self) { gs_conv_reset(&((conv_model *)sel
 static uint32_t cm_latency(const void *self) {
     return gs_conv_latency(&((const conv_model *)self)->c);
 }
+/* The latency gs_conv_latency reports, designing nothing: the filter's delay and the clip safe's
+ * look-ahead (kept whether it is on or not). */
+static uint32_t cm_latency_for(const double *values, double rate) {
+    (void)values;
+    return (aa_taps(GS_CONV_MAX_TAPS) - 1u) / 2u +
+           gs_clipsafe_lookahead_samples(rate, CLIPSAFE_LOOKAHEAD);
+}
 GS_REALTIME static void cm_stats(const void *self, gs_channel_stats *st) {
     const gs_conv *c = &((const conv_model *)self)->c;
     st->clipped_samples += c->clips;
@@ -238,7 +251,7 @@ const gs_model_vt gs_digital_preamp_model = {
     cm_reset,
     cm_latency,
     cm_stats,
-    NULL,
+    cm_latency_for,
 };
 
 const gs_model_vt gs_converter_model = {
@@ -251,5 +264,5 @@ const gs_model_vt gs_converter_model = {
     cm_reset,
     cm_latency,
     cm_stats,
-    NULL,
+    cm_latency_for,
 };

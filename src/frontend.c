@@ -272,6 +272,11 @@ static uint32_t latency(const void *self) {
     /* Source and RIAA (or its aligned bypass) each delay by GS_SOURCE_DELAY samples of domain A. */
     return m->osa.latency + 2u * GS_SOURCE_DELAY / m->osa.factor + m->amp.os.latency;
 }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_source_os_latency(rate) + 2u * GS_SOURCE_DELAY / gs_source_os_factor(rate) +
+           gs_opamp_os_latency(rate);
+}
 
 const gs_model_vt gs_frontend_model = {
     {"frontend",
@@ -285,5 +290,5 @@ const gs_model_vt gs_frontend_model = {
     reset,
     latency,
     NULL,
-    NULL,
+    latency_for,
 };

@@ -49,10 +49,14 @@ typedef struct gs_model_vt {
      * that count nothing. Real-time safe. The channel fills its own counters first. */
     GS_REALTIME void (*stats)(const void *self, gs_channel_stats *st);
     /* The latency an instance at `rate` would have with these values (all n_params of them),
-     * computed without one; NULL if the model cannot (gs_model_latency then builds a scratch
-     * state). Must agree with `latency` (tests/test_api.c checks it). */
+     * computed without one (every model of the library has it); NULL if a model cannot, and
+     * gs_model_latency then builds a scratch state. Must agree with `latency`: tests/test_api.c
+     * compares them for every model, rate and switch. */
     uint32_t (*latency_for)(const double *values, double rate);
 } gs_model_vt;
+
+/* The look-ahead (and latency) of a clip safe, in samples (clipsafe.c). */
+uint32_t gs_clipsafe_lookahead_samples(double rate, double lookahead_s);
 
 /* The registry (models.c). */
 const gs_model_vt *gs_model_vt_find(const char *name);

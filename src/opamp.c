@@ -35,6 +35,13 @@ gs_status gs_opamp_os_init(gs_oversampler *os, double rate, uint32_t max_block) 
                            0.5 * rate, GS_OPAMP_OS_ATTEN_DB);
 }
 
+uint32_t gs_opamp_os_latency(double rate) {
+    uint32_t latency = 0;
+    gs_os_stop_latency(rate, gs_opamp_os_factor(rate), gs_opamp_os_pass(rate), 0.5 * rate,
+                       GS_OPAMP_OS_ATTEN_DB, &latency);
+    return latency;
+}
+
 #define PAIR_CIN1 47e-6
 #define PAIR_RIN1 10e3
 #define PAIR_CIN2 100e-6
@@ -137,6 +144,10 @@ GS_REALTIME static void reset(void *self) {
 }
 
 static uint32_t latency(const void *self) { return ((const opamp_model *)self)->os.latency; }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_opamp_os_latency(rate);
+}
 
 const gs_model_vt gs_opamp_stage_model = {
     {"opamp-stage", "Non-inverting op-amp gain stage (single-pole op-amp, rail clipping)", 1,
@@ -148,5 +159,5 @@ const gs_model_vt gs_opamp_stage_model = {
     reset,
     latency,
     NULL,
-    NULL,
+    latency_for,
 };

@@ -186,6 +186,12 @@ gs_status gs_os_stop_latency(double rate, unsigned factor, double pass_hz, doubl
     return GS_OK;
 }
 
+uint32_t gs_os_latency(double rate, unsigned factor, double pass_hz, double atten_db) {
+    uint32_t latency = 0;
+    gs_os_stop_latency(rate, factor, pass_hz, rate - pass_hz, atten_db, &latency);
+    return latency;
+}
+
 gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                           double pass_hz, double stop_hz, double atten_db) {
     memset(os, 0, sizeof *os);

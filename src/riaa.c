@@ -116,6 +116,10 @@ static uint32_t latency(const void *self) {
     const riaa_model *m = self;
     return m->os.latency + GS_SOURCE_DELAY / m->os.factor;
 }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_source_os_latency(rate) + GS_SOURCE_DELAY / gs_source_os_factor(rate);
+}
 
 const gs_model_vt gs_riaa_model = {
     {"riaa", "RIAA playback de-emphasis 3180/318/75 us, optional IEC 7950 us rumble filter", 1,
@@ -127,5 +131,5 @@ const gs_model_vt gs_riaa_model = {
     reset,
     latency,
     NULL,
-    NULL,
+    latency_for,
 };

@@ -154,6 +154,9 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
 #define GS_SOURCE_TAPS 12u
 #define GS_SOURCE_DELAY 4u /* at the oversampled rate; a multiple of the factor */
 unsigned gs_source_os_factor(double rate);
+/* The latency (base-rate samples) of the source models' oversampler (gs_os_init at
+ * gs_source_os_factor, flat to 20 kHz, 75 dB), designing nothing; GS_SOURCE_DELAY not included. */
+uint32_t gs_source_os_latency(double rate);
 
 /* The source core: the filter, running at the rate given to init (the caller oversamples). */
 typedef struct gs_source {

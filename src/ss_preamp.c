@@ -164,6 +164,10 @@ GS_REALTIME static void reset(void *self) {
 }
 
 static uint32_t latency(const void *self) { return ((const ss_preamp *)self)->amp.os.latency; }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_opamp_os_latency(rate);
+}
 
 const gs_model_vt gs_ss_preamp_model = {
     {"ss-preamp", "Solid-state mic preamp: pad, high-pass, polarity, two op-amp stages, trim", 0,
@@ -175,5 +179,5 @@ const gs_model_vt gs_ss_preamp_model = {
     reset,
     latency,
     NULL,
-    NULL,
+    latency_for,
 };

@@ -145,8 +145,9 @@ GS_API gs_status gs_model_param_find(const gs_model_info *model, const char *sym
  * GS_ERR_OUT_OF_RANGE (outside min..max, or not a whole number for a toggle or choice). */
 GS_API gs_status gs_param_check(const gs_param_info *param, double value);
 /* The latency in samples a channel of `model` has at `rate` with values[0..n-1] for its first n
- * parameters (the rest at their defaults; values may be NULL when n is 0). Not real-time: it may
- * build a scratch instance of the model. */
+ * parameters (the rest at their defaults; values may be NULL when n is 0), without creating one:
+ * the library's models compute it from the values. Not real-time (a model may need to build a
+ * scratch instance to answer). */
 GS_API gs_status gs_model_latency(const gs_model_info *model, const double *values, size_t n,
                                   double rate, uint32_t *latency);
 
