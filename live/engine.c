@@ -107,9 +107,9 @@ static int preset_values(const gs_preset *p, const gs_model_info **model, double
     for (size_t j = 0; j < gs_preset_value_count(p); j++) {
         const char *sym;
         double val;
+        size_t id;
         gs_preset_value_at(p, j, &sym, &val);
-        for (size_t i = 0; i < m->n_params; i++)
-            if (!strcmp(m->params[i].symbol, sym)) v[i] = val;
+        if (gs_model_param_find(m, sym, &id) == GS_OK) v[id] = val;
     }
     *model = m;
     return 0;
@@ -125,12 +125,14 @@ static gs_channel *make_channel(live_strip_ctl *c, double rate) {
     return ch;
 }
 
-/* The latency of strip k's control state, from a scratch instance (non-RT: allocates). Called
- * when a switch (an unsmoothed parameter, such as the tube models' quality) changes: a switch can
+/* The latency of strip k's control state, asked of the model (non-RT: it may allocate). Called
+ * when a parameter the table marks GS_PARAM_LATENCY (the tube models' quality) changes: it can
  * redesign the model, and with it its latency, without a new instance. The process thread's
  * instance takes the value and restarts with that latency; the DAW is told from c->latency. */
 static void refresh_latency(live_strip_ctl *c, double rate) {
-    gs_channel_free(make_channel(c, rate));
+    uint32_t latency;
+    if (gs_model_latency(c->model, c->param, c->model->n_params, rate, &latency) == GS_OK)
+        c->latency = latency;
 }
 
 static void pan_gains(double pan, double level, float *gl, float *gr) {
@@ -250,14 +252,12 @@ int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, ch
     pthread_mutex_lock(&e->lock);
     live_strip_ctl *c = &e->ctl[k];
     int rc = -1;
-    size_t id = 0;
-    for (; id < c->model->n_params; id++)
-        if (!strcmp(c->model->params[id].symbol, symbol)) break;
-    if (id == c->model->n_params) {
+    size_t id;
+    if (gs_model_param_find(c->model, symbol, &id) != GS_OK) {
         seterr(err, esz, "model %s has no parameter '%s'", c->model->name, symbol);
     } else {
         const gs_param_info *pi = &c->model->params[id];
-        if (!isfinite(v) || v < pi->min || v > pi->max) {
+        if (gs_param_check(pi, v) != GS_OK) {
             if (err && esz)
                 snprintf(err, esz, "%s must be %g to %g %s", symbol, pi->min, pi->max,
                          gs_unit_symbol(pi->unit));
@@ -267,7 +267,7 @@ int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, ch
                 seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
             } else {
                 c->param[id] = v;
-                if (!pi->smoothed) refresh_latency(c, e->rate_ctl);
+                if (pi->flags & GS_PARAM_LATENCY) refresh_latency(c, e->rate_ctl);
                 rc = 0;
             }
         }
@@ -282,17 +282,17 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
     pthread_mutex_lock(&e->lock);
     const gs_model_info *m = e->ctl[k].model;
     pthread_mutex_unlock(&e->lock);
-    for (size_t id = 0; id < m->n_params; id++) {
-        if (strcmp(m->params[id].symbol, symbol)) continue;
-        double v;
-        if (gs_parse_value(text, m->params[id].unit, m->params[id].choices, &v) != GS_OK) {
-            seterr(err, esz, "cannot read '%s' as a value of %s", text, symbol);
-            return -1;
-        }
-        return live_ctl_param_value(e, k, symbol, v, err, esz);
+    size_t id;
+    if (gs_model_param_find(m, symbol, &id) != GS_OK) {
+        seterr(err, esz, "model %s has no parameter '%s'", m->name, symbol);
+        return -1;
     }
-    seterr(err, esz, "model %s has no parameter '%s'", m->name, symbol);
-    return -1;
+    double v;
+    if (gs_parse_value(text, m->params[id].unit, m->params[id].choices, &v) != GS_OK) {
+        seterr(err, esz, "cannot read '%s' as a value of %s", text, symbol);
+        return -1;
+    }
+    return live_ctl_param_value(e, k, symbol, v, err, esz);
 }
 
 int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz) {
@@ -344,7 +344,8 @@ int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t e
             for (size_t i = 0; i < c->model->n_params; i++) {
                 live_cmd cmd = {CMD_PARAM, k, (uint32_t)i, next.param[i], NULL};
                 post(e, &cmd);
-                relat |= !c->model->params[i].smoothed && next.param[i] != c->param[i];
+                relat |=
+                    (c->model->params[i].flags & GS_PARAM_LATENCY) && next.param[i] != c->param[i];
             }
             *c = next;
             if (relat) refresh_latency(c, rate);

@@ -135,25 +135,48 @@ void gs_channel_free(gs_channel *ch) {
 const gs_model_info *gs_channel_model(const gs_channel *ch) { return ch ? &ch->vt->info : NULL; }
 double gs_channel_rate(const gs_channel *ch) { return ch ? ch->rate : 0.0; }
 uint32_t gs_channel_latency(const gs_channel *ch) { return ch ? ch->vt->latency(ch->state) : 0; }
+/* Every combination of the GS_PARAM_LATENCY parameters' values (they are switches: toggles and
+ * choices, stepped by 1), counted like an odometer. */
 uint32_t gs_channel_latency_max(gs_channel *ch) {
     uint32_t most = gs_channel_latency(ch);
-    size_t id;
-    if (!ch || gs_channel_param_find(ch, "quality", &id) != GS_OK) return most;
-    const gs_param_info *p = &ch->vt->info.params[id];
-    double keep = ch->target[id];
-    for (double v = p->min; v <= p->max; v += 1.0) {
-        ch->target[id] = v;
+    if (!ch) return most;
+    size_t ids[8], n = 0;
+    for (size_t i = 0; i < ch->n && n < GS_ARRAY_LEN(ids); i++)
+        if (ch->vt->info.params[i].flags & GS_PARAM_LATENCY) ids[n++] = i;
+    if (!n) return most;
+    double keep[GS_ARRAY_LEN(ids)];
+    for (size_t k = 0; k < n; k++) {
+        keep[k] = ch->target[ids[k]];
+        ch->target[ids[k]] = ch->vt->info.params[ids[k]].min;
+    }
+    for (;;) {
         gs_channel_reset(ch);
         uint32_t l = gs_channel_latency(ch);
         if (l > most) most = l;
+        size_t k = 0;
+        for (; k < n; k++) {
+            const gs_param_info *p = &ch->vt->info.params[ids[k]];
+            if (ch->target[ids[k]] + 1.0 <= p->max) {
+                ch->target[ids[k]] += 1.0;
+                break;
+            }
+            ch->target[ids[k]] = p->min;
+        }
+        if (k == n) break;
     }
-    ch->target[id] = keep;
+    for (size_t k = 0; k < n; k++) ch->target[ids[k]] = keep[k];
     gs_channel_reset(ch);
     return most;
 }
 
-uint64_t gs_channel_nonfinite_count(const gs_channel *ch) { return ch ? ch->nonfinite : 0; }
-uint64_t gs_channel_recovery_count(const gs_channel *ch) { return ch ? ch->recoveries : 0; }
+GS_REALTIME gs_status gs_channel_stats_get(const gs_channel *ch, gs_channel_stats *st) {
+    if (!ch || !st) return GS_ERR_INVALID_ARGUMENT;
+    memset(st, 0, sizeof *st);
+    st->nonfinite_inputs = ch->nonfinite;
+    st->recoveries = ch->recoveries;
+    if (ch->vt->stats) ch->vt->stats(ch->state, st);
+    return GS_OK;
+}
 size_t gs_channel_param_count(const gs_channel *ch) { return ch ? ch->n : 0; }
 
 const gs_param_info *gs_channel_param_info(const gs_channel *ch, size_t id) {
@@ -161,23 +184,16 @@ const gs_param_info *gs_channel_param_info(const gs_channel *ch, size_t id) {
 }
 
 gs_status gs_channel_param_find(const gs_channel *ch, const char *symbol, size_t *id) {
-    if (!ch || !symbol || !id) return GS_ERR_INVALID_ARGUMENT;
-    for (size_t i = 0; i < ch->n; i++) {
-        if (!strcmp(ch->vt->info.params[i].symbol, symbol)) {
-            *id = i;
-            return GS_OK;
-        }
-    }
-    return GS_ERR_UNKNOWN_PARAMETER;
+    if (!ch) return GS_ERR_INVALID_ARGUMENT;
+    return gs_model_param_find(&ch->vt->info, symbol, id);
 }
 
 GS_REALTIME gs_status gs_channel_set(gs_channel *ch, size_t id, double value) {
     if (!ch) return GS_ERR_INVALID_ARGUMENT;
     if (id >= ch->n) return GS_ERR_UNKNOWN_PARAMETER;
     const gs_param_info *p = &ch->vt->info.params[id];
-    if (!isfinite(value)) return GS_ERR_INVALID_ARGUMENT;
-    if (value < p->min || value > p->max) return GS_ERR_OUT_OF_RANGE;
-    if (p->kind != GS_PARAM_REAL && value != floor(value)) return GS_ERR_OUT_OF_RANGE;
+    gs_status st = gs_param_check(p, value);
+    if (st != GS_OK) return st;
     ch->target[id] = value;
     if (value != ch->current[id]) {
         ch->pending[id] = 1;
@@ -304,12 +320,4 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
     }
     fp_leave(fm);
     return GS_OK;
-}
-
-/* Internal (internal.h): the model behind a channel, for model-specific queries such as the
- * converter's clip counter. */
-const gs_model_vt *gs_channel_vt(const gs_channel *channel) { return channel ? channel->vt : NULL; }
-void *gs_channel_state(const gs_channel *channel) { return channel ? channel->state : NULL; }
-uint64_t gs_channel_solver_failures(const gs_channel *ch) {
-    return ch ? gs_model_solver_failures(ch->vt, ch->state) : 0;
 }

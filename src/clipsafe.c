@@ -32,6 +32,11 @@ struct gs_clipsafe {
     double r, gain, max_red_db;
 };
 
+uint32_t gs_clipsafe_lookahead_samples(double rate, double lookahead_s) {
+    uint32_t look = (uint32_t)lrint(lookahead_s * rate);
+    return look < 1 ? 1 : look;
+}
+
 gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out) {
     if (!out) return GS_ERR_INVALID_ARGUMENT;
     *out = NULL;
@@ -40,8 +45,7 @@ gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out) {
     gs_clipsafe *c = calloc(1, sizeof *c);
     if (!c) return GS_ERR_NO_MEMORY;
     c->rate = rate;
-    c->look = (uint32_t)lrint(lookahead_s * rate);
-    if (c->look < 1) c->look = 1;
+    c->look = gs_clipsafe_lookahead_samples(rate, lookahead_s);
     c->delay = calloc(c->look, sizeof *c->delay);
     c->box = calloc(c->look + 1u, sizeof *c->box);
     c->dq_val = calloc(c->look + 1u, sizeof *c->dq_val);

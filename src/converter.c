@@ -24,6 +24,7 @@
  * NTF = 1 - z^-1 (first order: +6 dB at fs/2, power gain 2) or (1 - z^-1)^2 (second order,
  * power gain 6): less noise at low frequencies, more near fs/2. */
 #include "converter.h"
+#include "window.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,30 +39,26 @@
 #define CLIPSAFE_LOOKAHEAD 0.001 /* s: enough for a ramp of 48 samples at 48 kHz, inaudible */
 #define CLIPSAFE_CEILING_DB -0.1 /* dBFS: a little under full scale, room for the dither */
 
-static double bessel_i0(double x) {
-    double sum = 1.0, term = 1.0, q = x * x / 4.0;
-    for (int k = 1; k < 60; k++) {
-        term *= q / ((double)k * (double)k);
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
-
-/* Linear-phase low-pass for a rate: taps in h (odd count), returns the count. */
-static uint32_t aa_design(double *h, uint32_t cap) {
-    double beta = 0.1102 * (AA_DESIGN - 8.7);
+/* Taps of the low-pass (odd; Kaiser's length formula), at most cap. */
+static uint32_t aa_taps(uint32_t cap) {
     double dw = 2.0 * GS_PI * (AA_STOP - AA_PASS);
     uint32_t n = (uint32_t)ceil((AA_DESIGN - 8.0) / (2.285 * dw)) + 1u;
     if (!(n & 1u)) n++;
     if (n > cap) n = cap | 1u;
+    return n;
+}
+
+/* Linear-phase low-pass for a rate: taps in h (odd count), returns the count. */
+static uint32_t aa_design(double *h, uint32_t cap) {
+    double beta = gs_kaiser_beta(AA_DESIGN);
+    uint32_t n = aa_taps(cap);
     double fc = 0.5 * (AA_PASS + AA_STOP); /* x fs */
-    double mid = (double)(n - 1u) / 2.0, i0b = bessel_i0(beta), sum = 0.0;
+    double mid = (double)(n - 1u) / 2.0, sum = 0.0;
     for (uint32_t i = 0; i < n; i++) {
         double t = (double)i - mid;
         double s = t == 0.0 ? 2.0 * fc : sin(2.0 * GS_PI * fc * t) / (GS_PI * t);
         double r = t / mid;
-        double w = bessel_i0(beta * sqrt(fmax(0.0, 1.0 - r * r))) / i0b;
+        double w = gs_kaiser_window(beta, r);
         h[i] = s * w;
         sum += h[i];
     }
@@ -152,22 +149,22 @@ static const char *const shaping_choices[] = {"none", "first", "second", NULL};
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Digital gain", GS_UNIT_DB, -20.0, 60.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "clean gain ahead of the converter (exact, no noise, no distortion)"},
+     "clean gain ahead of the converter (exact, no noise, no distortion)", 0},
     {"fs_dbu", "Full scale (dBu)", GS_UNIT_DB, -10.0, 28.0, 18.0, GS_CURVE_DB, GS_PARAM_REAL, 0,
-     NULL,
-     "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)"},
+     NULL, "analog level of a 0 dBFS sine in dBu (+18: EBU R68; +24: SMPTE RP155 / pro interfaces)",
+     0},
     {"bits", "Word length", GS_UNIT_ENUM, 0.0, 2.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     bits_choices, "bits per sample of the converter's output word"},
+     bits_choices, "bits per sample of the converter's output word", 0},
     {"dither", "TPDF dither", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 0,
-     NULL, "triangular dither of +/-1 LSB before rounding: error independent of the signal"},
+     NULL, "triangular dither of +/-1 LSB before rounding: error independent of the signal", 0},
     {"shaping", "Noise shaping", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     shaping_choices, "error feedback: none, first order (1 - z^-1), second order (1 - z^-1)^2"},
+     shaping_choices, "error feedback: none, first order (1 - z^-1), second order (1 - z^-1)^2", 0},
     {"aa", "Anti-alias filter", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
-     NULL, "decimation filter: linear phase, flat to 0.4535 fs, 80 dB down at fs/2"},
+     NULL, "decimation filter: linear phase, flat to 0.4535 fs, 80 dB down at fs/2", 0},
     {"clip_safe", "Clip safe", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 0,
-     NULL, "1 ms look-ahead gain rider keeping peaks under -0.1 dBFS instead of clipping"},
+     NULL, "1 ms look-ahead gain rider keeping peaks under -0.1 dBFS instead of clipping", 0},
     {"seed", "Dither seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 0,
-     NULL, "seed of the dither generator: the same seed gives the same output"},
+     NULL, "seed of the dither generator: the same seed gives the same output", 0},
 };
 
 typedef struct conv_model {
@@ -230,6 +227,18 @@ GS_REALTIME static void cm_reset(void *self) { gs_conv_reset(&((conv_model *)sel
 static uint32_t cm_latency(const void *self) {
     return gs_conv_latency(&((const conv_model *)self)->c);
 }
+/* The latency gs_conv_latency reports, designing nothing: the filter's delay and the clip safe's
+ * look-ahead (kept whether it is on or not). */
+static uint32_t cm_latency_for(const double *values, double rate) {
+    (void)values;
+    return (aa_taps(GS_CONV_MAX_TAPS) - 1u) / 2u +
+           gs_clipsafe_lookahead_samples(rate, CLIPSAFE_LOOKAHEAD);
+}
+GS_REALTIME static void cm_stats(const void *self, gs_channel_stats *st) {
+    const gs_conv *c = &((const conv_model *)self)->c;
+    st->clipped_samples += c->clips;
+    st->clipsafe_max_reduction_db = gs_clipsafe_max_reduction_db(c->cs);
+}
 
 const gs_model_vt gs_digital_preamp_model = {
     {"digital-preamp",
@@ -241,6 +250,8 @@ const gs_model_vt gs_digital_preamp_model = {
     cm_process,
     cm_reset,
     cm_latency,
+    cm_stats,
+    cm_latency_for,
 };
 
 const gs_model_vt gs_converter_model = {
@@ -252,21 +263,6 @@ const gs_model_vt gs_converter_model = {
     cm_process,
     cm_reset,
     cm_latency,
+    cm_stats,
+    cm_latency_for,
 };
-
-/* Channel queries (public API). */
-static gs_conv *conv_of(const gs_channel *ch) {
-    const gs_model_vt *vt = gs_channel_vt(ch);
-    if (vt != &gs_digital_preamp_model && vt != &gs_converter_model) return NULL;
-    return &((conv_model *)gs_channel_state(ch))->c;
-}
-
-uint64_t gs_channel_clip_count(const gs_channel *channel) {
-    const gs_conv *c = conv_of(channel);
-    return c ? c->clips : 0;
-}
-
-double gs_channel_clipsafe_reduction_db(const gs_channel *channel) {
-    const gs_conv *c = conv_of(channel);
-    return c ? gs_clipsafe_max_reduction_db(c->cs) : 0.0;
-}

@@ -84,17 +84,17 @@ static uint64_t ein_seed(double seed) { return (uint64_t)seed + (1ull << 40); }
 static const gs_param_info params[P_COUNT] = {
     GS_SOURCE_PARAM_ENTRIES GS_INPUTSTAGE_PARAM_ENTRIES{
         "riaa", "RIAA de-emphasis", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE,
-        1, NULL, "phono playback equalisation, 3180/318/75 us, 0 dB at 1 kHz"},
+        1, NULL, "phono playback equalisation, 3180/318/75 us, 0 dB at 1 kHz", 0},
     {"iec", "IEC rumble filter", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
-     NULL, "adds the IEC 7950 us high-pass to the RIAA curve"},
+     NULL, "adds the IEC 7950 us high-pass to the RIAA curve", 0},
     {"gain", "Gain", GS_UNIT_DB, 0.0, 70.0, 30.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "closed-loop gain of the two op-amp stages (each takes half, in dB), calibrated"},
+     "closed-loop gain of the two op-amp stages (each takes half, in dB), calibrated", 0},
     {"trim", "Output trim", GS_UNIT_DB, -40.0, 12.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "output level trim after the gain stages"},
+     "output level trim after the gain stages", 0},
     {"rail", "Supply rail", GS_UNIT_VOLT, 5.0, 24.0, 15.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "op-amp supply (symmetric); the stages clip at +/- this voltage"},
+     "op-amp supply (symmetric); the stages clip at +/- this voltage", 0},
     {"gbw", "Gain-bandwidth", GS_UNIT_HZ, 1e6, 2e8, 40e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "gain-bandwidth product of the op-amps"},
+     "gain-bandwidth product of the op-amps", 0},
     GS_NOISE_PARAM_ENTRY_ON,
     GS_NOISE_PARAM_ENTRIES_TAIL,
 };
@@ -272,6 +272,11 @@ static uint32_t latency(const void *self) {
     /* Source and RIAA (or its aligned bypass) each delay by GS_SOURCE_DELAY samples of domain A. */
     return m->osa.latency + 2u * GS_SOURCE_DELAY / m->osa.factor + m->amp.os.latency;
 }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_source_os_latency(rate) + 2u * GS_SOURCE_DELAY / gs_source_os_factor(rate) +
+           gs_opamp_os_latency(rate);
+}
 
 const gs_model_vt gs_frontend_model = {
     {"frontend",
@@ -284,4 +289,6 @@ const gs_model_vt gs_frontend_model = {
     process,
     reset,
     latency,
+    NULL,
+    latency_for,
 };

@@ -27,19 +27,19 @@ enum { P_GATE, P_THRESHOLD, P_RATIO, P_RANGE, P_ATTACK, P_HOLD, P_RELEASE, P_COU
 
 static const gs_param_info params[P_COUNT] = {
     {"gate", "Gate", GS_UNIT_NONE, 0.0, 1.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
-     "switches the gate/expander in (0: unity gain)"},
+     "switches the gate/expander in (0: unity gain)", 0},
     {"threshold", "Threshold (dBu)", GS_UNIT_DB, -120.0, 20.0, -50.0, GS_CURVE_DB, GS_PARAM_REAL, 1,
-     NULL, "level (dBu RMS, 2 x 5 ms detector) below which the gain is reduced"},
+     NULL, "level (dBu RMS, 2 x 5 ms detector) below which the gain is reduced", 0},
     {"ratio", "Ratio", GS_UNIT_NONE, 1.0, 100.0, 4.0, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "downward expansion ratio: output dB fall per dB of input below the threshold"},
+     "downward expansion ratio: output dB fall per dB of input below the threshold", 0},
     {"range", "Range", GS_UNIT_DB, 0.0, 120.0, 60.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "largest attenuation, dB"},
+     "largest attenuation, dB", 0},
     {"attack", "Attack", GS_UNIT_SECOND, 0.0001, 0.5, 0.002, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "time constant of the gain opening (1/e), s"},
+     "time constant of the gain opening (1/e), s", 0},
     {"hold", "Hold", GS_UNIT_SECOND, 0.0, 5.0, 0.05, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "time the gain stays open after the level falls below the threshold, s"},
+     "time the gain stays open after the level falls below the threshold, s", 0},
     {"release", "Release", GS_UNIT_SECOND, 0.001, 10.0, 0.15, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "time constant of the gain closing (1/e), s"},
+     "time constant of the gain closing (1/e), s", 0},
 };
 
 typedef struct gate {
@@ -122,6 +122,12 @@ static uint32_t latency(const void *self) {
     return 0;
 }
 
+static uint32_t no_latency(const double *values, double rate) {
+    (void)values;
+    (void)rate;
+    return 0;
+}
+
 const gs_model_vt gs_gate_model = {
     {"gate", "Noise gate / downward expander: threshold, ratio, range, attack, hold, release", 1,
      params, P_COUNT},
@@ -131,4 +137,6 @@ const gs_model_vt gs_gate_model = {
     process,
     reset,
     latency,
+    NULL,
+    no_latency,
 };

@@ -117,6 +117,12 @@ static uint32_t latency(const void *self) {
     return 0;
 }
 
+static uint32_t no_latency(const double *values, double rate) {
+    (void)values;
+    (void)rate;
+    return 0;
+}
+
 const gs_model_vt gs_inputstage_model = {
     {"input-stage", "Input stage: 20 dB pad, high-pass 6-24 dB/oct, polarity, clean gain", 1,
      gs_inputstage_params, GS_IN_P_COUNT},
@@ -126,4 +132,6 @@ const gs_model_vt gs_inputstage_model = {
     process,
     reset,
     latency,
+    NULL,
+    no_latency,
 };

@@ -28,17 +28,17 @@ extern const char *const gs_inputstage_slopes[];
 /* clang-format off */
 #define GS_INPUTSTAGE_PARAM_ENTRIES                                                               \
     {"pad", "20 dB pad", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,   \
-     "input attenuator, -20 dB"},                                                                  \
+     "input attenuator, -20 dB", 0},                                                               \
     {"hpf", "High-pass slope", GS_UNIT_ENUM, 0.0, 4.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 1,   \
-     gs_inputstage_slopes, "Butterworth high-pass: off, 6, 12, 18 or 24 dB/octave"},               \
+     gs_inputstage_slopes, "Butterworth high-pass: off, 6, 12, 18 or 24 dB/octave", 0},            \
     {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL,   \
-     1, NULL, "-3 dB corner of the high-pass filter (every slope)"},                               \
+     1, NULL, "-3 dB corner of the high-pass filter (every slope)", 0},                            \
     {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                  \
-     GS_PARAM_TOGGLE, 1, NULL, "inverts the signal"},                                              \
+     GS_PARAM_TOGGLE, 1, NULL, "inverts the signal", 0},                                           \
     /* A line-level trim: the large mic gains belong to the gain element after it (op-amp stages   \
      * with rails), which is where a real preamp gets them. */                                     \
     {"in_gain", "Input gain", GS_UNIT_DB, -20.0, 18.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,   \
-     "clean gain of the input stage, exact in dB"},
+     "clean gain of the input stage, exact in dB", 0},
 /* clang-format on */
 
 typedef struct gs_inputstage {

@@ -28,6 +28,8 @@
 #define GS_HOT_CLONES
 #endif
 #define GS_FORCE_INLINE inline __attribute__((always_inline))
+/* Only on static functions: GCC exports an extern one's ifunc and resolver whatever the
+ * visibility (tube_core.c wraps its clones). */
 
 /* A model: a block or a channel. `create` does every allocation an instance needs; all other
  * entries are real-time safe. `set` receives the current (already smoothed) value of a parameter
@@ -43,12 +45,23 @@ typedef struct gs_model_vt {
     /* Back to the DC operating point for the current parameter values. */
     GS_REALTIME void (*reset)(void *self);
     uint32_t (*latency)(const void *self);
+    /* Add what the model counts to *st (solver failures, clipped samples, ...); NULL for models
+     * that count nothing. Real-time safe. The channel fills its own counters first. */
+    GS_REALTIME void (*stats)(const void *self, gs_channel_stats *st);
+    /* The latency an instance at `rate` would have with these values (all n_params of them),
+     * computed without one (every model of the library has it); NULL if a model cannot, and
+     * gs_model_latency then builds a scratch state. Must agree with `latency`: tests/test_api.c
+     * compares them for every model, rate and switch. */
+    uint32_t (*latency_for)(const double *values, double rate);
 } gs_model_vt;
+
+/* The look-ahead (and latency) of a clip safe, in samples (clipsafe.c). */
+uint32_t gs_clipsafe_lookahead_samples(double rate, double lookahead_s);
 
 /* The registry (models.c). */
 const gs_model_vt *gs_model_vt_find(const char *name);
-/* Solver failures of a model instance (0 for models without a nonlinear solver). */
-uint64_t gs_model_solver_failures(const gs_model_vt *vt, const void *state);
+/* The vtable behind a model's public description (NULL if it is not one of the registry's). */
+const gs_model_vt *gs_model_vt_of(const gs_model_info *info);
 
 /* Each model file exports its vtable. */
 extern const gs_model_vt gs_opamp_stage_model;
@@ -57,7 +70,7 @@ extern const gs_model_vt gs_noise_model;
 extern const gs_model_vt gs_gate_model;
 extern const gs_model_vt gs_converter_model;
 extern const gs_model_vt gs_digital_preamp_model;
-/* Front end (issue 4, items 1, 2, 7, 8): source.c, inputstage.c, riaa.c, frontend.c. */
+/* The front end: source.c, inputstage.c, riaa.c, frontend.c. */
 extern const gs_model_vt gs_source_model;
 extern const gs_model_vt gs_inputstage_model;
 extern const gs_model_vt gs_riaa_model;
@@ -104,9 +117,5 @@ GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
     }
     return r->cur;
 }
-
-/* The model behind a channel (channel.c), for model-specific queries. */
-const gs_model_vt *gs_channel_vt(const gs_channel *channel);
-void *gs_channel_state(const gs_channel *channel);
 
 #endif

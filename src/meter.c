@@ -11,6 +11,7 @@
  * candidates and the true peak is never below the sample peak. BS.1770-4 allows 2x above 96 kHz; 4x
  * is kept at all rates (only more accurate). */
 #include "internal.h"
+#include "window.h"
 
 #include <ebur128.h>
 #include <stdlib.h>
@@ -43,22 +44,12 @@ struct gs_meter {
     meter_ch *ch;
 };
 
-static double bessel_i0(double x) {
-    double sum = 1.0, term = 1.0, q = x * x / 4.0;
-    for (int k = 1; k < 60; k++) {
-        term *= q / ((double)k * (double)k);
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
-
 static void design_tp(gs_meter *m) {
     /* Prototype at 4x the rate: h[i], i = 0..TP_TAPS-1, centre (TP_TAPS - TP_FACTOR)/2 so that
      * phase 0 lands on integer input positions. Output at sub-position p/4 after input sample j:
      * y = sum_k h[p + 4k] x[j - k]. */
     const double centre = (double)(TP_TAPS - TP_FACTOR) / 2.0;
-    const double half = centre + TP_FACTOR, i0b = bessel_i0(TP_BETA);
+    const double half = centre + TP_FACTOR;
     for (uint32_t p = 0; p < TP_FACTOR; p++) {
         double sum = 0.0;
         double tmp[TP_PHASE_TAPS];
@@ -66,7 +57,7 @@ static void design_tp(gs_meter *m) {
             double t = ((double)(p + TP_FACTOR * k) - centre) / TP_FACTOR; /* input samples */
             double s = t == 0.0 ? 1.0 : sin(GS_PI * t) / (GS_PI * t);
             double r = ((double)(p + TP_FACTOR * k) - centre) / half;
-            double w = fabs(r) < 1.0 ? bessel_i0(TP_BETA * sqrt(1.0 - r * r)) / i0b : 0.0;
+            double w = gs_kaiser_window(TP_BETA, r); /* |r| < 1 here */
             tmp[k] = s * w;
             sum += tmp[k];
         }

@@ -1,8 +1,6 @@
 /* The registry of models: every block and channel the library offers, with its parameter table. */
 #include "internal.h"
 
-#include "tube_stage.h"
-
 #include <string.h>
 
 static const gs_model_vt *const models[] = {
@@ -29,8 +27,58 @@ const gs_model_info *gs_model_find(const char *name) {
     return vt ? &vt->info : NULL;
 }
 
-uint64_t gs_model_solver_failures(const gs_model_vt *vt, const void *state) {
-    if (vt == &gs_tube_stage_model) return gs_tube_stage_nonconverged(state);
-    if (vt == &gs_tube_preamp_model) return gs_tube_preamp_nonconverged(state);
-    return 0;
+const gs_model_vt *gs_model_vt_of(const gs_model_info *info) {
+    for (size_t i = 0; info && i < GS_ARRAY_LEN(models); i++)
+        if (&models[i]->info == info) return models[i];
+    return NULL;
+}
+
+gs_status gs_model_param_find(const gs_model_info *model, const char *symbol, size_t *id) {
+    if (!model || !symbol || !id) return GS_ERR_INVALID_ARGUMENT;
+    for (size_t i = 0; i < model->n_params; i++) {
+        if (!strcmp(model->params[i].symbol, symbol)) {
+            *id = i;
+            return GS_OK;
+        }
+    }
+    return GS_ERR_UNKNOWN_PARAMETER;
+}
+
+GS_REALTIME gs_status gs_param_check(const gs_param_info *p, double value) {
+    if (!p || !isfinite(value)) return GS_ERR_INVALID_ARGUMENT;
+    if (value < p->min || value > p->max) return GS_ERR_OUT_OF_RANGE;
+    if (p->kind != GS_PARAM_REAL && value != floor(value)) return GS_ERR_OUT_OF_RANGE;
+    return GS_OK;
+}
+
+gs_status gs_model_latency(const gs_model_info *model, const double *values, size_t n, double rate,
+                           uint32_t *latency) {
+    if (!latency) return GS_ERR_INVALID_ARGUMENT;
+    *latency = 0;
+    if (!model) return GS_ERR_INVALID_ARGUMENT;
+    const gs_model_vt *vt = gs_model_vt_of(model);
+    if (!vt) return GS_ERR_UNKNOWN_MODEL;
+    if (n > model->n_params || (n && !values)) return GS_ERR_INVALID_ARGUMENT;
+    if (!(rate >= GS_RATE_MIN && rate <= GS_RATE_MAX)) return GS_ERR_UNSUPPORTED_RATE;
+    for (size_t i = 0; i < n; i++) {
+        gs_status st = gs_param_check(&model->params[i], values[i]);
+        if (st != GS_OK) return st;
+    }
+    double v[64];
+    if (vt->latency_for && model->n_params <= GS_ARRAY_LEN(v)) {
+        for (size_t i = 0; i < model->n_params; i++)
+            v[i] = i < n ? values[i] : model->params[i].def;
+        *latency = vt->latency_for(v, rate);
+        return GS_OK;
+    }
+    /* A model that cannot say without an instance: a scratch state (the model's, without a
+     * channel around it), for the smallest block (the latency does not depend on the block). */
+    void *state = vt->create(rate, GS_CTRL_BLOCK);
+    if (!state) return GS_ERR_NO_MEMORY;
+    for (size_t i = 0; i < model->n_params; i++)
+        vt->set(state, i, i < n ? values[i] : model->params[i].def);
+    vt->reset(state);
+    *latency = vt->latency(state);
+    vt->destroy(state);
+    return GS_OK;
 }

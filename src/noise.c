@@ -180,6 +180,12 @@ static uint32_t nb_latency(const void *self) {
     return 0;
 }
 
+static uint32_t no_latency(const double *values, double rate) {
+    (void)values;
+    (void)rate;
+    return 0;
+}
+
 const gs_model_vt gs_noise_model = {
     {"noise", "Noise sources at the input: source thermal noise, preamp EIN with 1/f, hiss, hum", 1,
      params, GS_NOISE_NPARAMS},
@@ -189,6 +195,8 @@ const gs_model_vt gs_noise_model = {
     nb_process,
     nb_reset,
     nb_latency,
+    NULL,
+    no_latency,
 };
 
 double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz) {

@@ -85,27 +85,27 @@ extern const char *const gs_noise_hum_choices[];
 // clang-format off
 #define GS_NOISE_PARAM_ENTRY_ON                                                                    \
     {"noise", "Noise", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,     \
-     "adds the physical noise sources (off by default: processing stays deterministic)"}
+     "adds the physical noise sources (off by default: processing stays deterministic)", 0}
 #define GS_NOISE_PARAM_ENTRY_SOURCE_R                                                              \
     {"source_r", "Source resistance", GS_UNIT_OHM, 0.0, 10e6, 150.0, GS_CURVE_LINEAR,              \
-     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR"}
+     GS_PARAM_REAL, 1, NULL, "real part of the source impedance: thermal noise 4kTR", 0}
 /* temp .. seed (GS_NOISE_P_TEMP .. GS_NOISE_P_SEED). */
 #define GS_NOISE_PARAM_ENTRIES_TAIL                                                                \
     {"temp", "Temperature (K)", GS_UNIT_NONE, 1.0, 400.0, 290.0, GS_CURVE_LINEAR,                  \
-     GS_PARAM_REAL, 1, NULL, "source temperature, kelvin (290 K: IEEE reference)"},                \
+     GS_PARAM_REAL, 1, NULL, "source temperature, kelvin (290 K: IEEE reference)", 0},             \
     {"ein", "EIN (dBu)", GS_UNIT_DB, -150.0, -80.0, -128.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,   \
-     "preamp equivalent input noise, dBu, 20 Hz-20 kHz unweighted, with a 150 Ohm source"},        \
+     "preamp equivalent input noise, dBu, 20 Hz-20 kHz unweighted, with a 150 Ohm source", 0},     \
     {"ein_corner", "1/f corner", GS_UNIT_HZ, 0.0, 5000.0, 100.0, GS_CURVE_LINEAR,                  \
-     GS_PARAM_REAL, 1, NULL, "where the preamp's 1/f density equals its white one"},               \
+     GS_PARAM_REAL, 1, NULL, "where the preamp's 1/f density equals its white one", 0},            \
     {"hiss", "Tube hiss (dBu)", GS_UNIT_DB, -160.0, -60.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL,     \
-     1, NULL, "valve-stage hiss, dBu in 20 Hz-20 kHz at the input (-160: off)"},                   \
+     1, NULL, "valve-stage hiss, dBu in 20 Hz-20 kHz at the input (-160: off)", 0},                \
     {"hum", "Mains hum (dBu)", GS_UNIT_DB, -160.0, -40.0, -160.0, GS_CURVE_DB, GS_PARAM_REAL, 1,   \
-     NULL, "mains hum with harmonics, RMS in dBu referred to the input (-160: off)"},              \
+     NULL, "mains hum with harmonics, RMS in dBu referred to the input (-160: off)", 0},           \
     {"hum_freq", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR,                  \
      GS_PARAM_CHOICE, 0, gs_noise_hum_choices,                                                     \
-     "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)"},                                 \
+     "mains frequency: 50 Hz (Europe, Asia) or 60 Hz (Americas)", 0},                              \
     {"seed", "Noise seed", GS_UNIT_NONE, 0.0, 4294967295.0, 1.0, GS_CURVE_LINEAR, GS_PARAM_REAL,   \
-     0, NULL, "seed of the noise generator: the same seed gives the same noise"}
+     0, NULL, "seed of the noise generator: the same seed gives the same noise", 0}
 /* The whole set. A model whose source resistance comes from its own source model (frontend.c)
  * uses ON and TAIL only, without `source_r`, and maps its ids around the gap. */
 #define GS_NOISE_PARAMS                                                                            \

@@ -35,6 +35,13 @@ gs_status gs_opamp_os_init(gs_oversampler *os, double rate, uint32_t max_block) 
                            0.5 * rate, GS_OPAMP_OS_ATTEN_DB);
 }
 
+uint32_t gs_opamp_os_latency(double rate) {
+    uint32_t latency = 0;
+    gs_os_stop_latency(rate, gs_opamp_os_factor(rate), gs_opamp_os_pass(rate), 0.5 * rate,
+                       GS_OPAMP_OS_ATTEN_DB, &latency);
+    return latency;
+}
+
 #define PAIR_CIN1 47e-6
 #define PAIR_RIN1 10e3
 #define PAIR_CIN2 100e-6
@@ -72,15 +79,15 @@ enum { P_GAIN, P_RAIL, P_GBW, P_CIN, P_RIN, P_COUNT };
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Gain", GS_UNIT_DB, 0.0, 70.0, 20.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "ideal gain of the feedback network, 20 log10(1 + Rf/Rg)"},
+     "ideal gain of the feedback network, 20 log10(1 + Rf/Rg)", 0},
     {"rail", "Supply rail", GS_UNIT_VOLT, 1.0, 50.0, 15.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "symmetric supply; the output saturates at +/- this voltage"},
+     "symmetric supply; the output saturates at +/- this voltage", 0},
     {"gbw", "Gain-bandwidth", GS_UNIT_HZ, 1e4, 1e9, 1e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "op-amp gain-bandwidth product (open-loop gain 100 dB, single pole)"},
+     "op-amp gain-bandwidth product (open-loop gain 100 dB, single pole)", 0},
     {"cin", "Input capacitor", GS_UNIT_FARAD, 1e-9, 1e-2, 47e-6, GS_CURVE_LOG, GS_PARAM_REAL, 1,
-     NULL, "series input coupling capacitor"},
+     NULL, "series input coupling capacitor", 0},
     {"rin", "Input resistor", GS_UNIT_OHM, 100.0, 1e8, 10e3, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "resistor from the + input to ground (sets the input impedance)"},
+     "resistor from the + input to ground (sets the input impedance)", 0},
 };
 
 typedef struct opamp_model {
@@ -137,6 +144,10 @@ GS_REALTIME static void reset(void *self) {
 }
 
 static uint32_t latency(const void *self) { return ((const opamp_model *)self)->os.latency; }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_opamp_os_latency(rate);
+}
 
 const gs_model_vt gs_opamp_stage_model = {
     {"opamp-stage", "Non-inverting op-amp gain stage (single-pole op-amp, rail clipping)", 1,
@@ -147,4 +158,6 @@ const gs_model_vt gs_opamp_stage_model = {
     process,
     reset,
     latency,
+    NULL,
+    latency_for,
 };

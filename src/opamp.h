@@ -49,6 +49,8 @@ double gs_opamp_os_pass(double rate);
 #define GS_OPAMP_OS_ATTEN_DB 75.0
 /* That oversampler, its last down stage stopping from rate/2 (nothing above it folds back). */
 gs_status gs_opamp_os_init(gs_oversampler *os, double rate, uint32_t max_block);
+/* The latency gs_opamp_os_init gives (base-rate samples), designing nothing. */
+uint32_t gs_opamp_os_latency(double rate);
 
 /* The gain element of the preamp channels: two op-amp stages sharing the gain, inside one
  * oversampled region (so the channel pays the oversampling latency once). Coupling: 47 uF into

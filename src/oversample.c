@@ -1,40 +1,34 @@
 /* Oversampling: cascaded linear-phase half-bands (gs_os_init; see oversample.h for why linear
  * phase) and low-delay polyphase FIR pairs for any factor up to 16 (gs_os_init_lowdelay). */
 #include "oversample.h"
+#include "window.h"
 
 #include <pthread.h>
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Zeroth-order modified Bessel function of the first kind, by its power series (converges fast for
- * the Kaiser beta values used here, < 20). */
-static double bessel_i0(double x) {
-    double sum = 1.0, term = 1.0, q = x * x / 4.0;
-    for (int k = 1; k < 200; k++) {
-        term *= q / ((double)k * (double)k);
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
-
-/* Kaiser's formulas (Oppenheim & Schafer, Discrete-Time Signal Processing, 3rd ed., eq. 7.62-7.63):
- * beta from the attenuation A in dB, and the order from A and the transition width. */
-static double kaiser_beta(double A) {
-    if (A > 50.0) return 0.1102 * (A - 8.7);
-    if (A >= 21.0) return 0.5842 * pow(A - 21.0, 0.4) + 0.07886 * (A - 21.0);
-    return 0.0;
-}
-
-static gs_status halfband_init(gs_halfband *hb, double rate_in, double pass_hz, double atten_db,
-                               uint32_t max_in) {
+/* Non-zero taps per side of a half-band from rate_in to 2 rate_in (Kaiser's order formula). */
+static unsigned halfband_nside(double rate_in, double pass_hz, double atten_db) {
     /* Transition from the passband edge to its image, normalised to the output rate 2*rate_in. */
     double delta = (rate_in - 2.0 * pass_hz) / (2.0 * rate_in);
     if (delta < 0.01) delta = 0.01;
     double order = (atten_db - 7.95) / (14.36 * delta);
     unsigned m = (unsigned)ceil((order + 2.0) / 4.0);
-    if (m < 1) m = 1;
+    return m < 1 ? 1 : m;
+}
+
+/* Centre index (the delay, in samples at rate2) of the 2x decimator below. */
+static unsigned decimator_centre(double rate2, double pass_hz, double stop_hz, double atten_db) {
+    double delta = (stop_hz - pass_hz) / rate2;
+    double order = (atten_db - 7.95) / (14.36 * delta);
+    unsigned c = (unsigned)ceil(order / 2.0);
+    return c < 1 ? 1 : c;
+}
+
+static gs_status halfband_init(gs_halfband *hb, double rate_in, double pass_hz, double atten_db,
+                               uint32_t max_in) {
+    unsigned m = halfband_nside(rate_in, pass_hz, atten_db);
     hb->nside = m;
     hb->centre = 2 * m - 1;
     hb->taps = calloc(m, sizeof(double));
@@ -43,13 +37,13 @@ static gs_status halfband_init(gs_halfband *hb, double rate_in, double pass_hz, 
     hb->hist = calloc(hb->hlen + max_in, sizeof(double));
     hb->hist2 = calloc((4 * m - 2) + 2 * (size_t)max_in, sizeof(double));
     if (!hb->taps || !hb->hist || !hb->hist2) return GS_ERR_NO_MEMORY;
-    double beta = kaiser_beta(atten_db);
+    double beta = gs_kaiser_beta(atten_db);
     double half = (double)hb->centre; /* the window spans the filter exactly */
     double sum = 0.0;
     for (unsigned k = 0; k < m; k++) {
         double d = 2.0 * k + 1.0; /* odd offset from the centre */
         double r = d / half;
-        double w = bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
+        double w = gs_kaiser_window(beta, r);
         hb->taps[k] = sin(GS_PI * d / 2.0) / (GS_PI * d) * w;
         sum += 2.0 * hb->taps[k];
     }
@@ -105,18 +99,15 @@ GS_REALTIME static void halfband_down(gs_halfband *hb, const double *in, double 
  * between pass_hz and stop_hz, at the 2x rate rate2. */
 static gs_status decimator_init(gs_decimator *d, double rate2, double pass_hz, double stop_hz,
                                 double atten_db, uint32_t max_in) {
-    double delta = (stop_hz - pass_hz) / rate2;
-    double order = (atten_db - 7.95) / (14.36 * delta);
-    unsigned c = (unsigned)ceil(order / 2.0);
-    if (c < 1) c = 1;
+    unsigned c = decimator_centre(rate2, pass_hz, stop_hz, atten_db);
     d->centre = c;
     d->taps = calloc(2 * (size_t)c + 1, sizeof(double));
     d->hist = calloc(2 * (size_t)c + 2 * (size_t)max_in, sizeof(double));
     if (!d->taps || !d->hist) return GS_ERR_NO_MEMORY;
-    double beta = kaiser_beta(atten_db), wc = GS_PI * (pass_hz + stop_hz) / rate2, sum = 0.0;
+    double beta = gs_kaiser_beta(atten_db), wc = GS_PI * (pass_hz + stop_hz) / rate2, sum = 0.0;
     for (unsigned t = 0; t <= c; t++) {
         double k = (double)c - (double)t, r = k / (double)c;
-        double w = bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
+        double w = gs_kaiser_window(beta, r);
         d->taps[t] = (t == c ? wc / GS_PI : sin(wc * k) / (GS_PI * k)) * w;
         sum += (t == c ? 1.0 : 2.0) * d->taps[t];
     }
@@ -155,18 +146,58 @@ gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t 
     return gs_os_init_stop(os, rate, factor, max_block, pass_hz, rate - pass_hz, atten_db);
 }
 
+/* Stages of a half-band cascade for a factor, or -1 if it has none. */
+static int cascade_stages(unsigned factor) {
+    switch (factor) {
+    case 1: return 0;
+    case 2: return 1;
+    case 4: return 2;
+    case 8: return 3;
+    case 16: return 4;
+    default: return -1;
+    }
+}
+
+/* Whether the first stage's down filter is the decimator (a stop band below the image). */
+static int uses_decimator(double rate, double pass_hz, double stop_hz) {
+    return stop_hz < rate - pass_hz - 1e-9 * rate;
+}
+
+gs_status gs_os_stop_latency(double rate, unsigned factor, double pass_hz, double stop_hz,
+                             double atten_db, uint32_t *latency) {
+    int nst = cascade_stages(factor);
+    if (nst < 0 || !(stop_hz > pass_hz) || stop_hz > rate - pass_hz + 1e-9 * rate)
+        return GS_ERR_INVALID_ARGUMENT;
+    /* Delay of the whole chain in top-rate samples: stage k (rate r*2^k -> r*2^(k+1)) delays by
+     * its centre index at its high rate, once up and once down; then padded to whole base-rate
+     * samples. gs_os_init_stop designs the same stages from the same helpers. */
+    unsigned top_delay = 0;
+    double r = rate;
+    for (int k = 0; k < nst; k++) {
+        unsigned centre = 2 * halfband_nside(r, pass_hz, atten_db) - 1;
+        unsigned down = (k == 0 && uses_decimator(rate, pass_hz, stop_hz))
+                            ? decimator_centre(2.0 * rate, pass_hz, stop_hz, atten_db)
+                            : centre;
+        top_delay += (centre + down) * (factor >> (k + 1));
+        r *= 2.0;
+    }
+    unsigned ndelay = (factor - top_delay % factor) % factor;
+    *latency = (top_delay + ndelay) / factor;
+    return GS_OK;
+}
+
+uint32_t gs_os_latency(double rate, unsigned factor, double pass_hz, double atten_db) {
+    uint32_t latency = 0;
+    gs_os_stop_latency(rate, factor, pass_hz, rate - pass_hz, atten_db, &latency);
+    return latency;
+}
+
 gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                           double pass_hz, double stop_hz, double atten_db) {
     memset(os, 0, sizeof *os);
-    unsigned nst = 0;
-    switch (factor) {
-    case 1: nst = 0; break;
-    case 2: nst = 1; break;
-    case 4: nst = 2; break;
-    case 8: nst = 3; break;
-    case 16: nst = 4; break;
-    default: return GS_ERR_INVALID_ARGUMENT;
-    }
+    int nsti = cascade_stages(factor);
+    if (nsti < 0) return GS_ERR_INVALID_ARGUMENT;
+    unsigned nst = (unsigned)nsti;
     if (!(stop_hz > pass_hz) || stop_hz > rate - pass_hz + 1e-9 * rate)
         return GS_ERR_INVALID_ARGUMENT;
     os->factor = factor;
@@ -179,7 +210,7 @@ gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint
     unsigned top_delay = 0;
     for (unsigned k = 0; k < nst; k++) {
         gs_status st = halfband_init(&os->st[k], r, pass_hz, atten_db, nin);
-        if (st == GS_OK && k == 0 && stop_hz < rate - pass_hz - 1e-9 * rate)
+        if (st == GS_OK && k == 0 && uses_decimator(rate, pass_hz, stop_hz))
             st = decimator_init(&os->dec, 2.0 * rate, pass_hz, stop_hz, atten_db, nin);
         if (st != GS_OK) {
             gs_os_free(os);

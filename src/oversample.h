@@ -80,6 +80,12 @@ gs_status gs_os_init(gs_oversampler *os, double rate, unsigned factor, uint32_t 
  * the band; with stop_hz = rate/2 nothing folds, for a longer final filter (more latency). */
 gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                           double pass_hz, double stop_hz, double atten_db);
+/* The latency (base-rate samples) gs_os_init_stop gives for these arguments, designing nothing:
+ * for latency queries that need no instance. */
+gs_status gs_os_stop_latency(double rate, unsigned factor, double pass_hz, double stop_hz,
+                             double atten_db, uint32_t *latency);
+/* The same for gs_os_init (0 for invalid arguments). */
+uint32_t gs_os_latency(double rate, unsigned factor, double pass_hz, double atten_db);
 /* R-times oversampling (R = factor, 2 to GS_OS_LD_MAX_FACTOR) with a low-delay polyphase FIR
  * pair designed at init by weighted least squares on the complex response (target: a pure delay
  * in the passband 0..pass_hz, zero in the stop bands): the up filter's stop band is everything

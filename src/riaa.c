@@ -62,7 +62,7 @@ void gs_riaa_reset(gs_riaa *r) {
 
 static const gs_param_info params[] = {
     {"iec", "IEC rumble filter", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
-     NULL, "adds the IEC 7950 us high-pass (-3 dB at 20 Hz) to the RIAA curve"},
+     NULL, "adds the IEC 7950 us high-pass (-3 dB at 20 Hz) to the RIAA curve", 0},
 };
 
 typedef struct riaa_model {
@@ -116,6 +116,10 @@ static uint32_t latency(const void *self) {
     const riaa_model *m = self;
     return m->os.latency + GS_SOURCE_DELAY / m->os.factor;
 }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_source_os_latency(rate) + GS_SOURCE_DELAY / gs_source_os_factor(rate);
+}
 
 const gs_model_vt gs_riaa_model = {
     {"riaa", "RIAA playback de-emphasis 3180/318/75 us, optional IEC 7950 us rumble filter", 1,
@@ -126,4 +130,6 @@ const gs_model_vt gs_riaa_model = {
     process,
     reset,
     latency,
+    NULL,
+    latency_for,
 };

@@ -91,6 +91,10 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
 }
 
 unsigned gs_source_os_factor(double rate) { return rate < 88000.0 ? 2u : 1u; }
+uint32_t gs_source_os_latency(double rate) {
+    return gs_os_latency(rate, gs_source_os_factor(rate), rate < 50000.0 ? 20000.0 : 0.4167 * rate,
+                         75.0);
+}
 
 static void redesign(gs_source *s) {
     double num[4], den[4];
@@ -177,6 +181,10 @@ static uint32_t latency(const void *self) {
     const source_model *m = self;
     return m->os.latency + GS_SOURCE_DELAY / m->os.factor;
 }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_source_os_latency(rate) + GS_SOURCE_DELAY / gs_source_os_factor(rate);
+}
 
 const gs_model_vt gs_source_model = {
     {"source", "Source into an input impedance: mic, ribbon, pickup, piezo, line, cartridge", 1,
@@ -187,4 +195,6 @@ const gs_model_vt gs_source_model = {
     process,
     reset,
     latency,
+    NULL,
+    latency_for,
 };

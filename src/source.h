@@ -77,68 +77,69 @@ extern const char *const gs_source_type_names[];
     {"source", "Source", GS_UNIT_ENUM, 0.0, GS_SRC_TYPE_COUNT - 1, GS_SRC_DYNAMIC,                 \
      GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0, gs_source_type_names,                                    \
      "what is plugged in: dynamic, ribbon, condenser mic, guitar pickup, piezo, line,              \
-      mm cartridge"},                                                                              \
+      mm cartridge", 0},                                                                           \
     /* Focusrite Scarlett 4th gen mic input: 3 kOhm (issue 4); Hi-Z inputs 470 kOhm to 1 MOhm. */  \
     {"zin", "Input impedance", GS_UNIT_OHM, 150.0, 10e6, 3e3, GS_CURVE_LOG, GS_PARAM_REAL, 0,      \
-     NULL, "input resistance of the interface the source is loaded with"},                         \
+     NULL, "input resistance of the interface the source is loaded with", 0},                      \
     {"cin", "Input capacitance", GS_UNIT_FARAD, 1e-12, 10e-9, 100e-12, GS_CURVE_LOG,               \
-     GS_PARAM_REAL, 0, NULL, "capacitance across the interface input (assumed 100 pF)"},           \
+     GS_PARAM_REAL, 0, NULL, "capacitance across the interface input (assumed 100 pF)", 0},        \
     /* Instrument and mic cable: about 100 pF/m (e.g. 3 m = 300 pF). */                            \
     {"cable", "Cable capacitance", GS_UNIT_FARAD, 1e-12, 10e-9, 300e-12, GS_CURVE_LOG,             \
-     GS_PARAM_REAL, 0, NULL, "capacitance of the cable, conductor to shield (about 100 pF/m)"},    \
+     GS_PARAM_REAL, 0, NULL, "capacitance of the cable, conductor to shield (about 100 pF/m)", 0}, \
     /* Shure SM58 user guide: "rated impedance 150 Ohm (300 Ohm actual)". Coil inductance: a few   \
      * mH (issue 4; assumed 2 mH). */                                                              \
     {"dyn_r", "Dynamic: coil resistance", GS_UNIT_OHM, 10.0, 2e3, 300.0, GS_CURVE_LOG,             \
-     GS_PARAM_REAL, 0, NULL, "voice-coil resistance of a moving-coil mic"},                        \
+     GS_PARAM_REAL, 0, NULL, "voice-coil resistance of a moving-coil mic", 0},                     \
     {"dyn_l", "Dynamic: coil inductance", GS_UNIT_HENRY, 1e-4, 50e-3, 2e-3, GS_CURVE_LOG,          \
-     GS_PARAM_REAL, 0, NULL, "voice-coil inductance of a moving-coil mic"},                        \
+     GS_PARAM_REAL, 0, NULL, "voice-coil inductance of a moving-coil mic", 0},                     \
     /* Royer R-121 data: 300 Ohm rated output impedance, load >= 1500 Ohm recommended. A 2.5 um    \
      * aluminium ribbon is about 0.2 Ohm; a 1:37 transformer reflects it to 274 Ohm,               \
       plus 25 Ohm of                                                                               \
      * winding: 300 Ohm. Magnetising and leakage inductance and winding capacitance: assumed. */   \
     {"rib_r", "Ribbon: ribbon resistance", GS_UNIT_OHM, 0.05, 2.0, 0.2, GS_CURVE_LOG,              \
-     GS_PARAM_REAL, 0, NULL, "resistance of the ribbon itself"},                                   \
+     GS_PARAM_REAL, 0, NULL, "resistance of the ribbon itself", 0},                                \
     {"rib_n", "Ribbon: turns ratio", GS_UNIT_NONE, 5.0, 100.0, 37.0, GS_CURVE_LOG, GS_PARAM_REAL,  \
-     0, NULL, "step-up ratio 1:n of the output transformer"},                                      \
+     0, NULL, "step-up ratio 1:n of the output transformer", 0},                                   \
     {"rib_rw", "Ribbon: winding resistance", GS_UNIT_OHM, 1.0, 500.0, 25.0, GS_CURVE_LOG,          \
-     GS_PARAM_REAL, 0, NULL, "transformer winding resistance referred to the secondary"},          \
+     GS_PARAM_REAL, 0, NULL, "transformer winding resistance referred to the secondary", 0},       \
     {"rib_lm", "Ribbon: magnetising inductance", GS_UNIT_HENRY, 0.1, 50.0, 2.7, GS_CURVE_LOG,      \
-     GS_PARAM_REAL, 0, NULL, "transformer magnetising inductance referred to the secondary"},      \
+     GS_PARAM_REAL, 0, NULL, "transformer magnetising inductance referred to the secondary", 0},   \
     {"rib_ll", "Ribbon: leakage inductance", GS_UNIT_HENRY, 1e-3, 0.5, 30e-3, GS_CURVE_LOG,        \
-     GS_PARAM_REAL, 0, NULL, "transformer leakage inductance referred to the secondary"},          \
+     GS_PARAM_REAL, 0, NULL, "transformer leakage inductance referred to the secondary", 0},       \
     {"rib_cw", "Ribbon: winding capacitance", GS_UNIT_FARAD, 10e-12, 5e-9, 500e-12,                \
-     GS_CURVE_LOG, GS_PARAM_REAL, 0, NULL, "secondary winding capacitance"},                       \
+     GS_CURVE_LOG, GS_PARAM_REAL, 0, NULL, "secondary winding capacitance", 0},                    \
     /* Neumann KM 184 data: rated impedance 50 Ohm, rated load 1 kOhm; transformerless output with \
      * coupling capacitors (22 uF assumed). */                                                     \
     {"cond_r", "Condenser: output resistance", GS_UNIT_OHM, 10.0, 1e3, 50.0, GS_CURVE_LOG,         \
-     GS_PARAM_REAL, 0, NULL, "output impedance of the mic's impedance converter"},                 \
+     GS_PARAM_REAL, 0, NULL, "output impedance of the mic's impedance converter", 0},              \
     {"cond_c", "Condenser: output capacitor", GS_UNIT_FARAD, 1e-6, 1e-3, 22e-6, GS_CURVE_LOG,      \
-     GS_PARAM_REAL, 0, NULL, "output coupling capacitor"},                                         \
+     GS_PARAM_REAL, 0, NULL, "output coupling capacitor", 0},                                      \
     /* Fender-type single coil, as measured and tabulated by H. Lemme ("The Secrets of Electric    \
      * Guitar Pickups"): about 2.2 to 2.6 H and 5.6 to 6.5 kOhm; winding capacitance of the order \
      * of 100 pF. Volume and tone pots 250 kOhm each (Fender), 125 kOhm in parallel. */            \
     {"pu_r", "Pickup: coil resistance", GS_UNIT_OHM, 1e3, 20e3, 6e3, GS_CURVE_LOG, GS_PARAM_REAL,  \
-     0, NULL, "DC resistance of the pickup coil"},                                                 \
+     0, NULL, "DC resistance of the pickup coil", 0},                                              \
     {"pu_l", "Pickup: coil inductance", GS_UNIT_HENRY, 0.5, 10.0, 2.5, GS_CURVE_LOG,               \
-     GS_PARAM_REAL, 0, NULL, "inductance of the pickup coil"},                                     \
+     GS_PARAM_REAL, 0, NULL, "inductance of the pickup coil", 0},                                  \
     {"pu_c", "Pickup: winding capacitance", GS_UNIT_FARAD, 10e-12, 1e-9, 100e-12, GS_CURVE_LOG,    \
-     GS_PARAM_REAL, 0, NULL, "self-capacitance of the pickup winding"},                            \
+     GS_PARAM_REAL, 0, NULL, "self-capacitance of the pickup winding", 0},                         \
     {"pu_pot", "Pickup: guitar pots", GS_UNIT_OHM, 10e3, 100e6, 125e3, GS_CURVE_LOG,               \
-     GS_PARAM_REAL, 0, NULL, "volume and tone pots in parallel across the pickup (100M: none)"},   \
+     GS_PARAM_REAL, 0, NULL, "volume and tone pots in parallel across the pickup (100M: none)",    \
+     0},                                                                                           \
     /* Under-saddle and contact piezo transducers: about 0.5 to 2 nF (issue 4). */                 \
     {"pz_c", "Piezo: capacitance", GS_UNIT_FARAD, 100e-12, 10e-9, 1e-9, GS_CURVE_LOG,              \
-     GS_PARAM_REAL, 0, NULL, "capacitance of the piezo element"},                                  \
+     GS_PARAM_REAL, 0, NULL, "capacitance of the piezo element", 0},                               \
     /* A line driver's build-out resistor (assumed 100 Ohm) and output capacitor (100 uF). */      \
     {"line_r", "Line: output resistance", GS_UNIT_OHM, 10.0, 10e3, 100.0, GS_CURVE_LOG,            \
-     GS_PARAM_REAL, 0, NULL, "output impedance of the line source"},                               \
+     GS_PARAM_REAL, 0, NULL, "output impedance of the line source", 0},                            \
     {"line_c", "Line: output capacitor", GS_UNIT_FARAD, 1e-6, 1e-3, 100e-6, GS_CURVE_LOG,          \
-     GS_PARAM_REAL, 0, NULL, "output coupling capacitor of the line source"},                      \
+     GS_PARAM_REAL, 0, NULL, "output coupling capacitor of the line source", 0},                   \
     /* Ortofon 2M Red data: DC resistance 1.3 kOhm, inductance 630 mH, load 47 kOhm and            \
      * 150 to 300 pF. */                                                                           \
     {"mm_r", "Cartridge: coil resistance", GS_UNIT_OHM, 100.0, 5e3, 1.3e3, GS_CURVE_LOG,           \
-     GS_PARAM_REAL, 0, NULL, "DC resistance of a moving-magnet phono cartridge"},                  \
+     GS_PARAM_REAL, 0, NULL, "DC resistance of a moving-magnet phono cartridge", 0},               \
     {"mm_l", "Cartridge: coil inductance", GS_UNIT_HENRY, 10e-3, 2.0, 0.63, GS_CURVE_LOG,          \
-     GS_PARAM_REAL, 0, NULL, "inductance of a moving-magnet phono cartridge"},
+     GS_PARAM_REAL, 0, NULL, "inductance of a moving-magnet phono cartridge", 0},
 /* clang-format on */
 
 /* The analytic transfer function for parameter values v[GS_SRC_P_COUNT]: N(s) = sum num[k] s^k,
@@ -153,6 +154,9 @@ void gs_source_poly(const double *v, double num[4], unsigned *nn, double den[4],
 #define GS_SOURCE_TAPS 12u
 #define GS_SOURCE_DELAY 4u /* at the oversampled rate; a multiple of the factor */
 unsigned gs_source_os_factor(double rate);
+/* The latency (base-rate samples) of the source models' oversampler (gs_os_init at
+ * gs_source_os_factor, flat to 20 kHz, 75 dB), designing nothing; GS_SOURCE_DELAY not included. */
+uint32_t gs_source_os_latency(double rate);
 
 /* The source core: the filter, running at the rate given to init (the caller oversamples). */
 typedef struct gs_source {

@@ -45,21 +45,21 @@ static uint64_t ein_seed(double seed) { return (uint64_t)seed + (1ull << 40); }
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Mic gain", GS_UNIT_DB, 0.0, 70.0, 30.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "total gain of the two op-amp stages (each takes half, in dB)"},
+     "total gain of the two op-amp stages (each takes half, in dB)", 0},
     {"pad", "20 dB pad", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
-     "resistive input attenuator, -20 dB"},
+     "resistive input attenuator, -20 dB", 0},
     {"hpf", "High-pass", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
-     "12 dB/octave Butterworth high-pass filter"},
+     "12 dB/octave Butterworth high-pass filter", 0},
     {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL, 1,
-     NULL, "-3 dB corner of the high-pass filter"},
+     NULL, "-3 dB corner of the high-pass filter", 0},
     {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE,
-     1, NULL, "inverts the signal (phase 180 degrees)"},
+     1, NULL, "inverts the signal (phase 180 degrees)", 0},
     {"trim", "Output trim", GS_UNIT_DB, -40.0, 12.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "output level trim after the gain stages"},
+     "output level trim after the gain stages", 0},
     {"rail", "Supply rail", GS_UNIT_VOLT, 5.0, 24.0, 15.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "op-amp supply (symmetric); the stages clip at +/- this voltage"},
+     "op-amp supply (symmetric); the stages clip at +/- this voltage", 0},
     {"gbw", "Gain-bandwidth", GS_UNIT_HZ, 1e6, 2e8, 40e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "gain-bandwidth product of the op-amps"},
+     "gain-bandwidth product of the op-amps", 0},
     GS_NOISE_PARAMS,
 };
 
@@ -164,6 +164,10 @@ GS_REALTIME static void reset(void *self) {
 }
 
 static uint32_t latency(const void *self) { return ((const ss_preamp *)self)->amp.os.latency; }
+static uint32_t latency_for(const double *values, double rate) {
+    (void)values;
+    return gs_opamp_os_latency(rate);
+}
 
 const gs_model_vt gs_ss_preamp_model = {
     {"ss-preamp", "Solid-state mic preamp: pad, high-pass, polarity, two op-amp stages, trim", 0,
@@ -174,4 +178,6 @@ const gs_model_vt gs_ss_preamp_model = {
     process,
     reset,
     latency,
+    NULL,
+    latency_for,
 };

@@ -468,13 +468,16 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
     return tick(c, vin, bplus);
 }
 
-GS_REALTIME GS_HOT_CLONES void gs_tube_core_run(gs_tube_core *c, double *x, uint32_t n,
-                                                double bplus) {
+/* The two loops are cloned static functions behind plain extern ones: GCC gives an extern
+ * target_clones function's ifunc and resolver default visibility whatever -fvisibility or the
+ * visibility attribute say, and the library would export them. One extra call per block. */
+GS_REALTIME GS_HOT_CLONES static void run_one(gs_tube_core *c, double *x, uint32_t n,
+                                              double bplus) {
     for (uint32_t i = 0; i < n; i++) x[i] = tick(c, x[i], bplus);
 }
 
-GS_REALTIME GS_HOT_CLONES void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu,
-                                                     gs_ramp *drive, double *x, uint32_t n) {
+GS_REALTIME GS_HOT_CLONES static void run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive,
+                                               double *x, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
         /* B+ for this sample from the currents of the last (the supply's time constant is
          * tens of ms, a one-sample lag is immaterial) */
@@ -482,6 +485,15 @@ GS_REALTIME GS_HOT_CLONES void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube
         double y = tick(&st[0], x[i], b);
         x[i] = tick(&st[1], gs_ramp_next(drive) * y, b);
     }
+}
+
+GS_REALTIME void gs_tube_core_run(gs_tube_core *c, double *x, uint32_t n, double bplus) {
+    run_one(c, x, n, bplus);
+}
+
+GS_REALTIME void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive,
+                                       double *x, uint32_t n) {
+    run_pair(st, psu, drive, x, n);
 }
 
 double gs_tube_core_vk(const gs_tube_core *c) {
@@ -493,6 +505,17 @@ double gs_tube_core_vp(const gs_tube_core *c) {
     double vc[GS_TUBE_NCAP];
     gs_tube_core_cap_voltages(c, vc);
     return vc[C_CP] + vc[C_K];
+}
+
+uint32_t gs_tube_os_latency(double rate, unsigned quality) {
+    if (quality == 0) return GS_TUBE_LATENCY_STANDARD;
+    if (quality == 2) return GS_TUBE_LATENCY_LOW_ALIAS;
+    /* the linear-phase design of gs_tube_os_init, by the oversampler's own arithmetic */
+    unsigned f = rate < 88000.0 ? 16u : (rate < 176000.0 ? 8u : 4u);
+    uint32_t latency = 0;
+    gs_os_stop_latency(rate, f, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 0.5 * rate, 120.0,
+                       &latency);
+    return latency;
 }
 
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block) {

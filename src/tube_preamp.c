@@ -33,25 +33,26 @@ static const char *const mains_names[] = {"50Hz", "60Hz", NULL};
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Input gain", GS_UNIT_DB, -20.0, 30.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "gain before the first tube stage (an ideal input transformer or pad)"},
+     "gain before the first tube stage (an ideal input transformer or pad)", 0},
     {"drive", "Drive", GS_UNIT_DB, -60.0, 0.0, -12.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "interstage volume control between the two tube stages"},
+     "interstage volume control between the two tube stages", 0},
     {"level", "Output level", GS_UNIT_DB, -60.0, 12.0, -20.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
-     "output attenuator after the second stage"},
+     "output attenuator after the second stage", 0},
     {"supply", "Raw supply", GS_UNIT_VOLT, 150.0, 450.0, 300.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
-     NULL, "rectified supply voltage before the supply resistance"},
+     NULL, "rectified supply voltage before the supply resistance", 0},
     {"psu_r", "Supply resistance", GS_UNIT_OHM, 100.0, 100e3, 22e3, GS_CURVE_LOG, GS_PARAM_REAL, 1,
-     NULL, "rectifier, transformer and dropping resistance feeding B+ (sets the sag)"},
+     NULL, "rectifier, transformer and dropping resistance feeding B+ (sets the sag)", 0},
     {"psu_c", "Filter capacitor", GS_UNIT_FARAD, 1e-6, 1e-3, 22e-6, GS_CURVE_LOG, GS_PARAM_REAL, 1,
-     NULL, "B+ filter capacitor (with the resistance, the sag and ripple time constant)"},
+     NULL, "B+ filter capacitor (with the resistance, the sag and ripple time constant)", 0},
     {"ripple", "Ripple", GS_UNIT_PERCENT, 0.0, 20.0, 2.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "ripple at the rectifier, peak, in percent of the raw supply, at twice the mains frequency"},
+     "ripple at the rectifier, peak, in percent of the raw supply, at twice the mains frequency",
+     0},
     {"mains", "Mains frequency", GS_UNIT_ENUM, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     mains_names, "50 Hz or 60 Hz mains (ripple at 100 or 120 Hz)"},
+     mains_names, "50 Hz or 60 Hz mains (ripple at 100 or 120 Hz)", 0},
     {"wear", "Tube wear", GS_UNIT_PERCENT, 0.0, 90.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
-     "loss of cathode emission of both tubes (0 = new)"},
+     "loss of cathode emission of both tubes (0 = new)", 0},
     {"mismatch", "Tube mismatch", GS_UNIT_PERCENT, 0.0, 50.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_REAL,
-     1, NULL, "the second tube's emission below the first's"},
+     1, NULL, "the second tube's emission below the first's", 0},
     GS_TUBE_QUALITY_PARAM,
 };
 
@@ -181,14 +182,19 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     }
 }
 
+static uint32_t latency_for(const double *values, double rate) {
+    return gs_tube_os_latency(rate,
+                              (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY] : 0u);
+}
+
 static uint32_t latency(const void *self) {
     const tube_preamp *m = self;
     return m->os[m->q].latency;
 }
 
-uint64_t gs_tube_preamp_nonconverged(const void *self) {
+GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
     const tube_preamp *m = self;
-    return m->st[0].nonconverged + m->st[1].nonconverged;
+    st->solver_failures += m->st[0].nonconverged + m->st[1].nonconverged;
 }
 
 double gs_tube_preamp_bplus(const void *self) { return ((const tube_preamp *)self)->psu.v; }
@@ -202,4 +208,6 @@ const gs_model_vt gs_tube_preamp_model = {
     process,
     reset,
     latency,
+    stats,
+    latency_for,
 };

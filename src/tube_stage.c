@@ -11,25 +11,25 @@ const char *const gs_tube_quality_names[] = {"standard", "high", "low-alias", NU
 
 static const gs_param_info params[P_COUNT] = {
     {"bplus", "Supply (B+)", GS_UNIT_VOLT, 50.0, 500.0, 250.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
-     NULL, "plate supply voltage"},
+     NULL, "plate supply voltage", 0},
     {"rp", "Plate resistor", GS_UNIT_OHM, 10e3, 1e6, 100e3, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "plate load resistor from B+ to the plate"},
+     "plate load resistor from B+ to the plate", 0},
     {"rk", "Cathode resistor", GS_UNIT_OHM, 100.0, 100e3, 1.5e3, GS_CURVE_LOG, GS_PARAM_REAL, 1,
-     NULL, "cathode bias resistor to ground"},
+     NULL, "cathode bias resistor to ground", 0},
     {"ck", "Cathode bypass", GS_UNIT_FARAD, 0.0, 1e-3, 22e-6, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
-     NULL, "capacitor across the cathode resistor; 0 = unbypassed (local feedback)"},
+     NULL, "capacitor across the cathode resistor; 0 = unbypassed (local feedback)", 0},
     {"rgs", "Grid stopper", GS_UNIT_OHM, 1.0, 1e6, 68e3, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "series resistor from the grid-leak node to the grid"},
+     "series resistor from the grid-leak node to the grid", 0},
     {"rg", "Grid leak", GS_UNIT_OHM, 10e3, 10e6, 1e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "resistor from the grid-leak node to ground (sets the input impedance)"},
+     "resistor from the grid-leak node to ground (sets the input impedance)", 0},
     {"cin", "Input capacitor", GS_UNIT_FARAD, 100e-12, 10e-6, 22e-9, GS_CURVE_LOG, GS_PARAM_REAL, 1,
-     NULL, "coupling capacitor from the input to the grid-leak node"},
+     NULL, "coupling capacitor from the input to the grid-leak node", 0},
     {"cout", "Output capacitor", GS_UNIT_FARAD, 100e-12, 10e-6, 22e-9, GS_CURVE_LOG, GS_PARAM_REAL,
-     1, NULL, "coupling capacitor from the plate to the load"},
+     1, NULL, "coupling capacitor from the plate to the load", 0},
     {"rl", "Load", GS_UNIT_OHM, 10e3, 10e6, 1e6, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
-     "load resistor after the output capacitor (the output is the voltage across it)"},
+     "load resistor after the output capacitor (the output is the voltage across it)", 0},
     {"tube", "Tube", GS_UNIT_ENUM, 0.0, 2.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0,
-     gs_tube_names, "triode type (Koren's model): 12AX7 = ECC83, 12AT7 = ECC81, 12AU7 = ECC82"},
+     gs_tube_names, "triode type (Koren's model): 12AX7 = ECC83, 12AT7 = ECC81, 12AU7 = ECC82", 0},
     GS_TUBE_QUALITY_PARAM,
 };
 
@@ -105,13 +105,18 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     gs_os_down(os, hi, buf, n);
 }
 
+static uint32_t latency_for(const double *values, double rate) {
+    return gs_tube_os_latency(rate,
+                              (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY] : 0u);
+}
+
 static uint32_t latency(const void *self) {
     const tube_model *m = self;
     return m->os[m->q].latency;
 }
 
-uint64_t gs_tube_stage_nonconverged(const void *self) {
-    return ((const tube_model *)self)->core.nonconverged;
+GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
+    st->solver_failures += ((const tube_model *)self)->core.nonconverged;
 }
 
 const gs_model_vt gs_tube_stage_model = {
@@ -123,4 +128,6 @@ const gs_model_vt gs_tube_stage_model = {
     process,
     reset,
     latency,
+    stats,
+    latency_for,
 };

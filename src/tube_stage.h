@@ -105,6 +105,8 @@ double gs_tube_core_vk(const gs_tube_core *c);
  * 44.1/48 kHz, 8x at 88.2/96 kHz, 4x above; low delay, GS_TUBE_LATENCY_LOW_ALIAS). */
 #define GS_TUBE_NQUALITY 3
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
+/* The latency gs_tube_os_init gives, designing nothing (base-rate samples). */
+uint32_t gs_tube_os_latency(double rate, unsigned quality);
 extern const char *const gs_tube_quality_names[];
 /* The `quality` parameter entry, the same in every tube model's table. */
 /* clang-format off */
@@ -112,10 +114,8 @@ extern const char *const gs_tube_quality_names[];
     {"quality", "Quality", GS_UNIT_ENUM, 0.0, (double)(GS_TUBE_NQUALITY - 1), 0.0,                \
      GS_CURVE_LINEAR, GS_PARAM_CHOICE, 0, gs_tube_quality_names,                                  \
      "oversampling: standard (2x, low latency), high (16x, linear phase: closest to the "       \
-     "circuit, least aliasing) or low-alias (16x, low latency)"}
+     "circuit, least aliasing) or low-alias (16x, low latency)", GS_PARAM_LATENCY}
 /* clang-format on */
-/* Samples whose Newton iteration hit its bound since creation, of a tube-stage instance. */
-uint64_t gs_tube_stage_nonconverged(const void *self);
 
 /* Power supply of a tube channel: a full-wave rectified source (raw DC plus a ripple at twice the
  * mains frequency) behind its internal and dropping resistance rs into the filter capacitor cf,
@@ -161,5 +161,3 @@ GS_REALTIME void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_
 
 /* B+ (V) of a tube-preamp model instance (the state a gs_model_vt create returned), for tests. */
 double gs_tube_preamp_bplus(const void *self);
-/* Samples whose Newton iteration hit its bound, of a tube-preamp instance (both stages). */
-uint64_t gs_tube_preamp_nonconverged(const void *self);

@@ -7,25 +7,36 @@
  * - Objects are opaque; every *_free(NULL) is a no-op.
  * - Real-time safety: gs_channel_process(), gs_channel_set*() and gs_channel_get() never allocate,
  *   lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
+ *
+ * Sections, by object: status and version; units and values; models and parameters; presets;
+ * channel; meters; clip safe; noise helpers; levels and calibration.
  */
 #ifndef GAINSTAGE_GAINSTAGE_H
 #define GAINSTAGE_GAINSTAGE_H
 
+#include "gainstage/version.h"
+
 #include <stddef.h>
 #include <stdint.h>
+
+/* Marks the functions the shared library exports: it is built with hidden visibility, so
+ * everything else (the blocks' internals) stays private and free to change. */
+#if defined(_WIN32) && !defined(GS_STATIC) && defined(GS_BUILDING)
+#define GS_API __declspec(dllexport)
+#elif defined(_WIN32) && !defined(GS_STATIC)
+#define GS_API __declspec(dllimport)
+#elif defined(__GNUC__)
+#define GS_API __attribute__((visibility("default")))
+#else
+#define GS_API
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define GS_VERSION_STRING "0.1.0"
-
-/* Lowest and highest supported sample rates, in Hz. */
-#define GS_RATE_MIN 44100.0
-#define GS_RATE_MAX 192000.0
-/* Largest block a channel may be created for, in samples. */
-#define GS_MAX_BLOCK_LIMIT 65536u
-
+/* ---- Status and version ---------------------------------------------------------------------
+ * Every fallible function returns a gs_status. */
 typedef enum gs_status {
     GS_OK = 0,
     GS_ERR_INVALID_ARGUMENT, /* NULL pointer, zero size, non-finite value */
@@ -42,15 +53,19 @@ typedef enum gs_status {
 } gs_status;
 
 /* A short English description of a status code ("unknown parameter"). Never NULL. */
-const char *gs_strerror(gs_status status);
+GS_API const char *gs_strerror(gs_status status);
 
-/* The library version, e.g. "0.1.0". */
-const char *gs_version(void);
+/* The library's version (GS_VERSION_STRING of the build, e.g. "0.1.0"). */
+GS_API const char *gs_version(void);
 
-/* ---------------------------------------------------------------------------------------------
- * Parameters: one table per model, the single source of truth for the library, the command line,
- * presets and plugin ports.
- */
+/* Lowest and highest supported sample rates, in Hz. */
+#define GS_RATE_MIN 44100.0
+#define GS_RATE_MAX 192000.0
+/* Largest block a channel may be created for, in samples. */
+#define GS_MAX_BLOCK_LIMIT 65536u
+
+/* ---- Units and values -----------------------------------------------------------------------
+ * Physical units of parameters, and numbers as engineers write them. */
 typedef enum gs_unit {
     GS_UNIT_NONE = 0,
     GS_UNIT_DB,      /* decibel */
@@ -64,6 +79,24 @@ typedef enum gs_unit {
     GS_UNIT_ENUM     /* an index into gs_param_info.choices */
 } gs_unit;
 
+/* The unit's symbol as printed after numbers ("dB", "V", "Ohm", "F", ...); "" for none. */
+GS_API const char *gs_unit_symbol(gs_unit unit);
+
+/* Parse a number as engineers write it: "100k", "1M", "1meg", "22n", "4.7u", "1.5p", "-6dB",
+ * "47uF", "10kOhm", "1MHz". SI prefixes p n u (or µ) m k M (or meg) G; an optional unit symbol
+ * after the prefix must match `unit` (case-insensitive); "dB" is accepted only for dB values.
+ * For GS_UNIT_ENUM, `choices` may be given to accept names as well as indices. */
+GS_API gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choices,
+                                double *value);
+
+/* Format a value with an SI prefix and its unit into buf ("47 uF", "-6 dB", "10 kOhm"). */
+GS_API void gs_format_value(double value, gs_unit unit, const char *const *choices, char *buf,
+                            size_t size);
+
+/* ---- Models and parameters ------------------------------------------------------------------
+ * Models are bare blocks ("opamp-stage") and complete channels ("ss-preamp"). Each has one
+ * parameter table, the single source of truth for the library, the command line, presets and
+ * plugin ports. */
 typedef enum gs_curve {
     GS_CURVE_LINEAR = 0, /* display and smoothing on a linear axis */
     GS_CURVE_LOG,        /* logarithmic axis (component values, frequencies); min > 0 */
@@ -76,6 +109,9 @@ typedef enum gs_param_kind {
     GS_PARAM_CHOICE    /* an integer index 0..n-1 into choices */
 } gs_param_kind;
 
+/* gs_param_info.flags */
+#define GS_PARAM_LATENCY 0x1u /* changing it can change the model's latency */
+
 typedef struct gs_param_info {
     const char *symbol; /* C identifier: CLI --set, presets, LV2 port symbol */
     const char *name;   /* human-readable name */
@@ -86,24 +122,9 @@ typedef struct gs_param_info {
     int smoothed;               /* 1: changes glide (no zipper noise, no clicks) */
     const char *const *choices; /* GS_PARAM_CHOICE: NULL-terminated names; else NULL */
     const char *doc;            /* one line: what it models, with its physical meaning */
+    unsigned flags;             /* GS_PARAM_* flags */
 } gs_param_info;
 
-/* The unit's symbol as printed after numbers ("dB", "V", "Ohm", "F", ...); "" for none. */
-const char *gs_unit_symbol(gs_unit unit);
-
-/* Parse a number as engineers write it: "100k", "1M", "1meg", "22n", "4.7u", "1.5p", "-6dB",
- * "47uF", "10kOhm", "1MHz". SI prefixes p n u (or µ) m k M (or meg) G; an optional unit symbol
- * after the prefix must match `unit` (case-insensitive); "dB" is accepted only for dB values.
- * For GS_UNIT_ENUM, `choices` may be given to accept names as well as indices. */
-gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choices, double *value);
-
-/* Format a value with an SI prefix and its unit into buf ("47 uF", "-6 dB", "10 kOhm"). */
-void gs_format_value(double value, gs_unit unit, const char *const *choices, char *buf,
-                     size_t size);
-
-/* ---------------------------------------------------------------------------------------------
- * Models: bare blocks ("opamp-stage") and complete channels ("ss-preamp").
- */
 typedef struct gs_model_info {
     const char *name;        /* "opamp-stage" */
     const char *description; /* one line */
@@ -113,36 +134,49 @@ typedef struct gs_model_info {
 } gs_model_info;
 
 /* Number of models, and model i (NULL if out of range). */
-size_t gs_model_count(void);
-const gs_model_info *gs_model_at(size_t index);
+GS_API size_t gs_model_count(void);
+GS_API const gs_model_info *gs_model_at(size_t index);
 /* Look up a model by name; NULL if unknown. */
-const gs_model_info *gs_model_find(const char *name);
+GS_API const gs_model_info *gs_model_find(const char *name);
 
-/* ---------------------------------------------------------------------------------------------
- * Presets: a model name plus parameter values. Built-in presets and preset files share one text
- * format, one "key = value" per line, '#' starts a comment:
+/* The index of the parameter `symbol` in the model's table: GS_ERR_UNKNOWN_PARAMETER if none. */
+GS_API gs_status gs_model_param_find(const gs_model_info *model, const char *symbol, size_t *id);
+/* Whether a value may be set for a parameter: GS_OK, GS_ERR_INVALID_ARGUMENT (not finite) or
+ * GS_ERR_OUT_OF_RANGE (outside min..max, or not a whole number for a toggle or choice). */
+GS_API gs_status gs_param_check(const gs_param_info *param, double value);
+/* The latency in samples a channel of `model` has at `rate` with values[0..n-1] for its first n
+ * parameters (the rest at their defaults; values may be NULL when n is 0), without creating one:
+ * the library's models compute it from the values. Not real-time (a model may need to build a
+ * scratch instance to answer). */
+GS_API gs_status gs_model_latency(const gs_model_info *model, const double *values, size_t n,
+                                  double rate, uint32_t *latency);
+
+/* ---- Presets --------------------------------------------------------------------------------
+ * A model name plus parameter values. Built-in presets and preset files share one text format,
+ * one "key = value" per line, '#' starts a comment:
  *     model = ss-preamp
  *     description = Transparent solid-state mic preamp
  *     gain = 40dB
  */
 typedef struct gs_preset gs_preset;
 
-size_t gs_preset_count(void);
+GS_API size_t gs_preset_count(void);
 /* Built-in preset i, or NULL. Built-in presets are static: do not free them. */
-const gs_preset *gs_preset_at(size_t index);
+GS_API const gs_preset *gs_preset_at(size_t index);
 /* Built-in preset by name, or NULL. */
-const gs_preset *gs_preset_find(const char *name);
+GS_API const gs_preset *gs_preset_find(const char *name);
 /* Parse a preset text (e.g. a file's contents). On error, err (if not NULL) receives one line
  * naming the line number and the problem. The result must be released with gs_preset_free(). */
-gs_status gs_preset_parse(const char *text, const char *name, gs_preset **out, char *err,
-                          size_t err_size);
-void gs_preset_free(gs_preset *preset);
-const char *gs_preset_name(const gs_preset *preset);
-const char *gs_preset_model(const gs_preset *preset);
-const char *gs_preset_description(const gs_preset *preset);
+GS_API gs_status gs_preset_parse(const char *text, const char *name, gs_preset **out, char *err,
+                                 size_t err_size);
+GS_API void gs_preset_free(gs_preset *preset);
+GS_API const char *gs_preset_name(const gs_preset *preset);
+GS_API const char *gs_preset_model(const gs_preset *preset);
+GS_API const char *gs_preset_description(const gs_preset *preset);
 /* Number of parameter assignments in the preset and the i-th (symbol, value). */
-size_t gs_preset_value_count(const gs_preset *preset);
-gs_status gs_preset_value_at(const gs_preset *preset, size_t i, const char **symbol, double *value);
+GS_API size_t gs_preset_value_count(const gs_preset *preset);
+GS_API gs_status gs_preset_value_at(const gs_preset *preset, size_t i, const char **symbol,
+                                    double *value);
 
 /* The text format of presets (and of the live system's session files and take sidecars): one
  * "key = value" per line; '#' starts a comment; blank lines are skipped; key and value are trimmed
@@ -158,65 +192,137 @@ typedef struct gs_kv {
     size_t line; /* where it was read, from 1 */
 } gs_kv;
 /* Start reading `text` (NUL-terminated; NULL reads as empty). */
-void gs_kv_init(gs_kv_reader *reader, const char *text);
+GS_API void gs_kv_init(gs_kv_reader *reader, const char *text);
 /* The next pair: 1 with *out filled, 0 at the end of the text, -1 on a malformed line (err, if not
  * NULL, receives "line N: expected 'key = value'" or "line N: too long"). */
-int gs_kv_next(gs_kv_reader *reader, gs_kv *out, char *err, size_t err_size);
+GS_API int gs_kv_next(gs_kv_reader *reader, gs_kv *out, char *err, size_t err_size);
 
-/* ---------------------------------------------------------------------------------------------
- * Channels: a model instance that processes blocks of samples.
- */
+/* ---- Channel --------------------------------------------------------------------------------
+ * A model instance that processes blocks of samples. */
 typedef struct gs_channel gs_channel;
 
 /* Create an instance of `model` for a sample rate in Hz (GS_RATE_MIN..GS_RATE_MAX) and a maximum
  * block length in samples. All memory is allocated here. Parameters start at their defaults and
  * the circuit at its DC operating point. */
-gs_status gs_channel_new(const char *model, double rate, uint32_t max_block, gs_channel **out);
-/* Create an instance of the preset's model with the preset's values applied (no glide). */
-gs_status gs_channel_new_preset(const gs_preset *preset, double rate, uint32_t max_block,
+GS_API gs_status gs_channel_new(const char *model, double rate, uint32_t max_block,
                                 gs_channel **out);
-void gs_channel_free(gs_channel *channel);
+/* Create an instance of the preset's model with the preset's values applied (no glide). */
+GS_API gs_status gs_channel_new_preset(const gs_preset *preset, double rate, uint32_t max_block,
+                                       gs_channel **out);
+GS_API void gs_channel_free(gs_channel *channel);
 
-const gs_model_info *gs_channel_model(const gs_channel *channel);
-double gs_channel_rate(const gs_channel *channel);
+GS_API const gs_model_info *gs_channel_model(const gs_channel *channel);
+GS_API double gs_channel_rate(const gs_channel *channel);
 
 /* Process n samples (n <= max_block): in volts to out volts. in == out is allowed; otherwise the
  * buffers must not overlap. Real-time safe. Non-finite input samples are treated as silence; if
  * the state ever becomes non-finite the model is reset and that block is output as silence. */
-gs_status gs_channel_process(gs_channel *channel, const float *in, float *out, uint32_t n);
+GS_API gs_status gs_channel_process(gs_channel *channel, const float *in, float *out, uint32_t n);
 
 /* Return the circuit to its DC operating point, parameters jump to their targets. */
-void gs_channel_reset(gs_channel *channel);
+GS_API void gs_channel_reset(gs_channel *channel);
 
 /* Delay of the output against the input in samples (oversampling filters), for host compensation.
  */
-uint32_t gs_channel_latency(const gs_channel *channel);
-/* The largest latency the channel can have at its rate over the settings that change it (the tube
- * models' `quality`), for hosts that keep one constant latency. Not real-time: it tries each
- * setting, then restores the current values and resets the channel. */
-uint32_t gs_channel_latency_max(gs_channel *channel);
-
-/* Count of input samples that were not finite, and of blocks where the state was reset because
- * it became non-finite, since creation. */
-uint64_t gs_channel_nonfinite_count(const gs_channel *channel);
-uint64_t gs_channel_recovery_count(const gs_channel *channel);
+GS_API uint32_t gs_channel_latency(const gs_channel *channel);
+/* The largest latency the channel can have at its rate over the settings that change it (its
+ * GS_PARAM_LATENCY parameters), for hosts that keep one constant latency. Not real-time: it tries
+ * each setting, then restores the current values and resets the channel. */
+GS_API uint32_t gs_channel_latency_max(gs_channel *channel);
 
 /* Parameters by index (0..count-1) or symbol. Setting checks the range and, for smoothed
  * parameters, glides from the current value; gs_channel_get returns the target value. */
-size_t gs_channel_param_count(const gs_channel *channel);
-const gs_param_info *gs_channel_param_info(const gs_channel *channel, size_t id);
-gs_status gs_channel_param_find(const gs_channel *channel, const char *symbol, size_t *id);
-gs_status gs_channel_set(gs_channel *channel, size_t id, double value);
-gs_status gs_channel_set_symbol(gs_channel *channel, const char *symbol, double value);
+GS_API size_t gs_channel_param_count(const gs_channel *channel);
+GS_API const gs_param_info *gs_channel_param_info(const gs_channel *channel, size_t id);
+GS_API gs_status gs_channel_param_find(const gs_channel *channel, const char *symbol, size_t *id);
+GS_API gs_status gs_channel_set(gs_channel *channel, size_t id, double value);
+GS_API gs_status gs_channel_set_symbol(gs_channel *channel, const char *symbol, double value);
 /* Parse text with gs_parse_value() in the parameter's unit, then set it. */
-gs_status gs_channel_set_text(gs_channel *channel, const char *symbol, const char *text);
-double gs_channel_get(const gs_channel *channel, size_t id);
+GS_API gs_status gs_channel_set_text(gs_channel *channel, const char *symbol, const char *text);
+GS_API double gs_channel_get(const gs_channel *channel, size_t id);
 /* Apply a preset's values to a channel of the same model (values glide where smoothed). */
-gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *preset);
+GS_API gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *preset);
 
-/* ---------------------------------------------------------------------------------------------
- * Level conventions. A file's level is stated as the dBu RMS of a sine at 0 dBFS.
+/* What happened inside a channel: counters since creation unless said otherwise. */
+typedef struct gs_channel_stats {
+    uint64_t nonfinite_inputs; /* input samples that were not finite (processed as silence) */
+    uint64_t recoveries;       /* blocks output as silence because the state became non-finite */
+    uint64_t solver_failures;  /* samples whose circuit solver hit its iteration bound (tube models;
+                                  the output stayed finite: a previous solution was reused) */
+    uint64_t clipped_samples;  /* samples clipped at 0 dBFS by the converter ("converter",
+                                  "digital-preamp") */
+    double clipsafe_max_reduction_db; /* largest gain reduction of the converter's clip safe since
+                                         the last reset, dB >= 0 */
+} gs_channel_stats;
+
+/* Fill *stats (zero for what the model does not have). Real-time safe. */
+GS_API gs_status gs_channel_stats_get(const gs_channel *channel, gs_channel_stats *stats);
+
+/* ---- Meters ---------------------------------------------------------------------------------
+ * Levels of interleaved digital audio (full scale +/-1.0). gs_meter_new allocates everything;
+ * gs_meter_process is real-time safe; the readers may run in any thread that does not process at
+ * the same time. Levels are -HUGE_VAL for silence or too little audio. */
+typedef struct gs_meter gs_meter;
+/* rate in Hz (GS_RATE_MIN..GS_RATE_MAX), 1 to 64 channels (libebur128's default map: L R C LFE
+ * Ls Rs; a mono stream is one channel of weight 1). */
+GS_API gs_status gs_meter_new(double rate, unsigned channels, gs_meter **out);
+GS_API void gs_meter_free(gs_meter *meter);
+/* Forget everything measured (allocates: not real-time safe). */
+GS_API void gs_meter_reset(gs_meter *meter);
+/* Feed frames of interleaved samples. Non-finite samples count as 0. */
+GS_API gs_status gs_meter_process(gs_meter *meter, const float *interleaved, uint32_t frames);
+/* Since the last reset: sample peak (dBFS), true peak (dBTP, ITU-R BS.1770-4, 4x oversampled) and
+ * RMS (dBFS, AES17: a full-scale sine reads 0 dBFS). */
+GS_API double gs_meter_sample_peak_dbfs(const gs_meter *meter, unsigned channel);
+GS_API double gs_meter_true_peak_dbtp(const gs_meter *meter, unsigned channel);
+GS_API double gs_meter_rms_dbfs(const gs_meter *meter, unsigned channel);
+/* Samples at or above the clip level (default 1.0, full scale) in magnitude. */
+GS_API uint64_t gs_meter_clip_count(const gs_meter *meter, unsigned channel);
+GS_API gs_status gs_meter_set_clip_level(gs_meter *meter, double level);
+/* Loudness (LUFS, ITU-R BS.1770-4 / EBU R128, by libebur128): momentary (400 ms), short-term (3 s),
+ * integrated (gated, since the last reset; 0.1 LU resolution). */
+GS_API double gs_meter_momentary_lufs(const gs_meter *meter);
+GS_API double gs_meter_short_term_lufs(const gs_meter *meter);
+GS_API double gs_meter_integrated_lufs(const gs_meter *meter);
+/* Display ballistics on the true peak: instant rise, the peak-hold value kept for hold_s seconds,
+ * both falling at release_db_per_s (defaults 1.5 s and 11.8 dB/s: IEC 60268-18's 20 dB in 1.7 s).
  */
+GS_API gs_status gs_meter_set_ballistics(gs_meter *meter, double hold_s, double release_db_per_s);
+GS_API gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *level_db,
+                                  double *hold_db);
+
+/* ---- Clip safe ------------------------------------------------------------------------------
+ * A look-ahead gain rider. Each sample's output is at most the ceiling in magnitude; the gain
+ * ramps down over the look-ahead before a peak (no step) and releases exponentially. */
+typedef struct gs_clipsafe gs_clipsafe;
+/* Look-ahead in seconds (0 < s <= 0.05); the latency is round(s * rate) samples. Ceiling 1.0,
+ * release 0.5 s, enabled. */
+GS_API gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out);
+GS_API void gs_clipsafe_free(gs_clipsafe *cs);
+/* Largest output magnitude allowed, in the signal's units (e.g. 1.0 for 0 dBFS). */
+GS_API gs_status gs_clipsafe_set_ceiling(gs_clipsafe *cs, double ceiling);
+/* Release time constant in seconds (0.001 to 60). */
+GS_API gs_status gs_clipsafe_set_release(gs_clipsafe *cs, double seconds);
+/* 0: no gain change, only the look-ahead delay (the latency stays the same). */
+GS_API void gs_clipsafe_enable(gs_clipsafe *cs, int on);
+/* Process n samples in place; real-time safe. */
+GS_API gs_status gs_clipsafe_process(gs_clipsafe *cs, float *buf, uint32_t n);
+GS_API void gs_clipsafe_reset(gs_clipsafe *cs);
+GS_API uint32_t gs_clipsafe_latency(const gs_clipsafe *cs);
+/* Gain reduction now, and the largest since the last reset, in dB (>= 0). */
+GS_API double gs_clipsafe_reduction_db(const gs_clipsafe *cs);
+GS_API double gs_clipsafe_max_reduction_db(const gs_clipsafe *cs);
+
+/* ---- Noise helpers --------------------------------------------------------------------------
+ * (The noise itself is the "noise" model: source thermal noise, preamp EIN with a 1/f corner,
+ * hiss, hum; off by default, seeded by its `seed` parameter.) */
+/* Thermal (Johnson-Nyquist) noise of a resistance r_ohm at temp_k kelvin over bandwidth_hz:
+ * sqrt(4 k T R B) volts RMS, and the same in dBu. 0 V (-inf dBu) for non-positive arguments. */
+GS_API double gs_noise_thermal_vrms(double r_ohm, double temp_k, double bandwidth_hz);
+GS_API double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz);
+
+/* ---- Levels and calibration -----------------------------------------------------------------
+ * A file's level is stated as the dBu RMS of a sine at 0 dBFS. */
 /* The default calibration of every front end (process, measure, live, the LV2 plugin): a
  * full-scale input sine is -20 dBu (a hot microphone or a typical pickup), a full-scale output
  * sine +18 dBu (EBU R68 converter alignment, 0 dBFS = +18 dBu). */
@@ -224,88 +330,9 @@ gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *preset);
 #define GS_DEFAULT_OUT_DBU 18.0
 
 /* Volts per unit sample for a calibration of `dbu` dBu RMS at 0 dBFS (sine): 0.7746 V * sqrt 2. */
-double gs_dbu_to_volts_per_unit(double dbu);
+GS_API double gs_dbu_to_volts_per_unit(double dbu);
 /* The inverse: dBu RMS of a full-scale sine for a given volts-per-unit calibration. */
-double gs_volts_per_unit_to_dbu(double volts_per_unit);
-
-/* =============================================================================================
- * Noise, converter, metering and gain automation (issue 4, items 3-6).
- * Models added: "noise" (block: source thermal noise, preamp EIN with 1/f corner, hiss, hum; off
- * by default, seeded by its `seed` parameter), "gate" (block: noise gate / downward expander),
- * "converter" (block) and "digital-preamp" (channel, preset "digital"): digital gain, decimation
- * filter, clip safe, 0 dBFS clip, 16/20/24-bit quantiser with TPDF dither and noise shaping.
- */
-
-/* Thermal (Johnson-Nyquist) noise of a resistance r_ohm at temp_k kelvin over bandwidth_hz:
- * sqrt(4 k T R B) volts RMS, and the same in dBu. 0 V (-inf dBu) for non-positive arguments. */
-double gs_noise_thermal_vrms(double r_ohm, double temp_k, double bandwidth_hz);
-double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz);
-
-/* Samples clipped at 0 dBFS by a channel's converter since creation ("converter" and
- * "digital-preamp"; 0 for models without one). */
-uint64_t gs_channel_clip_count(const gs_channel *channel);
-/* Largest gain reduction (dB, >= 0) the converter's clip safe has applied since the last reset. */
-double gs_channel_clipsafe_reduction_db(const gs_channel *channel);
-
-/* Clip safe: a look-ahead gain rider. Each sample's output is at most the ceiling in magnitude;
- * the gain ramps down over the look-ahead before a peak (no step) and releases exponentially. */
-typedef struct gs_clipsafe gs_clipsafe;
-/* Look-ahead in seconds (0 < s <= 0.05); the latency is round(s * rate) samples. Ceiling 1.0,
- * release 0.5 s, enabled. */
-gs_status gs_clipsafe_new(double rate, double lookahead_s, gs_clipsafe **out);
-void gs_clipsafe_free(gs_clipsafe *cs);
-/* Largest output magnitude allowed, in the signal's units (e.g. 1.0 for 0 dBFS). */
-gs_status gs_clipsafe_set_ceiling(gs_clipsafe *cs, double ceiling);
-/* Release time constant in seconds (0.001 to 60). */
-gs_status gs_clipsafe_set_release(gs_clipsafe *cs, double seconds);
-/* 0: no gain change, only the look-ahead delay (the latency stays the same). */
-void gs_clipsafe_enable(gs_clipsafe *cs, int on);
-/* Process n samples in place; real-time safe. */
-gs_status gs_clipsafe_process(gs_clipsafe *cs, float *buf, uint32_t n);
-void gs_clipsafe_reset(gs_clipsafe *cs);
-uint32_t gs_clipsafe_latency(const gs_clipsafe *cs);
-/* Gain reduction now, and the largest since the last reset, in dB (>= 0). */
-double gs_clipsafe_reduction_db(const gs_clipsafe *cs);
-double gs_clipsafe_max_reduction_db(const gs_clipsafe *cs);
-
-/* Meter: levels of interleaved digital audio (full scale +/-1.0). gs_meter_new allocates
- * everything; gs_meter_process is real-time safe; the readers may run in any thread that does not
- * process at the same time. Levels are -HUGE_VAL for silence or too little audio. */
-typedef struct gs_meter gs_meter;
-/* rate in Hz (GS_RATE_MIN..GS_RATE_MAX), 1 to 64 channels (libebur128's default map: L R C LFE
- * Ls Rs; a mono stream is one channel of weight 1). */
-gs_status gs_meter_new(double rate, unsigned channels, gs_meter **out);
-void gs_meter_free(gs_meter *meter);
-/* Forget everything measured (allocates: not real-time safe). */
-void gs_meter_reset(gs_meter *meter);
-/* Feed frames of interleaved samples. Non-finite samples count as 0. */
-gs_status gs_meter_process(gs_meter *meter, const float *interleaved, uint32_t frames);
-/* Since the last reset: sample peak (dBFS), true peak (dBTP, ITU-R BS.1770-4, 4x oversampled) and
- * RMS (dBFS, AES17: a full-scale sine reads 0 dBFS). */
-double gs_meter_sample_peak_dbfs(const gs_meter *meter, unsigned channel);
-double gs_meter_true_peak_dbtp(const gs_meter *meter, unsigned channel);
-double gs_meter_rms_dbfs(const gs_meter *meter, unsigned channel);
-/* Samples at or above the clip level (default 1.0, full scale) in magnitude. */
-uint64_t gs_meter_clip_count(const gs_meter *meter, unsigned channel);
-gs_status gs_meter_set_clip_level(gs_meter *meter, double level);
-/* Loudness (LUFS, ITU-R BS.1770-4 / EBU R128, by libebur128): momentary (400 ms), short-term (3 s),
- * integrated (gated, since the last reset; 0.1 LU resolution). */
-double gs_meter_momentary_lufs(const gs_meter *meter);
-double gs_meter_short_term_lufs(const gs_meter *meter);
-double gs_meter_integrated_lufs(const gs_meter *meter);
-/* Display ballistics on the true peak: instant rise, the peak-hold value kept for hold_s seconds,
- * both falling at release_db_per_s (defaults 1.5 s and 11.8 dB/s: IEC 60268-18's 20 dB in 1.7 s).
- */
-gs_status gs_meter_set_ballistics(gs_meter *meter, double hold_s, double release_db_per_s);
-gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *level_db,
-                           double *hold_db);
-/* ============================================================================ end of issue 4 */
-/* ---------------------------------------------------------------------------------------------
- * Circuit solvers (tube models).
- */
-/* Samples since creation at which a model's nonlinear circuit solver hit its iteration bound
- * (the output stayed finite; a previous solution was reused). 0 for models without a solver. */
-uint64_t gs_channel_solver_failures(const gs_channel *channel);
+GS_API double gs_volts_per_unit_to_dbu(double volts_per_unit);
 
 #ifdef __cplusplus
 }
