@@ -201,6 +201,16 @@ uint32_t gs_channel_latency_max(gs_channel *channel);
 uint64_t gs_channel_nonfinite_count(const gs_channel *channel);
 uint64_t gs_channel_recovery_count(const gs_channel *channel);
 
+/* Overload: an input sample beyond +/-GS_OVERLOAD_V volts is clamped there, and when the input is
+ * back in range the circuit restarts from its DC operating point, so that it plays normally again
+ * within its settling time (under 100 ms for every built-in preset) rather than for seconds to
+ * minutes of discharging states no real part could hold. 30 V peak (+26.5 dBu for a sine) is
+ * above the hottest line level (+24 dBu), and no microphone, pickup or cartridge delivers it; a
+ * real input would be clamped there by its protection diodes or break down. */
+#define GS_OVERLOAD_V 30.0
+/* Overloads that ended with such a restart, since creation. */
+uint64_t gs_channel_overload_count(const gs_channel *channel);
+
 /* Parameters by index (0..count-1) or symbol. Setting checks the range and, for smoothed
  * parameters, glides from the current value; gs_channel_get returns the target value. */
 size_t gs_channel_param_count(const gs_channel *channel);
