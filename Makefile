@@ -13,7 +13,7 @@ DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox
   liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev \
   jackd2 libjack-jackd2-dev liblo-dev lv2-dev lilv-utils sordi jalv ardour procps
 
-.PHONY: all deps build demo check test bench install uninstall clean format lint
+.PHONY: all deps build demo check test bench fuzz install uninstall clean format lint
 
 all: build
 
@@ -45,6 +45,11 @@ test: check
 bench: build
 	sh bench/run.sh $(BUILD)
 
+# Every fuzz target for FUZZ_SECONDS each (tools/fuzz.sh; clang's libFuzzer and sanitizers).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	sh tools/fuzz.sh $(FUZZ_SECONDS)
+
 install: build
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD)
 
@@ -61,4 +66,4 @@ lint:
 	  --std=c11 -I include -I src -I lv2 -I cli -I measure -I live -I common -q src cli common measure live lv2
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) demo-out
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz demo-out

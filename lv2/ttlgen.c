@@ -53,10 +53,14 @@ static void put_str(FILE *f, const char *s) {
 }
 
 /* A number as a Turtle literal: integers plain, others as a decimal or double that round-trips
- * through a float port. */
+ * through a float port. Plain integers only within int32: lilv reads an xsd:integer into an int
+ * (the noise seed's maximum 4294967295 came back as -1), so larger ones are written as a decimal
+ * ("4294967295.0"), which lilv reads as a float. */
 static void put_num(FILE *f, double v) {
-    if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+    if (v == (double)(long long)v && v >= -2147483648.0 && v <= 2147483647.0)
         fprintf(f, "%lld", (long long)v);
+    else if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+        fprintf(f, "%lld.0", (long long)v);
     else {
         char buf[64];
         snprintf(buf, sizeof buf, "%.9g", v);

@@ -28,6 +28,10 @@ struct gs_channel {
     int gliding;    /* some parameter is between current and target */
     double glide_k; /* per control block: fraction of the remaining distance */
     uint64_t nonfinite, recoveries;
+    uint64_t overloads; /* overloads ended by a restart (GS_OVERLOAD_V) */
+    int overloaded;     /* inside an overload, or in range for less than hold samples after it */
+    uint32_t calm;      /* samples in range since the last clamped one */
+    uint32_t hold;      /* in-range samples that end an overload: 10 ms */
 };
 
 /* Denormal protection: flush-to-zero and denormals-are-zero for the duration of a process call,
@@ -97,6 +101,7 @@ gs_status gs_channel_new(const char *model, double rate, uint32_t max_block, gs_
         gs_channel_free(ch);
         return GS_ERR_NO_MEMORY;
     }
+    ch->hold = (uint32_t)(0.010 * rate);
     ch->glide_k = -expm1(-(double)GS_CTRL_BLOCK / (GS_GLIDE_SECONDS * rate));
     for (size_t i = 0; i < ch->n; i++) {
         ch->target[i] = ch->current[i] = vt->info.params[i].def;
@@ -174,6 +179,7 @@ GS_REALTIME gs_status gs_channel_stats_get(const gs_channel *ch, gs_channel_stat
     memset(st, 0, sizeof *st);
     st->nonfinite_inputs = ch->nonfinite;
     st->recoveries = ch->recoveries;
+    st->overloads = ch->overloads;
     if (ch->vt->stats) ch->vt->stats(ch->state, st);
     return GS_OK;
 }
@@ -284,18 +290,8 @@ void gs_channel_reset(gs_channel *ch) {
     ch->vt->reset(ch->state);
 }
 
-GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float *out, uint32_t n) {
-    if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
-    if (n > ch->max_block) return GS_ERR_BLOCK_SIZE;
-    if (n == 0) return GS_OK;
-    fpmode fm = fp_enter();
-    if (in != out) memcpy(out, in, n * sizeof(float));
-    for (uint32_t i = 0; i < n; i++) {
-        if (!isfinite(out[i])) {
-            out[i] = 0.0f;
-            ch->nonfinite++;
-        }
-    }
+/* Run the model over buf[0..n), parameters updated at control rate while any glides. */
+GS_REALTIME static void run_model(gs_channel *ch, float *buf, uint32_t n) {
     int any_pending = ch->gliding;
     if (!any_pending)
         for (size_t i = 0; i < ch->n; i++) any_pending |= ch->pending[i];
@@ -307,8 +303,63 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
             any_pending = ch->gliding;
             if (any_pending && len > GS_CTRL_BLOCK) len = GS_CTRL_BLOCK;
         }
-        ch->vt->process(ch->state, out + done, len);
+        ch->vt->process(ch->state, buf + done, len);
         done += len;
+    }
+}
+
+/* Input guard: non-finite samples become silence; finite ones beyond GS_OVERLOAD_V are clamped
+ * there (see the header). Returns the index after the last clamped sample, 0 if none was. */
+GS_REALTIME static uint32_t guard_input(gs_channel *ch, float *buf, uint32_t n) {
+    uint32_t over_end = 0;
+    const float lim = (float)GS_OVERLOAD_V;
+    for (uint32_t i = 0; i < n; i++) {
+        float v = buf[i];
+        if (!isfinite(v)) {
+            buf[i] = 0.0f;
+            ch->nonfinite++;
+        } else if (fabsf(v) > lim) {
+            buf[i] = v > 0.0f ? lim : -lim;
+            over_end = i + 1;
+        }
+    }
+    return over_end;
+}
+
+/* Where in this block an overload ends (the input has been in range for ch->hold samples: a
+ * clamped sine still crosses zero, and that is not the end), or n if it does not end here. */
+GS_REALTIME static uint32_t overload_end(gs_channel *ch, uint32_t over_end, uint32_t n) {
+    if (over_end > 0) {
+        ch->overloaded = 1;
+        ch->calm = 0;
+    } else if (!ch->overloaded) {
+        return n;
+    }
+    uint32_t need = ch->hold > ch->calm ? ch->hold - ch->calm : 0;
+    uint32_t at = over_end + need;
+    if (at >= n) {
+        ch->calm += n - over_end;
+        return n;
+    }
+    return at;
+}
+
+GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float *out, uint32_t n) {
+    if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
+    if (n > ch->max_block) return GS_ERR_BLOCK_SIZE;
+    if (n == 0) return GS_OK;
+    fpmode fm = fp_enter();
+    if (in != out) memcpy(out, in, n * sizeof(float));
+    uint32_t at = overload_end(ch, guard_input(ch, out, n), n);
+    run_model(ch, out, at);
+    if (at < n) {
+        /* The overload is over: the circuit restarts from its DC operating point, instead of
+         * carrying charges no real circuit could hold (a coupling capacitor at gigavolts, with a
+         * 10 s time constant to discharge) into the signal that follows. */
+        ch->vt->reset(ch->state);
+        ch->overloads++;
+        ch->overloaded = 0;
+        run_model(ch, out + at, n - at);
     }
     int bad = 0;
     for (uint32_t i = 0; i < n; i++) bad |= !isfinite(out[i]);

@@ -96,6 +96,11 @@ static gs_status parse_into(gs_preset *p, const char *text, const char *name, ch
         size_t lineno = kv.line;
         const char *key = kv.key, *val = kv.value;
         if (!strcmp(key, "model")) {
+            /* Values already read were checked against the first model's table. */
+            if (p->model[0]) {
+                set_err(err, err_size, "line %zu: a second 'model =' line", lineno);
+                return GS_ERR_PRESET_SYNTAX;
+            }
             if (!gs_model_vt_find(val)) {
                 set_err(err, err_size, "line %zu: unknown model '%s'", lineno, val);
                 return GS_ERR_UNKNOWN_MODEL;

@@ -69,7 +69,11 @@ gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choi
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || errno == ERANGE || !isfinite(v)) return GS_ERR_PARSE;
+    /* ERANGE is overflow (refused) or underflow: a magnitude below DBL_MIN, which strtod rounds
+     * to a subnormal or zero. Underflow is a value like any other ("1e-310", or "2.99997e-320 %"
+     * as gs_format_value prints a tiny number), left to the parameter's range check, as "1e-300p"
+     * (below DBL_MIN only after the prefix) always was: what gs_format_value prints parses. */
+    if (end == text || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) return GS_ERR_PARSE;
     /* strtod accepts "inf", "nan" and hex floats; we only want decimal numbers. */
     for (const char *p = text; p < end; p++)
         if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' || *p == 'e' ||

@@ -48,6 +48,9 @@ static void test_kv(void) {
 
 int main(void) {
     test_kv();
+    /* Found by fuzz_preset: values checked against the first model, then another model. */
+    expect_error("model = ss-preamp\ngain = 40dB\nmodel = tube-preamp\n", GS_ERR_PRESET_SYNTAX,
+               "second 'model ='");
     CHECK(gs_preset_count() >= 1, "no presets");
     for (size_t i = 0; i < gs_preset_count(); i++) {
         const gs_preset *p = gs_preset_at(i);

@@ -230,6 +230,15 @@ GS_API uint32_t gs_channel_latency(const gs_channel *channel);
  * each setting, then restores the current values and resets the channel. */
 GS_API uint32_t gs_channel_latency_max(gs_channel *channel);
 
+/* Overload: an input sample beyond +/-GS_OVERLOAD_V volts is clamped there, and once the input
+ * has been back in range for 10 ms the circuit restarts from its DC operating point (counted in
+ * gs_channel_stats.overloads), so that it plays normally again within milliseconds (every
+ * built-in preset at its untouched level within 20 ms: tests/test_overload.c) rather than after
+ * seconds to minutes of discharging states no real part could hold. 30 V peak (+26.5 dBu for a
+ * sine) is above the hottest line level (+24 dBu), and no microphone, pickup or cartridge
+ * delivers it; a real input would be clamped there by its protection diodes, or break down. */
+#define GS_OVERLOAD_V 30.0
+
 /* Parameters by index (0..count-1) or symbol. Setting checks the range and, for smoothed
  * parameters, glides from the current value; gs_channel_get returns the target value. */
 GS_API size_t gs_channel_param_count(const gs_channel *channel);
@@ -247,6 +256,7 @@ GS_API gs_status gs_channel_apply_preset(gs_channel *channel, const gs_preset *p
 typedef struct gs_channel_stats {
     uint64_t nonfinite_inputs; /* input samples that were not finite (processed as silence) */
     uint64_t recoveries;       /* blocks output as silence because the state became non-finite */
+    uint64_t overloads;        /* overloads (input beyond GS_OVERLOAD_V) ended by a restart */
     uint64_t solver_failures;  /* samples whose circuit solver hit its iteration bound (tube models;
                                   the output stayed finite: a previous solution was reused) */
     uint64_t clipped_samples;  /* samples clipped at 0 dBFS by the converter ("converter",

@@ -125,6 +125,21 @@ validate)
     echo "  presets in presets.ttl: $n_presets; built-in presets of channel models: $n_lib"
     check "every built-in preset of a channel model is an LV2 preset" \
         [ "$n_presets" -eq "$n_lib" -a "$n_lib" -ge 1 ]
+    # Ranges as a host reads them (lilv): minimum <= default <= maximum on every control port.
+    # lilv reads an xsd:integer into an int, so the noise seed's maximum 4294967295 once read -1.
+    for u in "$URI/mono" "$URI/stereo"; do
+        info=$(lv2info "$u" 2>/dev/null)
+        badr=$(printf "%s\n" "$info" | awk '/Symbol:/ { s = $2 } /Minimum:/ { lo = $2 }
+            /Maximum:/ { hi = $2 } /Default:/ { if (!(lo + 0 <= $2 + 0 && $2 + 0 <= hi + 0))
+            print s " " lo " " $2 " " hi }')
+        nports=$(printf "%s\n" "$info" | grep -c 'Default:')
+        [ -n "$badr" ] && echo "  ranges lilv reads wrongly: $badr"
+        check "$u: all $nports control ranges read by lilv hold min <= default <= max" \
+            [ -z "$badr" -a "$nports" -ge 10 ]
+    done
+    seedmax=$(lv2info "$URI/mono" | awk '/Symbol:/ { s = $2 } /Maximum:/ && s == "seed" { print $2 }')
+    check "the seed port's maximum reads as 4294967296 (float of 4294967295), not -1" \
+        near "$seedmax" 4294967296 1
     done_
     ;;
 lv2apply)
