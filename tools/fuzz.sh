@@ -11,12 +11,20 @@ secs=${1:-600}
 targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's#.*/fuzz_##; s#\.c$##')}
 sh tools/install-deps.sh clang libclang-rt-14-dev libebur128-dev
 out=build-fuzz
-mkdir -p "$out"
+mkdir -p "$out/include/gainstage"
+# gainstage/version.h as meson generates it (from meson.build's project version).
+ver=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
+IFS=. read -r vmaj vmin vmic <<EOV
+$ver
+EOV
+sed -e "s/@GS_VERSION@/$ver/; s/@GS_VERSION_MAJOR@/$vmaj/; s/@GS_VERSION_MINOR@/$vmin/" \
+    -e "s/@GS_VERSION_MICRO@/$vmic/" include/gainstage/version.h.in >"$out/include/gainstage/version.h"
 lib=$(ls src/*.c)
 for t in $targets; do
     echo "fuzz_$t: building"
     # shellcheck disable=SC2086
-    clang -std=c11 -O1 -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc -Itests/fuzz \
+    clang -std=c11 -O1 -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I"$out/include" -Iinclude -Isrc \
+        -Itests/fuzz \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $lib -lebur128 -lm -lpthread
     mkdir -p "$out/corpus/$t"
