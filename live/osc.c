@@ -7,8 +7,7 @@
  * /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query.
  * The address space is documented in doc/live.md.
  */
-#include "live.h"
-#include "util.h"
+#include "frontend.h"
 
 #include <lo/lo.h>
 
@@ -23,13 +22,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct live_osc {
+typedef struct live_osc {
+    live_frontend base;
     live_engine *e;
     live_app *app;
     int fd, port;
     pthread_t th;
     atomic_int stop;
-};
+} live_osc;
 
 static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
 
@@ -238,7 +238,9 @@ static void *osc_thread(void *arg) {
     return NULL;
 }
 
-live_osc *live_osc_start(live_engine *e, live_app *app, const char *bind_addr, const char *port) {
+/* The socket, bound; -1 with err filled. *port_out: the port it got (for "auto"). */
+static int osc_socket(const char *bind_addr, const char *port, int *port_out, char *err,
+                      size_t esz) {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -246,45 +248,71 @@ live_osc *live_osc_start(live_engine *e, live_app *app, const char *bind_addr, c
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(bind_addr, port, &hints, &res);
     if (gai) {
-        cli_error("OSC: cannot use address %s port %s: %s; OSC is off", bind_addr, port,
-                  gai_strerror(gai));
-        return NULL;
+        snprintf(err, esz, "OSC: cannot use address %s port %s: %s; OSC is off", bind_addr, port,
+                 gai_strerror(gai));
+        return -1;
     }
     int fd = socket(res->ai_family, SOCK_DGRAM, 0);
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        cli_error("OSC: cannot listen on %s:%s: %s; OSC is off", bind_addr, port, strerror(errno));
+        snprintf(err, esz, "OSC: cannot listen on %s:%s: %s; OSC is off", bind_addr, port,
+                 strerror(errno));
         if (fd >= 0) close(fd);
         freeaddrinfo(res);
-        return NULL;
+        return -1;
     }
     freeaddrinfo(res);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static live_frontend *osc_open(live_app *app, const live_frontend_opts *opts, char *err,
+                               size_t esz) {
+    int port = 0;
+    int fd = osc_socket(opts->osc_bind, opts->osc_port, &port, err, esz);
+    if (fd < 0) return NULL;
     live_osc *o = calloc(1, sizeof *o);
     if (!o) {
         close(fd);
+        snprintf(err, esz, "OSC: out of memory; OSC is off");
         return NULL;
     }
-    o->e = e;
+    o->base.iface = &live_osc_frontend;
+    o->e = live_app_engine(app);
     o->app = app;
     o->fd = fd;
-    o->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    o->port = port;
     if (pthread_create(&o->th, NULL, osc_thread, o) != 0) {
         close(fd);
         free(o);
+        snprintf(err, esz, "OSC: cannot start its thread; OSC is off");
         return NULL;
     }
-    return o;
+    live_app_log(app, LIVE_INFO, "OSC on osc.udp://%s:%d/", opts->osc_bind, o->port);
+    return &o->base;
 }
 
-int live_osc_port(const live_osc *o) { return o->port; }
+/* OSC runs in its own thread: nothing to do in the main loop. */
+static int osc_tick(live_frontend *f) {
+    (void)f;
+    return 0;
+}
 
-void live_osc_stop(live_osc *o) {
+static void osc_close(live_frontend *f) {
+    live_osc *o = (live_osc *)f;
     if (!o) return;
     atomic_store(&o->stop, 1);
     pthread_join(o->th, NULL);
     close(o->fd);
     free(o);
 }
+
+const live_frontend_iface live_osc_frontend = {
+    .name = "OSC",
+    .open = osc_open,
+    .tick = osc_tick,
+    .close = osc_close,
+};
