@@ -90,6 +90,86 @@ typedef struct live_opts {
     double status_s, duration;
 } live_opts;
 
+/* One option (getopt's c and optarg) into o: 0, -1 after --help, EXIT_USAGE after a message,
+ * or 1 if c is none of ours. */
+static int one_opt(int c, live_opts *o) {
+    double v;
+    switch (c) {
+    case 'i':
+        if (cli_parse_double(optarg, &v) || v < 1 || v > LIVE_MAX_CH || v != floor(v)) {
+            cli_error("--inputs needs a whole number from 1 to %d, not '%s'", LIVE_MAX_CH,
+                      optarg);
+            return EXIT_USAGE;
+        }
+        o->n = (int)v;
+        o->n_given = 1;
+        break;
+    case 'p': o->preset = optarg; break;
+    case 'c': {
+        char *colon = strchr(optarg, ':');
+        int k = colon ? atoi(optarg) : 0;
+        if (!colon || k < 1 || k > LIVE_MAX_CH || !colon[1]) {
+            cli_error("--channel needs K:PRESET with K from 1 to %d, not '%s'", LIVE_MAX_CH,
+                      optarg);
+            return EXIT_USAGE;
+        }
+        o->chan_preset[k - 1] = colon + 1;
+        break;
+    }
+    case 'r': o->record = optarg; break;
+    case 's': o->session = optarg; break;
+    case 'h': fputs(help_text, stdout); return -1;
+    case O_CONNECT: o->connect = 1; break;
+    case O_RPOINT:
+        if ((o->point = live_rec_point_parse(optarg)) < 0) {
+            cli_error("--record-point must be post, pre or both, not '%s'", optarg);
+            return EXIT_USAGE;
+        }
+        o->point_given = 1;
+        break;
+    case O_RFORMAT:
+        if ((o->fmt = live_rec_format_parse(optarg)) < 0) {
+            cli_error("--record-format must be wav-f32, wav-s24 or flac, not '%s'", optarg);
+            return EXIT_USAGE;
+        }
+        o->fmt_given = 1;
+        break;
+    case O_SERVER: o->server = optarg; break;
+    case O_NAME: o->name = optarg; break;
+    case O_OSCPORT: o->osc_port = optarg; break;
+    case O_OSCBIND: o->osc_bind = optarg; break;
+    case O_INDBU:
+    case O_OUTDBU:
+        if (cli_parse_double(optarg, &v) || v < -120.0 || v > 60.0) {
+            cli_error("--%s needs a level in dBu from -120 to +60, not '%s'",
+                      c == O_INDBU ? "in-dbu" : "out-dbu", optarg);
+            return EXIT_USAGE;
+        }
+        if (c == O_INDBU) {
+            o->in_dbu = v;
+            o->in_given = 1;
+        } else {
+            o->out_dbu = v;
+            o->out_given = 1;
+        }
+        break;
+    case O_STATUS:
+    case O_DURATION:
+        if (cli_parse_double(optarg, &v) || !(v > 0) || v > 1e6) {
+            cli_error("--%s needs a positive number of seconds, not '%s'",
+                      c == O_STATUS ? "status-interval" : "duration", optarg);
+            return EXIT_USAGE;
+        }
+        if (c == O_STATUS)
+            o->status_s = v;
+        else
+            o->duration = v;
+        break;
+    default: return 1;
+    }
+    return 0;
+}
+
 static int parse_opts(int argc, char **argv, live_opts *o) {
     static const struct option opts[] = {{"inputs", required_argument, 0, 'i'},
                                          {"preset", required_argument, 0, 'p'},
@@ -120,84 +200,17 @@ static int parse_opts(int argc, char **argv, live_opts *o) {
     optind = 1;
     opterr = 0;
     int c;
-    double v;
     while ((c = getopt_long(argc, argv, ":i:p:c:r:s:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            if (cli_parse_double(optarg, &v) || v < 1 || v > LIVE_MAX_CH || v != floor(v)) {
-                cli_error("--inputs needs a whole number from 1 to %d, not '%s'", LIVE_MAX_CH,
-                          optarg);
-                return EXIT_USAGE;
-            }
-            o->n = (int)v;
-            o->n_given = 1;
-            break;
-        case 'p': o->preset = optarg; break;
-        case 'c': {
-            char *colon = strchr(optarg, ':');
-            int k = colon ? atoi(optarg) : 0;
-            if (!colon || k < 1 || k > LIVE_MAX_CH || !colon[1]) {
-                cli_error("--channel needs K:PRESET with K from 1 to %d, not '%s'", LIVE_MAX_CH,
-                          optarg);
-                return EXIT_USAGE;
-            }
-            o->chan_preset[k - 1] = colon + 1;
-            break;
+        if (c == ':') {
+            cli_error("option '%s' needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
         }
-        case 'r': o->record = optarg; break;
-        case 's': o->session = optarg; break;
-        case 'h': fputs(help_text, stdout); return -1;
-        case O_CONNECT: o->connect = 1; break;
-        case O_RPOINT:
-            if ((o->point = live_rec_point_parse(optarg)) < 0) {
-                cli_error("--record-point must be post, pre or both, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->point_given = 1;
-            break;
-        case O_RFORMAT:
-            if ((o->fmt = live_rec_format_parse(optarg)) < 0) {
-                cli_error("--record-format must be wav-f32, wav-s24 or flac, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->fmt_given = 1;
-            break;
-        case O_SERVER: o->server = optarg; break;
-        case O_NAME: o->name = optarg; break;
-        case O_OSCPORT: o->osc_port = optarg; break;
-        case O_OSCBIND: o->osc_bind = optarg; break;
-        case O_INDBU:
-        case O_OUTDBU:
-            if (cli_parse_double(optarg, &v) || v < -120.0 || v > 60.0) {
-                cli_error("--%s needs a level in dBu from -120 to +60, not '%s'",
-                          c == O_INDBU ? "in-dbu" : "out-dbu", optarg);
-                return EXIT_USAGE;
-            }
-            if (c == O_INDBU) {
-                o->in_dbu = v;
-                o->in_given = 1;
-            } else {
-                o->out_dbu = v;
-                o->out_given = 1;
-            }
-            break;
-        case O_STATUS:
-        case O_DURATION:
-            if (cli_parse_double(optarg, &v) || !(v > 0) || v > 1e6) {
-                cli_error("--%s needs a positive number of seconds, not '%s'",
-                          c == O_STATUS ? "status-interval" : "duration", optarg);
-                return EXIT_USAGE;
-            }
-            if (c == O_STATUS)
-                o->status_s = v;
-            else
-                o->duration = v;
-            break;
-        case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
-        default:
+        int rc = one_opt(c, o);
+        if (rc == 1) {
             cli_error("live: unknown option '%s' (see 'gainstage live --help')", argv[optind - 1]);
             return EXIT_USAGE;
         }
+        if (rc) return rc;
     }
     if (optind < argc) {
         cli_error("live takes no file names ('%s'); see 'gainstage live --help'", argv[optind]);

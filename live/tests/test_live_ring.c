@@ -10,6 +10,7 @@
 #include "ring.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,7 +29,10 @@ static void *producer(void *arg) {
     for (uint32_t seq = 0; seq < COUNT;) {
         rec h = {seq, seq % 61u};
         size_t bytes = sizeof h + h.len * sizeof(uint32_t);
-        if (live_ring_write_space(r) < bytes) continue; /* spin: the consumer is behind */
+        if (live_ring_write_space(r) < bytes) { /* the consumer is behind */
+            sched_yield(); /* a shared 2-core machine: let it run */
+            continue;
+        }
         for (uint32_t i = 0; i < h.len; i++) buf[i] = word(seq, i);
         /* Header, then payload, published separately, like the recorder's messages. */
         live_ring_write(r, &h, sizeof h);
@@ -47,7 +51,10 @@ static void consume(live_ring *r, result *res) {
     uint32_t buf[64];
     while (res->received < COUNT) {
         rec h;
-        if (live_ring_peek(r, &h, sizeof h)) continue;
+        if (live_ring_peek(r, &h, sizeof h)) {
+            sched_yield();
+            continue;
+        }
         size_t bytes = sizeof h + h.len * sizeof(uint32_t);
         if (live_ring_read_space(r) < bytes) continue; /* payload still coming */
         live_ring_skip(r, sizeof h);
@@ -64,7 +71,10 @@ static void consume(live_ring *r, result *res) {
 static void *cmd_producer(void *arg) {
     live_ring *r = arg;
     for (uint64_t v = 1; v <= COUNT;)
-        if (live_ring_write(r, &v, sizeof v) == 0) v++;
+        if (live_ring_write(r, &v, sizeof v) == 0)
+            v++;
+        else
+            sched_yield();
     return NULL;
 }
 
@@ -123,7 +133,10 @@ int main(void) {
     pthread_create(&th, NULL, cmd_producer, r);
     uint64_t v, sum = 0, n = 0, last = 0, order_ok = 1;
     while (n < COUNT) {
-        if (live_ring_read(r, &v, sizeof v)) continue;
+        if (live_ring_read(r, &v, sizeof v)) {
+            sched_yield();
+            continue;
+        }
         order_ok &= v == last + 1;
         last = v;
         sum += v;
