@@ -298,29 +298,11 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
 
 int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz) {
     if (check_k(e, k, err, esz)) return -1;
-    /* Loading may read a file: done before taking the lock. */
-    gs_preset *p = NULL;
-    if (!gs_preset_find(name)) {
-        char perr[256];
-        FILE *f = fopen(name, "r");
-        if (!f) {
-            seterr(err, esz, "unknown preset '%s'%s", name, " (see 'gainstage presets')");
-            return -1;
-        }
-        static char text[65536];
-        static pthread_mutex_t text_lock = PTHREAD_MUTEX_INITIALIZER;
-        pthread_mutex_lock(&text_lock);
-        size_t len = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
-        text[len] = '\0';
-        gs_status st = gs_preset_parse(text, name, &p, perr, sizeof perr);
-        pthread_mutex_unlock(&text_lock);
-        if (st != GS_OK) {
-            seterr(err, esz, "preset file '%s': %s", name, perr);
-            return -1;
-        }
-    }
-    const gs_preset *pp = p ? p : gs_preset_find(name);
+    /* Loading may read a file: done before taking the lock. The same loader as at start-up,
+     * so a preset means the same whether given on the command line, by OSC or in a session. */
+    gs_preset *p = live_preset_load(name, err, esz);
+    if (!p) return -1;
+    const gs_preset *pp = p;
     live_strip_ctl next;
     pthread_mutex_lock(&e->lock);
     next = e->ctl[k];
