@@ -99,8 +99,15 @@ live_app *live_app_new(const live_app_config *c) {
     if (!a) return NULL;
     a->cfg = *c;
     pthread_mutex_init(&a->rec_lock, NULL);
-    a->client = (live_backend_client){a,       cb_process, cb_timing, cb_rate,  cb_period,
-                                      cb_xrun, cb_gone,    cb_latency, cb_log};
+    a->client = (live_backend_client){.ctx = a,
+                                      .process = cb_process,
+                                      .timing = cb_timing,
+                                      .rate = cb_rate,
+                                      .period = cb_period,
+                                      .xrun = cb_xrun,
+                                      .gone = cb_gone,
+                                      .latency = cb_latency,
+                                      .log = cb_log};
     a->t_start = mono_now();
     a->last_lat = UINT64_MAX;
     return a;

@@ -253,6 +253,9 @@ static void jb_close(live_backend *b) {
     if (!b) return;
     if (!atomic_load(&b->gone)) jack_deactivate(b->client);
     jack_client_close(b->client);
+    /* libjack's message hooks outlive the client; the client callbacks may not. */
+    atomic_store(&jb_opened, 0);
+    jb_msg_client = NULL;
     free(b);
 }
 

@@ -7,9 +7,9 @@
  * What it may call: the library (gainstage.h), common/ (atomic writes), libsndfile, and in the
  * back-end/surface library only, JACK and liblo. Never cli/: errors come back as strings (err,
  * esz) or through a live_log_fn, and the command prints them.
- * Libraries (meson): gslive_core (engine, ring, recorder, recover, session, presets, app; no
- * JACK, no liblo: the engine's test and bench link only this) and gslive (+ jack.c, osc.c, ui.c,
- * status.c).
+ * Libraries (meson): gslive_core (engine, ring, recorder, recover, session, presets, app,
+ * terminal view, status lines; no JACK, no liblo: the engine's test and bench link only this)
+ * and gslive (jack.c, osc.c) over it.
  *
  * Threads and who owns what:
  * - the back end's process thread (real time) runs live_engine_run(): it owns the channel objects
