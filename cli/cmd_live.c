@@ -97,8 +97,7 @@ static int one_opt(int c, live_opts *o) {
     switch (c) {
     case 'i':
         if (cli_parse_double(optarg, &v) || v < 1 || v > LIVE_MAX_CH || v != floor(v)) {
-            cli_error("--inputs needs a whole number from 1 to %d, not '%s'", LIVE_MAX_CH,
-                      optarg);
+            cli_error("--inputs needs a whole number from 1 to %d, not '%s'", LIVE_MAX_CH, optarg);
             return EXIT_USAGE;
         }
         o->n = (int)v;
@@ -276,8 +275,8 @@ static void install_signals(void) {
 
 /* The engine on the back end's rate, with the session's per-channel values; NULL on failure
  * (printed). */
-static live_engine *make_engine(const live_opts *o, const live_config *cfg,
-                                const live_setup *st, const live_session *sess, live_app *a) {
+static live_engine *make_engine(const live_opts *o, const live_config *cfg, const live_setup *st,
+                                const live_session *sess, live_app *a) {
     char err[512];
     live_engine *e = live_engine_new(cfg, (double)live_app_rate(a), err, sizeof err);
     if (!e) {
@@ -353,8 +352,8 @@ int cmd_live(int argc, char **argv) {
     live_config cfg;
     live_setup st;
     rc = make_config(&o, sess, &cfg, &st);
-    live_app_config ac = {o.record, st.fmt, o.session, st.in_dbu, st.out_dbu, o.duration,
-                          print_line, NULL};
+    live_app_config ac = {o.record,   st.fmt,     o.session,  st.in_dbu,
+                          st.out_dbu, o.duration, print_line, NULL};
     live_app *a = rc ? NULL : live_app_new(&ac);
     if (!rc && !a) {
         cli_error("out of memory");

@@ -48,7 +48,8 @@ void live_app_quit(live_app *a);
  * recorder (a failed disk), then tick the surfaces; until a surface or live_app_quit asks, the
  * duration is over, *interrupted is set (a signal) or the back end goes away. 0, or 1 if the back
  * end went away. */
-int live_app_run(live_app *a, live_frontend *const *surfaces, int n, volatile sig_atomic_t *interrupted);
+int live_app_run(live_app *a, live_frontend *const *surfaces, int n,
+                 volatile sig_atomic_t *interrupted);
 /* Stop the recording, save the session, log the stop line. 0, or 1 if a recording could not
  * be finished or the session not saved. */
 int live_app_finish(live_app *a);

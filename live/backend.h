@@ -51,8 +51,8 @@ typedef struct live_backend_iface {
     const char *name;
     /* Connect (no ports yet, not running). Calls client->rate and client->period before it
      * returns. NULL with err filled on failure. `client` must outlive the back end. */
-    live_backend *(*open)(const live_backend_opts *o, const live_backend_client *client,
-                          char *err, size_t esz);
+    live_backend *(*open)(const live_backend_opts *o, const live_backend_client *client, char *err,
+                          size_t esz);
     /* Register the ports of n channels and the monitor pair. 0, or -1 with err filled. */
     int (*ports)(live_backend *b, int n, char *err, size_t esz);
     /* Start calling process; logs one line saying where it runs. 0, or -1 with err filled. */

@@ -84,9 +84,7 @@ struct live_engine {
 
 /* Post one command; the caller holds e->lock. Returns 0, or -1 if the queue is full (the process
  * thread is not running: e.g. the server is gone). */
-static int post(live_engine *e, const live_cmd *c) {
-    return live_ring_write(e->cmd, c, sizeof *c);
-}
+static int post(live_engine *e, const live_cmd *c) { return live_ring_write(e->cmd, c, sizeof *c); }
 
 static void seterr(char *err, size_t esz, const char *fmt, const char *a, const char *b) {
     if (err && esz) snprintf(err, esz, fmt, a, b);
@@ -140,8 +138,8 @@ static void pan_gains(double pan, double level, float *gl, float *gr) {
 }
 
 /* Strip k's control state and its channel from the preset named in the configuration. */
-static int engine_strip_init(live_engine *e, const live_config *cfg, int k, double rate,
-                             char *err, size_t esz) {
+static int engine_strip_init(live_engine *e, const live_config *cfg, int k, double rate, char *err,
+                             size_t esz) {
     gs_preset *p = live_preset_load(cfg->preset[k], err, esz);
     if (!p) return -1;
     live_strip_ctl *c = &e->ctl[k];
@@ -549,8 +547,9 @@ GS_LIVE_RT static void apply_commands(live_engine *e) {
         case CMD_SWAP:
             /* The trash ring has room for every swap the control side can have in flight
              * (TRASH_SLOTS > queue depth of swaps in practice); if it were ever full we keep the
-             * old instance rather than free it here. */
-            if (live_ring_write(e->trash, &s->ch, sizeof s->ch) == 0) s->ch = c.ptr; /* else: keep the old instance; the new one is leaked rather than freed here */
+             * old instance rather than free it here (the new one is then leaked, not freed in
+             * the process thread). */
+            if (live_ring_write(e->trash, &s->ch, sizeof s->ch) == 0) s->ch = c.ptr;
             break;
         case CMD_LEVEL: s->level = (float)c.value; break;
         case CMD_PAN: s->pan = (float)c.value; break;

@@ -141,8 +141,8 @@ static void on_shutdown(jack_status_t code, const char *reason, void *arg) {
     b->c->gone(b->c->ctx, why);
 }
 
-static live_backend *jb_open(const live_backend_opts *o, const live_backend_client *c,
-                               char *err, size_t esz) {
+static live_backend *jb_open(const live_backend_opts *o, const live_backend_client *c, char *err,
+                             size_t esz) {
     live_backend *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, esz, "out of memory");

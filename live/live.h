@@ -95,7 +95,8 @@ typedef struct live_config {
     double in_vpu, out_vpu; /* volts per unit sample at input and output */
 } live_config;
 
-/* Create the engine: n channels at `rate`, each with its preset. NULL with err filled on failure. */
+/* Create the engine: n channels at `rate`, each with its preset. NULL with err filled on failure.
+ */
 live_engine *live_engine_new(const live_config *cfg, double rate, char *err, size_t esz);
 void live_engine_free(live_engine *e);
 int live_engine_channels(const live_engine *e);

@@ -32,10 +32,11 @@ static char *read_text(const char *name, char *err, size_t esz) {
     size_t n = fread(buf, 1, PRESET_FILE_MAX + 1, f);
     int rerr = ferror(f);
     fclose(f);
-    const char *why = rerr                    ? "cannot read preset file '%s'"
-                      : n > PRESET_FILE_MAX   ? "preset file '%s' is larger than 64 KiB; is it really a preset?"
-                      : memchr(buf, '\0', n)  ? "preset file '%s' is not text"
-                                              : NULL;
+    const char *why = rerr ? "cannot read preset file '%s'"
+                      : n > PRESET_FILE_MAX
+                          ? "preset file '%s' is larger than 64 KiB; is it really a preset?"
+                      : memchr(buf, '\0', n) ? "preset file '%s' is not text"
+                                             : NULL;
     if (why) {
         free(buf);
         snprintf(err, esz, why, name);

@@ -316,8 +316,7 @@ static int rec_open(live_rec *r, char *err, size_t esz) {
 }
 
 live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format fmt,
-                         live_rec_point point, const char *const *presets, char *err,
-                         size_t esz) {
+                         live_rec_point point, const char *const *presets, char *err, size_t esz) {
     if (make_dir(dir, err, esz)) return NULL;
     live_rec *r = calloc(1, sizeof *r);
     if (!r) {
@@ -383,8 +382,7 @@ GS_LIVE_RT void live_rec_push(live_rec *r, const float *const *bufs, uint32_t n,
          * it was checked above (only this thread takes space), and the reader waits for the
          * whole message before it takes any. */
         live_ring_write(r->rb, &h, sizeof h);
-        for (int c = 0; c < r->nch; c++)
-            live_ring_write(r->rb, bufs[c] + off, h.n * sizeof(float));
+        for (int c = 0; c < r->nch; c++) live_ring_write(r->rb, bufs[c] + off, h.n * sizeof(float));
     }
 }
 
@@ -397,4 +395,3 @@ void live_rec_status_get(live_rec *r, live_rec_status *s) {
     if (s->failed) snprintf(s->msg, sizeof s->msg, "%s", r->msg);
     snprintf(s->take, sizeof s->take, "%s/%s", r->dir, r->take);
 }
-

@@ -85,8 +85,8 @@ static int scan_wav(int fd, wav_layout *w, char *msg, size_t msz) {
 }
 
 /* The new sizes into the header: `frames` of data from data_off. */
-static int write_sizes(int fd, const wav_layout *w, uint64_t data_off, uint64_t frames,
-                       char *msg, size_t msz) {
+static int write_sizes(int fd, const wav_layout *w, uint64_t data_off, uint64_t frames, char *msg,
+                       size_t msz) {
     uint64_t bytes = frames * w->block_align;
     if (w->rf64) {
         unsigned char d[24];
@@ -174,8 +174,8 @@ static void say(live_log_fn log, void *ctx, live_level level, const char *fmt, .
 
 /* One open take as its sidecar describes it. */
 typedef struct take_info {
-    char *text;           /* the sidecar as read (malloc) */
-    size_t status_line;   /* the "status = recording" line, from 1; 0 if the take is closed */
+    char *text;         /* the sidecar as read (malloc) */
+    size_t status_line; /* the "status = recording" line, from 1; 0 if the take is closed */
     char files[2 * LIVE_MAX_CH][GS_KV_MAX_LINE];
     int nfiles;
     double rate;

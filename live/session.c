@@ -73,8 +73,8 @@ int live_session_read(const char *path, live_session **out, char *err, size_t es
         if (s->n == (int)(sizeof s->line / sizeof s->line[0])) break;
         /* Longer values are cut, as the reader before gs_kv did: none of ours is that long. */
         snprintf(s->line[s->n].key, sizeof s->line[0].key, "%s", kv.key);
-        snprintf(s->line[s->n].val, sizeof s->line[0].val, "%.*s",
-                 (int)sizeof s->line[0].val - 1, kv.value);
+        snprintf(s->line[s->n].val, sizeof s->line[0].val, "%.*s", (int)sizeof s->line[0].val - 1,
+                 kv.value);
         s->n++;
     }
     free(text);
@@ -112,8 +112,8 @@ void live_session_setup(const live_session *s, live_setup *st, const live_setup_
 }
 
 /* One per-channel value; 0, or -1 with err filled (may stay empty). */
-static int apply_value(live_engine *e, int k, const char *what, const char *text,
-                       int keep_params, char *err, size_t esz) {
+static int apply_value(live_engine *e, int k, const char *what, const char *text, int keep_params,
+                       char *err, size_t esz) {
     double v = atof(text);
     if (!strcmp(what, "level")) return live_ctl_level(e, k, v, err, esz);
     if (!strcmp(what, "pan")) return live_ctl_pan(e, k, v, err, esz);

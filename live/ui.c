@@ -39,8 +39,7 @@ static double now_s(void) {
 static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
 
 /* Raw mode on a terminal; NULL (err empty) if stdin or stdout is not one. */
-static live_frontend *ui_open(live_app *app, const live_frontend_opts *o, char *err,
-                              size_t esz) {
+static live_frontend *ui_open(live_app *app, const live_frontend_opts *o, char *err, size_t esz) {
     (void)o;
     if (err && esz) err[0] = '\0';
     if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) return NULL;

@@ -30,7 +30,7 @@ static void *producer(void *arg) {
         rec h = {seq, seq % 61u};
         size_t bytes = sizeof h + h.len * sizeof(uint32_t);
         if (live_ring_write_space(r) < bytes) { /* the consumer is behind */
-            sched_yield(); /* a shared 2-core machine: let it run */
+            sched_yield();                      /* a shared 2-core machine: let it run */
             continue;
         }
         for (uint32_t i = 0; i < h.len; i++) buf[i] = word(seq, i);
@@ -122,8 +122,7 @@ int main(void) {
     printf("%u messages: %u out of order, %u torn, checksum %llu (want %llu)\n", res.received,
            res.bad_seq, res.torn, (unsigned long long)res.sum_got,
            (unsigned long long)res.sum_want);
-    CHECK(res.received == COUNT && res.bad_seq == 0 && res.torn == 0 &&
-              res.sum_got == res.sum_want,
+    CHECK(res.received == COUNT && res.bad_seq == 0 && res.torn == 0 && res.sum_got == res.sum_want,
           "two threads: every message once, in order, intact");
     CHECK(live_ring_read_space(r) == 0, "nothing left over");
     live_ring_free(r);
@@ -144,8 +143,8 @@ int main(void) {
     }
     pthread_join(th, NULL);
     uint64_t want = (uint64_t)COUNT * (COUNT + 1) / 2;
-    printf("%llu records, sum %llu (want %llu)\n", (unsigned long long)n,
-           (unsigned long long)sum, (unsigned long long)want);
+    printf("%llu records, sum %llu (want %llu)\n", (unsigned long long)n, (unsigned long long)sum,
+           (unsigned long long)want);
     CHECK(sum == want && order_ok, "fixed-size records: all, in order");
     live_ring_free(r);
     return check_done();
