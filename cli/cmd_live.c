@@ -295,8 +295,9 @@ static live_engine *make_engine(const live_opts *o, const live_config *cfg, cons
 
 /* OSC (unless off) and the terminal view, or status lines where there is no terminal. */
 static int open_surfaces(const live_opts *o, live_app *a, live_frontend **fe) {
-    live_frontend_opts fo = {o->osc_bind, !strcmp(o->osc_port, "auto") ? "0" : o->osc_port,
-                             o->status_s};
+    live_frontend_opts fo = {.osc_bind = o->osc_bind,
+                             .osc_port = !strcmp(o->osc_port, "auto") ? "0" : o->osc_port,
+                             .status_interval = o->status_s};
     char err[512];
     int n = 0;
     if (strcmp(o->osc_port, "off") != 0) {
@@ -352,8 +353,13 @@ int cmd_live(int argc, char **argv) {
     live_config cfg;
     live_setup st;
     rc = make_config(&o, sess, &cfg, &st);
-    live_app_config ac = {o.record,   st.fmt,     o.session,  st.in_dbu,
-                          st.out_dbu, o.duration, print_line, NULL};
+    live_app_config ac = {.rec_dir = o.record,
+                          .rec_fmt = st.fmt,
+                          .session = o.session,
+                          .in_dbu = st.in_dbu,
+                          .out_dbu = st.out_dbu,
+                          .duration = o.duration,
+                          .log = print_line};
     live_app *a = rc ? NULL : live_app_new(&ac);
     if (!rc && !a) {
         cli_error("out of memory");
