@@ -62,6 +62,9 @@ typedef void (*live_log_fn)(void *ctx, live_level level, const char *msg);
  * ".preset") or no built-in has that name (the file's name without folders and extension is the
  * preset's). NULL with err filled on failure. Freed with gs_preset_free (a no-op for built-ins). */
 gs_preset *live_preset_load(const char *name_or_path, char *err, size_t esz);
+/* The same; *usage tells a wrong name or file content (1) from a system failure (0: cannot
+ * open or read, out of memory), for the command's exit status. */
+gs_preset *live_preset_load_ex(const char *name_or_path, int *usage, char *err, size_t esz);
 /* A whole text file, NUL-terminated, in memory from malloc; NULL with errno set. */
 char *live_file_text(const char *path);
 

@@ -1,6 +1,7 @@
-/* gainstage live: presets by name or file, for the engine's channels and the session file.
- * The messages are the command's (cli/util.c cli_load_preset), returned instead of printed:
- * live/ does not call cli/. The library has no file loader yet; when it has one, both go. */
+/* gainstage live: presets by name or file, for the engine's channels, OSC and the session file,
+ * and (through cli_load_preset) for the whole command: one loader, so a preset means the same
+ * everywhere. The messages are returned, not printed (live/ does not call cli/). The library has
+ * no file loader yet; when it has one, this goes. */
 #include "live.h"
 
 #include <errno.h>
@@ -16,8 +17,10 @@ static int ends_with(const char *s, const char *suffix) {
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-/* The whole file into a fresh buffer, NUL-terminated; NULL with err filled. */
-static char *read_text(const char *name, char *err, size_t esz) {
+/* The whole file into a fresh buffer, NUL-terminated; NULL with err filled (*usage: the file is
+ * not a preset, rather than unreadable). */
+static char *read_text(const char *name, int *usage, char *err, size_t esz) {
+    *usage = 0;
     FILE *f = fopen(name, "r");
     if (!f) {
         snprintf(err, esz, "cannot open preset file '%s': %s", name, strerror(errno));
@@ -38,6 +41,7 @@ static char *read_text(const char *name, char *err, size_t esz) {
                       : memchr(buf, '\0', n) ? "preset file '%s' is not text"
                                              : NULL;
     if (why) {
+        *usage = !rerr;
         free(buf);
         snprintf(err, esz, why, name);
         return NULL;
@@ -47,7 +51,13 @@ static char *read_text(const char *name, char *err, size_t esz) {
 }
 
 gs_preset *live_preset_load(const char *name, char *err, size_t esz) {
+    int usage;
+    return live_preset_load_ex(name, &usage, err, esz);
+}
+
+gs_preset *live_preset_load_ex(const char *name, int *usage, char *err, size_t esz) {
     char dummy[8];
+    *usage = 1;
     if (!err || !esz) {
         err = dummy;
         esz = sizeof dummy;
@@ -63,7 +73,7 @@ gs_preset *live_preset_load(const char *name, char *err, size_t esz) {
         }
         fclose(probe);
     }
-    char *buf = read_text(name, err, esz);
+    char *buf = read_text(name, usage, err, esz);
     if (!buf) return NULL;
     /* The preset's name is the file name without folders and extension. */
     const char *base = strrchr(name, '/');
@@ -77,6 +87,7 @@ gs_preset *live_preset_load(const char *name, char *err, size_t esz) {
     gs_status st = gs_preset_parse(buf, pname, &p, perr, sizeof perr);
     free(buf);
     if (st != GS_OK) {
+        *usage = 1;
         snprintf(err, esz, "preset file '%s', %s", name, perr[0] ? perr : gs_strerror(st));
         return NULL;
     }
