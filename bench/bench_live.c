@@ -70,8 +70,12 @@ int main(int argc, char **argv) {
         for (int k = 0; k < n; k++) snprintf(cfg.preset[k], sizeof cfg.preset[k], "%s", preset);
         cfg.in_vpu = gs_dbu_to_volts_per_unit(-20.0);
         cfg.out_vpu = gs_dbu_to_volts_per_unit(18.0);
-        live_engine *e = live_engine_new(&cfg, rate);
-        if (!e) return 1;
+        char err[512];
+        live_engine *e = live_engine_new(&cfg, rate, err, sizeof err);
+        if (!e) {
+            fprintf(stderr, "bench_live: %s\n", err);
+            return 1;
+        }
         live_engine_settle(e);
         size_t len = (size_t)(rate * 2.0); /* 2 s of a guitar-like signal, looped */
         float *sig = malloc(len * sizeof(float));

@@ -8,6 +8,6 @@ int cmd_presets(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_live(int argc, char **argv);    /* cli/cmd_live.c */
-int cmd_recover(int argc, char **argv); /* live/rec.c */
+int cmd_recover(int argc, char **argv); /* cli/cmd_recover.c */
 
 #endif

@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include "live.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,77 +26,14 @@ int cli_parse_double(const char *s, double *out) {
     return 0;
 }
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-/* Preset files are small text files: refuse anything large rather than read it whole. */
-#define PRESET_FILE_MAX (64 * 1024)
-
 gs_preset *cli_load_preset(const char *name, int *exit_code) {
-    int is_path = strchr(name, '/') != NULL || ends_with(name, ".preset");
-    if (!is_path) {
-        const gs_preset *p = gs_preset_find(name);
-        if (p) return (gs_preset *)p; /* built-ins: gs_preset_free() ignores them */
-        FILE *probe = fopen(name, "r");
-        if (!probe) {
-            cli_error("unknown preset '%s' (see 'gainstage presets')", name);
-            *exit_code = EXIT_USAGE;
-            return NULL;
-        }
-        fclose(probe);
-    }
-    FILE *f = fopen(name, "r");
-    if (!f) {
-        cli_error("cannot open preset file '%s': %s", name, strerror(errno));
-        *exit_code = EXIT_RUNTIME;
-        return NULL;
-    }
-    char *buf = malloc(PRESET_FILE_MAX + 1);
-    if (!buf) {
-        fclose(f);
-        cli_error("out of memory");
-        *exit_code = EXIT_RUNTIME;
-        return NULL;
-    }
-    size_t n = fread(buf, 1, PRESET_FILE_MAX + 1, f);
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        free(buf);
-        cli_error("cannot read preset file '%s'", name);
-        *exit_code = EXIT_RUNTIME;
-        return NULL;
-    }
-    if (n > PRESET_FILE_MAX) {
-        free(buf);
-        cli_error("preset file '%s' is larger than 64 KiB; is it really a preset?", name);
-        *exit_code = EXIT_USAGE;
-        return NULL;
-    }
-    if (memchr(buf, '\0', n)) {
-        free(buf);
-        cli_error("preset file '%s' is not text", name);
-        *exit_code = EXIT_USAGE;
-        return NULL;
-    }
-    buf[n] = '\0';
-    /* The preset's name is the file name without folders and extension. */
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    char pname[128];
-    snprintf(pname, sizeof pname, "%s", base);
-    char *dot = strrchr(pname, '.');
-    if (dot && dot != pname) *dot = '\0';
-    gs_preset *p = NULL;
-    char err[256] = "";
-    gs_status st = gs_preset_parse(buf, pname, &p, err, sizeof err);
-    free(buf);
-    if (st != GS_OK) {
-        cli_error("preset file '%s', %s", name, err[0] ? err : gs_strerror(st));
-        *exit_code = EXIT_USAGE;
-        return NULL;
+    /* One loader for every front end: live/preset.c (live/ may not print; we do). */
+    char err[4608];
+    int usage = 1;
+    gs_preset *p = live_preset_load_ex(name, &usage, err, sizeof err);
+    if (!p) {
+        cli_error("%s", err);
+        *exit_code = usage ? EXIT_USAGE : EXIT_RUNTIME;
     }
     return p;
 }

@@ -1,15 +1,15 @@
 /* gainstage live: the mixer engine. N preamp channels, direct outputs, a stereo monitor mix with
  * level, pan, mute and solo, meters, and the tap that feeds the recorder.
  *
- * Real-time design: live_engine_run() (the JACK process callback's work) owns the channel objects
- * and the mix state. Other threads never touch them: they post fixed-size commands into a
- * jack_ringbuffer (lock-free single producer / single consumer; the producers serialise among
+ * Real-time design: live_engine_run() (the back end's process callback's work) owns the channel
+ * objects and the mix state. Other threads never touch them: they post fixed-size commands into a
+ * live_ring (ring.h: lock-free single producer / single consumer; the producers serialise among
  * themselves with `lock`, which the process thread never takes). A channel that has to be replaced
  * (another model, another sample rate) is created off the RT thread, swapped in by a command, and
  * the old one comes back through a second ring to be freed by the main loop.
  */
 #include "live.h"
-#include "util.h"
+#include "ring.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -74,7 +74,7 @@ struct live_engine {
     live_strip_ctl ctl[LIVE_MAX_CH];
     double rate_ctl;
     live_rec_point point_ctl;
-    jack_ringbuffer_t *cmd, *trash;
+    live_ring *cmd, *trash;
 };
 
 #define CMD_SLOTS 4096
@@ -84,11 +84,7 @@ struct live_engine {
 
 /* Post one command; the caller holds e->lock. Returns 0, or -1 if the queue is full (the process
  * thread is not running: e.g. the server is gone). */
-static int post(live_engine *e, const live_cmd *c) {
-    if (jack_ringbuffer_write_space(e->cmd) < sizeof *c) return -1;
-    jack_ringbuffer_write(e->cmd, (const char *)c, sizeof *c);
-    return 0;
-}
+static int post(live_engine *e, const live_cmd *c) { return live_ring_write(e->cmd, c, sizeof *c); }
 
 static void seterr(char *err, size_t esz, const char *fmt, const char *a, const char *b) {
     if (err && esz) snprintf(err, esz, fmt, a, b);
@@ -143,13 +139,40 @@ static void pan_gains(double pan, double level, float *gl, float *gr) {
     *gr = (float)(level * sin(th));
 }
 
-live_engine *live_engine_new(const live_config *cfg, double rate) {
+/* Strip k's control state and its channel from the preset named in the configuration. */
+static int engine_strip_init(live_engine *e, const live_config *cfg, int k, double rate, char *err,
+                             size_t esz) {
+    gs_preset *p = live_preset_load(cfg->preset[k], err, esz);
+    if (!p) return -1;
+    live_strip_ctl *c = &e->ctl[k];
+    int bad = preset_values(p, &c->model, c->param, err, esz);
+    gs_preset_free(p);
+    if (bad) return -1;
+    snprintf(c->preset, sizeof c->preset, "%s", cfg->preset[k]);
+    c->level_db = 0.0;
+    c->pan = 0.0;
+    strip_rt *s = &e->s[k];
+    s->ch = make_channel(c, rate);
+    if (!s->ch) {
+        if (err && esz)
+            snprintf(err, esz, "cannot create channel %d (%s) at %.0f Hz", k + 1, c->preset, rate);
+        return -1;
+    }
+    s->level = 1.0f;
+    s->pan = 0.0f;
+    pan_gains(0.0, 1.0, &s->gl, &s->gr);
+    return 0;
+}
+
+live_engine *live_engine_new(const live_config *cfg, double rate, char *err, size_t esz) {
     if (cfg->n < 1 || cfg->n > LIVE_MAX_CH) {
-        cli_error("--inputs must be 1 to %d", LIVE_MAX_CH);
+        if (err && esz) snprintf(err, esz, "--inputs must be 1 to %d", LIVE_MAX_CH);
         return NULL;
     }
     if (rate < GS_RATE_MIN || rate > GS_RATE_MAX) {
-        cli_error("the JACK server runs at %.0f Hz; gainstage runs at 44.1 to 192 kHz", rate);
+        if (err && esz)
+            snprintf(err, esz, "the JACK server runs at %.0f Hz; gainstage runs at 44.1 to 192 kHz",
+                     rate);
         return NULL;
     }
     live_engine *e = calloc(1, sizeof *e);
@@ -162,47 +185,23 @@ live_engine *live_engine_new(const live_config *cfg, double rate) {
     e->win_len = (uint32_t)(rate / LIVE_METER_HZ);
     e->scratch = calloc(LIVE_CHUNK, sizeof(float));
     e->pre = calloc((size_t)e->n * LIVE_CHUNK, sizeof(float));
-    e->cmd = jack_ringbuffer_create(CMD_SLOTS * sizeof(live_cmd));
-    e->trash = jack_ringbuffer_create(TRASH_SLOTS * sizeof(gs_channel *));
+    e->cmd = live_ring_new(CMD_SLOTS * sizeof(live_cmd));
+    e->trash = live_ring_new(TRASH_SLOTS * sizeof(gs_channel *));
     if (!e->scratch || !e->pre || !e->cmd || !e->trash) {
-        cli_error("out of memory");
+        if (err && esz) snprintf(err, esz, "out of memory");
         live_engine_free(e);
         return NULL;
     }
     /* Keep the process thread's memory resident: a page fault there is an xrun. */
-    jack_ringbuffer_mlock(e->cmd);
-    jack_ringbuffer_mlock(e->trash);
+    live_ring_mlock(e->cmd);
+    live_ring_mlock(e->trash);
     mlock(e->scratch, LIVE_CHUNK * sizeof(float)); /* best effort, like the rings */
     mlock(e->pre, (size_t)e->n * LIVE_CHUNK * sizeof(float));
     for (int k = 0; k < e->n; k++) {
-        int code = 0;
-        gs_preset *p = cli_load_preset(cfg->preset[k], &code);
-        if (!p) {
+        if (engine_strip_init(e, cfg, k, rate, err, esz)) {
             live_engine_free(e);
             return NULL;
         }
-        live_strip_ctl *c = &e->ctl[k];
-        char err[256];
-        if (preset_values(p, &c->model, c->param, err, sizeof err)) {
-            cli_error("%s", err);
-            gs_preset_free(p);
-            live_engine_free(e);
-            return NULL;
-        }
-        snprintf(c->preset, sizeof c->preset, "%s", cfg->preset[k]);
-        gs_preset_free(p);
-        c->level_db = 0.0;
-        c->pan = 0.0;
-        strip_rt *s = &e->s[k];
-        s->ch = make_channel(c, rate);
-        if (!s->ch) {
-            cli_error("cannot create channel %d (%s) at %.0f Hz", k + 1, c->preset, rate);
-            live_engine_free(e);
-            return NULL;
-        }
-        s->level = 1.0f;
-        s->pan = 0.0f;
-        pan_gains(0.0, 1.0, &s->gl, &s->gr);
     }
     return e;
 }
@@ -212,11 +211,11 @@ void live_engine_free(live_engine *e) {
     live_engine_collect(e);
     /* Commands never consumed may hold channels. */
     live_cmd c;
-    while (e->cmd && jack_ringbuffer_read(e->cmd, (char *)&c, sizeof c) == sizeof c)
+    while (e->cmd && live_ring_read(e->cmd, &c, sizeof c) == 0)
         if (c.type == CMD_SWAP) gs_channel_free(c.ptr);
     for (int k = 0; k < LIVE_MAX_CH; k++) gs_channel_free(e->s[k].ch);
-    if (e->cmd) jack_ringbuffer_free(e->cmd);
-    if (e->trash) jack_ringbuffer_free(e->trash);
+    live_ring_free(e->cmd);
+    live_ring_free(e->trash);
     free(e->scratch);
     free(e->pre);
     pthread_mutex_destroy(&e->lock);
@@ -235,7 +234,7 @@ void live_engine_monitor_peak(const live_engine *e, float *l, float *r) {
 
 void live_engine_collect(live_engine *e) {
     gs_channel *ch;
-    while (jack_ringbuffer_read(e->trash, (char *)&ch, sizeof ch) == sizeof ch) gs_channel_free(ch);
+    while (e->trash && live_ring_read(e->trash, &ch, sizeof ch) == 0) gs_channel_free(ch);
 }
 
 static int check_k(const live_engine *e, int k, char *err, size_t esz) {
@@ -297,29 +296,11 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
 
 int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz) {
     if (check_k(e, k, err, esz)) return -1;
-    /* Loading may read a file: done before taking the lock. */
-    gs_preset *p = NULL;
-    if (!gs_preset_find(name)) {
-        char perr[256];
-        FILE *f = fopen(name, "r");
-        if (!f) {
-            seterr(err, esz, "unknown preset '%s'%s", name, " (see 'gainstage presets')");
-            return -1;
-        }
-        static char text[65536];
-        static pthread_mutex_t text_lock = PTHREAD_MUTEX_INITIALIZER;
-        pthread_mutex_lock(&text_lock);
-        size_t len = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
-        text[len] = '\0';
-        gs_status st = gs_preset_parse(text, name, &p, perr, sizeof perr);
-        pthread_mutex_unlock(&text_lock);
-        if (st != GS_OK) {
-            seterr(err, esz, "preset file '%s': %s", name, perr);
-            return -1;
-        }
-    }
-    const gs_preset *pp = p ? p : gs_preset_find(name);
+    /* Loading may read a file: done before taking the lock. The same loader as at start-up,
+     * so a preset means the same whether given on the command line, by OSC or in a session. */
+    gs_preset *p = live_preset_load(name, err, esz);
+    if (!p) return -1;
+    const gs_preset *pp = p;
     live_strip_ctl next;
     pthread_mutex_lock(&e->lock);
     next = e->ctl[k];
@@ -336,7 +317,7 @@ int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t e
     if (next.model == e->ctl[k].model) {
         /* Same circuit: the values glide (no click), as a preset change on hardware would. */
         live_strip_ctl *c = &e->ctl[k];
-        if (jack_ringbuffer_write_space(e->cmd) < c->model->n_params * sizeof(live_cmd)) {
+        if (live_ring_write_space(e->cmd) < c->model->n_params * sizeof(live_cmd)) {
             seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
             rc = -1;
         } else {
@@ -434,9 +415,11 @@ void live_ctl_get(live_engine *e, int k, live_strip_ctl *out) {
     pthread_mutex_unlock(&e->lock);
 }
 
-int live_ctl_rate(live_engine *e, double rate) {
+int live_ctl_rate(live_engine *e, double rate, char *err, size_t esz) {
     if (rate < GS_RATE_MIN || rate > GS_RATE_MAX) {
-        cli_error("the JACK server changed to %.0f Hz; gainstage runs at 44.1 to 192 kHz", rate);
+        if (err && esz)
+            snprintf(err, esz,
+                     "the JACK server changed to %.0f Hz; gainstage runs at 44.1 to 192 kHz", rate);
         return -1;
     }
     pthread_mutex_lock(&e->lock);
@@ -452,15 +435,15 @@ int live_ctl_rate(live_engine *e, double rate) {
         fresh[k] = make_channel(&snap[k], rate);
         if (!fresh[k]) {
             for (int j = 0; j < k; j++) gs_channel_free(fresh[j]);
-            cli_error("cannot create the channels at %.0f Hz", rate);
+            if (err && esz) snprintf(err, esz, "cannot create the channels at %.0f Hz", rate);
             return -1;
         }
     }
     pthread_mutex_lock(&e->lock);
-    if (jack_ringbuffer_write_space(e->cmd) < (size_t)(e->n + 1) * sizeof(live_cmd)) {
+    if (live_ring_write_space(e->cmd) < (size_t)(e->n + 1) * sizeof(live_cmd)) {
         pthread_mutex_unlock(&e->lock);
         for (int k = 0; k < e->n; k++) gs_channel_free(fresh[k]);
-        cli_error("cannot switch to %.0f Hz: command queue full", rate);
+        if (err && esz) snprintf(err, esz, "cannot switch to %.0f Hz: command queue full", rate);
         return -1;
     }
     /* The rate and all the swaps are queued together, so the process thread applies them in one
@@ -558,18 +541,16 @@ GS_LIVE_RT void live_engine_account(live_engine *e, const live_period_time *t) {
 
 GS_LIVE_RT static void apply_commands(live_engine *e) {
     live_cmd c;
-    while (jack_ringbuffer_read(e->cmd, (char *)&c, sizeof c) == sizeof c) {
+    while (live_ring_read(e->cmd, &c, sizeof c) == 0) {
         strip_rt *s = &e->s[c.k];
         switch (c.type) {
         case CMD_PARAM: gs_channel_set(s->ch, c.id, c.value); break;
         case CMD_SWAP:
             /* The trash ring has room for every swap the control side can have in flight
              * (TRASH_SLOTS > queue depth of swaps in practice); if it were ever full we keep the
-             * old instance rather than free it here. */
-            if (jack_ringbuffer_write_space(e->trash) >= sizeof s->ch) {
-                jack_ringbuffer_write(e->trash, (const char *)&s->ch, sizeof s->ch);
-                s->ch = c.ptr;
-            } /* else: keep the old instance; the new one is leaked rather than freed here */
+             * old instance rather than free it here (the new one is then leaked, not freed in
+             * the process thread). */
+            if (live_ring_write(e->trash, &s->ch, sizeof s->ch) == 0) s->ch = c.ptr;
             break;
         case CMD_LEVEL: s->level = (float)c.value; break;
         case CMD_PAN: s->pan = (float)c.value; break;

@@ -1,27 +1,42 @@
-/* gainstage live: internal interfaces of the JACK front end.
+/* gainstage live: the live system (gainstage live, gainstage recover), a static library.
+ *
+ * What live/ owns: the mixer engine (engine.c, links no JACK: its queues are ring.h), the recorder
+ * and 'recover' (rec.c, recover.c), the session file (session.c), the application (app.c: the
+ * recorder's start and stop, sessions, status, the main loop), the audio back ends behind
+ * backend.h (jack.c) and the control surfaces behind frontend.h (ui.c, status.c, osc.c).
+ * What it may call: the library (gainstage.h), common/ (atomic writes), libsndfile, and in the
+ * back-end/surface library only, JACK and liblo. Never cli/: errors come back as strings (err,
+ * esz) or through a live_log_fn, and the command prints them.
+ * Libraries (meson): gslive_core (engine, ring, recorder, recover, session, presets, app,
+ * terminal view, status lines; no JACK, no liblo: the engine's test and bench link only this)
+ * and gslive (jack.c, osc.c) over it.
  *
  * Threads and who owns what:
- * - the JACK process thread (real time) runs live_engine_run(): it owns the channel objects and the
- *   monitor-mix state, and takes commands from a lock-free single-consumer queue;
- * - control threads (the main loop with the terminal view, the OSC thread) change parameters only
- *   through live_ctl_*(): these validate, update a mirror of the setup (used by displays, OSC
- *   queries and the session file) and post a command. The producers serialise among themselves
- *   with a mutex; the real-time side never takes it;
- * - the disk thread (live_rec.c) drains a second single-producer/single-consumer ring fed by the
+ * - the back end's process thread (real time) runs live_engine_run(): it owns the channel objects
+ *   and the monitor-mix state, and takes commands from a lock-free single-consumer queue;
+ * - control threads (the main loop with the terminal view or status lines, the OSC thread)
+ *   change parameters only through live_ctl_*(): these validate, update a mirror of the setup
+ *   (used by displays, OSC queries and the session file) and post a command. The producers
+ *   serialise among themselves with a mutex; the real-time side never takes it; the recorder
+ *   and session commands go through live_app_* (app.h), serialised by the application's lock;
+ * - the main thread alone frees what the process thread hands back (live_engine_collect),
+ *   follows rate changes (live_ctl_rate) and talks to the back end;
+ * - the disk thread (rec.c) drains a second single-producer/single-consumer ring fed by the
  *   process thread and writes the files.
  * Functions marked GS_LIVE_RT run in the process thread: no allocation, locks, blocking or I/O.
  */
-#ifndef GS_CLI_LIVE_H
-#define GS_CLI_LIVE_H
+#ifndef GS_LIVE_H
+#define GS_LIVE_H
 
 #include <gainstage/gainstage.h>
 
-#include <jack/ringbuffer.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define GS_LIVE_RT /* runs in the JACK process thread */
+#ifndef GS_LIVE_RT
+#define GS_LIVE_RT /* runs in the process thread */
+#endif
 
 #define LIVE_MAX_CH 64
 /* Channels are created for this block length; longer JACK periods are processed in chunks, so
@@ -36,6 +51,22 @@
  * for re-amping later), or both (2N files). */
 typedef enum { LIVE_REC_POST = 0, LIVE_REC_PRE, LIVE_REC_BOTH } live_rec_point;
 const char *live_rec_point_name(live_rec_point p);
+int live_rec_point_parse(const char *s); /* "post", "pre", "both"; -1 for anything else */
+
+/* Messages that are not the answer to a call (the recorder, 'recover', the back end's library):
+ * live/ never prints them itself; the application's log function does. */
+typedef enum { LIVE_INFO = 0, LIVE_ERROR } live_level;
+typedef void (*live_log_fn)(void *ctx, live_level level, const char *msg);
+
+/* A preset by built-in name, or from a file if the name is a path (contains '/' or ends in
+ * ".preset") or no built-in has that name (the file's name without folders and extension is the
+ * preset's). NULL with err filled on failure. Freed with gs_preset_free (a no-op for built-ins). */
+gs_preset *live_preset_load(const char *name_or_path, char *err, size_t esz);
+/* The same; *usage tells a wrong name or file content (1) from a system failure (0: cannot
+ * open or read, out of memory), for the command's exit status. */
+gs_preset *live_preset_load_ex(const char *name_or_path, int *usage, char *err, size_t esz);
+/* A whole text file, NUL-terminated, in memory from malloc; NULL with errno set. */
+char *live_file_text(const char *path);
 
 /* Published meters of one strip (written by the process thread only). Linear sample values. */
 typedef struct live_meter {
@@ -60,15 +91,16 @@ typedef struct live_strip_ctl {
 typedef struct live_engine live_engine;
 typedef struct live_rec live_rec;
 
-/* ----- engine (live_engine.c) ----------------------------------------------------------------- */
+/* ----- engine (engine.c) ----------------------------------------------------------------- */
 typedef struct live_config {
     int n; /* channels */
     char preset[LIVE_MAX_CH][LIVE_NAME];
     double in_vpu, out_vpu; /* volts per unit sample at input and output */
 } live_config;
 
-/* Create the engine: n channels at `rate`, each with its preset. Prints the reason on failure. */
-live_engine *live_engine_new(const live_config *cfg, double rate);
+/* Create the engine: n channels at `rate`, each with its preset. NULL with err filled on failure.
+ */
+live_engine *live_engine_new(const live_config *cfg, double rate, char *err, size_t esz);
 void live_engine_free(live_engine *e);
 int live_engine_channels(const live_engine *e);
 double live_engine_rate(const live_engine *e);
@@ -91,7 +123,7 @@ int live_ctl_solo(live_engine *e, int k, int on);
 /* A consistent copy of strip k's control state. */
 void live_ctl_get(live_engine *e, int k, live_strip_ctl *out);
 /* Rebuild every channel at a new sample rate (off the RT thread) and swap them in. */
-int live_ctl_rate(live_engine *e, double rate);
+int live_ctl_rate(live_engine *e, double rate, char *err, size_t esz);
 /* Free channels the process thread has swapped out. Call from the main loop. */
 void live_engine_collect(live_engine *e);
 const live_meter *live_engine_meter(const live_engine *e, int k);
@@ -132,14 +164,16 @@ live_rec *live_engine_rec(live_engine *e);
 void live_engine_set_rec_point(live_engine *e, live_rec_point p);
 live_rec_point live_engine_rec_point(const live_engine *e);
 
-/* ----- recorder (live_rec.c) ------------------------------------------------------------------ */
+/* ----- recorder (rec.c) ------------------------------------------------------------------ */
 typedef enum { LIVE_FMT_WAV_F32 = 0, LIVE_FMT_WAV_S24, LIVE_FMT_FLAC } live_rec_format;
+const char *live_rec_format_name(live_rec_format f); /* "wav-f32", "wav-s24", "flac" */
+int live_rec_format_parse(const char *s);            /* those (and "wav"); -1 for anything else */
 
 /* Create a take in `dir`: one mono file per channel plus a sidecar "<take>.take" (with
  * LIVE_REC_BOTH, nch is twice the channel count: the pre files first, then the post files).
- * Starts the disk thread. Prints the reason on failure. */
+ * Starts the disk thread. NULL with err filled on failure. */
 live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format fmt,
-                         live_rec_point point, const char *const *presets);
+                         live_rec_point point, const char *const *presets, char *err, size_t esz);
 /* Stop: the caller has detached the recorder from the engine first. Drains, finalises headers
  * and the sidecar, joins the thread. Returns 0 if every file was closed cleanly. */
 int live_rec_stop(live_rec *r);
@@ -157,26 +191,14 @@ typedef struct live_rec_status {
 } live_rec_status;
 void live_rec_status_get(live_rec *r, live_rec_status *s);
 
-/* gainstage recover DIR */
+/* 'gainstage recover DIR' (recover.c): repair the takes in `dir` whose sidecar still says
+ * "status = recording". Every file's outcome goes to `log`. 0 if all were repaired (or none was
+ * open), 1 if one could not be, -1 if the folder cannot be read. */
+int live_recover(const char *dir, live_log_fn log, void *ctx);
 
-/* ----- OSC (live_osc.c) ----------------------------------------------------------------------- */
-typedef struct live_osc live_osc;
-typedef struct live_app live_app; /* cmd_live.c: recorder and session commands */
-live_osc *live_osc_start(live_engine *e, live_app *app, const char *bind, const char *port);
-int live_osc_port(const live_osc *o);
-void live_osc_stop(live_osc *o);
-
-/* Implemented by cmd_live.c for the OSC and terminal front ends. */
-int live_app_record(live_app *app, int on, char *err, size_t esz);
-int live_app_save_session(live_app *app, char *err, size_t esz);
-void live_app_status(live_app *app, char *buf, size_t size);
-void live_app_quit(live_app *app);
-
-/* ----- terminal view (live_ui.c) -------------------------------------------------------------- */
-typedef struct live_ui live_ui;
-live_ui *live_ui_start(live_engine *e, live_app *app); /* raw mode; NULL if not a terminal */
-/* Redraw and handle pending keys; returns 1 if the user asked to quit. */
-int live_ui_tick(live_ui *u);
-void live_ui_stop(live_ui *u); /* restores the terminal */
+/* ----- the application, back ends and control surfaces -------------------------------------- */
+typedef struct live_app live_app; /* app.h */
+/* backend.h: the audio back end interface (jack.c); frontend.h: the control surfaces (ui.c,
+ * status.c, osc.c); session.h: the session file. */
 
 #endif

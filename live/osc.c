@@ -7,8 +7,7 @@
  * /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query.
  * The address space is documented in doc/live.md.
  */
-#include "live.h"
-#include "util.h"
+#include "frontend.h"
 
 #include <lo/lo.h>
 
@@ -23,13 +22,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct live_osc {
+typedef struct live_osc {
+    live_frontend base;
     live_engine *e;
     live_app *app;
     int fd, port;
     pthread_t th;
     atomic_int stop;
-};
+} live_osc;
 
 static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
 
@@ -88,93 +88,94 @@ static int arg_num(lo_message m, int i, double *v) {
     return end == buf || *end ? -1 : 0;
 }
 
-static void handle(live_osc *o, const char *path, lo_message m, const struct sockaddr *from,
-                   socklen_t fromlen) {
-    char err[512] = "";
-    int k = 0, n = 0, done = 0, bad = 0;
-    char leaf[64] = "";
+/* The sender of the message being handled. */
+typedef struct peer {
+    const struct sockaddr *addr;
+    socklen_t len;
+} peer;
+
+/* A change of channel k's strip (`leaf` of /gainstage/ch/K/LEAF): 0, or -1 with err filled
+ * (a refusal with err empty is answered "refused"). */
+static int channel_change(live_osc *o, int k, const char *leaf, lo_message m, char *err,
+                          size_t esz) {
     double v;
-    if (sscanf(path, "/gainstage/ch/%d/%63s%n", &k, leaf, &n) == 2 && path[n] == '\0') {
-        k -= 1;
-        if (k < 0 || k >= live_engine_channels(o->e)) {
-            snprintf(err, sizeof err, "no channel %d (there are %d)", k + 1,
-                     live_engine_channels(o->e));
-            bad = 1;
-        } else if (!strcmp(leaf, "gain")) {
-            char t[128];
-            if (arg_text(m, 0, t, sizeof t))
-                snprintf(err, sizeof err, "gain needs a value in dB");
-            else
-                bad = live_ctl_param(o->e, k, "gain", t, err, sizeof err);
-            bad |= err[0] != 0;
-            done = 1;
-        } else if (!strcmp(leaf, "param")) {
-            char sym[64], t[128];
-            if (arg_text(m, 0, sym, sizeof sym) || arg_text(m, 1, t, sizeof t)) {
-                snprintf(err, sizeof err, "param needs a symbol and a value");
-                bad = 1;
-            } else {
-                bad = live_ctl_param(o->e, k, sym, t, err, sizeof err);
-            }
-            done = 1;
-        } else if (!strcmp(leaf, "mute") || !strcmp(leaf, "solo")) {
-            if (arg_num(m, 0, &v)) {
-                snprintf(err, sizeof err, "%s needs 0 or 1", leaf);
-                bad = 1;
-            } else {
-                bad = leaf[0] == 'm' ? live_ctl_mute(o->e, k, v != 0)
-                                     : live_ctl_solo(o->e, k, v != 0);
-            }
-            done = 1;
-        } else if (!strcmp(leaf, "level") || !strcmp(leaf, "pan")) {
-            if (arg_num(m, 0, &v)) {
-                snprintf(err, sizeof err, "%s needs a number", leaf);
-                bad = 1;
-            } else {
-                bad = leaf[0] == 'l' ? live_ctl_level(o->e, k, v, err, sizeof err)
-                                     : live_ctl_pan(o->e, k, v, err, sizeof err);
-            }
-            done = 1;
-        } else if (!strcmp(leaf, "preset")) {
-            char t[LIVE_NAME];
-            if (arg_text(m, 0, t, sizeof t)) {
-                snprintf(err, sizeof err, "preset needs a name");
-                bad = 1;
-            } else {
-                bad = live_ctl_preset(o->e, k, t, err, sizeof err);
-            }
-            done = 1;
-        } else if (!strcmp(leaf, "meter")) {
-            const live_meter *mt = live_engine_meter(o->e, k);
-            lo_message r = lo_message_new();
-            lo_message_add_float(r, (float)dbfs(atomic_load(&mt->in_peak)));
-            lo_message_add_float(r, (float)dbfs(atomic_load(&mt->out_peak)));
-            lo_message_add_float(r, (float)dbfs(atomic_load(&mt->out_rms)));
-            lo_message_add_int32(r, (int32_t)atomic_load(&mt->in_clips));
-            lo_message_add_int32(r, (int32_t)atomic_load(&mt->out_clips));
-            send_msg(o, r, path, from, fromlen);
-            return;
-        } else if (!strcmp(leaf, "get")) {
-            live_strip_ctl c;
-            live_ctl_get(o->e, k, &c);
-            double gain = NAN;
-            for (size_t i = 0; i < c.model->n_params; i++)
-                if (!strcmp(c.model->params[i].symbol, "gain")) gain = c.param[i];
-            lo_message r = lo_message_new();
-            lo_message_add_string(r, c.preset);
-            lo_message_add_float(r, (float)gain);
-            lo_message_add_float(r, (float)c.level_db);
-            lo_message_add_float(r, (float)c.pan);
-            lo_message_add_int32(r, c.mute);
-            lo_message_add_int32(r, c.solo);
-            send_msg(o, r, path, from, fromlen);
-            return;
-        } else {
-            snprintf(err, sizeof err, "unknown address (see doc/live.md)");
-            bad = 1;
+    char t[LIVE_NAME], sym[64];
+    if (!strcmp(leaf, "gain")) {
+        if (arg_text(m, 0, t, sizeof t)) {
+            snprintf(err, esz, "gain needs a value in dB");
+            return -1;
         }
-        (void)done;
-    } else if (!strcmp(path, "/gainstage/meters")) {
+        int bad = live_ctl_param(o->e, k, "gain", t, err, esz);
+        return bad || err[0] ? -1 : 0;
+    }
+    if (!strcmp(leaf, "param")) {
+        if (arg_text(m, 0, sym, sizeof sym) || arg_text(m, 1, t, sizeof t)) {
+            snprintf(err, esz, "param needs a symbol and a value");
+            return -1;
+        }
+        return live_ctl_param(o->e, k, sym, t, err, esz);
+    }
+    if (!strcmp(leaf, "mute") || !strcmp(leaf, "solo")) {
+        if (arg_num(m, 0, &v)) {
+            snprintf(err, esz, "%s needs 0 or 1", leaf);
+            return -1;
+        }
+        return leaf[0] == 'm' ? live_ctl_mute(o->e, k, v != 0) : live_ctl_solo(o->e, k, v != 0);
+    }
+    if (!strcmp(leaf, "level") || !strcmp(leaf, "pan")) {
+        if (arg_num(m, 0, &v)) {
+            snprintf(err, esz, "%s needs a number", leaf);
+            return -1;
+        }
+        return leaf[0] == 'l' ? live_ctl_level(o->e, k, v, err, esz)
+                              : live_ctl_pan(o->e, k, v, err, esz);
+    }
+    if (!strcmp(leaf, "preset")) {
+        if (arg_text(m, 0, t, sizeof t)) {
+            snprintf(err, esz, "preset needs a name");
+            return -1;
+        }
+        return live_ctl_preset(o->e, k, t, err, esz);
+    }
+    snprintf(err, esz, "unknown address (see doc/live.md)");
+    return -1;
+}
+
+/* The queries of channel k: answered here (1), or 0 if `leaf` is not one. */
+static int channel_query(live_osc *o, int k, const char *leaf, const char *path, peer to) {
+    if (!strcmp(leaf, "meter")) {
+        const live_meter *mt = live_engine_meter(o->e, k);
+        lo_message r = lo_message_new();
+        lo_message_add_float(r, (float)dbfs(atomic_load(&mt->in_peak)));
+        lo_message_add_float(r, (float)dbfs(atomic_load(&mt->out_peak)));
+        lo_message_add_float(r, (float)dbfs(atomic_load(&mt->out_rms)));
+        lo_message_add_int32(r, (int32_t)atomic_load(&mt->in_clips));
+        lo_message_add_int32(r, (int32_t)atomic_load(&mt->out_clips));
+        send_msg(o, r, path, to.addr, to.len);
+        return 1;
+    }
+    if (!strcmp(leaf, "get")) {
+        live_strip_ctl c;
+        live_ctl_get(o->e, k, &c);
+        double gain = NAN;
+        for (size_t i = 0; i < c.model->n_params; i++)
+            if (!strcmp(c.model->params[i].symbol, "gain")) gain = c.param[i];
+        lo_message r = lo_message_new();
+        lo_message_add_string(r, c.preset);
+        lo_message_add_float(r, (float)gain);
+        lo_message_add_float(r, (float)c.level_db);
+        lo_message_add_float(r, (float)c.pan);
+        lo_message_add_int32(r, c.mute);
+        lo_message_add_int32(r, c.solo);
+        send_msg(o, r, path, to.addr, to.len);
+        return 1;
+    }
+    return 0;
+}
+
+/* The global queries: answered here (1), or 0 if `path` is not one. */
+static int global_query(live_osc *o, const char *path, peer to) {
+    if (!strcmp(path, "/gainstage/meters")) {
         lo_message r = lo_message_new();
         for (int c = 0; c < live_engine_channels(o->e); c++)
             lo_message_add_float(r,
@@ -183,29 +184,59 @@ static void handle(live_osc *o, const char *path, lo_message m, const struct soc
         live_engine_monitor_peak(o->e, &l, &rr);
         lo_message_add_float(r, (float)dbfs(l));
         lo_message_add_float(r, (float)dbfs(rr));
-        send_msg(o, r, path, from, fromlen);
-        return;
-    } else if (!strcmp(path, "/gainstage/status")) {
+        send_msg(o, r, path, to.addr, to.len);
+        return 1;
+    }
+    if (!strcmp(path, "/gainstage/status")) {
         char line[4096];
         live_app_status(o->app, line, sizeof line);
         lo_message r = lo_message_new();
         lo_message_add_string(r, line);
-        send_msg(o, r, path, from, fromlen);
-        return;
-    } else if (!strcmp(path, "/gainstage/record")) {
+        send_msg(o, r, path, to.addr, to.len);
+        return 1;
+    }
+    return 0;
+}
+
+/* The application's commands: 0, or -1 with err filled. */
+static int global_change(live_osc *o, const char *path, lo_message m, char *err, size_t esz) {
+    double v;
+    if (!strcmp(path, "/gainstage/record")) {
         if (arg_num(m, 0, &v)) {
-            snprintf(err, sizeof err, "record needs 0 or 1");
+            snprintf(err, esz, "record needs 0 or 1");
+            return -1;
+        }
+        return live_app_record(o->app, v != 0, err, esz);
+    }
+    if (!strcmp(path, "/gainstage/session/save")) return live_app_save_session(o->app, err, esz);
+    if (!strcmp(path, "/gainstage/quit")) {
+        live_app_quit(o->app);
+        return 0;
+    }
+    snprintf(err, esz, "unknown address (see doc/live.md)");
+    return -1;
+}
+
+/* One message: a query is answered with its reply, a change with /gainstage/ok PATH or
+ * /gainstage/error PATH MESSAGE. */
+static void handle(live_osc *o, const char *path, lo_message m, const struct sockaddr *from,
+                   socklen_t fromlen) {
+    peer to = {from, fromlen};
+    char err[512] = "", leaf[64] = "";
+    int k = 0, n = 0, bad;
+    if (sscanf(path, "/gainstage/ch/%d/%63s%n", &k, leaf, &n) == 2 && path[n] == '\0') {
+        k -= 1;
+        if (k < 0 || k >= live_engine_channels(o->e)) {
+            snprintf(err, sizeof err, "no channel %d (there are %d)", k + 1,
+                     live_engine_channels(o->e));
             bad = 1;
         } else {
-            bad = live_app_record(o->app, v != 0, err, sizeof err);
+            if (channel_query(o, k, leaf, path, to)) return;
+            bad = channel_change(o, k, leaf, m, err, sizeof err) != 0;
         }
-    } else if (!strcmp(path, "/gainstage/session/save")) {
-        bad = live_app_save_session(o->app, err, sizeof err);
-    } else if (!strcmp(path, "/gainstage/quit")) {
-        live_app_quit(o->app);
     } else {
-        snprintf(err, sizeof err, "unknown address (see doc/live.md)");
-        bad = 1;
+        if (global_query(o, path, to)) return;
+        bad = global_change(o, path, m, err, sizeof err) != 0;
     }
     lo_message r = lo_message_new();
     lo_message_add_string(r, path);
@@ -238,7 +269,9 @@ static void *osc_thread(void *arg) {
     return NULL;
 }
 
-live_osc *live_osc_start(live_engine *e, live_app *app, const char *bind_addr, const char *port) {
+/* The socket, bound; -1 with err filled. *port_out: the port it got (for "auto"). */
+static int osc_socket(const char *bind_addr, const char *port, int *port_out, char *err,
+                      size_t esz) {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -246,45 +279,71 @@ live_osc *live_osc_start(live_engine *e, live_app *app, const char *bind_addr, c
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(bind_addr, port, &hints, &res);
     if (gai) {
-        cli_error("OSC: cannot use address %s port %s: %s; OSC is off", bind_addr, port,
-                  gai_strerror(gai));
-        return NULL;
+        snprintf(err, esz, "OSC: cannot use address %s port %s: %s; OSC is off", bind_addr, port,
+                 gai_strerror(gai));
+        return -1;
     }
     int fd = socket(res->ai_family, SOCK_DGRAM, 0);
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        cli_error("OSC: cannot listen on %s:%s: %s; OSC is off", bind_addr, port, strerror(errno));
+        snprintf(err, esz, "OSC: cannot listen on %s:%s: %s; OSC is off", bind_addr, port,
+                 strerror(errno));
         if (fd >= 0) close(fd);
         freeaddrinfo(res);
-        return NULL;
+        return -1;
     }
     freeaddrinfo(res);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static live_frontend *osc_open(live_app *app, const live_frontend_opts *opts, char *err,
+                               size_t esz) {
+    int port = 0;
+    int fd = osc_socket(opts->osc_bind, opts->osc_port, &port, err, esz);
+    if (fd < 0) return NULL;
     live_osc *o = calloc(1, sizeof *o);
     if (!o) {
         close(fd);
+        snprintf(err, esz, "OSC: out of memory; OSC is off");
         return NULL;
     }
-    o->e = e;
+    o->base.iface = &live_osc_frontend;
+    o->e = live_app_engine(app);
     o->app = app;
     o->fd = fd;
-    o->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    o->port = port;
     if (pthread_create(&o->th, NULL, osc_thread, o) != 0) {
         close(fd);
         free(o);
+        snprintf(err, esz, "OSC: cannot start its thread; OSC is off");
         return NULL;
     }
-    return o;
+    live_app_log(app, LIVE_INFO, "OSC on osc.udp://%s:%d/", opts->osc_bind, o->port);
+    return &o->base;
 }
 
-int live_osc_port(const live_osc *o) { return o->port; }
+/* OSC runs in its own thread: nothing to do in the main loop. */
+static int osc_tick(live_frontend *f) {
+    (void)f;
+    return 0;
+}
 
-void live_osc_stop(live_osc *o) {
+static void osc_close(live_frontend *f) {
+    live_osc *o = (live_osc *)f;
     if (!o) return;
     atomic_store(&o->stop, 1);
     pthread_join(o->th, NULL);
     close(o->fd);
     free(o);
 }
+
+const live_frontend_iface live_osc_frontend = {
+    .name = "OSC",
+    .open = osc_open,
+    .tick = osc_tick,
+    .close = osc_close,
+};

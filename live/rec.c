@@ -1,6 +1,6 @@
 /* gainstage live: the recorder (disk thread) and 'gainstage recover'.
  *
- * The process thread copies each period into a jack_ringbuffer (lock-free, single producer /
+ * The process thread copies each period into a live_ring (ring.h: lock-free, single producer /
  * single consumer) as one message: a header (JACK frame time, frame count) and one block of floats
  * per channel. If the ring has no room the period is dropped and counted; the process thread never
  * waits. The disk thread drains the ring every DRAIN_MS into one mono file per channel.
@@ -17,8 +17,9 @@
  * loss is what was still in the ring (at most DRAIN_MS plus a period). After a power loss the
  * loss is at most SYNC_S plus the drive's own write cache.
  */
+#include "atomic.h"
 #include "live.h"
-#include "util.h"
+#include "ring.h"
 
 #include <sndfile.h>
 
@@ -52,7 +53,7 @@ struct live_rec {
     double rate;
     live_rec_format fmt;
     live_rec_point point;
-    jack_ringbuffer_t *rb;
+    live_ring *rb;
     SNDFILE *sf[2 * LIVE_MAX_CH];
     int fd[2 * LIVE_MAX_CH];
     char file[2 * LIVE_MAX_CH][300];
@@ -75,8 +76,22 @@ struct live_rec {
     uint32_t start_frame;
 };
 
-static const char *fmt_name(live_rec_format f) {
+const char *live_rec_format_name(live_rec_format f) {
     return f == LIVE_FMT_WAV_S24 ? "wav-s24" : (f == LIVE_FMT_FLAC ? "flac" : "wav-f32");
+}
+
+int live_rec_format_parse(const char *s) {
+    if (!strcmp(s, "wav-f32") || !strcmp(s, "wav")) return LIVE_FMT_WAV_F32;
+    if (!strcmp(s, "wav-s24")) return LIVE_FMT_WAV_S24;
+    if (!strcmp(s, "flac")) return LIVE_FMT_FLAC;
+    return -1;
+}
+
+int live_rec_point_parse(const char *s) {
+    if (!strcmp(s, "post")) return LIVE_REC_POST;
+    if (!strcmp(s, "pre")) return LIVE_REC_PRE;
+    if (!strcmp(s, "both")) return LIVE_REC_BOTH;
+    return -1;
 }
 
 static double mono_now(void) {
@@ -85,24 +100,18 @@ static double mono_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void fsync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-/* The sidecar: what the take is, written atomically (temporary file, fsync, rename). */
+/* The sidecar: what the take is, written atomically (common/atomic.h: a temporary file, fsync,
+ * rename, fsync of the folder), so a reader finds the old or the new one, never half. */
 static int write_sidecar(live_rec *r, const char *status, uint64_t frames) {
-    char path[PATH_MAX + 300], tmp[PATH_MAX + 310];
+    char path[PATH_MAX + 300];
     snprintf(path, sizeof path, "%s/%s.take", r->dir, r->take);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) return -1;
     fprintf(f, "# gainstage live take (see 'gainstage recover --help')\n");
     fprintf(f, "take = %s\nrate = %.0f\nchannels = %d\npoint = %s\nformat = %s\n", r->take, r->rate,
-            r->nch, live_rec_point_name(r->point), fmt_name(r->fmt));
+            r->nch, live_rec_point_name(r->point), live_rec_format_name(r->fmt));
     if (r->have_start)
         fprintf(f, "start_frame = %u\n", r->start_frame);
     else
@@ -113,14 +122,11 @@ static int write_sidecar(live_rec *r, const char *status, uint64_t frames) {
     if (frames) fprintf(f, "frames = %llu\n", (unsigned long long)frames);
     for (int c = 0; c < r->nch; c++)
         fprintf(f, "file.%d = %s\npreset.%d = %s\n", c + 1, r->file[c], c + 1, r->preset[c]);
-    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    fsync_dir(r->dir);
-    return 0;
+    if (!bad) bad = gsc_atomic_write(path, text, len) != 0;
+    free(text);
+    return bad ? -1 : 0;
 }
 
 static void fail(live_rec *r, const char *fmt, const char *a, int err) {
@@ -162,15 +168,15 @@ static int drain(live_rec *r) {
     for (;;) {
         if (atomic_load(&r->failed)) {
             /* Keep emptying the ring so the process thread is never held up. */
-            jack_ringbuffer_read_advance(r->rb, jack_ringbuffer_read_space(r->rb));
+            live_ring_skip(r->rb, live_ring_read_space(r->rb));
             return -1;
         }
         msg_hdr h;
-        if (jack_ringbuffer_peek(r->rb, (char *)&h, sizeof h) < sizeof h) return 0;
+        if (live_ring_peek(r->rb, &h, sizeof h)) return 0;
         size_t bytes = sizeof h + (size_t)h.n * (size_t)r->nch * sizeof(float);
-        if (jack_ringbuffer_read_space(r->rb) < bytes) return 0; /* rest still being written */
-        jack_ringbuffer_read_advance(r->rb, sizeof h);
-        jack_ringbuffer_read(r->rb, (char *)r->buf, bytes - sizeof h);
+        if (live_ring_read_space(r->rb) < bytes) return 0; /* rest still being written */
+        live_ring_skip(r->rb, sizeof h);
+        live_ring_read(r->rb, r->buf, bytes - sizeof h);
         if (!r->have_start) {
             r->have_start = 1;
             r->start_frame = h.frame_time;
@@ -214,39 +220,26 @@ static void *disk_thread(void *arg) {
     return NULL;
 }
 
-live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format fmt,
-                         live_rec_point point, const char *const *presets) {
+#define SETERR(...) ((err && esz) ? (void)snprintf(err, esz, __VA_ARGS__) : (void)0)
+
+/* The folder, created if missing. */
+static int make_dir(const char *dir, char *err, size_t esz) {
     struct stat st;
     if (stat(dir, &st) != 0) {
         if (mkdir(dir, 0777) != 0) {
-            cli_error("cannot create the recording folder '%s': %s", dir, strerror(errno));
-            return NULL;
+            SETERR("cannot create the recording folder '%s': %s", dir, strerror(errno));
+            return -1;
         }
     } else if (!S_ISDIR(st.st_mode)) {
-        cli_error("--record needs a folder; '%s' is a file", dir);
-        return NULL;
+        SETERR("--record needs a folder; '%s' is a file", dir);
+        return -1;
     }
-    live_rec *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
-    r->nch = nch;
-    r->rate = rate;
-    r->fmt = fmt;
-    r->point = point;
-    for (int c = 0; c < 2 * LIVE_MAX_CH; c++) r->fd[c] = -1;
-    snprintf(r->dir, sizeof r->dir, "%s", dir);
-    for (int c = 0; c < nch; c++) snprintf(r->preset[c], sizeof r->preset[c], "%s", presets[c]);
-    size_t ring = (size_t)(RING_SECONDS * rate) * (size_t)nch * sizeof(float);
-    r->rb = jack_ringbuffer_create(ring);
-    r->buf = malloc((size_t)MSG_FRAMES * (size_t)nch * sizeof(float));
-    r->zeros = calloc(MSG_FRAMES, sizeof(float));
-    if (!r->rb || !r->buf || !r->zeros) {
-        cli_error("out of memory for the recorder");
-        live_rec_stop(r);
-        return NULL;
-    }
-    jack_ringbuffer_mlock(r->rb);
-    /* Take name from the local time; a suffix if a take of that second exists. The sidecar is
-     * created with O_EXCL, so two recorders never share a name. */
+    return 0;
+}
+
+/* Take name from the local time; a suffix if a take of that second exists. The sidecar is
+ * created with O_EXCL, so two recorders never share a name. */
+static int reserve_take(live_rec *r, char *err, size_t esz) {
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
@@ -258,54 +251,91 @@ live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format 
         else
             snprintf(r->take, sizeof r->take, "%s-%d", stamp, i);
         char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s.take", dir, r->take);
+        snprintf(path, sizeof path, "%s/%s.take", r->dir, r->take);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0) {
             close(fd);
-            break;
+            return 0;
         }
         if (errno != EEXIST || i > 1000) {
-            cli_error("cannot create a take in '%s': %s", dir, strerror(errno));
-            live_rec_stop(r);
-            return NULL;
+            SETERR("cannot create a take in '%s': %s", r->dir, strerror(errno));
+            return -1;
         }
     }
-    const char *ext = fmt == LIVE_FMT_FLAC ? "flac" : "wav";
-    for (int c = 0; c < nch; c++) {
-        /* With both taps: take-...-chNN-pre.wav (converter input) and take-...-chNN.wav. */
-        int half = point == LIVE_REC_BOTH ? nch / 2 : nch, k = c % half;
-        snprintf(r->file[c], sizeof r->file[c], "%s-ch%02d%s.%s", r->take, k + 1,
-                 point == LIVE_REC_BOTH && c < half ? "-pre" : "", ext);
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", dir, r->file[c]);
-        r->fd[c] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0666);
-        SF_INFO info;
-        memset(&info, 0, sizeof info);
-        info.samplerate = (int)rate;
-        info.channels = 1;
-        info.format =
-            fmt == LIVE_FMT_FLAC
-                ? SF_FORMAT_FLAC | SF_FORMAT_PCM_24
-                : SF_FORMAT_RF64 | (fmt == LIVE_FMT_WAV_S24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT);
-        if (r->fd[c] >= 0) r->sf[c] = sf_open_fd(r->fd[c], SFM_WRITE, &info, SF_FALSE);
-        if (!r->sf[c]) {
-            cli_error("cannot create '%s': %s", path,
-                      r->fd[c] < 0 ? strerror(errno) : sf_strerror(NULL));
-            live_rec_stop(r);
-            return NULL;
-        }
-        /* Plain WAV while it fits in 4 GiB, RF64 beyond (the header switches as it grows). */
-        sf_command(r->sf[c], SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-        sf_command(r->sf[c], SFC_SET_CLIPPING, NULL, SF_TRUE);
-        sf_command(r->sf[c], SFC_UPDATE_HEADER_NOW, NULL, 0);
+}
+
+/* File c of the take: take-...-chNN.wav, with both taps also take-...-chNN-pre.wav (the
+ * converter input). */
+static int open_file(live_rec *r, int c, char *err, size_t esz) {
+    const char *ext = r->fmt == LIVE_FMT_FLAC ? "flac" : "wav";
+    int half = r->point == LIVE_REC_BOTH ? r->nch / 2 : r->nch, k = c % half;
+    snprintf(r->file[c], sizeof r->file[c], "%s-ch%02d%s.%s", r->take, k + 1,
+             r->point == LIVE_REC_BOTH && c < half ? "-pre" : "", ext);
+    char path[PATH_MAX + 300];
+    snprintf(path, sizeof path, "%s/%s", r->dir, r->file[c]);
+    r->fd[c] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0666);
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    info.samplerate = (int)r->rate;
+    info.channels = 1;
+    info.format =
+        r->fmt == LIVE_FMT_FLAC
+            ? SF_FORMAT_FLAC | SF_FORMAT_PCM_24
+            : SF_FORMAT_RF64 | (r->fmt == LIVE_FMT_WAV_S24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT);
+    if (r->fd[c] >= 0) r->sf[c] = sf_open_fd(r->fd[c], SFM_WRITE, &info, SF_FALSE);
+    if (!r->sf[c]) {
+        SETERR("cannot create '%s': %s", path, r->fd[c] < 0 ? strerror(errno) : sf_strerror(NULL));
+        return -1;
     }
+    /* Plain WAV while it fits in 4 GiB, RF64 beyond (the header switches as it grows). */
+    sf_command(r->sf[c], SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
+    sf_command(r->sf[c], SFC_SET_CLIPPING, NULL, SF_TRUE);
+    sf_command(r->sf[c], SFC_UPDATE_HEADER_NOW, NULL, 0);
+    return 0;
+}
+
+/* Everything but the thread; -1 with err filled (the caller frees r). */
+static int rec_open(live_rec *r, char *err, size_t esz) {
+    size_t ring = (size_t)(RING_SECONDS * r->rate) * (size_t)r->nch * sizeof(float);
+    r->rb = live_ring_new(ring);
+    r->buf = malloc((size_t)MSG_FRAMES * (size_t)r->nch * sizeof(float));
+    r->zeros = calloc(MSG_FRAMES, sizeof(float));
+    if (!r->rb || !r->buf || !r->zeros) {
+        SETERR("out of memory for the recorder");
+        return -1;
+    }
+    live_ring_mlock(r->rb);
+    if (reserve_take(r, err, esz)) return -1;
+    for (int c = 0; c < r->nch; c++)
+        if (open_file(r, c, err, esz)) return -1;
     if (write_sidecar(r, "recording", 0) != 0) {
-        cli_error("cannot write the take's sidecar in '%s': %s", dir, strerror(errno));
+        SETERR("cannot write the take's sidecar in '%s': %s", r->dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format fmt,
+                         live_rec_point point, const char *const *presets, char *err, size_t esz) {
+    if (make_dir(dir, err, esz)) return NULL;
+    live_rec *r = calloc(1, sizeof *r);
+    if (!r) {
+        SETERR("out of memory for the recorder");
+        return NULL;
+    }
+    r->nch = nch;
+    r->rate = rate;
+    r->fmt = fmt;
+    r->point = point;
+    for (int c = 0; c < 2 * LIVE_MAX_CH; c++) r->fd[c] = -1;
+    snprintf(r->dir, sizeof r->dir, "%s", dir);
+    for (int c = 0; c < nch; c++) snprintf(r->preset[c], sizeof r->preset[c], "%s", presets[c]);
+    if (rec_open(r, err, esz)) {
         live_rec_stop(r);
         return NULL;
     }
     if (pthread_create(&r->th, NULL, disk_thread, r) != 0) {
-        cli_error("cannot start the disk thread");
+        SETERR("cannot start the disk thread");
         live_rec_stop(r);
         return NULL;
     }
@@ -331,7 +361,7 @@ int live_rec_stop(live_rec *r) {
     }
     if (r->th_started)
         write_sidecar(r, bad ? "stopped-by-error" : "complete", atomic_load(&r->written));
-    if (r->rb) jack_ringbuffer_free(r->rb);
+    live_ring_free(r->rb);
     free(r->buf);
     free(r->zeros);
     free(r);
@@ -344,13 +374,15 @@ GS_LIVE_RT void live_rec_push(live_rec *r, const float *const *bufs, uint32_t n,
     for (uint32_t off = 0; off < n; off += MSG_FRAMES) {
         msg_hdr h = {frame_time + off, n - off < MSG_FRAMES ? n - off : MSG_FRAMES};
         size_t bytes = sizeof h + (size_t)h.n * (size_t)r->nch * sizeof(float);
-        if (jack_ringbuffer_write_space(r->rb) < bytes) {
+        if (live_ring_write_space(r->rb) < bytes) {
             atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
             continue; /* the disk thread fills the hole with silence, keeping alignment */
         }
-        jack_ringbuffer_write(r->rb, (const char *)&h, sizeof h);
-        for (int c = 0; c < r->nch; c++)
-            jack_ringbuffer_write(r->rb, (const char *)(bufs[c] + off), h.n * sizeof(float));
+        /* Header, then one block per channel, each published as it goes: the space for all of
+         * it was checked above (only this thread takes space), and the reader waits for the
+         * whole message before it takes any. */
+        live_ring_write(r->rb, &h, sizeof h);
+        for (int c = 0; c < r->nch; c++) live_ring_write(r->rb, bufs[c] + off, h.n * sizeof(float));
     }
 }
 
@@ -362,245 +394,4 @@ void live_rec_status_get(live_rec *r, live_rec_status *s) {
     s->failed = atomic_load_explicit(&r->failed, memory_order_acquire);
     if (s->failed) snprintf(s->msg, sizeof s->msg, "%s", r->msg);
     snprintf(s->take, sizeof s->take, "%s/%s", r->dir, r->take);
-}
-
-/* ---- gainstage recover ------------------------------------------------------------------- */
-
-static uint32_t rd32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static void wr32(unsigned char *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void wr64(unsigned char *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static int pwrite_all(int fd, const void *p, size_t n, off_t off) {
-    return pwrite(fd, p, n, off) == (ssize_t)n ? 0 : -1;
-}
-
-/* Make a WAV/RF64 header cover every whole frame on disk, at most `limit` (the file is cut
- * there); with `dry` only count them. *before and *after: frames in the header before and after.
- * Returns 0, or -1 with msg filled. */
-static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *before, uint64_t *after,
-                      char *msg, size_t msz) {
-    int fd = open(path, dry ? O_RDONLY : O_RDWR);
-    if (fd < 0) {
-        snprintf(msg, msz, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    fstat(fd, &st);
-    uint64_t fsize = (uint64_t)st.st_size;
-    unsigned char h[12];
-    if (pread(fd, h, 12, 0) != 12 || (memcmp(h, "RIFF", 4) && memcmp(h, "RF64", 4)) ||
-        memcmp(h + 8, "WAVE", 4)) {
-        close(fd);
-        snprintf(msg, msz, "not a WAV file (no RIFF/RF64 WAVE header)");
-        return -1;
-    }
-    int rf64 = !memcmp(h, "RF64", 4);
-    off_t pos = 12, ds64 = -1, fact = -1, data = -1;
-    unsigned block_align = 0;
-    while ((uint64_t)pos + 8 <= fsize) {
-        unsigned char c[8];
-        if (pread(fd, c, 8, pos) != 8) break;
-        uint32_t size = rd32(c + 4);
-        if (!memcmp(c, "data", 4)) {
-            data = pos;
-            break;
-        }
-        if (!memcmp(c, "ds64", 4)) ds64 = pos + 8;
-        if (!memcmp(c, "fact", 4)) fact = pos + 8;
-        if (!memcmp(c, "fmt ", 4)) {
-            unsigned char f[16];
-            if (pread(fd, f, 16, pos + 8) == 16)
-                block_align = (unsigned)f[12] | (unsigned)f[13] << 8;
-        }
-        pos += 8 + (off_t)size + (size & 1);
-    }
-    if (data < 0 || block_align == 0 || (rf64 && ds64 < 0)) {
-        close(fd);
-        snprintf(msg, msz, "no fmt or data chunk: the file was killed before its first header");
-        return -1;
-    }
-    unsigned char c[8];
-    pread(fd, c, 8, data);
-    uint64_t data_off = (uint64_t)data + 8;
-    uint64_t frames = (fsize - data_off) / block_align;
-    if (frames > limit) frames = limit;
-    uint64_t bytes = frames * block_align;
-    unsigned char d[24];
-    if (rf64) {
-        if (pread(fd, d, 24, ds64) != 24) {
-            close(fd);
-            snprintf(msg, msz, "short ds64 chunk");
-            return -1;
-        }
-        *before = ((uint64_t)rd32(d + 12) << 32 | rd32(d + 8)) / block_align;
-    } else {
-        *before = rd32(c + 4) / block_align;
-    }
-    if (dry) {
-        close(fd);
-        *after = frames;
-        return 0;
-    }
-    if (rf64) {
-        wr64(d, data_off + bytes - 8);
-        wr64(d + 8, bytes);
-        wr64(d + 16, frames);
-        if (pwrite_all(fd, d, 24, ds64)) goto werr;
-    } else {
-        if (data_off + bytes - 8 > 0xffffffffu) {
-            close(fd);
-            snprintf(msg, msz, "over 4 GiB with a plain WAV header; cannot repair in place");
-            return -1;
-        }
-        unsigned char v[4];
-        wr32(v, (uint32_t)bytes);
-        if (pwrite_all(fd, v, 4, data + 4)) goto werr;
-        wr32(v, (uint32_t)(data_off + bytes - 8));
-        if (pwrite_all(fd, v, 4, 4)) goto werr;
-        if (fact >= 0) {
-            wr32(v, (uint32_t)frames);
-            if (pwrite_all(fd, v, 4, fact)) goto werr;
-        }
-    }
-    /* Drop a partial last frame, so the file ends where its header says. */
-    if (ftruncate(fd, (off_t)(data_off + bytes)) != 0 || fsync(fd) != 0) goto werr;
-    close(fd);
-    *after = frames;
-    return 0;
-werr:
-    snprintf(msg, msz, "cannot write the header: %s", strerror(errno));
-    close(fd);
-    return -1;
-}
-
-static const char recover_help[] =
-    "Usage: gainstage recover DIR\n"
-    "\n"
-    "Repair the takes in DIR that a killed or crashed 'gainstage live --record' left open (their\n"
-    "sidecar DIR/take-*.take says status = recording): each WAV header is extended to cover every\n"
-    "whole frame on disk, then the take's WAV files are cut to the shortest of them, so its\n"
-    "channels stay sample-aligned (a kill between two channels' writes leaves at most one write\n"
-    "that only some channels have), but never below the frames a header already counted.\n"
-    "Finished takes are left as they are.\n"
-    "FLAC takes need no header repair (a FLAC stream is decodable as written).\n"
-    "Exit status: 0 success (or nothing to do), 1 a file could not be repaired, 2 usage error.\n";
-
-int cmd_recover(int argc, char **argv) {
-    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(recover_help, stdout);
-        return 0;
-    }
-    if (argc != 2 || argv[1][0] == '-') {
-        cli_error("recover needs one folder (see 'gainstage recover --help')");
-        return EXIT_USAGE;
-    }
-    const char *dir = argv[1];
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("cannot open folder '%s': %s", dir, strerror(errno));
-        return EXIT_RUNTIME;
-    }
-    int takes = 0, failures = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len < 6 || strcmp(de->d_name + len - 5, ".take")) continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        char line[1024], files[2 * LIVE_MAX_CH][300];
-        int nfiles = 0, open_take = 0;
-        char *text = NULL;
-        size_t tlen = 0;
-        FILE *mem = open_memstream(&text, &tlen);
-        while (fgets(line, sizeof line, f)) {
-            char name[300];
-            int k;
-            if (!strcmp(line, "status = recording\n")) {
-                open_take = 1;
-                fputs("status = recovered\n", mem);
-                continue;
-            }
-            if (sscanf(line, "file.%d = %299[^\n]", &k, name) == 2 && nfiles < 2 * LIVE_MAX_CH)
-                snprintf(files[nfiles++], sizeof files[0], "%s", name);
-            fputs(line, mem);
-        }
-        fclose(f);
-        fclose(mem);
-        if (!open_take) {
-            free(text);
-            continue;
-        }
-        takes++;
-        int bad = 0;
-        double rate = 0;
-        const char *rl = strstr(text, "\nrate = ");
-        if (rl) rate = atof(rl + 8);
-        /* The disk thread writes the channels one after another, so a kill can leave one a block
-         * longer than the next: every file is cut to the take's shortest, to stay sample-aligned
-         * (a take's channels are one multitrack recording). Never below what a header already
-         * counted: that audio was synced, and a file shorter than it (damaged some other way)
-         * must not cost the others their confirmed frames. */
-        uint64_t common = UINT64_MAX, confirmed = 0;
-        for (int pass = 0; pass < 2; pass++)
-            for (int i = 0; i < nfiles; i++) {
-                char fp[PATH_MAX + sizeof files], msg[256];
-                snprintf(fp, sizeof fp, "%s/%s", dir, files[i]);
-                size_t fl = strlen(files[i]);
-                if (fl > 5 && !strcmp(files[i] + fl - 5, ".flac")) {
-                    if (pass) printf("%s: FLAC, left as written\n", fp);
-                    continue;
-                }
-                uint64_t before = 0, after = 0;
-                if (!pass) {
-                    if (!repair_wav(fp, UINT64_MAX, 1, &before, &after, msg, sizeof msg)) {
-                        if (after < common) common = after;
-                        if (before > confirmed) confirmed = before;
-                    }
-                    if (i == nfiles - 1 && common < confirmed) common = confirmed;
-                    continue;
-                }
-                if (repair_wav(fp, common, 0, &before, &after, msg, sizeof msg)) {
-                    cli_error("cannot repair '%s': %s", fp, msg);
-                    bad = 1;
-                    continue;
-                }
-                SF_INFO info;
-                memset(&info, 0, sizeof info);
-                SNDFILE *sf = sf_open(fp, SFM_READ, &info);
-                if (!sf || (uint64_t)info.frames != after) {
-                    cli_error("'%s' is still not readable after the repair", fp);
-                    bad = 1;
-                } else {
-                    printf("%s: %llu frames in the header, now %llu (%.3f s recovered)\n", fp,
-                           (unsigned long long)before, (unsigned long long)after,
-                           rate > 0 ? ((double)after - (double)before) / rate : 0.0);
-                }
-                if (sf) sf_close(sf);
-            }
-        if (!bad) {
-            char tmp[PATH_MAX + 310];
-            snprintf(tmp, sizeof tmp, "%s.tmp", path);
-            FILE *o = fopen(tmp, "w");
-            if (o && fputs(text, o) >= 0 && fflush(o) == 0 && fsync(fileno(o)) == 0 &&
-                fclose(o) == 0 && rename(tmp, path) == 0) {
-                printf("%s: recovered\n", path);
-            } else {
-                cli_error("cannot update '%s': %s", path, strerror(errno));
-                bad = 1;
-            }
-        }
-        failures += bad;
-        free(text);
-    }
-    closedir(d);
-    if (!takes) printf("%s: no take left open; nothing to recover\n", dir);
-    return failures ? EXIT_RUNTIME : 0;
 }

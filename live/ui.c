@@ -3,7 +3,7 @@
  * The terminal is put in non-canonical mode without echo and restored on every exit path that
  * runs code (a normal stop, Ctrl-C, SIGTERM, the server going away); only kill -9 cannot.
  */
-#include "live.h"
+#include "frontend.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +18,8 @@
 #define HOLD_S 2.0
 #define CLIP_S 3.0
 
-struct live_ui {
+typedef struct live_ui {
+    live_frontend base;
     live_engine *e;
     live_app *app;
     struct termios saved;
@@ -27,7 +28,7 @@ struct live_ui {
     uint32_t clips_seen[LIVE_MAX_CH];
     double last_draw;
     char msg[256];
-};
+} live_ui;
 
 static double now_s(void) {
     struct timespec ts;
@@ -37,11 +38,15 @@ static double now_s(void) {
 
 static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
 
-live_ui *live_ui_start(live_engine *e, live_app *app) {
+/* Raw mode on a terminal; NULL (err empty) if stdin or stdout is not one. */
+static live_frontend *ui_open(live_app *app, const live_frontend_opts *o, char *err, size_t esz) {
+    (void)o;
+    if (err && esz) err[0] = '\0';
     if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) return NULL;
     live_ui *u = calloc(1, sizeof *u);
     if (!u) return NULL;
-    u->e = e;
+    u->base.iface = &live_ui_frontend;
+    u->e = live_app_engine(app);
     u->app = app;
     if (tcgetattr(STDIN_FILENO, &u->saved) != 0) {
         free(u);
@@ -53,10 +58,12 @@ live_ui *live_ui_start(live_engine *e, live_app *app) {
     raw.c_cc[VTIME] = 0;
     tcsetattr(STDIN_FILENO, TCSANOW, &raw);
     fputs("\033[?25l\033[2J", stdout); /* hide the cursor, clear */
-    return u;
+    return &u->base;
 }
 
-void live_ui_stop(live_ui *u) {
+/* Restores the terminal. */
+static void ui_close(live_frontend *f) {
+    live_ui *u = (live_ui *)f;
     if (!u) return;
     tcsetattr(STDIN_FILENO, TCSANOW, &u->saved);
     fputs("\033[?25h\n", stdout);
@@ -131,7 +138,9 @@ static void bar(char *out, double db, double hold_db, int clip) {
     snprintf(out + METER_W, 8, "%s", clip ? " CLIP" : "     ");
 }
 
-int live_ui_tick(live_ui *u) {
+/* Redraw and handle pending keys; 1 if the user asked to quit. */
+static int ui_tick(live_frontend *f) {
+    live_ui *u = (live_ui *)f;
     if (keys(u)) return 1;
     double t = now_s();
     if (t - u->last_draw < 0.1) return 0; /* ten frames a second */
@@ -170,3 +179,10 @@ int live_ui_tick(live_ui *u) {
     fflush(stdout);
     return 0;
 }
+
+const live_frontend_iface live_ui_frontend = {
+    .name = "terminal",
+    .open = ui_open,
+    .tick = ui_tick,
+    .close = ui_close,
+};

@@ -60,7 +60,7 @@ int main(void) {
     cfg.in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
     cfg.out_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
     double rate = 48000;
-    live_engine *e = live_engine_new(&cfg, rate);
+    live_engine *e = live_engine_new(&cfg, rate, NULL, 0);
     CHECK(e != NULL, "engine created");
     if (!e) return check_done();
     live_engine_settle(e);
@@ -119,7 +119,7 @@ int main(void) {
     CHECK(fabs(20 * log10(after / before) - 10.0) < 0.05, "gain change is +10 dB");
 
     /* Sample-rate change: new channels at 96 kHz, built here, swapped in at the next period. */
-    CHECK(live_ctl_rate(e, 96000.0) == 0, "rate change accepted");
+    CHECK(live_ctl_rate(e, 96000.0, NULL, 0) == 0, "rate change accepted");
     CHECK(live_engine_rate(e) == 96000.0, "control side at 96 kHz");
     gs_channel *ref96 = NULL;
     gs_channel_new_preset(gs_preset_find("clean"), 96000.0, 1024, &ref96);
@@ -134,7 +134,7 @@ int main(void) {
     live_engine_collect(e); /* frees the 48 kHz channels */
     printf("after the switch to 96 kHz: max difference from a fresh 96 kHz channel %.3g\n", md);
     CHECK(md == 0.0, "after the rate change the output is a fresh channel at 96 kHz with gain 40");
-    CHECK(live_ctl_rate(e, 1000.0) != 0, "1 kHz refused");
+    CHECK(live_ctl_rate(e, 1000.0, NULL, 0) != 0, "1 kHz refused");
 
     /* A preset of another model (a file here): a new instance is built on this thread and
      * swapped in by the next period; from then on channel 2 is that model at its defaults. */
