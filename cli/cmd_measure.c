@@ -122,9 +122,9 @@ static int compare(int ndirs, char **dirs, const char *out) {
         if (label) json_object_set(dev, "name", label);
     }
     char err[512] = "";
-    int rc = gs_report_render(reps, ndirs, out, 0, err, sizeof err);
+    int rc = gsm_report_render(reps, ndirs, out, 0, err, sizeof err);
     for (int i = 0; i < ndirs; i++) json_decref(reps[i]);
-    gs_plot_shutdown();
+    gsm_plot_shutdown();
     if (rc) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
@@ -179,8 +179,8 @@ int cmd_measure(int argc, char **argv) {
     const char *preset = NULL, *model = NULL, *lv2 = NULL, *out = NULL;
     const char *sets[MAX_SETS], *lv2sets[MAX_SETS];
     int nsets = 0, nlv2 = 0, quick = 0, quiet = 0, do_compare = 0, in_given = 0;
-    double rate = 48000.0, in_dbu = GS_DEFAULT_IN_DBU, out_dbu = GS_DEFAULT_OUT_DBU, nominal = -18.0, maxl = 12.0,
-           alias = 0.0, blockd = 256.0, fftd = 0.0;
+    double rate = 48000.0, in_dbu = GS_DEFAULT_IN_DBU, out_dbu = GS_DEFAULT_OUT_DBU,
+           nominal = -18.0, maxl = 12.0, alias = 0.0, blockd = 256.0, fftd = 0.0;
     optind = 1;
     opterr = 0;
     int c;
@@ -278,8 +278,8 @@ int cmd_measure(int argc, char **argv) {
         cli_error("--block must be a whole number from 1 to 8192");
         return EXIT_USAGE;
     }
-    gs_meas_opts o;
-    gs_meas_opts_default(&o, quick);
+    gsm_meas_opts o;
+    gsm_meas_opts_default(&o, quick);
     if (fftd != 0.0) {
         size_t n = (size_t)fftd;
         if ((double)n != fftd || n < 4096 || n > (1u << 20) || (n & (n - 1))) {
@@ -299,26 +299,26 @@ int cmd_measure(int argc, char **argv) {
     if (lv2 && !in_given) in_dbu = 18.0;
     double in_vpu = gs_dbu_to_volts_per_unit(in_dbu), out_vpu = gs_dbu_to_volts_per_unit(out_dbu);
 
-    gs_dut dut;
-    gs_chan_dut cd = {0};
+    gsm_dut dut;
+    gsm_chan_dut cd = {0};
     gs_channel *ch = NULL;
-    gs_lv2host *host = NULL;
+    gsm_lv2host *host = NULL;
     gs_preset *pr = NULL;
     char name[256], id[1024], settings[2048];
     const char *kind;
     int ec = 0;
     if (lv2) {
         char err[512] = "";
-        if (gs_lv2host_new(lv2, rate, block, lv2sets, nlv2, &host, err, sizeof err)) {
+        if (gsm_lv2host_new(lv2, rate, block, lv2sets, nlv2, &host, err, sizeof err)) {
             cli_error("%s", err);
             return EXIT_RUNTIME;
         }
-        dut = (gs_dut){host,   gs_lv2host_process, rate, block, gs_lv2host_latency(host), in_vpu,
-                       out_vpu};
+        dut = (gsm_dut){host,   gsm_lv2host_process, rate, block, gsm_lv2host_latency(host), in_vpu,
+                        out_vpu};
         kind = "lv2";
-        snprintf(name, sizeof name, "%s", gs_lv2host_name(host));
+        snprintf(name, sizeof name, "%s", gsm_lv2host_name(host));
         snprintf(id, sizeof id, "%s", lv2);
-        snprintf(settings, sizeof settings, "%s", gs_lv2host_settings(host));
+        snprintf(settings, sizeof settings, "%s", gsm_lv2host_settings(host));
     } else {
         gs_status st;
         if (model) {
@@ -354,22 +354,22 @@ int cmd_measure(int argc, char **argv) {
             len += (size_t)snprintf(settings + len, sizeof settings - len, "%s%s=%s",
                                     len ? ", " : "", pi->symbol, v);
         }
-        if (gs_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut)) {
+        if (gsm_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut)) {
             cli_error("out of memory");
             gs_channel_free(ch);
             gs_preset_free(pr);
             return EXIT_RUNTIME;
         }
     }
-    gs_report *r = calloc(1, sizeof *r);
-    int rc = r ? gs_measure_all(&dut, &o, r) : -1;
+    gsm_report *r = calloc(1, sizeof *r);
+    int rc = r ? gsm_measure_all(&dut, &o, r) : -1;
     if (rc) {
         cli_error("the device failed while being measured");
         ec = EXIT_RUNTIME;
     } else {
-        json_t *j = gs_report_json(r, &o, name, kind, id, settings);
+        json_t *j = gsm_report_json(r, &o, name, kind, id, settings);
         char err[512] = "";
-        if (gs_report_render(&j, 1, out, 1, err, sizeof err)) {
+        if (gsm_report_render(&j, 1, out, 1, err, sizeof err)) {
             cli_error("%s", err);
             ec = EXIT_RUNTIME;
         } else if (!quiet) {
@@ -379,10 +379,10 @@ int cmd_measure(int argc, char **argv) {
         json_decref(j);
     }
     free(r);
-    gs_chan_dut_free(&cd);
+    gsm_chan_dut_free(&cd);
     gs_channel_free(ch);
     gs_preset_free(pr);
-    gs_lv2host_free(host);
-    gs_plot_shutdown();
+    gsm_lv2host_free(host);
+    gsm_plot_shutdown();
     return ec;
 }

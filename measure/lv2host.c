@@ -23,7 +23,7 @@
 
 typedef enum { P_AUDIO_IN, P_AUDIO_OUT, P_CTL_IN, P_CTL_OUT, P_ATOM_IN, P_ATOM_OUT, P_NONE } pkind;
 
-struct gs_lv2host {
+struct gsm_lv2host {
     LilvWorld *world;
     LilvInstance *inst;
     const LilvPlugin *plugin;
@@ -52,7 +52,7 @@ struct gs_lv2host {
 };
 
 static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     for (uint32_t i = 0; i < h->n_uris; i++)
         if (!strcmp(h->uris[i], uri)) return i + 1;
     if (h->n_uris == MAX_URIDS) return 0;
@@ -61,7 +61,7 @@ static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
 }
 
 static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID urid) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     return urid >= 1 && urid <= h->n_uris ? h->uris[urid - 1] : NULL;
 }
 
@@ -81,7 +81,7 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void *data) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     if (h->resp_len + sizeof size + size > WORK_CAP) return LV2_WORKER_ERR_NO_SPACE;
     memcpy(h->resp + h->resp_len, &size, sizeof size);
     memcpy(h->resp + h->resp_len + sizeof size, data, size);
@@ -92,7 +92,7 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size
 /* Offline: the work runs at once in this thread; its responses wait until run() returns. */
 static LV2_Worker_Status schedule(LV2_Worker_Schedule_Handle handle, uint32_t size,
                                   const void *data) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     if (!h->worker || !h->worker->work) return LV2_WORKER_ERR_UNKNOWN;
     return h->worker->work(lilv_instance_get_handle(h->inst), respond, h, size, data);
 }
@@ -122,7 +122,7 @@ static int is_supported(const char *uri) {
            !strcmp(uri, LV2_CORE__hardRTCapable);
 }
 
-static void reset_atoms(gs_lv2host *h) {
+static void reset_atoms(gsm_lv2host *h) {
     uint32_t seq = map_uri(h, LV2_ATOM__Sequence), chunk = map_uri(h, LV2_ATOM__Chunk);
     for (uint32_t p = 0; p < h->nports; p++) {
         if (h->kind[p] == P_ATOM_IN) {
@@ -139,10 +139,10 @@ static void reset_atoms(gs_lv2host *h) {
     }
 }
 
-int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets, int nsets,
-                   gs_lv2host **out, char *err, size_t err_size) {
+int gsm_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets,
+                    int nsets, gsm_lv2host **out, char *err, size_t err_size) {
     *out = NULL;
-    gs_lv2host *h = calloc(1, sizeof *h);
+    gsm_lv2host *h = calloc(1, sizeof *h);
     if (!h) return -1;
     h->block = block;
     h->first_out = -1;
@@ -336,18 +336,18 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
     lilv_instance_activate(h->inst);
     /* One silent block so the latency port holds its value. */
     float *z = calloc(block, sizeof(float)), *o = calloc(block, sizeof(float));
-    gs_lv2host_process(h, z, o, block);
+    gsm_lv2host_process(h, z, o, block);
     free(z);
     free(o);
     *out = h;
     return 0;
 fail:
-    gs_lv2host_free(h);
+    gsm_lv2host_free(h);
     return -1;
 }
 
-int gs_lv2host_process(void *ctx, const float *in, float *out, uint32_t n) {
-    gs_lv2host *h = ctx;
+int gsm_lv2host_process(void *ctx, const float *in, float *out, uint32_t n) {
+    gsm_lv2host *h = ctx;
     for (uint32_t p = 0; p < h->nports; p++)
         if (h->kind[p] == P_AUDIO_IN) memcpy(h->audio[p], in, n * sizeof(float));
     reset_atoms(h);
@@ -369,16 +369,16 @@ int gs_lv2host_process(void *ctx, const float *in, float *out, uint32_t n) {
     return 0;
 }
 
-uint32_t gs_lv2host_latency(const gs_lv2host *h) {
+uint32_t gsm_lv2host_latency(const gsm_lv2host *h) {
     if (h->latency_port < 0) return 0;
     float v = h->ctl[h->latency_port];
     return isfinite(v) && v > 0 ? (uint32_t)lrintf(v) : 0;
 }
 
-const char *gs_lv2host_name(const gs_lv2host *h) { return h->name; }
-const char *gs_lv2host_settings(const gs_lv2host *h) { return h->settings; }
+const char *gsm_lv2host_name(const gsm_lv2host *h) { return h->name; }
+const char *gsm_lv2host_settings(const gsm_lv2host *h) { return h->settings; }
 
-void gs_lv2host_free(gs_lv2host *h) {
+void gsm_lv2host_free(gsm_lv2host *h) {
     if (!h) return;
     if (h->inst) {
         lilv_instance_deactivate(h->inst);

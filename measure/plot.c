@@ -22,7 +22,8 @@ static const double palette[][3] = {
 };
 #define NPAL ((int)(sizeof palette / sizeof palette[0]))
 
-void gs_plot_init(gs_plot *p, const char *title, const char *xlabel, const char *ylabel, int xlog) {
+void gsm_plot_init(gsm_plot *p, const char *title, const char *xlabel, const char *ylabel,
+                   int xlog) {
     memset(p, 0, sizeof *p);
     p->title = title;
     p->xlabel = xlabel;
@@ -31,10 +32,10 @@ void gs_plot_init(gs_plot *p, const char *title, const char *xlabel, const char 
     p->xmin = p->xmax = p->ymin = p->ymax = NAN;
 }
 
-void gs_plot_add(gs_plot *p, const char *label, const double *x, const double *y, int n, int color,
-                 int dash) {
-    if (p->ns >= GS_PLOT_MAX_SERIES) return;
-    p->s[p->ns++] = (gs_series){label, x, y, n, color, dash};
+void gsm_plot_add(gsm_plot *p, const char *label, const double *x, const double *y, int n,
+                  int color, int dash) {
+    if (p->ns >= GSM_PLOT_MAX_SERIES) return;
+    p->s[p->ns++] = (gsm_series){label, x, y, n, color, dash};
 }
 
 /* A step of 1, 2 or 5 times a power of ten giving about `want` intervals over the range. */
@@ -81,7 +82,7 @@ static void set_dash(cairo_t *cr, int dash) {
     }
 }
 
-static void draw(const gs_plot *p, cairo_t *cr) {
+static void draw(const gsm_plot *p, cairo_t *cr) {
     frame f = {p->xmin, p->xmax, p->ymin, p->ymax, p->xlog};
     /* ranges from the data where not given */
     double dx0 = INFINITY, dx1 = -INFINITY, dy0 = INFINITY, dy1 = -INFINITY;
@@ -173,7 +174,7 @@ static void draw(const gs_plot *p, cairo_t *cr) {
     cairo_clip(cr);
     cairo_set_line_width(cr, 1.6);
     for (int s = 0; s < p->ns; s++) {
-        const gs_series *se = &p->s[s];
+        const gsm_series *se = &p->s[s];
         const double *c = palette[se->color % NPAL];
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         if (p->bars) {
@@ -229,7 +230,7 @@ static void draw(const gs_plot *p, cairo_t *cr) {
     }
 }
 
-int gs_plot_save(const gs_plot *p, const char *dir, const char *base) {
+int gsm_plot_save(const gsm_plot *p, const char *dir, const char *base) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.png", dir, base);
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)W, (int)H);
@@ -249,7 +250,7 @@ int gs_plot_save(const gs_plot *p, const char *dir, const char *base) {
     return rc;
 }
 
-void gs_plot_shutdown(void) {
+void gsm_plot_shutdown(void) {
     cairo_debug_reset_static_data();
     FcFini();
 }

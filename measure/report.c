@@ -58,13 +58,13 @@ static const char *method_text[][2] = {
             "block length, a 220 Hz sine plus white noise at the nominal level."},
 };
 
-static double at_level(const gs_sweep *s, const double *v, double level) {
+static double at_level(const gsm_sweep *s, const double *v, double level) {
     for (int i = 0; i < s->n; i++)
         if (fabs(s->level[i] - level) < 1e-6) return v[i];
     return NAN;
 }
 
-static double compression_point(const gs_sweep *s) {
+static double compression_point(const gsm_sweep *s) {
     for (int i = 1; i < s->n; i++) {
         double a = s->gain_db[i - 1] - s->gain_db[0], b = s->gain_db[i] - s->gain_db[0];
         if (b <= -1.0 && a > -1.0)
@@ -78,8 +78,8 @@ static void add_sum(json_t *arr, const char *key, const char *label, const char 
                                          unit, "value", jnum(v)));
 }
 
-json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *name,
-                       const char *kind, const char *id, const char *settings) {
+json_t *gsm_report_json(const gsm_report *r, const gsm_meas_opts *o, const char *name,
+                        const char *kind, const char *id, const char *settings) {
     json_t *j = json_object();
     json_object_set_new(j, "format", json_string("gainstage-measure-1"));
     json_object_set_new(
@@ -91,9 +91,9 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
                   jnum(20.0 * log10(r->in_vpu / sqrt(2.0) / 0.7745966692)), "out_dbu_at_0dbfs",
                   jnum(20.0 * log10(r->out_vpu / sqrt(2.0) / 0.7745966692))));
     json_object_set_new(j, "analyser",
-                        json_pack("{s:s, s:o, s:i, s:b, s:o, s:o, s:o, s:s}", "window", GS_WIN_NAME,
-                                  "window_sidelobe_db", jnum(GS_WIN_SIDELOBE_DB), "fft_n",
-                                  (int)r->fft_n, "quick", o->quick, "nominal_dbfs",
+                        json_pack("{s:s, s:o, s:i, s:b, s:o, s:o, s:o, s:s}", "window",
+                                  GSM_WIN_NAME, "window_sidelobe_db", jnum(GSM_WIN_SIDELOBE_DB),
+                                  "fft_n", (int)r->fft_n, "quick", o->quick, "nominal_dbfs",
                                   jnum(o->nominal_dbfs), "max_dbfs", jnum(o->max_dbfs),
                                   "alias_dbfs", jnum(o->alias_dbfs), "levels",
                                   "dBFS of a sine: peak 1.0 in sample units is 0 dBFS"));
@@ -103,10 +103,10 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
     json_object_set_new(j, "methods", m);
     json_t *sw = json_array();
     for (int w = 0; w < 2; w++) {
-        const gs_sweep *s = &r->sweep[w];
+        const gsm_sweep *s = &r->sweep[w];
         json_t *h = json_array(), *comp = json_array();
         for (int i = 0; i < s->n; i++) {
-            json_array_append_new(h, jarr(&s->h_db[i][2], GS_NH - 1));
+            json_array_append_new(h, jarr(&s->h_db[i][2], GSM_NH - 1));
             json_array_append_new(comp, jnum(s->gain_db[i] - s->gain_db[0]));
         }
         json_array_append_new(
@@ -120,7 +120,7 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
     json_t *hd = json_array();
     for (int d = 0; d < 3; d++)
         json_array_append_new(hd, json_pack("{s:o, s:o}", "level_dbfs", jnum(r->drive_level[d]),
-                                            "h2_h10_db", jarr(&r->drive_h_db[d][2], GS_NH - 1)));
+                                            "h2_h10_db", jarr(&r->drive_h_db[d][2], GSM_NH - 1)));
     json_object_set_new(j, "harmonics",
                         json_pack("{s:o, s:o}", "freq_hz", jnum(r->drive_freq), "levels", hd));
     json_object_set_new(
@@ -161,7 +161,7 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
         json_pack("{s:o, s:o}", "units", jnum(r->dc_units), "volts", jnum(r->dc_volts)));
     json_object_set_new(j, "cpu", json_pack("{s:o}", "x_realtime", jnum(r->cpu_xrt)));
     /* The summary: what the table shows. */
-    const gs_sweep *s = &r->sweep[0];
+    const gsm_sweep *s = &r->sweep[0];
     double nom = o->nominal_dbfs;
     json_t *sum = json_array();
     add_sum(sum, "gain_1k", "Gain at 1 kHz, small signal (calibrated)", "dB", r->gain_1k_db);
@@ -229,10 +229,10 @@ static const char *dev_name(json_t *r) {
 }
 
 /* Series labels must outlive the plot: kept here. */
-static char labels[GS_PLOT_MAX_SERIES][96];
+static char labels[GSM_PLOT_MAX_SERIES][96];
 
-static int save(const gs_plot *p, const char *dir, const char *base, char *err, size_t es) {
-    if (gs_plot_save(p, dir, base)) {
+static int save(const gsm_plot *p, const char *dir, const char *base, char *err, size_t es) {
+    if (gsm_plot_save(p, dir, base)) {
         snprintf(err, es, "cannot write the plot %s/%s.png or .svg", dir, base);
         return -1;
     }
@@ -252,8 +252,8 @@ static void html_escape(FILE *f, const char *s) {
     }
 }
 
-int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json, char *err,
-                     size_t es) {
+int gsm_report_render(json_t *const *reps, int n, const char *dir, int write_json, char *err,
+                      size_t es) {
     if (mkdir(dir, 0777) && errno != EEXIST) {
         snprintf(err, es, "cannot create the folder '%s': %s", dir, strerror(errno));
         return -1;
@@ -267,16 +267,16 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         }
     }
     pool pl = {.n = 0};
-    gs_plot p;
+    gsm_plot p;
     int rc = 0, nl = 0;
     const char *what = n > 1 ? "" : " ";
     (void)what;
 #define LABEL(...)                                                                                 \
-    (snprintf(labels[nl % GS_PLOT_MAX_SERIES], sizeof labels[0], __VA_ARGS__),                     \
-     labels[nl++ % GS_PLOT_MAX_SERIES])
+    (snprintf(labels[nl % GSM_PLOT_MAX_SERIES], sizeof labels[0], __VA_ARGS__),                    \
+     labels[nl++ % GSM_PLOT_MAX_SERIES])
     /* THD and THD+N against level */
-    gs_plot_init(&p, "THD and THD+N against input level", "input level (dBFS, sine)",
-                 "distortion re fundamental (dB)", 0);
+    gsm_plot_init(&p, "THD and THD+N against input level", "input level (dBFS, sine)",
+                  "distortion re fundamental (dB)", 0);
     p.ymin = -200.0;
     nl = 0;
     for (int r = 0; r < n; r++) {
@@ -286,16 +286,16 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             int k, k2;
             const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
             double f = num(json_object_get(s, "freq_hz"));
-            gs_plot_add(&p, LABEL("%s THD %.0f Hz", dev_name(reps[r]), f), x,
-                        arr(&pl, json_object_get(s, "thd_db"), &k2), k, r, w ? 2 : 0);
-            gs_plot_add(&p, LABEL("%s THD+N %.0f Hz", dev_name(reps[r]), f), x,
-                        arr(&pl, json_object_get(s, "thdn_db"), &k2), k, r, w ? 3 : 1);
+            gsm_plot_add(&p, LABEL("%s THD %.0f Hz", dev_name(reps[r]), f), x,
+                         arr(&pl, json_object_get(s, "thd_db"), &k2), k, r, w ? 2 : 0);
+            gsm_plot_add(&p, LABEL("%s THD+N %.0f Hz", dev_name(reps[r]), f), x,
+                         arr(&pl, json_object_get(s, "thdn_db"), &k2), k, r, w ? 3 : 1);
         }
     }
     rc |= save(&p, dir, "thd_vs_level", err, es);
     /* even/odd */
-    gs_plot_init(&p, "Even/odd harmonic power against level", "input level (dBFS, sine)",
-                 "even / odd harmonic power (dB)", 0);
+    gsm_plot_init(&p, "Even/odd harmonic power against level", "input level (dBFS, sine)",
+                  "even / odd harmonic power (dB)", 0);
     nl = 0;
     for (int r = 0; r < n; r++) {
         json_t *sw = json_object_get(reps[r], "thd_vs_level");
@@ -303,15 +303,15 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             json_t *s = json_array_get(sw, (size_t)w);
             int k, k2;
             const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            gs_plot_add(&p,
-                        LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
-                        x, arr(&pl, json_object_get(s, "even_odd_db"), &k2), k, r, w ? 1 : 0);
+            gsm_plot_add(&p,
+                         LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
+                         x, arr(&pl, json_object_get(s, "even_odd_db"), &k2), k, r, w ? 1 : 0);
         }
     }
     rc |= save(&p, dir, "even_odd", err, es);
     /* compression */
-    gs_plot_init(&p, "Gain compression against level (1 kHz and 100 Hz)",
-                 "input level (dBFS, sine)", "gain change re lowest level (dB)", 0);
+    gsm_plot_init(&p, "Gain compression against level (1 kHz and 100 Hz)",
+                  "input level (dBFS, sine)", "gain change re lowest level (dB)", 0);
     nl = 0;
     for (int r = 0; r < n; r++) {
         json_t *sw = json_object_get(reps[r], "thd_vs_level");
@@ -319,15 +319,15 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             json_t *s = json_array_get(sw, (size_t)w);
             int k, k2;
             const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            gs_plot_add(&p,
-                        LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
-                        x, arr(&pl, json_object_get(s, "compression_db"), &k2), k, r, w ? 1 : 0);
+            gsm_plot_add(&p,
+                         LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
+                         x, arr(&pl, json_object_get(s, "compression_db"), &k2), k, r, w ? 1 : 0);
         }
     }
     rc |= save(&p, dir, "compression", err, es);
     /* harmonics bar chart */
-    gs_plot_init(&p, "Harmonics of a 1 kHz tone at three input levels", "harmonic",
-                 "level re fundamental (dB)", 0);
+    gsm_plot_init(&p, "Harmonics of a 1 kHz tone at three input levels", "harmonic",
+                  "level re fundamental (dB)", 0);
     p.bars = 1;
     static const char *hn[] = {"H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10"};
     for (int c = 0; c < 9; c++) p.cats[c] = hn[c];
@@ -341,7 +341,7 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             json_t *e = json_array_get(lv, d);
             int k;
             const double *y = arr(&pl, json_object_get(e, "h2_h10_db"), &k);
-            gs_plot_add(
+            gsm_plot_add(
                 &p, LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
                 NULL, y, k, n > 1 ? r * 3 + (int)d : (int)d, 0);
         }
@@ -351,10 +351,10 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
     rc |= save(&p, dir, "harmonics", err, es);
     /* frequency response: magnitude and phase */
     for (int ph = 0; ph < 2; ph++) {
-        gs_plot_init(&p,
-                     ph ? "Frequency response: phase (reported latency removed)"
-                        : "Frequency response: magnitude",
-                     "frequency (Hz)", ph ? "phase (degrees)" : "gain (dB, sample units)", 1);
+        gsm_plot_init(&p,
+                      ph ? "Frequency response: phase (reported latency removed)"
+                         : "Frequency response: magnitude",
+                      "frequency (Hz)", ph ? "phase (degrees)" : "gain (dB, sample units)", 1);
         if (ph) p.ymin = -180.0, p.ymax = 180.0;
         nl = 0;
         for (int r = 0; r < n; r++) {
@@ -363,7 +363,7 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
             const double *x = arr(&pl, json_object_get(fr, "freq_hz"), &k);
             for (int l = 0; l < 2; l++) {
                 json_t *e = json_object_get(fr, l ? "driven" : "small");
-                gs_plot_add(
+                gsm_plot_add(
                     &p,
                     LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
                     x, arr(&pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2), k, r, l);
@@ -372,40 +372,40 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         rc |= save(&p, dir, ph ? "phase" : "freq_response", err, es);
     }
     /* transfer curve */
-    gs_plot_init(&p, "Static transfer curve (slow sine, one period)",
-                 "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
+    gsm_plot_init(&p, "Static transfer curve (slow sine, one period)",
+                  "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
     nl = 0;
     for (int r = 0; r < n; r++) {
         json_t *tc = json_object_get(reps[r], "transfer");
         int k, k2;
         const double *x = arr(&pl, json_object_get(tc, "in"), &k);
-        gs_plot_add(&p,
-                    LABEL("%s %.0f Hz, %.0f dBFS", dev_name(reps[r]),
-                          num(json_object_get(tc, "freq_hz")),
-                          num(json_object_get(tc, "level_dbfs"))),
-                    x, arr(&pl, json_object_get(tc, "out"), &k2), k, r, 0);
+        gsm_plot_add(&p,
+                     LABEL("%s %.0f Hz, %.0f dBFS", dev_name(reps[r]),
+                           num(json_object_get(tc, "freq_hz")),
+                           num(json_object_get(tc, "level_dbfs"))),
+                     x, arr(&pl, json_object_get(tc, "out"), &k2), k, r, 0);
     }
     rc |= save(&p, dir, "transfer", err, es);
     /* aliasing against frequency */
-    gs_plot_init(&p, "Aliasing against tone frequency", "tone frequency (Hz)",
-                 "non-harmonic power re fundamental (dB)", 1);
+    gsm_plot_init(&p, "Aliasing against tone frequency", "tone frequency (Hz)",
+                  "non-harmonic power re fundamental (dB)", 1);
     p.ymin = -200.0;
     nl = 0;
     for (int r = 0; r < n; r++) {
         json_t *al = json_object_get(reps[r], "aliasing");
         int k, k2;
         const double *x = arr(&pl, json_object_get(al, "freq_hz"), &k);
-        gs_plot_add(
+        gsm_plot_add(
             &p, LABEL("%s at %.0f dBFS", dev_name(reps[r]), num(json_object_get(al, "level_dbfs"))),
             x, arr(&pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
     }
     rc |= save(&p, dir, "alias_vs_freq", err, es);
     /* spectra at 5 and 9 kHz */
     for (int s = 0; s < 2; s++) {
-        gs_plot_init(&p,
-                     s ? "Output spectrum, 9 kHz tone (peak-held)"
-                       : "Output spectrum, 5 kHz tone (peak-held)",
-                     "frequency (Hz)", "level re fundamental (dB)", 0);
+        gsm_plot_init(&p,
+                      s ? "Output spectrum, 9 kHz tone (peak-held)"
+                        : "Output spectrum, 5 kHz tone (peak-held)",
+                      "frequency (Hz)", "level re fundamental (dB)", 0);
         p.ymin = -200.0;
         p.ymax = 10.0;
         nl = 0;
@@ -414,8 +414,8 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
                 json_object_get(json_object_get(reps[r], "aliasing"), "spectra"), (size_t)s);
             int k, k2;
             const double *x = arr(&pl, json_object_get(sp, "freq_hz"), &k);
-            gs_plot_add(&p, LABEL("%s", dev_name(reps[r])), x,
-                        arr(&pl, json_object_get(sp, "db_re_fundamental"), &k2), k, r, 0);
+            gsm_plot_add(&p, LABEL("%s", dev_name(reps[r])), x,
+                         arr(&pl, json_object_get(sp, "db_re_fundamental"), &k2), k, r, 0);
         }
         rc |= save(&p, dir, s ? "spectrum_9k" : "spectrum_5k", err, es);
     }
@@ -502,8 +502,8 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         html_escape(f, json_string_value(val));
         fputs("</dd>\n", f);
     }
-    fprintf(f, "</dl>\n<p>Window: %s, highest sidelobe %.1f dB.</p>\n</body></html>\n", GS_WIN_NAME,
-            GS_WIN_SIDELOBE_DB);
+    fprintf(f, "</dl>\n<p>Window: %s, highest sidelobe %.1f dB.</p>\n</body></html>\n",
+            GSM_WIN_NAME, GSM_WIN_SIDELOBE_DB);
     if (fclose(f)) {
         snprintf(err, es, "cannot write '%s'", path);
         return -1;
