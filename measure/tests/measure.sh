@@ -7,12 +7,7 @@
 set -u
 GS=$1
 LV2DIR=$(cd "$2" && pwd) # lilv needs an absolute LV2_PATH
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/../../tests/lib.sh"
 # json FILE KEY: the value of the summary entry KEY
 json() { tr -d ' \n' <"$1" | grep -o "\"key\":\"$2\"[^}]*" | sed -n 's/.*"value":\([^,}]*\).*/\1/p'; }
 # cmp_lt A B: A < B (numbers; "null" is never less)
@@ -106,5 +101,4 @@ elif grep -q "no installed LV2 plugin" "$T/log"; then
 else
     bad "measure $SWH: $(cat "$T/log")"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
