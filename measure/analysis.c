@@ -395,18 +395,9 @@ static void store_spectrum(const double *p, size_t n, double rate, double h1, do
     *np = m;
 }
 
-int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
-    memset(r, 0, sizeof *r);
-    r->rate = dut->rate;
-    r->fft_n = o->fft_n;
-    r->latency_reported = dut->latency;
-    r->in_vpu = dut->in_vpu;
-    r->out_vpu = dut->out_vpu;
-    r->nominal_dbfs = o->nominal_dbfs;
-    double settle = o->quick ? 0.1 : 0.25;
-    /* THD, THD+N, gain and harmonics against level at 1 kHz and 100 Hz. */
-    if (sweep(dut, o, 1000.0, &r->sweep[0]) || sweep(dut, o, 100.0, &r->sweep[1])) return -1;
-    /* Harmonics at three drive levels, 1 kHz. */
+/* Harmonics of 1 kHz at three drive levels: nominal, +12 and +24 dB (capped at the max level). */
+static int drive_harmonics(const gsm_dut *dut, const gsm_meas_opts *o, double settle,
+                           gsm_report *r) {
     r->drive_level[0] = o->nominal_dbfs;
     r->drive_level[1] = fmin(o->nominal_dbfs + 12.0, o->max_dbfs);
     r->drive_level[2] = fmin(o->nominal_dbfs + 24.0, o->max_dbfs);
@@ -417,9 +408,13 @@ int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
         for (int j = 0; j <= GSM_NH; j++)
             r->drive_h_db[d][j] = j >= 2 && isfinite(t.h[j]) ? db10(t.h[j] / t.h[1]) : NAN;
     }
-    /* Frequency response: stepped coherent sines, 1/6 octave (quick: 1/3) from 20 Hz to 20 kHz,
-     * at a small-signal level and at the highest drive level. The FFT is long enough for at least
-     * 16 cycles. */
+    return 0;
+}
+
+/* Frequency response: stepped coherent sines, 1/6 octave (quick: 1/3) from 20 Hz to 20 kHz,
+ * at a small-signal level and at the highest drive level. The FFT is long enough for at least
+ * 16 cycles. */
+static int freq_response(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gsm_report *r) {
     double steps = o->quick ? 3.0 : 6.0;
     r->fr_level[0] = o->nominal_dbfs - 20.0;
     r->fr_level[1] = r->drive_level[2];
@@ -438,71 +433,97 @@ int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
         }
         r->fr_n++;
     }
-    /* Static transfer curve: one period of a slow sine (a whole number of samples per period) at
-     * the highest sweep level, latency removed. */
-    {
-        size_t per = (size_t)lround(dut->rate / 50.0);
-        if (per > GSM_MAX_TC) per = GSM_MAX_TC;
-        size_t reps = (size_t)((settle + 0.2) * dut->rate / (double)per) + 2;
-        size_t tot = per * reps + dut->latency;
-        float *x = malloc(sizeof(float) * tot), *y = malloc(sizeof(float) * tot);
-        double amp = pow(10.0, o->max_dbfs / 20.0);
-        r->tc_level = o->max_dbfs;
-        r->tc_freq = dut->rate / (double)per;
-        for (size_t i = 0; i < tot; i++) {
-            double g = i < per ? 0.5 - 0.5 * cos(PI * (double)i / (double)per) : 1.0;
-            x[i] = (float)(g * amp * sin(2.0 * PI * (double)(i % per) / (double)per));
-        }
-        int rc = gsm_dut_run(dut, x, y, tot);
-        size_t s0 = per * (reps - 1);
-        for (size_t i = 0; i < per; i++) {
-            r->tc_in[i] = x[s0 - per + i];
-            r->tc_out[i] = y[s0 - per + i + dut->latency];
-        }
-        r->tc_n = (int)per;
-        free(x);
-        free(y);
-        if (rc) return -1;
+    return 0;
+}
+
+/* Static transfer curve: one period of a slow sine (a whole number of samples per period) at
+ * the highest sweep level, latency removed. */
+static int transfer_curve(const gsm_dut *dut, const gsm_meas_opts *o, double settle,
+                          gsm_report *r) {
+    size_t per = (size_t)lround(dut->rate / 50.0);
+    if (per > GSM_MAX_TC) per = GSM_MAX_TC;
+    size_t reps = (size_t)((settle + 0.2) * dut->rate / (double)per) + 2;
+    size_t tot = per * reps + dut->latency;
+    float *x = malloc(sizeof(float) * tot), *y = malloc(sizeof(float) * tot);
+    double amp = pow(10.0, o->max_dbfs / 20.0);
+    r->tc_level = o->max_dbfs;
+    r->tc_freq = dut->rate / (double)per;
+    for (size_t i = 0; i < tot; i++) {
+        double g = i < per ? 0.5 - 0.5 * cos(PI * (double)i / (double)per) : 1.0;
+        x[i] = (float)(g * amp * sin(2.0 * PI * (double)(i % per) / (double)per));
     }
-    /* Aliasing: tones at alias_dbfs, 5 kHz and 9 kHz with spectra, and a sweep up to 18 kHz. */
-    {
-        static const double freqs[] = {1000, 2000,  3000,  5000,  7000,
-                                       9000, 11000, 13000, 15000, 18000};
-        double *p = malloc(sizeof(double) * (o->fft_n / 2 + 1));
-        r->al_level = o->alias_dbfs;
-        r->al_n = 0;
-        for (size_t i = 0; i < sizeof freqs / sizeof freqs[0]; i++) {
-            if (freqs[i] >= dut->rate / 2.0 * 0.95) break;
-            gsm_tone t;
-            if (gsm_measure_tone(dut, freqs[i], o->alias_dbfs, o->fft_n, settle, &t, p)) {
-                free(p);
-                return -1;
-            }
-            r->al_freq[r->al_n] = t.freq;
-            r->al_db[r->al_n] = db10(t.alias);
-            r->al_n++;
-            int which = freqs[i] == 5000 ? 0 : (freqs[i] == 9000 ? 1 : -1);
-            if (which < 0) continue;
-            if (which == 0) {
-                r->al5_db = db10(t.alias);
-                r->al5_freq = t.freq;
-            } else {
-                r->al9_db = db10(t.alias);
-                r->al9_freq = t.freq;
-            }
-            store_spectrum(p, o->fft_n, dut->rate, t.h[1], r->spec_f[which], r->spec_db[which],
-                           &r->spec_n);
-        }
-        free(p);
+    int rc = gsm_dut_run(dut, x, y, tot);
+    size_t s0 = per * (reps - 1);
+    for (size_t i = 0; i < per; i++) {
+        r->tc_in[i] = x[s0 - per + i];
+        r->tc_out[i] = y[s0 - per + i + dut->latency];
     }
-    /* Small-signal gain at 1 kHz (for EIN), noise, DC, latency, polarity, CPU. */
-    {
+    r->tc_n = (int)per;
+    free(x);
+    free(y);
+    return rc ? -1 : 0;
+}
+
+/* Aliasing: tones at alias_dbfs up to 18 kHz, with the spectra of the 5 kHz and 9 kHz ones. */
+static int aliasing(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gsm_report *r) {
+    static const double freqs[] = {1000, 2000, 3000, 5000, 7000, 9000, 11000, 13000, 15000, 18000};
+    double *p = malloc(sizeof(double) * (o->fft_n / 2 + 1));
+    r->al_level = o->alias_dbfs;
+    r->al_n = 0;
+    for (size_t i = 0; i < sizeof freqs / sizeof freqs[0]; i++) {
+        if (freqs[i] >= dut->rate / 2.0 * 0.95) break;
         gsm_tone t;
-        if (gsm_measure_tone(dut, 1000.0, o->nominal_dbfs - 20.0, o->fft_n, settle, &t, NULL))
+        if (gsm_measure_tone(dut, freqs[i], o->alias_dbfs, o->fft_n, settle, &t, p)) {
+            free(p);
             return -1;
-        r->gain_1k_db =
-            db10(t.h[1] / (t.amp_in * t.amp_in / 2.0)) + 20.0 * log10(dut->out_vpu / dut->in_vpu);
+        }
+        r->al_freq[r->al_n] = t.freq;
+        r->al_db[r->al_n] = db10(t.alias);
+        r->al_n++;
+        int which = freqs[i] == 5000 ? 0 : (freqs[i] == 9000 ? 1 : -1);
+        if (which < 0) continue;
+        if (which == 0) {
+            r->al5_db = db10(t.alias);
+            r->al5_freq = t.freq;
+        } else {
+            r->al9_db = db10(t.alias);
+            r->al9_freq = t.freq;
+        }
+        store_spectrum(p, o->fft_n, dut->rate, t.h[1], r->spec_f[which], r->spec_db[which],
+                       &r->spec_n);
     }
+    free(p);
+    return 0;
+}
+
+/* Small-signal voltage gain at 1 kHz, calibrated (for EIN). */
+static int gain_1k(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gsm_report *r) {
+    gsm_tone t;
+    if (gsm_measure_tone(dut, 1000.0, o->nominal_dbfs - 20.0, o->fft_n, settle, &t, NULL))
+        return -1;
+    r->gain_1k_db =
+        db10(t.h[1] / (t.amp_in * t.amp_in / 2.0)) + 20.0 * log10(dut->out_vpu / dut->in_vpu);
+    return 0;
+}
+
+/* The device is never reset between measurements, so their order is part of the method: each
+ * one starts from the state the previous one left (after its own settling). */
+int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
+    memset(r, 0, sizeof *r);
+    r->rate = dut->rate;
+    r->fft_n = o->fft_n;
+    r->latency_reported = dut->latency;
+    r->in_vpu = dut->in_vpu;
+    r->out_vpu = dut->out_vpu;
+    r->nominal_dbfs = o->nominal_dbfs;
+    double settle = o->quick ? 0.1 : 0.25;
+    /* THD, THD+N, gain and harmonics against level at 1 kHz and 100 Hz. */
+    if (sweep(dut, o, 1000.0, &r->sweep[0]) || sweep(dut, o, 100.0, &r->sweep[1])) return -1;
+    if (drive_harmonics(dut, o, settle, r) || freq_response(dut, o, settle, r) ||
+        transfer_curve(dut, o, settle, r) || aliasing(dut, o, settle, r) ||
+        gain_1k(dut, o, settle, r))
+        return -1;
+    /* Noise, DC, latency, polarity, CPU. */
     if (noise_dc(dut, o, r)) return -1;
     r->ein_dbu = r->noise_dbu - r->gain_1k_db;
     r->ein_dbu_a = r->noise_dbu_a - r->gain_1k_db;
