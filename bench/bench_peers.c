@@ -60,18 +60,18 @@ static float *make_input(size_t n, double rate) {
     return x;
 }
 
-static void bench(const char *label, const char *kind, const gs_dut *dut, const float *x, float *y,
+static void bench(const char *label, const char *kind, const gsm_dut *dut, const float *x, float *y,
                   size_t n, int runs, double alias_level) {
     double *t = malloc(sizeof(double) * (size_t)runs);
     for (int r = 0; r < runs; r++) {
         double t0 = cpu_now();
-        gs_dut_run(dut, x, y, n);
+        gsm_dut_run(dut, x, y, n);
         t[r] = (double)n / dut->rate / (cpu_now() - t0);
     }
     qsort(t, (size_t)runs, sizeof(double), cmp);
-    gs_tone a5, a9;
-    int ok = !gs_measure_tone(dut, 5000.0, alias_level, 65536, 0.25, &a5, NULL) &&
-             !gs_measure_tone(dut, 9000.0, alias_level, 65536, 0.25, &a9, NULL);
+    gsm_tone a5, a9;
+    int ok = !gsm_measure_tone(dut, 5000.0, alias_level, 65536, 0.25, &a5, NULL) &&
+             !gsm_measure_tone(dut, 9000.0, alias_level, 65536, 0.25, &a9, NULL);
     printf("%-34.34s %-7s %9.1f %9.1f %9.1f %9.1f %9.1f %7u\n", label, kind, t[runs / 2], t[0],
            t[runs - 1], ok ? 10.0 * log10(a5.alias) : NAN, ok ? 10.0 * log10(a9.alias) : NAN,
            dut->latency);
@@ -136,11 +136,11 @@ int main(int argc, char **argv) {
             kind = "model";
             if (gs_channel_new(m->name, rate, block, &ch) != GS_OK) continue;
         }
-        gs_chan_dut cd;
-        gs_dut dut;
-        if (!gs_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut))
+        gsm_chan_dut cd;
+        gsm_dut dut;
+        if (!gsm_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut))
             bench(label, kind, &dut, x, y, n, runs, alias_level);
-        gs_chan_dut_free(&cd);
+        gsm_chan_dut_free(&cd);
         gs_channel_free(ch);
     }
     for (int i = 0; i < nextra; i++) {
@@ -166,23 +166,23 @@ int main(int argc, char **argv) {
             continue;
         }
         gs_channel_reset(ch);
-        gs_chan_dut cd;
-        gs_dut dut;
-        if (!gs_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut))
+        gsm_chan_dut cd;
+        gsm_dut dut;
+        if (!gsm_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut))
             bench(extra[i], "model", &dut, x, y, n, runs, alias_level);
-        gs_chan_dut_free(&cd);
+        gsm_chan_dut_free(&cd);
         gs_channel_free(ch);
     }
     for (int i = 0; i < npeers; i++) {
-        gs_lv2host *h = NULL;
+        gsm_lv2host *h = NULL;
         char err[512];
-        if (gs_lv2host_new(peers[i], rate, block, NULL, 0, &h, err, sizeof err)) {
+        if (gsm_lv2host_new(peers[i], rate, block, NULL, 0, &h, err, sizeof err)) {
             printf("%-34.34s %-7s not measured: %s\n", peers[i], "lv2", err);
             continue;
         }
-        gs_dut dut = {h, gs_lv2host_process, rate, block, gs_lv2host_latency(h), 1.0, 1.0};
-        bench(gs_lv2host_name(h), "lv2", &dut, x, y, n, runs, alias_level);
-        gs_lv2host_free(h);
+        gsm_dut dut = {h, gsm_lv2host_process, rate, block, gsm_lv2host_latency(h), 1.0, 1.0};
+        bench(gsm_lv2host_name(h), "lv2", &dut, x, y, n, runs, alias_level);
+        gsm_lv2host_free(h);
     }
     free(x);
     free(y);

@@ -122,9 +122,9 @@ static int compare(int ndirs, char **dirs, const char *out) {
         if (label) json_object_set(dev, "name", label);
     }
     char err[512] = "";
-    int rc = gs_report_render(reps, ndirs, out, 0, err, sizeof err);
+    int rc = gsm_report_render(reps, ndirs, out, 0, err, sizeof err);
     for (int i = 0; i < ndirs; i++) json_decref(reps[i]);
-    gs_plot_shutdown();
+    gsm_plot_shutdown();
     if (rc) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
@@ -154,7 +154,44 @@ static int parse_num(const char *opt, const char *s, double *v) {
     return 0;
 }
 
-int cmd_measure(int argc, char **argv) {
+/* The command line as given. */
+typedef struct margs {
+    const char *preset, *model, *lv2, *out;
+    const char *sets[MAX_SETS], *lv2sets[MAX_SETS];
+    int nsets, nlv2, quick, quiet, do_compare, in_given;
+    double rate, in_dbu, out_dbu, nominal, maxl, alias, blockd, fftd;
+} margs;
+
+/* parse_args' result when the command goes on (any other is the exit status). */
+#define PARSED -1
+
+static int add_set(const char **v, int *n, const char *opt, const char *arg) {
+    if (*n == MAX_SETS) {
+        cli_error("too many %s options (at most %d)", opt, MAX_SETS);
+        return -1;
+    }
+    v[(*n)++] = arg;
+    return 0;
+}
+
+/* The number-valued options: their names and where they go. */
+static double *num_opt(margs *a, int c, const char **name) {
+    switch (c) {
+    case OPT_IN_DBU: *name = "--in-dbu"; return &a->in_dbu;
+    case OPT_OUT_DBU: *name = "--out-dbu"; return &a->out_dbu;
+    case OPT_NOMINAL: *name = "--nominal"; return &a->nominal;
+    case OPT_MAX: *name = "--max-level"; return &a->maxl;
+    case OPT_ALIAS: *name = "--alias-level"; return &a->alias;
+    case 'r': *name = "--rate"; return &a->rate;
+    case OPT_BLOCK: *name = "--block"; return &a->blockd;
+    case OPT_FFT: *name = "--fft"; return &a->fftd;
+    default: return NULL;
+    }
+}
+
+/* Options into *a, in order (the first bad one ends the parsing); optind is left at the first
+ * argument that is not an option. Returns PARSED or the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, margs *a) {
     static const struct option longopts[] = {
         {"preset", required_argument, NULL, 'p'},
         {"model", required_argument, NULL, 'm'},
@@ -176,62 +213,39 @@ int cmd_measure(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *preset = NULL, *model = NULL, *lv2 = NULL, *out = NULL;
-    const char *sets[MAX_SETS], *lv2sets[MAX_SETS];
-    int nsets = 0, nlv2 = 0, quick = 0, quiet = 0, do_compare = 0, in_given = 0;
-    double rate = 48000.0, in_dbu = GS_DEFAULT_IN_DBU, out_dbu = GS_DEFAULT_OUT_DBU, nominal = -18.0, maxl = 12.0,
-           alias = 0.0, blockd = 256.0, fftd = 0.0;
+    *a = (margs){.rate = 48000.0,
+                 .in_dbu = GS_DEFAULT_IN_DBU,
+                 .out_dbu = GS_DEFAULT_OUT_DBU,
+                 .nominal = -18.0,
+                 .maxl = 12.0,
+                 .alias = 0.0,
+                 .blockd = 256.0,
+                 .fftd = 0.0};
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":p:m:s:r:o:qh", longopts, NULL)) != -1) {
+        const char *name;
+        double *v = num_opt(a, c, &name);
+        if (v) {
+            if (parse_num(name, optarg, v)) return EXIT_USAGE;
+            a->in_given |= c == OPT_IN_DBU;
+            continue;
+        }
         switch (c) {
-        case 'p': preset = optarg; break;
-        case 'm': model = optarg; break;
+        case 'p': a->preset = optarg; break;
+        case 'm': a->model = optarg; break;
         case 's':
-            if (nsets == MAX_SETS) {
-                cli_error("too many --set options (at most %d)", MAX_SETS);
-                return EXIT_USAGE;
-            }
-            sets[nsets++] = optarg;
+            if (add_set(a->sets, &a->nsets, "--set", optarg)) return EXIT_USAGE;
             break;
-        case OPT_LV2: lv2 = optarg; break;
+        case OPT_LV2: a->lv2 = optarg; break;
         case OPT_LV2SET:
-            if (nlv2 == MAX_SETS) {
-                cli_error("too many --lv2-set options (at most %d)", MAX_SETS);
-                return EXIT_USAGE;
-            }
-            lv2sets[nlv2++] = optarg;
+            if (add_set(a->lv2sets, &a->nlv2, "--lv2-set", optarg)) return EXIT_USAGE;
             break;
-        case OPT_IN_DBU:
-            if (parse_num("--in-dbu", optarg, &in_dbu)) return EXIT_USAGE;
-            in_given = 1;
-            break;
-        case OPT_OUT_DBU:
-            if (parse_num("--out-dbu", optarg, &out_dbu)) return EXIT_USAGE;
-            break;
-        case OPT_NOMINAL:
-            if (parse_num("--nominal", optarg, &nominal)) return EXIT_USAGE;
-            break;
-        case OPT_MAX:
-            if (parse_num("--max-level", optarg, &maxl)) return EXIT_USAGE;
-            break;
-        case OPT_ALIAS:
-            if (parse_num("--alias-level", optarg, &alias)) return EXIT_USAGE;
-            break;
-        case 'r':
-            if (parse_num("--rate", optarg, &rate)) return EXIT_USAGE;
-            break;
-        case OPT_BLOCK:
-            if (parse_num("--block", optarg, &blockd)) return EXIT_USAGE;
-            break;
-        case OPT_FFT:
-            if (parse_num("--fft", optarg, &fftd)) return EXIT_USAGE;
-            break;
-        case OPT_QUICK: quick = 1; break;
-        case 'o': out = optarg; break;
-        case OPT_COMPARE: do_compare = 1; break;
-        case 'q': quiet = 1; break;
+        case OPT_QUICK: a->quick = 1; break;
+        case 'o': a->out = optarg; break;
+        case OPT_COMPARE: a->do_compare = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': fputs(help_text, stdout); return 0;
         case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
         default:
@@ -239,137 +253,157 @@ int cmd_measure(int argc, char **argv) {
             return EXIT_USAGE;
         }
     }
-    if (!out) {
-        cli_error("missing --out DIR (see 'gainstage measure --help')");
+    return PARSED;
+}
+
+/* --compare DIR...: saved reports only, no device. */
+static int run_compare(const margs *a, int nargs, char **args) {
+    if (nargs < 1) {
+        cli_error("--compare needs at least one report folder");
         return EXIT_USAGE;
     }
-    if (do_compare) {
-        if (argc - optind < 1) {
-            cli_error("--compare needs at least one report folder");
-            return EXIT_USAGE;
-        }
-        if (preset || model || lv2) {
-            cli_error("--compare reads saved reports; it takes no --preset, --model or --lv2");
-            return EXIT_USAGE;
-        }
-        return compare(argc - optind, argv + optind, out);
-    }
-    if (optind < argc) {
-        cli_error("unexpected argument '%s'", argv[optind]);
+    if (a->preset || a->model || a->lv2) {
+        cli_error("--compare reads saved reports; it takes no --preset, --model or --lv2");
         return EXIT_USAGE;
     }
-    if ((preset != NULL) + (model != NULL) + (lv2 != NULL) > 1) {
+    return compare(nargs, args, a->out);
+}
+
+/* The options that measure a device, checked together, and the analyser's options from them.
+ * Returns 0 or the exit status. */
+static int check_args(const margs *a, int nargs, char **args, gsm_meas_opts *o) {
+    if (nargs > 0) {
+        cli_error("unexpected argument '%s'", args[0]);
+        return EXIT_USAGE;
+    }
+    if ((a->preset != NULL) + (a->model != NULL) + (a->lv2 != NULL) > 1) {
         cli_error("give only one of --preset, --model and --lv2");
         return EXIT_USAGE;
     }
-    if (lv2 && nsets) {
+    if (a->lv2 && a->nsets) {
         cli_error("--set is for our models; use --lv2-set for plugin ports");
         return EXIT_USAGE;
     }
-    if (!lv2 && nlv2) {
+    if (!a->lv2 && a->nlv2) {
         cli_error("--lv2-set needs --lv2 URI");
         return EXIT_USAGE;
     }
-    if (rate < GS_RATE_MIN || rate > GS_RATE_MAX) {
-        cli_error("--rate %g is outside %g..%g Hz", rate, GS_RATE_MIN, GS_RATE_MAX);
+    if (a->rate < GS_RATE_MIN || a->rate > GS_RATE_MAX) {
+        cli_error("--rate %g is outside %g..%g Hz", a->rate, GS_RATE_MIN, GS_RATE_MAX);
         return EXIT_USAGE;
     }
-    if (blockd < 1 || blockd > 8192 || blockd != floor(blockd)) {
+    if (a->blockd < 1 || a->blockd > 8192 || a->blockd != floor(a->blockd)) {
         cli_error("--block must be a whole number from 1 to 8192");
         return EXIT_USAGE;
     }
-    gs_meas_opts o;
-    gs_meas_opts_default(&o, quick);
-    if (fftd != 0.0) {
-        size_t n = (size_t)fftd;
-        if ((double)n != fftd || n < 4096 || n > (1u << 20) || (n & (n - 1))) {
+    gsm_meas_opts_default(o, a->quick);
+    if (a->fftd != 0.0) {
+        size_t n = (size_t)a->fftd;
+        if ((double)n != a->fftd || n < 4096 || n > (1u << 20) || (n & (n - 1))) {
             cli_error("--fft must be a power of two from 4096 to 1048576");
             return EXIT_USAGE;
         }
-        o.fft_n = n;
+        o->fft_n = n;
     }
-    if (maxl < nominal) {
+    if (a->maxl < a->nominal) {
         cli_error("--max-level must not be below --nominal");
         return EXIT_USAGE;
     }
-    o.nominal_dbfs = nominal;
-    o.max_dbfs = maxl;
-    o.alias_dbfs = alias;
-    uint32_t block = (uint32_t)blockd;
-    if (lv2 && !in_given) in_dbu = 18.0;
-    double in_vpu = gs_dbu_to_volts_per_unit(in_dbu), out_vpu = gs_dbu_to_volts_per_unit(out_dbu);
+    o->nominal_dbfs = a->nominal;
+    o->max_dbfs = a->maxl;
+    o->alias_dbfs = a->alias;
+    return 0;
+}
 
-    gs_dut dut;
-    gs_chan_dut cd = {0};
-    gs_channel *ch = NULL;
-    gs_lv2host *host = NULL;
-    gs_preset *pr = NULL;
-    char name[256], id[1024], settings[2048];
+/* The device under test and what the report says of it. */
+typedef struct device {
+    gsm_dut dut;
+    gsm_chan_dut cd;
+    gs_channel *ch;
+    gsm_lv2host *host;
+    gs_preset *pr;
     const char *kind;
-    int ec = 0;
-    if (lv2) {
-        char err[512] = "";
-        if (gs_lv2host_new(lv2, rate, block, lv2sets, nlv2, &host, err, sizeof err)) {
-            cli_error("%s", err);
-            return EXIT_RUNTIME;
-        }
-        dut = (gs_dut){host,   gs_lv2host_process, rate, block, gs_lv2host_latency(host), in_vpu,
-                       out_vpu};
-        kind = "lv2";
-        snprintf(name, sizeof name, "%s", gs_lv2host_name(host));
-        snprintf(id, sizeof id, "%s", lv2);
-        snprintf(settings, sizeof settings, "%s", gs_lv2host_settings(host));
-    } else {
-        gs_status st;
-        if (model) {
-            st = gs_channel_new(model, rate, block, &ch);
-            kind = "model";
-            snprintf(name, sizeof name, "%s", model);
-        } else {
-            pr = cli_load_preset(preset ? preset : "clean", &ec);
-            if (!pr) return ec;
-            st = gs_channel_new_preset(pr, rate, block, &ch);
-            kind = "preset";
-            snprintf(name, sizeof name, "%s", gs_preset_name(pr));
-        }
-        if (st != GS_OK) {
-            cli_error("cannot create %s '%s': %s", kind, name, gs_strerror(st));
-            gs_preset_free(pr);
-            return st == GS_ERR_UNKNOWN_MODEL ? EXIT_USAGE : EXIT_RUNTIME;
-        }
-        for (int i = 0; i < nsets; i++)
-            if (cli_apply_set(ch, sets[i])) {
-                gs_channel_free(ch);
-                gs_preset_free(pr);
-                return EXIT_USAGE;
-            }
-        gs_channel_reset(ch); /* values jump to their targets: no glide in the measurement */
-        snprintf(id, sizeof id, "%s", name);
-        size_t len = 0;
-        settings[0] = '\0';
-        for (size_t i = 0; i < gs_channel_param_count(ch) && len + 64 < sizeof settings; i++) {
-            const gs_param_info *pi = gs_channel_param_info(ch, i);
-            char v[48];
-            gs_format_value(gs_channel_get(ch, i), pi->unit, pi->choices, v, sizeof v);
-            len += (size_t)snprintf(settings + len, sizeof settings - len, "%s%s=%s",
-                                    len ? ", " : "", pi->symbol, v);
-        }
-        if (gs_chan_dut_init(&cd, ch, in_vpu, out_vpu, block, &dut)) {
-            cli_error("out of memory");
-            gs_channel_free(ch);
-            gs_preset_free(pr);
-            return EXIT_RUNTIME;
-        }
+    char name[256], id[1024], settings[2048];
+} device;
+
+static void device_free(device *d) {
+    gsm_chan_dut_free(&d->cd);
+    gs_channel_free(d->ch);
+    gs_preset_free(d->pr);
+    gsm_lv2host_free(d->host);
+}
+
+static int open_lv2(const margs *a, double in_vpu, double out_vpu, uint32_t block, device *d) {
+    char err[512] = "";
+    if (gsm_lv2host_new(a->lv2, a->rate, block, a->lv2sets, a->nlv2, &d->host, err, sizeof err)) {
+        cli_error("%s", err);
+        return EXIT_RUNTIME;
     }
-    gs_report *r = calloc(1, sizeof *r);
-    int rc = r ? gs_measure_all(&dut, &o, r) : -1;
-    if (rc) {
+    d->dut = (gsm_dut){d->host, gsm_lv2host_process,          a->rate,
+                       block,   gsm_lv2host_latency(d->host), in_vpu,
+                       out_vpu};
+    d->kind = "lv2";
+    snprintf(d->name, sizeof d->name, "%s", gsm_lv2host_name(d->host));
+    snprintf(d->id, sizeof d->id, "%s", a->lv2);
+    snprintf(d->settings, sizeof d->settings, "%s", gsm_lv2host_settings(d->host));
+    return 0;
+}
+
+/* "sym=value, ..." of every parameter of the channel, as far as it fits. */
+static void channel_settings(const gs_channel *ch, char *settings, size_t size) {
+    size_t len = 0;
+    settings[0] = '\0';
+    for (size_t i = 0; i < gs_channel_param_count(ch) && len + 64 < size; i++) {
+        const gs_param_info *pi = gs_channel_param_info(ch, i);
+        char v[48];
+        gs_format_value(gs_channel_get(ch, i), pi->unit, pi->choices, v, sizeof v);
+        len +=
+            (size_t)snprintf(settings + len, size - len, "%s%s=%s", len ? ", " : "", pi->symbol, v);
+    }
+}
+
+/* One of our models or presets with the --set values applied. Returns 0 or the exit status. */
+static int open_channel(const margs *a, double in_vpu, double out_vpu, uint32_t block, device *d) {
+    gs_status st;
+    int ec = 0;
+    if (a->model) {
+        st = gs_channel_new(a->model, a->rate, block, &d->ch);
+        d->kind = "model";
+        snprintf(d->name, sizeof d->name, "%s", a->model);
+    } else {
+        d->pr = cli_load_preset(a->preset ? a->preset : "clean", &ec);
+        if (!d->pr) return ec;
+        st = gs_channel_new_preset(d->pr, a->rate, block, &d->ch);
+        d->kind = "preset";
+        snprintf(d->name, sizeof d->name, "%s", gs_preset_name(d->pr));
+    }
+    if (st != GS_OK) {
+        cli_error("cannot create %s '%s': %s", d->kind, d->name, gs_strerror(st));
+        return st == GS_ERR_UNKNOWN_MODEL ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    for (int i = 0; i < a->nsets; i++)
+        if (cli_apply_set(d->ch, a->sets[i])) return EXIT_USAGE;
+    gs_channel_reset(d->ch); /* values jump to their targets: no glide in the measurement */
+    snprintf(d->id, sizeof d->id, "%s", d->name);
+    channel_settings(d->ch, d->settings, sizeof d->settings);
+    if (gsm_chan_dut_init(&d->cd, d->ch, in_vpu, out_vpu, block, &d->dut)) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+/* Measure the device and write the report (and the summary unless quiet). */
+static int measure_and_report(const device *d, const gsm_meas_opts *o, const char *out, int quiet) {
+    gsm_report *r = calloc(1, sizeof *r);
+    int ec = 0;
+    if (!r || gsm_measure_all(&d->dut, o, r)) {
         cli_error("the device failed while being measured");
         ec = EXIT_RUNTIME;
     } else {
-        json_t *j = gs_report_json(r, &o, name, kind, id, settings);
+        json_t *j = gsm_report_json(r, o, d->name, d->kind, d->id, d->settings);
         char err[512] = "";
-        if (gs_report_render(&j, 1, out, 1, err, sizeof err)) {
+        if (gsm_report_render(&j, 1, out, 1, err, sizeof err)) {
             cli_error("%s", err);
             ec = EXIT_RUNTIME;
         } else if (!quiet) {
@@ -379,10 +413,35 @@ int cmd_measure(int argc, char **argv) {
         json_decref(j);
     }
     free(r);
-    gs_chan_dut_free(&cd);
-    gs_channel_free(ch);
-    gs_preset_free(pr);
-    gs_lv2host_free(host);
-    gs_plot_shutdown();
+    return ec;
+}
+
+int cmd_measure(int argc, char **argv) {
+    margs a;
+    int ec = parse_args(argc, argv, &a);
+    if (ec != PARSED) return ec;
+    if (!a.out) {
+        cli_error("missing --out DIR (see 'gainstage measure --help')");
+        return EXIT_USAGE;
+    }
+    if (a.do_compare) return run_compare(&a, argc - optind, argv + optind);
+    gsm_meas_opts o;
+    ec = check_args(&a, argc - optind, argv + optind, &o);
+    if (ec) return ec;
+    uint32_t block = (uint32_t)a.blockd;
+    /* a plugin's samples are taken to be at line level unless told (see --help) */
+    if (a.lv2 && !a.in_given) a.in_dbu = 18.0;
+    double in_vpu = gs_dbu_to_volts_per_unit(a.in_dbu),
+           out_vpu = gs_dbu_to_volts_per_unit(a.out_dbu);
+    device d = {.ch = NULL};
+    ec = a.lv2 ? open_lv2(&a, in_vpu, out_vpu, block, &d)
+               : open_channel(&a, in_vpu, out_vpu, block, &d);
+    if (ec) {
+        device_free(&d);
+        return ec;
+    }
+    ec = measure_and_report(&d, &o, a.out, a.quiet);
+    device_free(&d);
+    gsm_plot_shutdown();
     return ec;
 }

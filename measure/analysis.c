@@ -11,21 +11,21 @@
 
 #define PI 3.14159265358979323846
 
-const double gs_win_coef[GS_WIN_TERMS] = {
+const double gsm_win_coef[GSM_WIN_TERMS] = {
     2.712203605850388e-1, 4.334446123274422e-1, 2.180041228929303e-1, 6.578534329560609e-2,
     1.076186730534183e-2, 7.700127105808265e-4, 1.368088305992921e-5,
 };
 
-void gs_window_fill(double *w, size_t n) {
+void gsm_window_fill(double *w, size_t n) {
     for (size_t i = 0; i < n; i++) {
         double t = 2.0 * PI * (double)i / (double)n, v = 0.0;
-        for (int k = 0; k < GS_WIN_TERMS; k++)
-            v += (k & 1 ? -1.0 : 1.0) * gs_win_coef[k] * cos(k * t);
+        for (int k = 0; k < GSM_WIN_TERMS; k++)
+            v += (k & 1 ? -1.0 : 1.0) * gsm_win_coef[k] * cos(k * t);
         w[i] = v;
     }
 }
 
-int gs_dut_run(const gs_dut *dut, const float *in, float *out, size_t n) {
+int gsm_dut_run(const gsm_dut *dut, const float *in, float *out, size_t n) {
     for (size_t i = 0; i < n; i += dut->block) {
         uint32_t len = (uint32_t)(n - i < dut->block ? n - i : dut->block);
         if (dut->process(dut->ctx, in + i, out + i, len)) return -1;
@@ -33,7 +33,7 @@ int gs_dut_run(const gs_dut *dut, const float *in, float *out, size_t n) {
     return 0;
 }
 
-double gs_a_weight_power(double f) {
+double gsm_a_weight_power(double f) {
     /* IEC 61672-1 A-weighting pole frequencies (Hz). */
     const double f1 = 20.598997, f2 = 107.65265, f3 = 737.86223, f4 = 12194.217;
     double f_2 = f * f;
@@ -51,7 +51,7 @@ static void spectrum(const float *y, size_t n, double *p, size_t kc, double *re,
     fftw_complex *spec = fftw_malloc(sizeof(fftw_complex) * (n / 2 + 1));
     double *w = malloc(sizeof(double) * n);
     fftw_plan plan = fftw_plan_dft_r2c_1d((int)n, buf, spec, FFTW_ESTIMATE);
-    gs_window_fill(w, n);
+    gsm_window_fill(w, n);
     double s2 = 0.0;
     for (size_t i = 0; i < n; i++) {
         buf[i] = w[i] * (double)y[i];
@@ -77,17 +77,17 @@ static double band(const double *p, long lo, long hi, long nb) {
     return s;
 }
 
-void gs_tone_analyse(const float *y, const float *x, size_t n, size_t k, double rate,
-                     uint32_t latency, gs_tone *t, double *bins) {
-    const long hw = GS_WIN_HALF_WIDTH, nb = (long)(n / 2 + 1), kk = (long)k;
+void gsm_tone_analyse(const float *y, const float *x, size_t n, size_t k, double rate,
+                      uint32_t latency, gsm_tone *t, double *bins) {
+    const long hw = GSM_WIN_HALF_WIDTH, nb = (long)(n / 2 + 1), kk = (long)k;
     double *p = bins ? bins : malloc(sizeof(double) * (size_t)nb);
     double yr, yi;
     spectrum(y, n, p, k, &yr, &yi);
     t->freq = (double)k * rate / (double)n;
-    for (int j = 1; j <= GS_NH; j++)
+    for (int j = 1; j <= GSM_NH; j++)
         t->h[j] = (long)j * kk + hw < nb ? band(p, (long)j * kk - hw, (long)j * kk + hw, nb) : NAN;
     double harm = 0.0;
-    for (int j = 2; j <= GS_NH; j++)
+    for (int j = 2; j <= GSM_NH; j++)
         if (isfinite(t->h[j])) harm += t->h[j];
     t->thd = harm / t->h[1];
     /* THD+N: everything in 20 Hz .. min(20 kHz, Nyquist) but the fundamental's bins. */
@@ -126,18 +126,18 @@ void gs_tone_analyse(const float *y, const float *x, size_t n, size_t k, double 
 }
 
 /* Coherent cycle count: odd (so no image of a harmonic up to order n falls on a harmonic) and at
- * least 2 * GS_WIN_HALF_WIDTH + 1 (so the fundamental's and H2's bins do not overlap). */
+ * least 2 * GSM_WIN_HALF_WIDTH + 1 (so the fundamental's and H2's bins do not overlap). */
 static size_t coherent_k(double freq, double rate, size_t n) {
     long k = lround(freq * (double)n / rate);
     if (!(k & 1)) k += (freq * (double)n / rate > (double)k) ? 1 : -1;
-    if (k < 2 * GS_WIN_HALF_WIDTH + 1) k = 2 * GS_WIN_HALF_WIDTH + 1;
+    if (k < 2 * GSM_WIN_HALF_WIDTH + 1) k = 2 * GSM_WIN_HALF_WIDTH + 1;
     return (size_t)k;
 }
 
 /* Stream: fade-in (raised cosine) -> settle -> capture of n -> fade-out. The fades keep the
  * start-up transient of coupling capacitors and DC blockers small; the settling time lets what is
  * left decay before the capture. */
-static int run_tone(const gs_dut *dut, double freq_exact, double amp, size_t n, double settle_s,
+static int run_tone(const gsm_dut *dut, double freq_exact, double amp, size_t n, double settle_s,
                     float *xcap, float *ycap) {
     size_t fade = (size_t)(0.02 * dut->rate), settle = (size_t)(settle_s * dut->rate);
     settle += dut->latency;
@@ -153,7 +153,7 @@ static int run_tone(const gs_dut *dut, double freq_exact, double amp, size_t n, 
             g = 0.5 + 0.5 * cos(PI * (double)(i - fade - settle - n) / (double)fade);
         x[i] = (float)(g * amp * sin(fmod(ph, 2.0 * PI)));
     }
-    int rc = gs_dut_run(dut, x, y, total);
+    int rc = gsm_dut_run(dut, x, y, total);
     if (!rc) {
         if (xcap) memcpy(xcap, x + fade + settle, sizeof(float) * n);
         memcpy(ycap, y + fade + settle, sizeof(float) * n);
@@ -163,15 +163,15 @@ static int run_tone(const gs_dut *dut, double freq_exact, double amp, size_t n, 
     return rc;
 }
 
-int gs_measure_tone(const gs_dut *dut, double freq, double level_dbfs, size_t n, double settle_s,
-                    gs_tone *t, double *bins) {
+int gsm_measure_tone(const gsm_dut *dut, double freq, double level_dbfs, size_t n, double settle_s,
+                     gsm_tone *t, double *bins) {
     size_t k = coherent_k(freq, dut->rate, n);
     double fe = (double)k * dut->rate / (double)n;
     float *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n);
     double amp = pow(10.0, level_dbfs / 20.0);
     int rc = run_tone(dut, fe, amp, n, settle_s, x, y);
     if (!rc) {
-        gs_tone_analyse(y, x, n, k, dut->rate, dut->latency, t, bins);
+        gsm_tone_analyse(y, x, n, k, dut->rate, dut->latency, t, bins);
         t->amp_in = amp;
     }
     free(x);
@@ -179,7 +179,7 @@ int gs_measure_tone(const gs_dut *dut, double freq, double level_dbfs, size_t n,
     return rc;
 }
 
-void gs_meas_opts_default(gs_meas_opts *o, int quick) {
+void gsm_meas_opts_default(gsm_meas_opts *o, int quick) {
     o->quick = quick;
     o->nominal_dbfs = -18.0;
     o->max_dbfs = 12.0;
@@ -190,15 +190,15 @@ void gs_meas_opts_default(gs_meas_opts *o, int quick) {
 
 static double db10(double p) { return p > 0.0 ? 10.0 * log10(p) : -INFINITY; }
 
-static int sweep(const gs_dut *dut, const gs_meas_opts *o, double freq, gs_sweep *s) {
+static int sweep(const gsm_dut *dut, const gsm_meas_opts *o, double freq, gsm_sweep *s) {
     double step = o->quick ? 12.0 : 3.0;
     double lo = o->nominal_dbfs - 60.0, hi = fmin(o->nominal_dbfs + 30.0, o->max_dbfs);
     s->freq = freq;
     s->n = 0;
     double settle = o->quick ? 0.1 : 0.25;
-    for (double l = lo; l <= hi + 1e-9 && s->n < GS_MAX_LEVELS; l += step) {
-        gs_tone t;
-        if (gs_measure_tone(dut, freq, l, o->fft_n, settle, &t, NULL)) return -1;
+    for (double l = lo; l <= hi + 1e-9 && s->n < GSM_MAX_LEVELS; l += step) {
+        gsm_tone t;
+        if (gsm_measure_tone(dut, freq, l, o->fft_n, settle, &t, NULL)) return -1;
         int i = s->n++;
         s->freq = t.freq;
         s->level[i] = l;
@@ -206,7 +206,7 @@ static int sweep(const gs_dut *dut, const gs_meas_opts *o, double freq, gs_sweep
         s->thdn_db[i] = db10(t.thdn);
         s->gain_db[i] = db10(t.h[1]) - 20.0 * log10(t.amp_in / sqrt(2.0));
         double ev = 0.0, od = 0.0;
-        for (int j = 2; j <= GS_NH; j++) {
+        for (int j = 2; j <= GSM_NH; j++) {
             s->h_db[i][j] = isfinite(t.h[j]) ? db10(t.h[j] / t.h[1]) : NAN;
             if (!isfinite(t.h[j])) continue;
             if (j & 1)
@@ -242,13 +242,13 @@ static float noise_next(uint32_t *s) {
     return (float)((double)v / 2147483648.0 - 1.0);
 }
 
-static int latency_polarity(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
+static int latency_polarity(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
     size_t n = o->fft_n, pre = (size_t)(0.2 * dut->rate) + dut->latency;
     /* Impulse: after settled silence, one sample at the nominal sine's peak. */
     size_t tot = pre + n;
     float *x = calloc(tot, sizeof(float)), *y = malloc(sizeof(float) * tot);
     x[pre] = (float)pow(10.0, o->nominal_dbfs / 20.0);
-    if (gs_dut_run(dut, x, y, tot)) goto fail;
+    if (gsm_dut_run(dut, x, y, tot)) goto fail;
     double base = y[pre > 0 ? pre - 1 : 0], best = 0.0;
     size_t arg = 0;
     for (size_t i = pre; i < tot; i++)
@@ -268,7 +268,7 @@ static int latency_polarity(const gs_dut *dut, const gs_meas_opts *o, gs_report 
     uint32_t seed = 12345u;
     double g = pow(10.0, o->nominal_dbfs / 20.0) / sqrt(2.0) * sqrt(3.0); /* uniform RMS 1/sqrt3 */
     for (size_t i = 0; i < n; i++) x[i] = x[i + n] = (float)(g * noise_next(&seed));
-    if (gs_dut_run(dut, x, y, tot)) goto fail;
+    if (gsm_dut_run(dut, x, y, tot)) goto fail;
     double *a = fftw_malloc(sizeof(double) * n), *b = fftw_malloc(sizeof(double) * n);
     fftw_complex *A = fftw_malloc(sizeof(fftw_complex) * (n / 2 + 1)),
                  *B = fftw_malloc(sizeof(fftw_complex) * (n / 2 + 1));
@@ -323,10 +323,10 @@ fail:
     return -1;
 }
 
-static int noise_dc(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
+static int noise_dc(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
     size_t n = o->fft_n, pre = (size_t)((o->quick ? 0.2 : 0.5) * dut->rate) + dut->latency;
     float *x = calloc(pre + n, sizeof(float)), *y = malloc(sizeof(float) * (pre + n));
-    if (gs_dut_run(dut, x, y, pre + n)) {
+    if (gsm_dut_run(dut, x, y, pre + n)) {
         free(x);
         free(y);
         return -1;
@@ -338,7 +338,7 @@ static int noise_dc(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
         double f = (double)b * binhz;
         if (f < 20.0 || f > 20000.0) continue;
         u += p[b];
-        a += p[b] * gs_a_weight_power(f);
+        a += p[b] * gsm_a_weight_power(f);
     }
     for (size_t i = 0; i < n; i++) dc += y[pre + i];
     r->dc_units = dc / (double)n;
@@ -353,7 +353,7 @@ static int noise_dc(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
     return 0;
 }
 
-static int cpu_cost(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
+static int cpu_cost(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
     size_t n = (size_t)(o->cpu_seconds * dut->rate);
     float *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n);
     uint32_t seed = 777u;
@@ -365,7 +365,7 @@ static int cpu_cost(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
     int rc = 0;
     for (int k = 0; k < 3 && !rc; k++) {
         double t0 = cpu_now();
-        rc = gs_dut_run(dut, x, y, n);
+        rc = gsm_dut_run(dut, x, y, n);
         t[k] = cpu_now() - t0;
     }
     qsort(t, 3, sizeof t[0], cmp_double);
@@ -375,12 +375,12 @@ static int cpu_cost(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
     return rc;
 }
 
-/* Peak-hold the bins (dB re fundamental) down to GS_SPEC_POINTS points for plots. */
+/* Peak-hold the bins (dB re fundamental) down to GSM_SPEC_POINTS points for plots. */
 static void store_spectrum(const double *p, size_t n, double rate, double h1, double *f, double *db,
                            int *np) {
-    size_t nb = n / 2 + 1, per = (nb + GS_SPEC_POINTS - 1) / GS_SPEC_POINTS;
+    size_t nb = n / 2 + 1, per = (nb + GSM_SPEC_POINTS - 1) / GSM_SPEC_POINTS;
     int m = 0;
-    for (size_t b = 0; b < nb && m < GS_SPEC_POINTS; b += per) {
+    for (size_t b = 0; b < nb && m < GSM_SPEC_POINTS; b += per) {
         double mx = 0.0;
         size_t arg = b;
         for (size_t j = b; j < b + per && j < nb; j++)
@@ -395,7 +395,120 @@ static void store_spectrum(const double *p, size_t n, double rate, double h1, do
     *np = m;
 }
 
-int gs_measure_all(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
+/* Harmonics of 1 kHz at three drive levels: nominal, +12 and +24 dB (capped at the max level). */
+static int drive_harmonics(const gsm_dut *dut, const gsm_meas_opts *o, double settle,
+                           gsm_report *r) {
+    r->drive_level[0] = o->nominal_dbfs;
+    r->drive_level[1] = fmin(o->nominal_dbfs + 12.0, o->max_dbfs);
+    r->drive_level[2] = fmin(o->nominal_dbfs + 24.0, o->max_dbfs);
+    for (int d = 0; d < 3; d++) {
+        gsm_tone t;
+        if (gsm_measure_tone(dut, 1000.0, r->drive_level[d], o->fft_n, settle, &t, NULL)) return -1;
+        r->drive_freq = t.freq;
+        for (int j = 0; j <= GSM_NH; j++)
+            r->drive_h_db[d][j] = j >= 2 && isfinite(t.h[j]) ? db10(t.h[j] / t.h[1]) : NAN;
+    }
+    return 0;
+}
+
+/* Frequency response: stepped coherent sines, 1/6 octave (quick: 1/3) from 20 Hz to 20 kHz,
+ * at a small-signal level and at the highest drive level. The FFT is long enough for at least
+ * 16 cycles. */
+static int freq_response(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gsm_report *r) {
+    double steps = o->quick ? 3.0 : 6.0;
+    r->fr_level[0] = o->nominal_dbfs - 20.0;
+    r->fr_level[1] = r->drive_level[2];
+    r->fr_n = 0;
+    for (int i = 0; r->fr_n < GSM_MAX_FR; i++) {
+        double f = 20.0 * pow(2.0, (double)i / steps);
+        if (f > 20000.0 * 1.0001 || f >= dut->rate / 2.0) break;
+        size_t n = 4096;
+        while ((double)n < 16.0 * dut->rate / f) n *= 2;
+        for (int l = 0; l < 2; l++) {
+            gsm_tone t;
+            if (gsm_measure_tone(dut, f, r->fr_level[l], n, settle * 0.5, &t, NULL)) return -1;
+            r->fr_freq[r->fr_n] = t.freq;
+            r->fr_mag_db[l][r->fr_n] = db10(t.h[1]) - 20.0 * log10(t.amp_in / sqrt(2.0));
+            r->fr_phase_deg[l][r->fr_n] = t.phase_deg;
+        }
+        r->fr_n++;
+    }
+    return 0;
+}
+
+/* Static transfer curve: one period of a slow sine (a whole number of samples per period) at
+ * the highest sweep level, latency removed. */
+static int transfer_curve(const gsm_dut *dut, const gsm_meas_opts *o, double settle,
+                          gsm_report *r) {
+    size_t per = (size_t)lround(dut->rate / 50.0);
+    if (per > GSM_MAX_TC) per = GSM_MAX_TC;
+    size_t reps = (size_t)((settle + 0.2) * dut->rate / (double)per) + 2;
+    size_t tot = per * reps + dut->latency;
+    float *x = malloc(sizeof(float) * tot), *y = malloc(sizeof(float) * tot);
+    double amp = pow(10.0, o->max_dbfs / 20.0);
+    r->tc_level = o->max_dbfs;
+    r->tc_freq = dut->rate / (double)per;
+    for (size_t i = 0; i < tot; i++) {
+        double g = i < per ? 0.5 - 0.5 * cos(PI * (double)i / (double)per) : 1.0;
+        x[i] = (float)(g * amp * sin(2.0 * PI * (double)(i % per) / (double)per));
+    }
+    int rc = gsm_dut_run(dut, x, y, tot);
+    size_t s0 = per * (reps - 1);
+    for (size_t i = 0; i < per; i++) {
+        r->tc_in[i] = x[s0 - per + i];
+        r->tc_out[i] = y[s0 - per + i + dut->latency];
+    }
+    r->tc_n = (int)per;
+    free(x);
+    free(y);
+    return rc ? -1 : 0;
+}
+
+/* Aliasing: tones at alias_dbfs up to 18 kHz, with the spectra of the 5 kHz and 9 kHz ones. */
+static int aliasing(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gsm_report *r) {
+    static const double freqs[] = {1000, 2000, 3000, 5000, 7000, 9000, 11000, 13000, 15000, 18000};
+    double *p = malloc(sizeof(double) * (o->fft_n / 2 + 1));
+    r->al_level = o->alias_dbfs;
+    r->al_n = 0;
+    for (size_t i = 0; i < sizeof freqs / sizeof freqs[0]; i++) {
+        if (freqs[i] >= dut->rate / 2.0 * 0.95) break;
+        gsm_tone t;
+        if (gsm_measure_tone(dut, freqs[i], o->alias_dbfs, o->fft_n, settle, &t, p)) {
+            free(p);
+            return -1;
+        }
+        r->al_freq[r->al_n] = t.freq;
+        r->al_db[r->al_n] = db10(t.alias);
+        r->al_n++;
+        int which = freqs[i] == 5000 ? 0 : (freqs[i] == 9000 ? 1 : -1);
+        if (which < 0) continue;
+        if (which == 0) {
+            r->al5_db = db10(t.alias);
+            r->al5_freq = t.freq;
+        } else {
+            r->al9_db = db10(t.alias);
+            r->al9_freq = t.freq;
+        }
+        store_spectrum(p, o->fft_n, dut->rate, t.h[1], r->spec_f[which], r->spec_db[which],
+                       &r->spec_n);
+    }
+    free(p);
+    return 0;
+}
+
+/* Small-signal voltage gain at 1 kHz, calibrated (for EIN). */
+static int gain_1k(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gsm_report *r) {
+    gsm_tone t;
+    if (gsm_measure_tone(dut, 1000.0, o->nominal_dbfs - 20.0, o->fft_n, settle, &t, NULL))
+        return -1;
+    r->gain_1k_db =
+        db10(t.h[1] / (t.amp_in * t.amp_in / 2.0)) + 20.0 * log10(dut->out_vpu / dut->in_vpu);
+    return 0;
+}
+
+/* The device is never reset between measurements, so their order is part of the method: each
+ * one starts from the state the previous one left (after its own settling). */
+int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
     memset(r, 0, sizeof *r);
     r->rate = dut->rate;
     r->fft_n = o->fft_n;
@@ -406,103 +519,11 @@ int gs_measure_all(const gs_dut *dut, const gs_meas_opts *o, gs_report *r) {
     double settle = o->quick ? 0.1 : 0.25;
     /* THD, THD+N, gain and harmonics against level at 1 kHz and 100 Hz. */
     if (sweep(dut, o, 1000.0, &r->sweep[0]) || sweep(dut, o, 100.0, &r->sweep[1])) return -1;
-    /* Harmonics at three drive levels, 1 kHz. */
-    r->drive_level[0] = o->nominal_dbfs;
-    r->drive_level[1] = fmin(o->nominal_dbfs + 12.0, o->max_dbfs);
-    r->drive_level[2] = fmin(o->nominal_dbfs + 24.0, o->max_dbfs);
-    for (int d = 0; d < 3; d++) {
-        gs_tone t;
-        if (gs_measure_tone(dut, 1000.0, r->drive_level[d], o->fft_n, settle, &t, NULL)) return -1;
-        r->drive_freq = t.freq;
-        for (int j = 0; j <= GS_NH; j++)
-            r->drive_h_db[d][j] = j >= 2 && isfinite(t.h[j]) ? db10(t.h[j] / t.h[1]) : NAN;
-    }
-    /* Frequency response: stepped coherent sines, 1/6 octave (quick: 1/3) from 20 Hz to 20 kHz,
-     * at a small-signal level and at the highest drive level. The FFT is long enough for at least
-     * 16 cycles. */
-    double steps = o->quick ? 3.0 : 6.0;
-    r->fr_level[0] = o->nominal_dbfs - 20.0;
-    r->fr_level[1] = r->drive_level[2];
-    r->fr_n = 0;
-    for (int i = 0; r->fr_n < GS_MAX_FR; i++) {
-        double f = 20.0 * pow(2.0, (double)i / steps);
-        if (f > 20000.0 * 1.0001 || f >= dut->rate / 2.0) break;
-        size_t n = 4096;
-        while ((double)n < 16.0 * dut->rate / f) n *= 2;
-        for (int l = 0; l < 2; l++) {
-            gs_tone t;
-            if (gs_measure_tone(dut, f, r->fr_level[l], n, settle * 0.5, &t, NULL)) return -1;
-            r->fr_freq[r->fr_n] = t.freq;
-            r->fr_mag_db[l][r->fr_n] = db10(t.h[1]) - 20.0 * log10(t.amp_in / sqrt(2.0));
-            r->fr_phase_deg[l][r->fr_n] = t.phase_deg;
-        }
-        r->fr_n++;
-    }
-    /* Static transfer curve: one period of a slow sine (a whole number of samples per period) at
-     * the highest sweep level, latency removed. */
-    {
-        size_t per = (size_t)lround(dut->rate / 50.0);
-        if (per > GS_MAX_TC) per = GS_MAX_TC;
-        size_t reps = (size_t)((settle + 0.2) * dut->rate / (double)per) + 2;
-        size_t tot = per * reps + dut->latency;
-        float *x = malloc(sizeof(float) * tot), *y = malloc(sizeof(float) * tot);
-        double amp = pow(10.0, o->max_dbfs / 20.0);
-        r->tc_level = o->max_dbfs;
-        r->tc_freq = dut->rate / (double)per;
-        for (size_t i = 0; i < tot; i++) {
-            double g = i < per ? 0.5 - 0.5 * cos(PI * (double)i / (double)per) : 1.0;
-            x[i] = (float)(g * amp * sin(2.0 * PI * (double)(i % per) / (double)per));
-        }
-        int rc = gs_dut_run(dut, x, y, tot);
-        size_t s0 = per * (reps - 1);
-        for (size_t i = 0; i < per; i++) {
-            r->tc_in[i] = x[s0 - per + i];
-            r->tc_out[i] = y[s0 - per + i + dut->latency];
-        }
-        r->tc_n = (int)per;
-        free(x);
-        free(y);
-        if (rc) return -1;
-    }
-    /* Aliasing: tones at alias_dbfs, 5 kHz and 9 kHz with spectra, and a sweep up to 18 kHz. */
-    {
-        static const double freqs[] = {1000, 2000,  3000,  5000,  7000,
-                                       9000, 11000, 13000, 15000, 18000};
-        double *p = malloc(sizeof(double) * (o->fft_n / 2 + 1));
-        r->al_level = o->alias_dbfs;
-        r->al_n = 0;
-        for (size_t i = 0; i < sizeof freqs / sizeof freqs[0]; i++) {
-            if (freqs[i] >= dut->rate / 2.0 * 0.95) break;
-            gs_tone t;
-            if (gs_measure_tone(dut, freqs[i], o->alias_dbfs, o->fft_n, settle, &t, p)) {
-                free(p);
-                return -1;
-            }
-            r->al_freq[r->al_n] = t.freq;
-            r->al_db[r->al_n] = db10(t.alias);
-            r->al_n++;
-            int which = freqs[i] == 5000 ? 0 : (freqs[i] == 9000 ? 1 : -1);
-            if (which < 0) continue;
-            if (which == 0) {
-                r->al5_db = db10(t.alias);
-                r->al5_freq = t.freq;
-            } else {
-                r->al9_db = db10(t.alias);
-                r->al9_freq = t.freq;
-            }
-            store_spectrum(p, o->fft_n, dut->rate, t.h[1], r->spec_f[which], r->spec_db[which],
-                           &r->spec_n);
-        }
-        free(p);
-    }
-    /* Small-signal gain at 1 kHz (for EIN), noise, DC, latency, polarity, CPU. */
-    {
-        gs_tone t;
-        if (gs_measure_tone(dut, 1000.0, o->nominal_dbfs - 20.0, o->fft_n, settle, &t, NULL))
-            return -1;
-        r->gain_1k_db =
-            db10(t.h[1] / (t.amp_in * t.amp_in / 2.0)) + 20.0 * log10(dut->out_vpu / dut->in_vpu);
-    }
+    if (drive_harmonics(dut, o, settle, r) || freq_response(dut, o, settle, r) ||
+        transfer_curve(dut, o, settle, r) || aliasing(dut, o, settle, r) ||
+        gain_1k(dut, o, settle, r))
+        return -1;
+    /* Noise, DC, latency, polarity, CPU. */
     if (noise_dc(dut, o, r)) return -1;
     r->ein_dbu = r->noise_dbu - r->gain_1k_db;
     r->ein_dbu_a = r->noise_dbu_a - r->gain_1k_db;

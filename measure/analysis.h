@@ -8,18 +8,18 @@
  * the FFT length N), so every harmonic and every aliased image lands on a whole bin. The capture
  * is weighted by a 7-term minimum-sidelobe Blackman-Harris window (H.-H. Albrecht, "A family of
  * cosine-sum windows for high-resolution measurements", ICASSP 2001; highest sidelobe
- * -177.3 dB, measured by measure/tests/test_analysis), so a whole-bin tone occupies exactly its bin +/- 6
- * and anything off-bin (noise, non-periodic output) leaks at most -177 dB. Powers are mean squares:
- * P[b] = 2 |X[b]|^2 / (N sum w^2), so a tone's power is the sum of its 13 bins.
+ * -177.3 dB, measured by measure/tests/test_analysis), so a whole-bin tone occupies exactly its bin
+ * +/- 6 and anything off-bin (noise, non-periodic output) leaks at most -177 dB. Powers are mean
+ * squares: P[b] = 2 |X[b]|^2 / (N sum w^2), so a tone's power is the sum of its 13 bins.
  */
-#ifndef GS_CLI_ANALYSIS_H
-#define GS_CLI_ANALYSIS_H
+#ifndef GSM_ANALYSIS_H
+#define GSM_ANALYSIS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* A device under test: processes blocks of float samples at a rate, reports its latency. */
-typedef struct gs_dut {
+typedef struct gsm_dut {
     void *ctx;
     /* Process n <= block samples from in to out (distinct buffers); returns 0 on success. */
     int (*process)(void *ctx, const float *in, float *out, uint32_t n);
@@ -28,82 +28,82 @@ typedef struct gs_dut {
     uint32_t latency; /* reported delay in samples (compensated in phase and transfer curves) */
     double in_vpu;    /* volts at the input for a sample value of 1.0 */
     double out_vpu;   /* volts at the output for a sample value of 1.0 */
-} gs_dut;
+} gsm_dut;
 
 /* Run n samples through the device in blocks; returns 0 on success. */
-int gs_dut_run(const gs_dut *dut, const float *in, float *out, size_t n);
+int gsm_dut_run(const gsm_dut *dut, const float *in, float *out, size_t n);
 
 /* The window's coefficients and its highest sidelobe as stated in reports. */
-#define GS_WIN_TERMS 7
-#define GS_WIN_HALF_WIDTH 6 /* a whole-bin tone occupies its bin +/- this */
-#define GS_WIN_NAME "7-term minimum-sidelobe Blackman-Harris (Albrecht 2001)"
-#define GS_WIN_SIDELOBE_DB -177.3 /* measured by measure/tests/test_analysis */
-extern const double gs_win_coef[GS_WIN_TERMS];
+#define GSM_WIN_TERMS 7
+#define GSM_WIN_HALF_WIDTH 6 /* a whole-bin tone occupies its bin +/- this */
+#define GSM_WIN_NAME "7-term minimum-sidelobe Blackman-Harris (Albrecht 2001)"
+#define GSM_WIN_SIDELOBE_DB -177.3 /* measured by measure/tests/test_analysis */
+extern const double gsm_win_coef[GSM_WIN_TERMS];
 /* Fill w[0..n-1] with the (periodic) window. */
-void gs_window_fill(double *w, size_t n);
+void gsm_window_fill(double *w, size_t n);
 
-#define GS_NH 10 /* harmonics H1..H10 */
-#define GS_MAX_LEVELS 40
-#define GS_MAX_FR 80
-#define GS_MAX_ALIAS 16
-#define GS_SPEC_POINTS 2048 /* stored spectra are peak-held down to this many points */
-#define GS_MAX_TC 4800
+#define GSM_NH 10 /* harmonics H1..H10 */
+#define GSM_MAX_LEVELS 40
+#define GSM_MAX_FR 80
+#define GSM_MAX_ALIAS 16
+#define GSM_SPEC_POINTS 2048 /* stored spectra are peak-held down to this many points */
+#define GSM_MAX_TC 4800
 
 /* One tone's analysis. Harmonic powers are mean squares in units^2; NaN above Nyquist. */
-typedef struct gs_tone {
+typedef struct gsm_tone {
     double freq;             /* the coherent frequency actually used, Hz */
     double amp_in;           /* input peak, units */
-    double h[GS_NH + 1];     /* h[1] fundamental, h[2..10] harmonics */
+    double h[GSM_NH + 1];    /* h[1] fundamental, h[2..10] harmonics */
     double phase_deg;        /* fundamental's phase against the input's, latency removed */
     double thd, thdn, alias; /* power ratios to the fundamental (not dB) */
     double dc;               /* mean of the output over the capture, units */
-} gs_tone;
+} gsm_tone;
 
 /* Analyse the output y[0..n-1] (n = fft length) of a coherent tone of k cycles; x is the input
  * over the same samples (for the phase) or NULL. Optionally returns the bin powers (n/2+1). */
-void gs_tone_analyse(const float *y, const float *x, size_t n, size_t k, double rate,
-                     uint32_t latency, gs_tone *t, double *bins);
+void gsm_tone_analyse(const float *y, const float *x, size_t n, size_t k, double rate,
+                      uint32_t latency, gsm_tone *t, double *bins);
 
 /* Drive the device with a tone near freq at level dBFS and analyse it (fade-in, settling, then an
  * n-sample capture, fade-out). bins (n/2+1) may be NULL. Returns 0 on success. */
-int gs_measure_tone(const gs_dut *dut, double freq, double level_dbfs, size_t n, double settle_s,
-                    gs_tone *t, double *bins);
+int gsm_measure_tone(const gsm_dut *dut, double freq, double level_dbfs, size_t n, double settle_s,
+                     gsm_tone *t, double *bins);
 
-typedef struct gs_meas_opts {
+typedef struct gsm_meas_opts {
     int quick;           /* fewer levels and frequencies, shorter FFTs (for tests) */
     double nominal_dbfs; /* nominal input level (default -18 dBFS) */
     double max_dbfs;     /* highest level of the sweeps (default +12 dBFS) */
     double alias_dbfs;   /* level of the alias tones (default 0 dBFS) */
     size_t fft_n;        /* FFT length (default 65536; quick 16384) */
     double cpu_seconds;  /* audio timed for the CPU cost (default 5 s; quick 1 s) */
-} gs_meas_opts;
-void gs_meas_opts_default(gs_meas_opts *o, int quick);
+} gsm_meas_opts;
+void gsm_meas_opts_default(gsm_meas_opts *o, int quick);
 
-typedef struct gs_sweep {
+typedef struct gsm_sweep {
     double freq;
     int n;
-    double level[GS_MAX_LEVELS];
-    double thd_db[GS_MAX_LEVELS], thdn_db[GS_MAX_LEVELS], gain_db[GS_MAX_LEVELS];
-    double even_odd_db[GS_MAX_LEVELS];
-    double h_db[GS_MAX_LEVELS][GS_NH + 1]; /* harmonic k re fundamental, dB */
-} gs_sweep;
+    double level[GSM_MAX_LEVELS];
+    double thd_db[GSM_MAX_LEVELS], thdn_db[GSM_MAX_LEVELS], gain_db[GSM_MAX_LEVELS];
+    double even_odd_db[GSM_MAX_LEVELS];
+    double h_db[GSM_MAX_LEVELS][GSM_NH + 1]; /* harmonic k re fundamental, dB */
+} gsm_sweep;
 
-typedef struct gs_report {
+typedef struct gsm_report {
     double rate;
     size_t fft_n;
     uint32_t latency_reported;
     double in_vpu, out_vpu, nominal_dbfs;
-    gs_sweep sweep[2]; /* 1 kHz, 100 Hz */
-    double drive_level[3], drive_freq, drive_h_db[3][GS_NH + 1];
+    gsm_sweep sweep[2]; /* 1 kHz, 100 Hz */
+    double drive_level[3], drive_freq, drive_h_db[3][GSM_NH + 1];
     int fr_n;
-    double fr_freq[GS_MAX_FR], fr_level[2], fr_mag_db[2][GS_MAX_FR], fr_phase_deg[2][GS_MAX_FR];
+    double fr_freq[GSM_MAX_FR], fr_level[2], fr_mag_db[2][GSM_MAX_FR], fr_phase_deg[2][GSM_MAX_FR];
     int tc_n;
-    double tc_freq, tc_level, tc_in[GS_MAX_TC], tc_out[GS_MAX_TC];
+    double tc_freq, tc_level, tc_in[GSM_MAX_TC], tc_out[GSM_MAX_TC];
     int al_n;
-    double al_level, al_freq[GS_MAX_ALIAS], al_db[GS_MAX_ALIAS];
+    double al_level, al_freq[GSM_MAX_ALIAS], al_db[GSM_MAX_ALIAS];
     double al5_db, al9_db, al5_freq, al9_freq;
     int spec_n; /* points of each stored spectrum */
-    double spec_f[2][GS_SPEC_POINTS], spec_db[2][GS_SPEC_POINTS]; /* 5 kHz, 9 kHz; dB re H1 */
+    double spec_f[2][GSM_SPEC_POINTS], spec_db[2][GSM_SPEC_POINTS]; /* 5 kHz, 9 kHz; dB re H1 */
     double noise_rms, noise_rms_a; /* output, units (20 Hz - 20 kHz; A-weighted) */
     double noise_dbu, noise_dbu_a; /* output, dBu by the calibration */
     double gain_1k_db;             /* small-signal voltage gain at 1 kHz, dB */
@@ -113,12 +113,12 @@ typedef struct gs_report {
     int lat_xcorr, pol_xcorr;
     double xcorr_peak; /* normalised cross-correlation at its peak */
     double cpu_xrt;    /* seconds of audio per CPU second, one channel */
-} gs_report;
+} gsm_report;
 
 /* Run every measurement. Returns 0 on success, -1 if the device failed to process. */
-int gs_measure_all(const gs_dut *dut, const gs_meas_opts *o, gs_report *r);
+int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r);
 
 /* A-weighting (IEC 61672-1), power gain at f Hz, 1.0 at 1 kHz. */
-double gs_a_weight_power(double f);
+double gsm_a_weight_power(double f);
 
 #endif

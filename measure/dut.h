@@ -1,22 +1,22 @@
 /* Devices under test for the analyser and the peer benchmark: one of our channels (through the
  * public gainstage.h API, in volts, with a calibration at each side) or an LV2 plugin. */
-#ifndef GS_CLI_DUT_H
-#define GS_CLI_DUT_H
+#ifndef GSM_DUT_H
+#define GSM_DUT_H
 
 #include "analysis.h"
 
 #include <gainstage/gainstage.h>
 
-typedef struct gs_chan_dut {
+typedef struct gsm_chan_dut {
     gs_channel *ch;
     float *buf; /* block samples of volts */
     double in_vpu, out_vpu;
-} gs_chan_dut;
+} gsm_chan_dut;
 
 /* Wrap a channel: sample units times in_vpu are volts at its input; its output volts divided by
- * out_vpu are output units. Allocates cd->buf (free with gs_chan_dut_free). */
-int gs_chan_dut_init(gs_chan_dut *cd, gs_channel *ch, double in_vpu, double out_vpu, uint32_t block,
-                     gs_dut *dut);
-void gs_chan_dut_free(gs_chan_dut *cd);
+ * out_vpu are output units. Allocates cd->buf (free with gsm_chan_dut_free). */
+int gsm_chan_dut_init(gsm_chan_dut *cd, gs_channel *ch, double in_vpu, double out_vpu,
+                      uint32_t block, gsm_dut *dut);
+void gsm_chan_dut_free(gsm_chan_dut *cd);
 
 #endif

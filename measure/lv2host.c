@@ -23,7 +23,7 @@
 
 typedef enum { P_AUDIO_IN, P_AUDIO_OUT, P_CTL_IN, P_CTL_OUT, P_ATOM_IN, P_ATOM_OUT, P_NONE } pkind;
 
-struct gs_lv2host {
+struct gsm_lv2host {
     LilvWorld *world;
     LilvInstance *inst;
     const LilvPlugin *plugin;
@@ -52,7 +52,7 @@ struct gs_lv2host {
 };
 
 static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     for (uint32_t i = 0; i < h->n_uris; i++)
         if (!strcmp(h->uris[i], uri)) return i + 1;
     if (h->n_uris == MAX_URIDS) return 0;
@@ -61,7 +61,7 @@ static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
 }
 
 static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID urid) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     return urid >= 1 && urid <= h->n_uris ? h->uris[urid - 1] : NULL;
 }
 
@@ -81,7 +81,7 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size,
                                  const void *data) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     if (h->resp_len + sizeof size + size > WORK_CAP) return LV2_WORKER_ERR_NO_SPACE;
     memcpy(h->resp + h->resp_len, &size, sizeof size);
     memcpy(h->resp + h->resp_len + sizeof size, data, size);
@@ -92,7 +92,7 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size
 /* Offline: the work runs at once in this thread; its responses wait until run() returns. */
 static LV2_Worker_Status schedule(LV2_Worker_Schedule_Handle handle, uint32_t size,
                                   const void *data) {
-    gs_lv2host *h = handle;
+    gsm_lv2host *h = handle;
     if (!h->worker || !h->worker->work) return LV2_WORKER_ERR_UNKNOWN;
     return h->worker->work(lilv_instance_get_handle(h->inst), respond, h, size, data);
 }
@@ -122,7 +122,7 @@ static int is_supported(const char *uri) {
            !strcmp(uri, LV2_CORE__hardRTCapable);
 }
 
-static void reset_atoms(gs_lv2host *h) {
+static void reset_atoms(gsm_lv2host *h) {
     uint32_t seq = map_uri(h, LV2_ATOM__Sequence), chunk = map_uri(h, LV2_ATOM__Chunk);
     for (uint32_t p = 0; p < h->nports; p++) {
         if (h->kind[p] == P_ATOM_IN) {
@@ -139,14 +139,8 @@ static void reset_atoms(gs_lv2host *h) {
     }
 }
 
-int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets, int nsets,
-                   gs_lv2host **out, char *err, size_t err_size) {
-    *out = NULL;
-    gs_lv2host *h = calloc(1, sizeof *h);
-    if (!h) return -1;
-    h->block = block;
-    h->first_out = -1;
-    h->latency_port = -1;
+/* Find the plugin and refuse it if it requires a feature this host does not give. */
+static int load_plugin(gsm_lv2host *h, const char *uri, char *err, size_t err_size) {
     h->world = lilv_world_new();
     lilv_world_load_all(h->world);
     LilvNode *u = lilv_new_uri(h->world, uri);
@@ -154,13 +148,13 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
     lilv_node_free(u);
     if (!h->plugin) {
         set_err(err, err_size, "no installed LV2 plugin has the URI '%s' (see lv2ls)", uri);
-        goto fail;
+        return -1;
     }
     LilvNode *nm = lilv_plugin_get_name(h->plugin);
     snprintf(h->name, sizeof h->name, "%s", nm ? lilv_node_as_string(nm) : uri);
     lilv_node_free(nm);
-    /* Required features. */
     LilvNodes *req = lilv_plugin_get_required_features(h->plugin);
+    int rc = 0;
     LILV_FOREACH(nodes, i, req) {
         const char *f = lilv_node_as_uri(lilv_nodes_get(req, i));
         if (!is_supported(f)) {
@@ -168,12 +162,16 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
                     "plugin '%s' requires the LV2 feature <%s>, which gainstage "
                     "measure does not provide",
                     uri, f);
-            lilv_nodes_free(req);
-            goto fail;
+            rc = -1;
+            break;
         }
     }
     lilv_nodes_free(req);
-    /* Features. */
+    return rc;
+}
+
+/* The features and options given at instantiation (they point into h, which outlives them). */
+static void init_features(gsm_lv2host *h, double rate, uint32_t block) {
     h->map = (LV2_URID_Map){h, map_uri};
     h->unmap = (LV2_URID_Unmap){h, unmap_uri};
     h->sched = (LV2_Worker_Schedule){h, schedule};
@@ -209,109 +207,131 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
     h->features[4] = &h->f_sched;
     h->features[5] = &h->f_log;
     h->features[6] = NULL;
-    /* Ports. */
-    LilvNode *c_audio = lilv_new_uri(h->world, LV2_CORE__AudioPort);
-    LilvNode *c_ctl = lilv_new_uri(h->world, LV2_CORE__ControlPort);
-    LilvNode *c_atom = lilv_new_uri(h->world, LV2_ATOM__AtomPort);
-    LilvNode *c_in = lilv_new_uri(h->world, LV2_CORE__InputPort);
-    LilvNode *c_opt = lilv_new_uri(h->world, LV2_CORE__connectionOptional);
-    LilvNode *c_lat = lilv_new_uri(h->world, LV2_CORE__reportsLatency);
-    LilvNode *c_latd = lilv_new_uri(h->world, LV2_CORE__latency);
-    h->nports = lilv_plugin_get_num_ports(h->plugin);
-    h->kind = calloc(h->nports, sizeof *h->kind);
-    h->ctl = calloc(h->nports, sizeof *h->ctl);
-    h->audio = calloc(h->nports, sizeof *h->audio);
-    h->atom = calloc(h->nports, sizeof *h->atom);
-    float *mins = calloc(h->nports, sizeof(float)), *maxs = calloc(h->nports, sizeof(float)),
-          *defs = calloc(h->nports, sizeof(float));
-    lilv_plugin_get_port_ranges_float(h->plugin, mins, maxs, defs);
+}
+
+/* The ports' ranges from the plugin's data (NaN where it states none). */
+typedef struct ranges {
+    float *min, *max, *def;
+} ranges;
+
+/* The classes of port this host tells apart. */
+typedef struct port_classes {
+    LilvNode *audio, *ctl, *atom, *in, *opt, *lat, *latd;
+} port_classes;
+
+/* Classify port p and give it its buffer (controls start at their default). Returns 0, or -1
+ * with err set for a port this host cannot connect. */
+static int classify_port(gsm_lv2host *h, uint32_t p, const port_classes *c, const ranges *rg,
+                         const char *uri, char *err, size_t err_size) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(h->plugin, p);
+    int in = lilv_port_is_a(h->plugin, port, c->in);
+    if (lilv_port_is_a(h->plugin, port, c->audio)) {
+        h->kind[p] = in ? P_AUDIO_IN : P_AUDIO_OUT;
+        h->audio[p] = calloc(h->block, sizeof(float));
+        if (!in && h->first_out < 0) h->first_out = (int)p;
+    } else if (lilv_port_is_a(h->plugin, port, c->ctl)) {
+        h->kind[p] = in ? P_CTL_IN : P_CTL_OUT;
+        h->ctl[p] = isnan(rg->def[p]) ? (isnan(rg->min[p]) ? 0.0f : rg->min[p]) : rg->def[p];
+        /* the latency output: lv2:reportsLatency, or the older lv2:latency designation */
+        if (!in && (lilv_port_has_property(h->plugin, port, c->lat) ||
+                    lilv_port_has_property(h->plugin, port, c->latd)))
+            h->latency_port = (int)p;
+    } else if (lilv_port_is_a(h->plugin, port, c->atom)) {
+        h->kind[p] = in ? P_ATOM_IN : P_ATOM_OUT;
+        h->atom[p] = calloc(1, ATOM_CAP);
+    } else if (lilv_port_has_property(h->plugin, port, c->opt)) {
+        h->kind[p] = P_NONE;
+    } else {
+        set_err(err, err_size,
+                "plugin '%s' has port '%s' of a type gainstage measure cannot "
+                "connect (only audio, control and atom ports)",
+                uri, lilv_node_as_string(lilv_port_get_symbol(h->plugin, port)));
+        return -1;
+    }
+    return 0;
+}
+
+/* Every port: its kind and buffer; at least one audio input and one audio output. */
+static int scan_ports(gsm_lv2host *h, const ranges *rg, const char *uri, char *err,
+                      size_t err_size) {
+    port_classes c = {
+        lilv_new_uri(h->world, LV2_CORE__AudioPort),
+        lilv_new_uri(h->world, LV2_CORE__ControlPort),
+        lilv_new_uri(h->world, LV2_ATOM__AtomPort),
+        lilv_new_uri(h->world, LV2_CORE__InputPort),
+        lilv_new_uri(h->world, LV2_CORE__connectionOptional),
+        lilv_new_uri(h->world, LV2_CORE__reportsLatency),
+        lilv_new_uri(h->world, LV2_CORE__latency),
+    };
     int bad = 0, n_in = 0;
     for (uint32_t p = 0; p < h->nports && !bad; p++) {
-        const LilvPort *port = lilv_plugin_get_port_by_index(h->plugin, p);
-        int in = lilv_port_is_a(h->plugin, port, c_in);
-        const char *sym = lilv_node_as_string(lilv_port_get_symbol(h->plugin, port));
-        if (lilv_port_is_a(h->plugin, port, c_audio)) {
-            h->kind[p] = in ? P_AUDIO_IN : P_AUDIO_OUT;
-            h->audio[p] = calloc(block, sizeof(float));
-            if (in)
-                n_in++;
-            else if (h->first_out < 0)
-                h->first_out = (int)p;
-        } else if (lilv_port_is_a(h->plugin, port, c_ctl)) {
-            h->kind[p] = in ? P_CTL_IN : P_CTL_OUT;
-            h->ctl[p] = isnan(defs[p]) ? (isnan(mins[p]) ? 0.0f : mins[p]) : defs[p];
-            /* the latency output: lv2:reportsLatency, or the older lv2:latency designation */
-            if (!in && (lilv_port_has_property(h->plugin, port, c_lat) ||
-                        lilv_port_has_property(h->plugin, port, c_latd)))
-                h->latency_port = (int)p;
-        } else if (lilv_port_is_a(h->plugin, port, c_atom)) {
-            h->kind[p] = in ? P_ATOM_IN : P_ATOM_OUT;
-            h->atom[p] = calloc(1, ATOM_CAP);
-        } else if (lilv_port_has_property(h->plugin, port, c_opt)) {
-            h->kind[p] = P_NONE;
-        } else {
-            set_err(err, err_size,
-                    "plugin '%s' has port '%s' of a type gainstage measure cannot "
-                    "connect (only audio, control and atom ports)",
-                    uri, sym);
-            bad = 1;
-        }
+        bad = classify_port(h, p, &c, rg, uri, err, err_size) != 0;
+        n_in += h->kind[p] == P_AUDIO_IN;
     }
     if (!bad && (n_in == 0 || h->first_out < 0)) {
         set_err(err, err_size, "plugin '%s' has no audio %s", uri, n_in ? "output" : "input");
         bad = 1;
     }
-    /* Settings: SYMBOL=VALUE on control inputs, within the port's range. */
-    for (int i = 0; i < nsets && !bad; i++) {
-        const char *eq = strchr(sets[i], '=');
-        char sym[128];
-        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof sym) {
-            set_err(err, err_size, "--lv2-set needs SYMBOL=VALUE, got '%s'", sets[i]);
-            bad = 1;
-            break;
-        }
-        memcpy(sym, sets[i], (size_t)(eq - sets[i]));
-        sym[eq - sets[i]] = '\0';
-        LilvNode *sn = lilv_new_string(h->world, sym);
-        const LilvPort *port = lilv_plugin_get_port_by_symbol(h->plugin, sn);
-        lilv_node_free(sn);
-        uint32_t p = port ? lilv_port_get_index(h->plugin, port) : 0;
-        char *end;
-        double v = strtod(eq + 1, &end);
-        if (!port || h->kind[p] != P_CTL_IN) {
-            set_err(err, err_size, "plugin '%s' has no control input '%s'", uri, sym);
-            bad = 1;
-        } else if (end == eq + 1 || *end || !isfinite(v)) {
-            set_err(err, err_size, "--lv2-set %s: '%s' is not a number", sym, eq + 1);
-            bad = 1;
-        } else if ((!isnan(mins[p]) && v < mins[p]) || (!isnan(maxs[p]) && v > maxs[p])) {
-            set_err(err, err_size, "--lv2-set %s=%g is outside the port's range %g..%g", sym, v,
-                    (double)mins[p], (double)maxs[p]);
-            bad = 1;
-        } else {
-            h->ctl[p] = (float)v;
-        }
+    LilvNode *all[] = {c.audio, c.ctl, c.atom, c.in, c.opt, c.lat, c.latd};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lilv_node_free(all[i]);
+    return bad ? -1 : 0;
+}
+
+/* One SYMBOL=VALUE on a control input, within the port's range. */
+static int apply_set(gsm_lv2host *h, const char *set, const ranges *rg, const char *uri, char *err,
+                     size_t err_size) {
+    const char *eq = strchr(set, '=');
+    char sym[128];
+    if (!eq || eq == set || (size_t)(eq - set) >= sizeof sym) {
+        set_err(err, err_size, "--lv2-set needs SYMBOL=VALUE, got '%s'", set);
+        return -1;
     }
-    free(mins);
-    free(maxs);
-    free(defs);
-    lilv_node_free(c_audio);
-    lilv_node_free(c_ctl);
-    lilv_node_free(c_atom);
-    lilv_node_free(c_in);
-    lilv_node_free(c_opt);
-    lilv_node_free(c_lat);
-    lilv_node_free(c_latd);
-    if (bad) goto fail;
-    h->inst = lilv_plugin_instantiate(h->plugin, rate, h->features);
-    if (!h->inst) {
-        set_err(err, err_size, "plugin '%s' failed to instantiate at %g Hz", uri, rate);
-        goto fail;
+    memcpy(sym, set, (size_t)(eq - set));
+    sym[eq - set] = '\0';
+    LilvNode *sn = lilv_new_string(h->world, sym);
+    const LilvPort *port = lilv_plugin_get_port_by_symbol(h->plugin, sn);
+    lilv_node_free(sn);
+    uint32_t p = port ? lilv_port_get_index(h->plugin, port) : 0;
+    char *end;
+    double v = strtod(eq + 1, &end);
+    if (!port || h->kind[p] != P_CTL_IN) {
+        set_err(err, err_size, "plugin '%s' has no control input '%s'", uri, sym);
+        return -1;
     }
-    LilvNode *wi = lilv_new_uri(h->world, LV2_WORKER__interface);
-    if (lilv_plugin_has_extension_data(h->plugin, wi))
-        h->worker = lilv_instance_get_extension_data(h->inst, LV2_WORKER__interface);
-    lilv_node_free(wi);
+    if (end == eq + 1 || *end || !isfinite(v)) {
+        set_err(err, err_size, "--lv2-set %s: '%s' is not a number", sym, eq + 1);
+        return -1;
+    }
+    if ((!isnan(rg->min[p]) && v < rg->min[p]) || (!isnan(rg->max[p]) && v > rg->max[p])) {
+        set_err(err, err_size, "--lv2-set %s=%g is outside the port's range %g..%g", sym, v,
+                (double)rg->min[p], (double)rg->max[p]);
+        return -1;
+    }
+    h->ctl[p] = (float)v;
+    return 0;
+}
+
+/* The ports, their defaults and then the settings; the ranges are needed only here. */
+static int setup_ports(gsm_lv2host *h, const char *const *sets, int nsets, const char *uri,
+                       char *err, size_t err_size) {
+    h->nports = lilv_plugin_get_num_ports(h->plugin);
+    h->kind = calloc(h->nports, sizeof *h->kind);
+    h->ctl = calloc(h->nports, sizeof *h->ctl);
+    h->audio = calloc(h->nports, sizeof *h->audio);
+    h->atom = calloc(h->nports, sizeof *h->atom);
+    ranges rg = {calloc(h->nports, sizeof(float)), calloc(h->nports, sizeof(float)),
+                 calloc(h->nports, sizeof(float))};
+    lilv_plugin_get_port_ranges_float(h->plugin, rg.min, rg.max, rg.def);
+    int rc = scan_ports(h, &rg, uri, err, err_size);
+    for (int i = 0; i < nsets && !rc; i++) rc = apply_set(h, sets[i], &rg, uri, err, err_size);
+    free(rg.min);
+    free(rg.max);
+    free(rg.def);
+    return rc;
+}
+
+/* Connect every port to its buffer, and write the "sym=value, ..." text of the control inputs. */
+static void connect_ports(gsm_lv2host *h) {
     size_t len = 0;
     for (uint32_t p = 0; p < h->nports; p++) {
         void *buf = NULL;
@@ -332,22 +352,45 @@ int gs_lv2host_new(const char *uri, double rate, uint32_t block, const char *con
                 lilv_node_as_string(lilv_port_get_symbol(h->plugin, port)), (double)h->ctl[p]);
         }
     }
+}
+
+int gsm_lv2host_new(const char *uri, double rate, uint32_t block, const char *const *sets,
+                    int nsets, gsm_lv2host **out, char *err, size_t err_size) {
+    *out = NULL;
+    gsm_lv2host *h = calloc(1, sizeof *h);
+    if (!h) return -1;
+    h->block = block;
+    h->first_out = -1;
+    h->latency_port = -1;
+    if (load_plugin(h, uri, err, err_size)) goto fail;
+    init_features(h, rate, block);
+    if (setup_ports(h, sets, nsets, uri, err, err_size)) goto fail;
+    h->inst = lilv_plugin_instantiate(h->plugin, rate, h->features);
+    if (!h->inst) {
+        set_err(err, err_size, "plugin '%s' failed to instantiate at %g Hz", uri, rate);
+        goto fail;
+    }
+    LilvNode *wi = lilv_new_uri(h->world, LV2_WORKER__interface);
+    if (lilv_plugin_has_extension_data(h->plugin, wi))
+        h->worker = lilv_instance_get_extension_data(h->inst, LV2_WORKER__interface);
+    lilv_node_free(wi);
+    connect_ports(h);
     reset_atoms(h);
     lilv_instance_activate(h->inst);
     /* One silent block so the latency port holds its value. */
     float *z = calloc(block, sizeof(float)), *o = calloc(block, sizeof(float));
-    gs_lv2host_process(h, z, o, block);
+    gsm_lv2host_process(h, z, o, block);
     free(z);
     free(o);
     *out = h;
     return 0;
 fail:
-    gs_lv2host_free(h);
+    gsm_lv2host_free(h);
     return -1;
 }
 
-int gs_lv2host_process(void *ctx, const float *in, float *out, uint32_t n) {
-    gs_lv2host *h = ctx;
+int gsm_lv2host_process(void *ctx, const float *in, float *out, uint32_t n) {
+    gsm_lv2host *h = ctx;
     for (uint32_t p = 0; p < h->nports; p++)
         if (h->kind[p] == P_AUDIO_IN) memcpy(h->audio[p], in, n * sizeof(float));
     reset_atoms(h);
@@ -369,16 +412,16 @@ int gs_lv2host_process(void *ctx, const float *in, float *out, uint32_t n) {
     return 0;
 }
 
-uint32_t gs_lv2host_latency(const gs_lv2host *h) {
+uint32_t gsm_lv2host_latency(const gsm_lv2host *h) {
     if (h->latency_port < 0) return 0;
     float v = h->ctl[h->latency_port];
     return isfinite(v) && v > 0 ? (uint32_t)lrintf(v) : 0;
 }
 
-const char *gs_lv2host_name(const gs_lv2host *h) { return h->name; }
-const char *gs_lv2host_settings(const gs_lv2host *h) { return h->settings; }
+const char *gsm_lv2host_name(const gsm_lv2host *h) { return h->name; }
+const char *gsm_lv2host_settings(const gsm_lv2host *h) { return h->settings; }
 
-void gs_lv2host_free(gs_lv2host *h) {
+void gsm_lv2host_free(gsm_lv2host *h) {
     if (!h) return;
     if (h->inst) {
         lilv_instance_deactivate(h->inst);

@@ -22,7 +22,8 @@ static const double palette[][3] = {
 };
 #define NPAL ((int)(sizeof palette / sizeof palette[0]))
 
-void gs_plot_init(gs_plot *p, const char *title, const char *xlabel, const char *ylabel, int xlog) {
+void gsm_plot_init(gsm_plot *p, const char *title, const char *xlabel, const char *ylabel,
+                   int xlog) {
     memset(p, 0, sizeof *p);
     p->title = title;
     p->xlabel = xlabel;
@@ -31,10 +32,10 @@ void gs_plot_init(gs_plot *p, const char *title, const char *xlabel, const char 
     p->xmin = p->xmax = p->ymin = p->ymax = NAN;
 }
 
-void gs_plot_add(gs_plot *p, const char *label, const double *x, const double *y, int n, int color,
-                 int dash) {
-    if (p->ns >= GS_PLOT_MAX_SERIES) return;
-    p->s[p->ns++] = (gs_series){label, x, y, n, color, dash};
+void gsm_plot_add(gsm_plot *p, const char *label, const double *x, const double *y, int n,
+                  int color, int dash) {
+    if (p->ns >= GSM_PLOT_MAX_SERIES) return;
+    p->s[p->ns++] = (gsm_series){label, x, y, n, color, dash};
 }
 
 /* A step of 1, 2 or 5 times a power of ten giving about `want` intervals over the range. */
@@ -81,7 +82,9 @@ static void set_dash(cairo_t *cr, int dash) {
     }
 }
 
-static void draw(const gs_plot *p, cairo_t *cr) {
+/* The axes' ranges: as given, else from the data (y to whole steps, the bars one slot per
+ * category). Returns the y grid step. */
+static double frame_of(const gsm_plot *p, frame *fp) {
     frame f = {p->xmin, p->xmax, p->ymin, p->ymax, p->xlog};
     /* ranges from the data where not given */
     double dx0 = INFINITY, dx1 = -INFINITY, dy0 = INFINITY, dy1 = -INFINITY;
@@ -105,14 +108,14 @@ static void draw(const gs_plot *p, cairo_t *cr) {
     if (isnan(f.y1)) f.y1 = ceil(dy1 / ystep) * ystep;
     if (f.y1 <= f.y0) f.y1 = f.y0 + ystep;
     ystep = nice_step(f.y1 - f.y0, 6.0);
+    *fp = f;
+    return ystep;
+}
 
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 12);
-    cairo_set_line_width(cr, 1.0);
+/* The grid and the tick labels of both axes. */
+static void draw_ticks(const gsm_plot *p, const frame *fp, double ystep, cairo_t *cr) {
+    const frame f = *fp;
     char buf[64];
-    /* grid and tick labels */
     cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     for (double y = ceil(f.y0 / ystep) * ystep; y <= f.y1 + 1e-9 * ystep; y += ystep) {
         cairo_move_to(cr, ML, py(&f, y));
@@ -154,6 +157,10 @@ static void draw(const gs_plot *p, cairo_t *cr) {
             text(cr, px(&f, x), H - MB + 8, buf, 0.5, 0.0);
         }
     }
+}
+
+/* The frame, the title and the axis labels. */
+static void draw_labels(const gsm_plot *p, cairo_t *cr) {
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, ML, MT, W - ML - MR, H - MT - MB);
     cairo_stroke(cr);
@@ -167,13 +174,17 @@ static void draw(const gs_plot *p, cairo_t *cr) {
     cairo_rotate(cr, -M_PI / 2);
     text(cr, 0, 0, p->ylabel, 0.5, 0.5);
     cairo_restore(cr);
-    /* data, clipped to the frame */
+}
+
+/* The series, clipped to the frame: lines (a non-finite point lifts the pen) or grouped bars. */
+static void draw_series(const gsm_plot *p, const frame *fp, cairo_t *cr) {
+    const frame f = *fp;
     cairo_save(cr);
     cairo_rectangle(cr, ML, MT, W - ML - MR, H - MT - MB);
     cairo_clip(cr);
     cairo_set_line_width(cr, 1.6);
     for (int s = 0; s < p->ns; s++) {
-        const gs_series *se = &p->s[s];
+        const gsm_series *se = &p->s[s];
         const double *c = palette[se->color % NPAL];
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         if (p->bars) {
@@ -206,7 +217,9 @@ static void draw(const gs_plot *p, cairo_t *cr) {
         cairo_stroke(cr);
     }
     cairo_restore(cr);
-    /* legend */
+}
+
+static void draw_legend(const gsm_plot *p, cairo_t *cr) {
     cairo_set_font_size(cr, 11);
     for (int s = 0; s < p->ns; s++) {
         double y = MT + 8 + 17.0 * s;
@@ -229,7 +242,21 @@ static void draw(const gs_plot *p, cairo_t *cr) {
     }
 }
 
-int gs_plot_save(const gs_plot *p, const char *dir, const char *base) {
+static void draw(const gsm_plot *p, cairo_t *cr) {
+    frame f;
+    double ystep = frame_of(p, &f);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 12);
+    cairo_set_line_width(cr, 1.0);
+    draw_ticks(p, &f, ystep, cr);
+    draw_labels(p, cr);
+    draw_series(p, &f, cr);
+    draw_legend(p, cr);
+}
+
+int gsm_plot_save(const gsm_plot *p, const char *dir, const char *base) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.png", dir, base);
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)W, (int)H);
@@ -249,7 +276,7 @@ int gs_plot_save(const gs_plot *p, const char *dir, const char *base) {
     return rc;
 }
 
-void gs_plot_shutdown(void) {
+void gsm_plot_shutdown(void) {
     cairo_debug_reset_static_data();
     FcFini();
 }

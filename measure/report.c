@@ -3,6 +3,7 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,13 +59,13 @@ static const char *method_text[][2] = {
             "block length, a 220 Hz sine plus white noise at the nominal level."},
 };
 
-static double at_level(const gs_sweep *s, const double *v, double level) {
+static double at_level(const gsm_sweep *s, const double *v, double level) {
     for (int i = 0; i < s->n; i++)
         if (fabs(s->level[i] - level) < 1e-6) return v[i];
     return NAN;
 }
 
-static double compression_point(const gs_sweep *s) {
+static double compression_point(const gsm_sweep *s) {
     for (int i = 1; i < s->n; i++) {
         double a = s->gain_db[i - 1] - s->gain_db[0], b = s->gain_db[i] - s->gain_db[0];
         if (b <= -1.0 && a > -1.0)
@@ -78,35 +79,14 @@ static void add_sum(json_t *arr, const char *key, const char *label, const char 
                                          unit, "value", jnum(v)));
 }
 
-json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *name,
-                       const char *kind, const char *id, const char *settings) {
-    json_t *j = json_object();
-    json_object_set_new(j, "format", json_string("gainstage-measure-1"));
-    json_object_set_new(
-        j, "device",
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o}", "name", name, "kind", kind,
-                  "id", id, "settings", settings, "rate_hz", jnum(r->rate), "latency_reported",
-                  (int)r->latency_reported, "in_volts_per_unit", jnum(r->in_vpu),
-                  "out_volts_per_unit", jnum(r->out_vpu), "in_dbu_at_0dbfs",
-                  jnum(20.0 * log10(r->in_vpu / sqrt(2.0) / 0.7745966692)), "out_dbu_at_0dbfs",
-                  jnum(20.0 * log10(r->out_vpu / sqrt(2.0) / 0.7745966692))));
-    json_object_set_new(j, "analyser",
-                        json_pack("{s:s, s:o, s:i, s:b, s:o, s:o, s:o, s:s}", "window", GS_WIN_NAME,
-                                  "window_sidelobe_db", jnum(GS_WIN_SIDELOBE_DB), "fft_n",
-                                  (int)r->fft_n, "quick", o->quick, "nominal_dbfs",
-                                  jnum(o->nominal_dbfs), "max_dbfs", jnum(o->max_dbfs),
-                                  "alias_dbfs", jnum(o->alias_dbfs), "levels",
-                                  "dBFS of a sine: peak 1.0 in sample units is 0 dBFS"));
-    json_t *m = json_object();
-    for (size_t i = 0; i < sizeof method_text / sizeof method_text[0]; i++)
-        json_object_set_new(m, method_text[i][0], json_string(method_text[i][1]));
-    json_object_set_new(j, "methods", m);
+/* thd_vs_level: the 1 kHz and 100 Hz sweeps. */
+static json_t *json_sweeps(const gsm_report *r) {
     json_t *sw = json_array();
     for (int w = 0; w < 2; w++) {
-        const gs_sweep *s = &r->sweep[w];
+        const gsm_sweep *s = &r->sweep[w];
         json_t *h = json_array(), *comp = json_array();
         for (int i = 0; i < s->n; i++) {
-            json_array_append_new(h, jarr(&s->h_db[i][2], GS_NH - 1));
+            json_array_append_new(h, jarr(&s->h_db[i][2], GSM_NH - 1));
             json_array_append_new(comp, jnum(s->gain_db[i] - s->gain_db[0]));
         }
         json_array_append_new(
@@ -116,11 +96,15 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
                           "compression_db", comp, "even_odd_db", jarr(s->even_odd_db, s->n),
                           "h2_h10_db", h, "compression_1db_dbfs", jnum(compression_point(s))));
     }
-    json_object_set_new(j, "thd_vs_level", sw);
+    return sw;
+}
+
+/* Every measurement after the sweeps, each under its method's key. */
+static void json_results(json_t *j, const gsm_report *r) {
     json_t *hd = json_array();
     for (int d = 0; d < 3; d++)
         json_array_append_new(hd, json_pack("{s:o, s:o}", "level_dbfs", jnum(r->drive_level[d]),
-                                            "h2_h10_db", jarr(&r->drive_h_db[d][2], GS_NH - 1)));
+                                            "h2_h10_db", jarr(&r->drive_h_db[d][2], GSM_NH - 1)));
     json_object_set_new(j, "harmonics",
                         json_pack("{s:o, s:o}", "freq_hz", jnum(r->drive_freq), "levels", hd));
     json_object_set_new(
@@ -160,8 +144,11 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
         j, "dc_offset",
         json_pack("{s:o, s:o}", "units", jnum(r->dc_units), "volts", jnum(r->dc_volts)));
     json_object_set_new(j, "cpu", json_pack("{s:o}", "x_realtime", jnum(r->cpu_xrt)));
-    /* The summary: what the table shows. */
-    const gs_sweep *s = &r->sweep[0];
+}
+
+/* The summary: what the table shows. */
+static json_t *json_summary(const gsm_report *r, const gsm_meas_opts *o) {
+    const gsm_sweep *s = &r->sweep[0];
     double nom = o->nominal_dbfs;
     json_t *sum = json_array();
     add_sum(sum, "gain_1k", "Gain at 1 kHz, small signal (calibrated)", "dB", r->gain_1k_db);
@@ -196,7 +183,35 @@ json_t *gs_report_json(const gs_report *r, const gs_meas_opts *o, const char *na
     add_sum(sum, "lat_xc", "Latency, cross-correlation", "samples", r->lat_xcorr);
     add_sum(sum, "polarity", "Polarity (impulse)", "", r->pol_impulse);
     add_sum(sum, "cpu", "CPU, x real time per channel", "x", r->cpu_xrt);
-    json_object_set_new(j, "summary", sum);
+    return sum;
+}
+
+json_t *gsm_report_json(const gsm_report *r, const gsm_meas_opts *o, const char *name,
+                        const char *kind, const char *id, const char *settings) {
+    json_t *j = json_object();
+    json_object_set_new(j, "format", json_string("gainstage-measure-1"));
+    json_object_set_new(
+        j, "device",
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o}", "name", name, "kind", kind,
+                  "id", id, "settings", settings, "rate_hz", jnum(r->rate), "latency_reported",
+                  (int)r->latency_reported, "in_volts_per_unit", jnum(r->in_vpu),
+                  "out_volts_per_unit", jnum(r->out_vpu), "in_dbu_at_0dbfs",
+                  jnum(20.0 * log10(r->in_vpu / sqrt(2.0) / 0.7745966692)), "out_dbu_at_0dbfs",
+                  jnum(20.0 * log10(r->out_vpu / sqrt(2.0) / 0.7745966692))));
+    json_object_set_new(j, "analyser",
+                        json_pack("{s:s, s:o, s:i, s:b, s:o, s:o, s:o, s:s}", "window",
+                                  GSM_WIN_NAME, "window_sidelobe_db", jnum(GSM_WIN_SIDELOBE_DB),
+                                  "fft_n", (int)r->fft_n, "quick", o->quick, "nominal_dbfs",
+                                  jnum(o->nominal_dbfs), "max_dbfs", jnum(o->max_dbfs),
+                                  "alias_dbfs", jnum(o->alias_dbfs), "levels",
+                                  "dBFS of a sine: peak 1.0 in sample units is 0 dBFS"));
+    json_t *m = json_object();
+    for (size_t i = 0; i < sizeof method_text / sizeof method_text[0]; i++)
+        json_object_set_new(m, method_text[i][0], json_string(method_text[i][1]));
+    json_object_set_new(j, "methods", m);
+    json_object_set_new(j, "thd_vs_level", json_sweeps(r));
+    json_results(j, r);
+    json_object_set_new(j, "summary", json_summary(r, o));
     return j;
 }
 
@@ -228,15 +243,204 @@ static const char *dev_name(json_t *r) {
     return s ? s : "?";
 }
 
-/* Series labels must outlive the plot: kept here. */
-static char labels[GS_PLOT_MAX_SERIES][96];
+/* One rendering: the reports, the folder, where an error goes, the pool, and the number of
+ * series labels the plot being drawn has used. */
+typedef struct render {
+    json_t *const *reps;
+    int n;
+    const char *dir;
+    char *err;
+    size_t es;
+    pool pl;
+    int nl;
+} render;
 
-static int save(const gs_plot *p, const char *dir, const char *base, char *err, size_t es) {
-    if (gs_plot_save(p, dir, base)) {
-        snprintf(err, es, "cannot write the plot %s/%s.png or .svg", dir, base);
+/* Series labels must outlive the plot: kept here. */
+static char labels[GSM_PLOT_MAX_SERIES][96];
+
+/* The next series label of the current plot. */
+__attribute__((format(printf, 2, 3))) static const char *label(render *c, const char *fmt, ...) {
+    char *l = labels[c->nl++ % GSM_PLOT_MAX_SERIES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l, sizeof labels[0], fmt, ap);
+    va_end(ap);
+    return l;
+}
+
+static void begin(render *c, gsm_plot *p, const char *title, const char *xlabel, const char *ylabel,
+                  int xlog) {
+    gsm_plot_init(p, title, xlabel, ylabel, xlog);
+    c->nl = 0;
+}
+
+static int save(render *c, const gsm_plot *p, const char *base) {
+    if (gsm_plot_save(p, c->dir, base)) {
+        snprintf(c->err, c->es, "cannot write the plot %s/%s.png or .svg", c->dir, base);
         return -1;
     }
     return 0;
+}
+
+/* THD and THD+N against level, at both sweep frequencies. */
+static int plot_thd(render *c) {
+    gsm_plot p;
+    begin(c, &p, "THD and THD+N against input level", "input level (dBFS, sine)",
+          "distortion re fundamental (dB)", 0);
+    p.ymin = -200.0;
+    for (int r = 0; r < c->n; r++) {
+        json_t *sw = json_object_get(c->reps[r], "thd_vs_level");
+        for (int w = 0; w < 2; w++) {
+            json_t *s = json_array_get(sw, (size_t)w);
+            int k, k2;
+            const double *x = arr(&c->pl, json_object_get(s, "level_dbfs"), &k);
+            double f = num(json_object_get(s, "freq_hz"));
+            gsm_plot_add(&p, label(c, "%s THD %.0f Hz", dev_name(c->reps[r]), f), x,
+                         arr(&c->pl, json_object_get(s, "thd_db"), &k2), k, r, w ? 2 : 0);
+            gsm_plot_add(&p, label(c, "%s THD+N %.0f Hz", dev_name(c->reps[r]), f), x,
+                         arr(&c->pl, json_object_get(s, "thdn_db"), &k2), k, r, w ? 3 : 1);
+        }
+    }
+    return save(c, &p, "thd_vs_level");
+}
+
+/* One curve of thd_vs_level's `key` against level per sweep frequency (even/odd, compression). */
+static int plot_sweep_key(render *c, const char *title, const char *ylabel, const char *key,
+                          const char *base) {
+    gsm_plot p;
+    begin(c, &p, title, "input level (dBFS, sine)", ylabel, 0);
+    for (int r = 0; r < c->n; r++) {
+        json_t *sw = json_object_get(c->reps[r], "thd_vs_level");
+        for (int w = 0; w < 2; w++) {
+            json_t *s = json_array_get(sw, (size_t)w);
+            int k, k2;
+            const double *x = arr(&c->pl, json_object_get(s, "level_dbfs"), &k);
+            gsm_plot_add(
+                &p,
+                label(c, "%s %.0f Hz", dev_name(c->reps[r]), num(json_object_get(s, "freq_hz"))), x,
+                arr(&c->pl, json_object_get(s, key), &k2), k, r, w ? 1 : 0);
+        }
+    }
+    return save(c, &p, base);
+}
+
+/* Bar chart of H2..H10 at the three levels of each report. */
+static int plot_harmonics(render *c) {
+    static const char *hn[] = {"H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10"};
+    gsm_plot p;
+    begin(c, &p, "Harmonics of a 1 kHz tone at three input levels", "harmonic",
+          "level re fundamental (dB)", 0);
+    p.bars = 1;
+    for (int i = 0; i < 9; i++) p.cats[i] = hn[i];
+    p.ncat = 9;
+    /* bars start at the bottom of the axis: -160 dB */
+    p.ymin = -160.0;
+    p.ymax = 0.0;
+    for (int r = 0; r < c->n; r++) {
+        json_t *lv = json_object_get(json_object_get(c->reps[r], "harmonics"), "levels");
+        for (size_t d = 0; d < json_array_size(lv); d++) {
+            json_t *e = json_array_get(lv, d);
+            int k;
+            const double *y = arr(&c->pl, json_object_get(e, "h2_h10_db"), &k);
+            gsm_plot_add(&p,
+                         label(c, "%s %.0f dBFS", dev_name(c->reps[r]),
+                               num(json_object_get(e, "level_dbfs"))),
+                         NULL, y, k, c->n > 1 ? r * 3 + (int)d : (int)d, 0);
+        }
+    }
+    return save(c, &p, "harmonics");
+}
+
+/* Frequency response, small and driven: magnitude (ph 0) or phase (ph 1). */
+static int plot_freq_response(render *c, int ph) {
+    gsm_plot p;
+    begin(c, &p,
+          ph ? "Frequency response: phase (reported latency removed)"
+             : "Frequency response: magnitude",
+          "frequency (Hz)", ph ? "phase (degrees)" : "gain (dB, sample units)", 1);
+    if (ph) p.ymin = -180.0, p.ymax = 180.0;
+    for (int r = 0; r < c->n; r++) {
+        json_t *fr = json_object_get(c->reps[r], "freq_response");
+        int k, k2;
+        const double *x = arr(&c->pl, json_object_get(fr, "freq_hz"), &k);
+        for (int l = 0; l < 2; l++) {
+            json_t *e = json_object_get(fr, l ? "driven" : "small");
+            gsm_plot_add(&p,
+                         label(c, "%s %.0f dBFS", dev_name(c->reps[r]),
+                               num(json_object_get(e, "level_dbfs"))),
+                         x, arr(&c->pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2), k, r,
+                         l);
+        }
+    }
+    return save(c, &p, ph ? "phase" : "freq_response");
+}
+
+static int plot_transfer(render *c) {
+    gsm_plot p;
+    begin(c, &p, "Static transfer curve (slow sine, one period)",
+          "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
+    for (int r = 0; r < c->n; r++) {
+        json_t *tc = json_object_get(c->reps[r], "transfer");
+        int k, k2;
+        const double *x = arr(&c->pl, json_object_get(tc, "in"), &k);
+        gsm_plot_add(&p,
+                     label(c, "%s %.0f Hz, %.0f dBFS", dev_name(c->reps[r]),
+                           num(json_object_get(tc, "freq_hz")),
+                           num(json_object_get(tc, "level_dbfs"))),
+                     x, arr(&c->pl, json_object_get(tc, "out"), &k2), k, r, 0);
+    }
+    return save(c, &p, "transfer");
+}
+
+static int plot_alias(render *c) {
+    gsm_plot p;
+    begin(c, &p, "Aliasing against tone frequency", "tone frequency (Hz)",
+          "non-harmonic power re fundamental (dB)", 1);
+    p.ymin = -200.0;
+    for (int r = 0; r < c->n; r++) {
+        json_t *al = json_object_get(c->reps[r], "aliasing");
+        int k, k2;
+        const double *x = arr(&c->pl, json_object_get(al, "freq_hz"), &k);
+        gsm_plot_add(&p,
+                     label(c, "%s at %.0f dBFS", dev_name(c->reps[r]),
+                           num(json_object_get(al, "level_dbfs"))),
+                     x, arr(&c->pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
+    }
+    return save(c, &p, "alias_vs_freq");
+}
+
+/* The peak-held output spectrum of the 5 kHz (s 0) or 9 kHz (s 1) tone. */
+static int plot_spectrum(render *c, int s) {
+    gsm_plot p;
+    begin(c, &p,
+          s ? "Output spectrum, 9 kHz tone (peak-held)" : "Output spectrum, 5 kHz tone (peak-held)",
+          "frequency (Hz)", "level re fundamental (dB)", 0);
+    p.ymin = -200.0;
+    p.ymax = 10.0;
+    for (int r = 0; r < c->n; r++) {
+        json_t *sp = json_array_get(
+            json_object_get(json_object_get(c->reps[r], "aliasing"), "spectra"), (size_t)s);
+        int k, k2;
+        const double *x = arr(&c->pl, json_object_get(sp, "freq_hz"), &k);
+        gsm_plot_add(&p, label(c, "%s", dev_name(c->reps[r])), x,
+                     arr(&c->pl, json_object_get(sp, "db_re_fundamental"), &k2), k, r, 0);
+    }
+    return save(c, &p, s ? "spectrum_9k" : "spectrum_5k");
+}
+
+/* Every plot, each drawn even if an earlier one failed (err holds the last failure). */
+static int render_plots(render *c) {
+    int rc = plot_thd(c);
+    rc |= plot_sweep_key(c, "Even/odd harmonic power against level",
+                         "even / odd harmonic power (dB)", "even_odd_db", "even_odd");
+    rc |= plot_sweep_key(c, "Gain compression against level (1 kHz and 100 Hz)",
+                         "gain change re lowest level (dB)", "compression_db", "compression");
+    rc |= plot_harmonics(c);
+    for (int ph = 0; ph < 2; ph++) rc |= plot_freq_response(c, ph);
+    rc |= plot_transfer(c);
+    rc |= plot_alias(c);
+    for (int s = 0; s < 2; s++) rc |= plot_spectrum(c, s);
+    return rc;
 }
 
 static void html_escape(FILE *f, const char *s) {
@@ -252,183 +456,9 @@ static void html_escape(FILE *f, const char *s) {
     }
 }
 
-int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json, char *err,
-                     size_t es) {
-    if (mkdir(dir, 0777) && errno != EEXIST) {
-        snprintf(err, es, "cannot create the folder '%s': %s", dir, strerror(errno));
-        return -1;
-    }
-    char path[4096];
-    if (write_json) {
-        snprintf(path, sizeof path, "%s/report.json", dir);
-        if (json_dump_file(reps[0], path, JSON_INDENT(1) | JSON_REAL_PRECISION(10))) {
-            snprintf(err, es, "cannot write '%s'", path);
-            return -1;
-        }
-    }
-    pool pl = {.n = 0};
-    gs_plot p;
-    int rc = 0, nl = 0;
-    const char *what = n > 1 ? "" : " ";
-    (void)what;
-#define LABEL(...)                                                                                 \
-    (snprintf(labels[nl % GS_PLOT_MAX_SERIES], sizeof labels[0], __VA_ARGS__),                     \
-     labels[nl++ % GS_PLOT_MAX_SERIES])
-    /* THD and THD+N against level */
-    gs_plot_init(&p, "THD and THD+N against input level", "input level (dBFS, sine)",
-                 "distortion re fundamental (dB)", 0);
-    p.ymin = -200.0;
-    nl = 0;
-    for (int r = 0; r < n; r++) {
-        json_t *sw = json_object_get(reps[r], "thd_vs_level");
-        for (int w = 0; w < 2; w++) {
-            json_t *s = json_array_get(sw, (size_t)w);
-            int k, k2;
-            const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            double f = num(json_object_get(s, "freq_hz"));
-            gs_plot_add(&p, LABEL("%s THD %.0f Hz", dev_name(reps[r]), f), x,
-                        arr(&pl, json_object_get(s, "thd_db"), &k2), k, r, w ? 2 : 0);
-            gs_plot_add(&p, LABEL("%s THD+N %.0f Hz", dev_name(reps[r]), f), x,
-                        arr(&pl, json_object_get(s, "thdn_db"), &k2), k, r, w ? 3 : 1);
-        }
-    }
-    rc |= save(&p, dir, "thd_vs_level", err, es);
-    /* even/odd */
-    gs_plot_init(&p, "Even/odd harmonic power against level", "input level (dBFS, sine)",
-                 "even / odd harmonic power (dB)", 0);
-    nl = 0;
-    for (int r = 0; r < n; r++) {
-        json_t *sw = json_object_get(reps[r], "thd_vs_level");
-        for (int w = 0; w < 2; w++) {
-            json_t *s = json_array_get(sw, (size_t)w);
-            int k, k2;
-            const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            gs_plot_add(&p,
-                        LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
-                        x, arr(&pl, json_object_get(s, "even_odd_db"), &k2), k, r, w ? 1 : 0);
-        }
-    }
-    rc |= save(&p, dir, "even_odd", err, es);
-    /* compression */
-    gs_plot_init(&p, "Gain compression against level (1 kHz and 100 Hz)",
-                 "input level (dBFS, sine)", "gain change re lowest level (dB)", 0);
-    nl = 0;
-    for (int r = 0; r < n; r++) {
-        json_t *sw = json_object_get(reps[r], "thd_vs_level");
-        for (int w = 0; w < 2; w++) {
-            json_t *s = json_array_get(sw, (size_t)w);
-            int k, k2;
-            const double *x = arr(&pl, json_object_get(s, "level_dbfs"), &k);
-            gs_plot_add(&p,
-                        LABEL("%s %.0f Hz", dev_name(reps[r]), num(json_object_get(s, "freq_hz"))),
-                        x, arr(&pl, json_object_get(s, "compression_db"), &k2), k, r, w ? 1 : 0);
-        }
-    }
-    rc |= save(&p, dir, "compression", err, es);
-    /* harmonics bar chart */
-    gs_plot_init(&p, "Harmonics of a 1 kHz tone at three input levels", "harmonic",
-                 "level re fundamental (dB)", 0);
-    p.bars = 1;
-    static const char *hn[] = {"H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10"};
-    for (int c = 0; c < 9; c++) p.cats[c] = hn[c];
-    p.ncat = 9;
-    p.ymin = -160.0;
-    p.ymax = 0.0;
-    nl = 0;
-    for (int r = 0; r < n; r++) {
-        json_t *lv = json_object_get(json_object_get(reps[r], "harmonics"), "levels");
-        for (size_t d = 0; d < json_array_size(lv); d++) {
-            json_t *e = json_array_get(lv, d);
-            int k;
-            const double *y = arr(&pl, json_object_get(e, "h2_h10_db"), &k);
-            gs_plot_add(
-                &p, LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
-                NULL, y, k, n > 1 ? r * 3 + (int)d : (int)d, 0);
-        }
-    }
-    /* bars start at the bottom of the axis: -160 dB */
-    p.ymin = -160.0;
-    rc |= save(&p, dir, "harmonics", err, es);
-    /* frequency response: magnitude and phase */
-    for (int ph = 0; ph < 2; ph++) {
-        gs_plot_init(&p,
-                     ph ? "Frequency response: phase (reported latency removed)"
-                        : "Frequency response: magnitude",
-                     "frequency (Hz)", ph ? "phase (degrees)" : "gain (dB, sample units)", 1);
-        if (ph) p.ymin = -180.0, p.ymax = 180.0;
-        nl = 0;
-        for (int r = 0; r < n; r++) {
-            json_t *fr = json_object_get(reps[r], "freq_response");
-            int k, k2;
-            const double *x = arr(&pl, json_object_get(fr, "freq_hz"), &k);
-            for (int l = 0; l < 2; l++) {
-                json_t *e = json_object_get(fr, l ? "driven" : "small");
-                gs_plot_add(
-                    &p,
-                    LABEL("%s %.0f dBFS", dev_name(reps[r]), num(json_object_get(e, "level_dbfs"))),
-                    x, arr(&pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2), k, r, l);
-            }
-        }
-        rc |= save(&p, dir, ph ? "phase" : "freq_response", err, es);
-    }
-    /* transfer curve */
-    gs_plot_init(&p, "Static transfer curve (slow sine, one period)",
-                 "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
-    nl = 0;
-    for (int r = 0; r < n; r++) {
-        json_t *tc = json_object_get(reps[r], "transfer");
-        int k, k2;
-        const double *x = arr(&pl, json_object_get(tc, "in"), &k);
-        gs_plot_add(&p,
-                    LABEL("%s %.0f Hz, %.0f dBFS", dev_name(reps[r]),
-                          num(json_object_get(tc, "freq_hz")),
-                          num(json_object_get(tc, "level_dbfs"))),
-                    x, arr(&pl, json_object_get(tc, "out"), &k2), k, r, 0);
-    }
-    rc |= save(&p, dir, "transfer", err, es);
-    /* aliasing against frequency */
-    gs_plot_init(&p, "Aliasing against tone frequency", "tone frequency (Hz)",
-                 "non-harmonic power re fundamental (dB)", 1);
-    p.ymin = -200.0;
-    nl = 0;
-    for (int r = 0; r < n; r++) {
-        json_t *al = json_object_get(reps[r], "aliasing");
-        int k, k2;
-        const double *x = arr(&pl, json_object_get(al, "freq_hz"), &k);
-        gs_plot_add(
-            &p, LABEL("%s at %.0f dBFS", dev_name(reps[r]), num(json_object_get(al, "level_dbfs"))),
-            x, arr(&pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
-    }
-    rc |= save(&p, dir, "alias_vs_freq", err, es);
-    /* spectra at 5 and 9 kHz */
-    for (int s = 0; s < 2; s++) {
-        gs_plot_init(&p,
-                     s ? "Output spectrum, 9 kHz tone (peak-held)"
-                       : "Output spectrum, 5 kHz tone (peak-held)",
-                     "frequency (Hz)", "level re fundamental (dB)", 0);
-        p.ymin = -200.0;
-        p.ymax = 10.0;
-        nl = 0;
-        for (int r = 0; r < n; r++) {
-            json_t *sp = json_array_get(
-                json_object_get(json_object_get(reps[r], "aliasing"), "spectra"), (size_t)s);
-            int k, k2;
-            const double *x = arr(&pl, json_object_get(sp, "freq_hz"), &k);
-            gs_plot_add(&p, LABEL("%s", dev_name(reps[r])), x,
-                        arr(&pl, json_object_get(sp, "db_re_fundamental"), &k2), k, r, 0);
-        }
-        rc |= save(&p, dir, s ? "spectrum_9k" : "spectrum_5k", err, es);
-    }
-#undef LABEL
-    for (int i = 0; i < pl.n; i++) free(pl.a[i]);
-    if (rc) return -1;
-    /* index.html */
-    snprintf(path, sizeof path, "%s/index.html", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, es, "cannot write '%s': %s", path, strerror(errno));
-        return -1;
-    }
+/* The page's head and the summary table: a row per entry of the first report's summary, a
+ * column per report (entries matched by key; "-" where a report lacks one or it is null). */
+static void html_table(FILE *f, json_t *const *reps, int n) {
     fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>gainstage measure</title>\n"
           "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:"
           "collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
@@ -461,7 +491,12 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         }
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n<p>Devices:</p><ul>\n", f);
+    fputs("</table>\n", f);
+}
+
+/* One line per device: what it is, its rate, calibration, nominal level, FFT and settings. */
+static void html_devices(FILE *f, json_t *const *reps, int n) {
+    fputs("<p>Devices:</p><ul>\n", f);
     for (int r = 0; r < n; r++) {
         json_t *d = json_object_get(reps[r], "device"), *a = json_object_get(reps[r], "analyser");
         fputs("<li><b>", f);
@@ -479,6 +514,10 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
+}
+
+/* Each plot with the text of its method, then every method, then the window. */
+static void html_plots(FILE *f, json_t *const *reps) {
     static const char *plots[][2] = {
         {"thd_vs_level", "thd_vs_level"}, {"harmonics", "harmonics"},
         {"even_odd", "even_odd"},         {"freq_response", "freq_response"},
@@ -502,11 +541,44 @@ int gs_report_render(json_t *const *reps, int n, const char *dir, int write_json
         html_escape(f, json_string_value(val));
         fputs("</dd>\n", f);
     }
-    fprintf(f, "</dl>\n<p>Window: %s, highest sidelobe %.1f dB.</p>\n</body></html>\n", GS_WIN_NAME,
-            GS_WIN_SIDELOBE_DB);
+    fprintf(f, "</dl>\n<p>Window: %s, highest sidelobe %.1f dB.</p>\n</body></html>\n",
+            GSM_WIN_NAME, GSM_WIN_SIDELOBE_DB);
+}
+
+static int write_index(const render *c) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/index.html", c->dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(c->err, c->es, "cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    html_table(f, c->reps, c->n);
+    html_devices(f, c->reps, c->n);
+    html_plots(f, c->reps);
     if (fclose(f)) {
-        snprintf(err, es, "cannot write '%s'", path);
+        snprintf(c->err, c->es, "cannot write '%s'", path);
         return -1;
     }
     return 0;
+}
+
+int gsm_report_render(json_t *const *reps, int n, const char *dir, int write_json, char *err,
+                      size_t es) {
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        snprintf(err, es, "cannot create the folder '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    if (write_json) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/report.json", dir);
+        if (json_dump_file(reps[0], path, JSON_INDENT(1) | JSON_REAL_PRECISION(10))) {
+            snprintf(err, es, "cannot write '%s'", path);
+            return -1;
+        }
+    }
+    render c = {.reps = reps, .n = n, .dir = dir, .err = err, .es = es, .pl = {.n = 0}, .nl = 0};
+    int rc = render_plots(&c);
+    for (int i = 0; i < c.pl.n; i++) free(c.pl.a[i]);
+    return rc ? -1 : write_index(&c);
 }

@@ -7,12 +7,7 @@ GS=$1
 SRC=$2
 MKSIG=${MKSIG:?}
 WAV=${WAVTOOL:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 # expect STATUS PATTERN -- command...: run, check the exit status and that stderr matches.
 expect() {
@@ -31,7 +26,6 @@ noleft() {
     if ls -a "$d" | grep -q "^\.$b\.gainstage-"; then bad "temporary file of $1 left behind"; return; fi
     ok
 }
-field() { "$WAV" info "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 "$MKSIG" --rate 48000 --seconds 1 --peak -6 --channels 2 --format s16 sine "$T/in16.wav"
 "$MKSIG" --rate 44100 --seconds 0.5 --peak -20 --format f32 voice "$T/voice.wav"
@@ -218,5 +212,4 @@ if command -v /usr/bin/time >/dev/null 2>&1; then
     [ "$r10" -lt $((r1 + r1 / 5)) ] && ok || bad "memory grows with the file: $r1 KiB vs $r10 KiB"
 fi
 
-echo "cli: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish cli

@@ -7,15 +7,7 @@ set -u
 GS=$1
 MKSIG=${MKSIG:?}
 WAV=${WAVTOOL:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-field() { "$WAV" info "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# near A B TOL: |A - B| <= TOL
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+. "$(dirname "$0")/lib.sh"
 # gain: the input gain printed by --auto-gain
 gain() { sed -n 's/.*input gain \([-+][0-9.]*\) dB.*/\1/p' "$1"; }
 
@@ -70,5 +62,4 @@ samediff "$T/n5a.wav" "$T/n6.wav" && bad "another --seed gave the same noise" ||
 awk -v p="$(field "$T/n5a.wav" peak)" 'BEGIN { exit !(p > 1e-3) }' && ok || bad "noise model added no noise"
 sox "$T/n5a.wav" -n remix 1,2v-1 stat 2>&1 | awk '/Maximum amplitude/ { exit !($3 > 1e-3) }' && ok || bad "both channels carry the same noise"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -2,9 +2,10 @@
  * no subnormals, determinism, block-size independence, reported latency, finite output for every
  * parameter extreme of every model. */
 #include "check.h"
-#include "internal.h"
 #include "sigutil.h"
 
+#include <gainstage/gainstage.h>
+#include <math.h>
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>

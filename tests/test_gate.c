@@ -1,8 +1,9 @@
 /* Noise gate / downward expander: the static curve on steady sines, and attack, hold and release
  * timing on DC steps (the gain is then out/in, sample by sample). */
 #include "check.h"
-#include "internal.h"
 
+#include <gainstage/gainstage.h>
+#include <math.h>
 #include <stdlib.h>
 
 #define RATE 48000.0

@@ -1,7 +1,7 @@
 /* Presets: every built-in is valid; the text format's errors are caught and located. */
 #include "check.h"
-#include "internal.h"
 
+#include <gainstage/gainstage.h>
 #include <string.h>
 
 static void expect_error(const char *text, gs_status want, const char *needle) {

@@ -6,8 +6,8 @@
  *   test_spice REFDIR
  */
 #include "check.h"
-#include "internal.h"
 
+#include <gainstage/gainstage.h>
 #include <sndfile.h>
 
 #include <stdlib.h>

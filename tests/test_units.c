@@ -1,7 +1,8 @@
 /* The value parser and formatter: every form the documentation promises, and the bad ones. */
 #include "check.h"
-#include "internal.h"
 
+#include <gainstage/gainstage.h>
+#include <math.h>
 #include <string.h>
 
 static int near(double a, double b) { return fabs(a - b) <= 1e-12 * fmax(1.0, fabs(b)); }

@@ -31,24 +31,19 @@ GS=$1
 MKSIG=${MKSIG:?}
 WAV=${WAVTOOL:?}
 H=${LIVE_HELPER:?}
-T=$(mktemp -d)
+. "$(dirname "$0")/../../tests/lib.sh"
 SRV=gstest-$$
 export JACK_NO_START_SERVER=1
 export JACK_NO_AUDIO_RESERVATION=1
 JPID=""
 MNT=""
 PIDS=""
-cleanup() {
+# run by tests/lib.sh at exit, before it removes $T
+test_cleanup() {
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
     [ -n "$JPID" ] && kill -9 "$JPID" 2>/dev/null
     [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
-    rm -rf "$T"
 }
-trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 check() { if eval "$1"; then ok; else bad "$2"; fi; }
 
 # waitfor CONDITION SECONDS: evaluate CONDITION every 50 ms until it holds.
@@ -67,16 +62,10 @@ reaped() {
     st=999
     return 1
 }
-field() { "$WAV" info "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 osc() { "$H" osc "$PORT" "$@"; }
 # oscnum PATH INDEX: the INDEX-th (1-based) argument of the reply.
 oscarg() { p=$1; i=$2; shift 2; "$H" osc "$PORT" "$p" "$@" | awk -v i="$i" '{print $(i + 1)}'; }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
-end_test() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit $?
-}
+end_test() { finish; }
 
 start_jack() {
     # Stale registrations of killed servers would stop jackd from starting.

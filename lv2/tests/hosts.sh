@@ -27,35 +27,20 @@ BUNDLE=$B/lv2/gainstage.lv2
 URI=http://gainstage.invalid/lv2
 LV2_PATH=$B/lv2
 export LV2_PATH
-T=$(mktemp -d "${TMPDIR:-/tmp}/gs-lv2-hosts.XXXXXX")
-pass=0
-fail=0
+. "$(dirname "$0")/../../tests/lib.sh"
 pids=""
 
-cleanup() {
-    # Only what this script started, by process id, newest first.
+# Run by tests/lib.sh at exit, before it removes $T: only what this script started, by process
+# id, newest first.
+test_cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     for p in $pids; do wait "$p" 2>/dev/null; done
-    [ -n "${GS_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-ok() {
-    pass=$((pass + 1))
-    echo "ok: $*"
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL: $*"
 }
 check() { # check DESCRIPTION COMMAND...
     d=$1
     shift
     if "$@"; then ok "$d"; else bad "$d"; fi
 }
-# |a - b| <= tol, numbers as decimals
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 has() { printf "%s\n" "$1" | grep -q -- "$2"; }
 hasnt() { ! has "$1" "$2"; }
 # Peak level in dB of one channel of a file (sox).
@@ -97,11 +82,6 @@ max_latency() { # [RATE]
     done
     echo "$best"
 }
-done_() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit $?
-}
 
 case $what in
 validate)
@@ -140,7 +120,7 @@ validate)
     seedmax=$(lv2info "$URI/mono" | awk '/Symbol:/ { s = $2 } /Maximum:/ && s == "seed" { print $2 }')
     check "the seed port's maximum reads as 4294967296 (float of 4294967295), not -1" \
         near "$seedmax" 4294967296 1
-    done_
+    finish
     ;;
 lv2apply)
     # Each case: rate channels signal "lv2apply controls" "gainstage options". Both start from
@@ -176,7 +156,7 @@ lv2apply)
 44100|2|twotone|-c gain 60 -c pad 1 -c in_dbu -10 -c out_dbu 12|--set gain=60 --set pad=1 --in-dbu -10 --out-dbu 12
 96000|1|sweep|-c polarity 1 -c hpf 1 -c hpf_freq 200 -c rail 9|--set polarity=1 --set hpf=1 --set hpf_freq=200 --set rail=9
 EOF
-    done_
+    finish
     ;;
 jalv)
     JACK_DEFAULT_SERVER=gs-check-$$
@@ -190,7 +170,7 @@ jalv)
     if ! jack_wait -w -t 10 >/dev/null 2>&1; then
         cat "$T/jackd.log"
         bad "jackd (dummy backend) started"
-        done_
+        finish
     fi
     ok "jackd (dummy backend, server '$JACK_DEFAULT_SERVER') started"
     mkfifo "$T/jalv.in"
@@ -262,7 +242,7 @@ jalv)
     check "meters: output minus input peak is -8.0 dB" \
         near "$(awk -v a="${m_out:--999}" -v b="${m_in:-0}" 'BEGIN { print a - b }')" -8.0 0.1
     exec 3>&-
-    done_
+    finish
     ;;
 ardour)
     # Ardour 7 headless: ardour7-lua runs lv2/tests/ardour.lua (session on the dummy backend,
@@ -302,7 +282,7 @@ ardour)
     [ "$n_fail" -gt 0 ] && tail -20 "$T/ardour.log"
     check "ardour7-lua ran the whole script ($n_all checks, exit 0)" [ "$rc" -eq 0 -a "$n_ok" -eq "$n_all" ]
     check "the saved session holds the plugin" grep -q "$URI/mono" "$T/session/gainstage.ardour"
-    done_
+    finish
     ;;
 *)
     echo "usage: hosts.sh validate|lv2apply|jalv|ardour BUILD_DIR" >&2

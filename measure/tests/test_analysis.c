@@ -49,19 +49,19 @@ static int proc(void *ctx, const float *in, float *out, uint32_t n) {
     return 0;
 }
 
-static gs_dut dut_of(sys *s, uint32_t latency) {
-    gs_dut d = {s, proc, RATE, 256, latency, 1.0, 1.0};
+static gsm_dut dut_of(sys *s, uint32_t latency) {
+    gsm_dut d = {s, proc, RATE, 256, latency, 1.0, 1.0};
     return d;
 }
 
-static gs_report rep;
+static gsm_report rep;
 
 static void window_sidelobe(void) {
     /* DTFT of the window by a 64x zero-padded FFT; the main lobe ends at 7 bins. */
     size_t n = 256, pad = 64, m = n * pad;
     double *w = malloc(sizeof(double) * n), *buf = fftw_malloc(sizeof(double) * m);
     fftw_complex *sp = fftw_malloc(sizeof(fftw_complex) * (m / 2 + 1));
-    gs_window_fill(w, n);
+    gsm_window_fill(w, n);
     memset(buf, 0, sizeof(double) * m);
     for (size_t i = 0; i < n; i++) buf[i] = w[i];
     fftw_plan p = fftw_plan_dft_r2c_1d((int)m, buf, sp, FFTW_ESTIMATE);
@@ -69,11 +69,11 @@ static void window_sidelobe(void) {
     double peak = hypot(sp[0][0], sp[0][1]), side = 0.0;
     for (size_t b = 7 * pad; b <= m / 2; b++) side = fmax(side, hypot(sp[b][0], sp[b][1]));
     double db = 20.0 * log10(side / peak);
-    printf("window: highest sidelobe %.1f dB (stated %.0f dB)\n", db, GS_WIN_SIDELOBE_DB);
+    printf("window: highest sidelobe %.1f dB (stated %.0f dB)\n", db, GSM_WIN_SIDELOBE_DB);
     CHECK(db < -170.0 && db > -190.0, "sidelobe %.1f dB", db);
     /* whole-bin tones must not leak past +/- 6 bins: the window's DFT has 7 terms only */
     double sum = 0.0;
-    for (int k = 0; k < GS_WIN_TERMS; k++) sum += gs_win_coef[k];
+    for (int k = 0; k < GSM_WIN_TERMS; k++) sum += gsm_win_coef[k];
     CHECK(fabs(sum - 1.0) < 1e-9, "coefficients sum to %.12f", sum);
     fftw_destroy_plan(p);
     fftw_free(buf);
@@ -83,10 +83,10 @@ static void window_sidelobe(void) {
 
 static void wire(void) {
     sys s = {0};
-    gs_dut d = dut_of(&s, 0);
-    gs_meas_opts o;
-    gs_meas_opts_default(&o, 1);
-    CHECK(gs_measure_all(&d, &o, &rep) == 0, "measure wire");
+    gsm_dut d = dut_of(&s, 0);
+    gsm_meas_opts o;
+    gsm_meas_opts_default(&o, 1);
+    CHECK(gsm_measure_all(&d, &o, &rep) == 0, "measure wire");
     double worst_thd = -INFINITY, worst_thdn = -INFINITY, worst_g = 0.0, worst_fr = 0.0,
            worst_ph = 0.0, worst_al = -INFINITY;
     for (int w = 0; w < 2; w++)
@@ -130,11 +130,11 @@ static void wire(void) {
 static void square_law(void) {
     /* H2/H1 = a A / 2 exactly (a A^2 / 2 against A); no H3 and above. */
     sys s = {.kind = 1, .a = 0.1};
-    gs_dut d = dut_of(&s, 0);
+    gsm_dut d = dut_of(&s, 0);
     double levels[] = {-30.0, -12.0, 0.0};
     for (int i = 0; i < 3; i++) {
-        gs_tone t;
-        CHECK(gs_measure_tone(&d, 1000.0, levels[i], 16384, 0.05, &t, NULL) == 0, "tone");
+        gsm_tone t;
+        CHECK(gsm_measure_tone(&d, 1000.0, levels[i], 16384, 0.05, &t, NULL) == 0, "tone");
         double h2 = 10.0 * log10(t.h[2] / t.h[1]);
         double want = 20.0 * log10(s.a * t.amp_in / 2.0);
         double h3 = 10.0 * log10(t.h[3] / t.h[1]);
@@ -147,10 +147,10 @@ static void square_law(void) {
 
 static void delay(void) {
     sys s = {.kind = 2, .delay = 37};
-    gs_dut d = dut_of(&s, 0);
-    gs_meas_opts o;
-    gs_meas_opts_default(&o, 1);
-    CHECK(gs_measure_all(&d, &o, &rep) == 0, "measure delay");
+    gsm_dut d = dut_of(&s, 0);
+    gsm_meas_opts o;
+    gsm_meas_opts_default(&o, 1);
+    CHECK(gsm_measure_all(&d, &o, &rep) == 0, "measure delay");
     printf("delay 37: impulse %d, xcorr %d (peak %.6f)\n", rep.lat_impulse, rep.lat_xcorr,
            rep.xcorr_peak);
     CHECK(rep.lat_impulse == 37 && rep.lat_xcorr == 37, "latency %d %d", rep.lat_impulse,
@@ -165,8 +165,8 @@ static void delay(void) {
     CHECK(worst < 1e-3, "phase error %g", worst);
     /* reported: the phase is zero and the transfer curve the identity */
     sys s2 = {.kind = 2, .delay = 37};
-    gs_dut d2 = dut_of(&s2, 37);
-    CHECK(gs_measure_all(&d2, &o, &rep) == 0, "measure delay reported");
+    gsm_dut d2 = dut_of(&s2, 37);
+    CHECK(gsm_measure_all(&d2, &o, &rep) == 0, "measure delay reported");
     worst = 0.0;
     for (int i = 0; i < rep.fr_n; i++) worst = fmax(worst, fabs(rep.fr_phase_deg[0][i]));
     printf("delay 37 reported: phase %.2g deg\n", worst);
@@ -177,10 +177,10 @@ static void delay(void) {
 static void one_pole(void) {
     double fc = 1000.0, b = 1.0 - exp(-2.0 * PI * fc / RATE);
     sys s = {.kind = 3, .a = b};
-    gs_dut d = dut_of(&s, 0);
-    gs_meas_opts o;
-    gs_meas_opts_default(&o, 1);
-    CHECK(gs_measure_all(&d, &o, &rep) == 0, "measure one-pole");
+    gsm_dut d = dut_of(&s, 0);
+    gsm_meas_opts o;
+    gsm_meas_opts_default(&o, 1);
+    CHECK(gsm_measure_all(&d, &o, &rep) == 0, "measure one-pole");
     double wm = 0.0, wp = 0.0;
     for (int i = 0; i < rep.fr_n; i++) {
         double w = 2.0 * PI * rep.fr_freq[i] / RATE;
@@ -197,10 +197,10 @@ static void one_pole(void) {
 
 static void inverter(void) {
     sys s = {.kind = 4};
-    gs_dut d = dut_of(&s, 0);
-    gs_meas_opts o;
-    gs_meas_opts_default(&o, 1);
-    CHECK(gs_measure_all(&d, &o, &rep) == 0, "measure inverter");
+    gsm_dut d = dut_of(&s, 0);
+    gsm_meas_opts o;
+    gsm_meas_opts_default(&o, 1);
+    CHECK(gsm_measure_all(&d, &o, &rep) == 0, "measure inverter");
     printf("inverter: polarity %+d / %+d\n", rep.pol_impulse, rep.pol_xcorr);
     CHECK(rep.pol_impulse == -1 && rep.pol_xcorr == -1, "polarity");
     CHECK(fabs(fabs(rep.fr_phase_deg[0][5]) - 180.0) < 1e-3, "phase 180");
