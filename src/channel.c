@@ -310,6 +310,7 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
  * converter's clip counter. */
 const gs_model_vt *gs_channel_vt(const gs_channel *channel) { return channel ? channel->vt : NULL; }
 void *gs_channel_state(const gs_channel *channel) { return channel ? channel->state : NULL; }
+uint32_t gs_channel_max_block(const gs_channel *channel) { return channel ? channel->max_block : 0; }
 uint64_t gs_channel_solver_failures(const gs_channel *ch) {
     return ch ? gs_model_solver_failures(ch->vt, ch->state) : 0;
 }

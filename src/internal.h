@@ -108,5 +108,7 @@ GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
 /* The model behind a channel (channel.c), for model-specific queries. */
 const gs_model_vt *gs_channel_vt(const gs_channel *channel);
 void *gs_channel_state(const gs_channel *channel);
+/* The largest block the channel was created for, in samples. */
+uint32_t gs_channel_max_block(const gs_channel *channel);
 
 #endif
