@@ -307,7 +307,7 @@ gs_status gs_meter_display(const gs_meter *meter, unsigned channel, double *leve
  * (the output stayed finite; a previous solution was reused). 0 for models without a solver. */
 uint64_t gs_channel_solver_failures(const gs_channel *channel);
 
-/* ---- Stream: the calibrated real-time path around a channel ---------------------------------
+/* ---- Stream: the calibrated real-time path around a channel; and the quantiser -------------
  * What every front end (process, the LV2 plugin, live, measure) does around a channel, written
  * once: sample units times the input calibration (volts per unit) are volts into the channel, its
  * volts times the output calibration's inverse are output units; calibration changes glide
@@ -359,6 +359,20 @@ void gs_stream_reset(gs_stream *stream);
 void gs_stream_read_levels(gs_stream *stream, gs_stream_levels *levels);
 /* Input and output samples counted as clips since creation (either pointer may be NULL). */
 void gs_stream_clips(const gs_stream *stream, uint64_t *in, uint64_t *out);
+
+/* Quantiser: float samples (full scale +/-1) to the integer codes of a word, as the converter
+ * model does it: optional TPDF dither (two uniform values of +/-0.5 LSB from xoshiro256** seeded
+ * by splitmix64, drawn in sample order), rounding to nearest, codes clamped to the word's range
+ * and counted. For front ends writing integer files; gs_quantizer_process is real-time safe. */
+typedef struct gs_quantizer gs_quantizer;
+/* bits 8 to 24; dither 0 or 1; the same seed gives the same dither. */
+gs_status gs_quantizer_new(unsigned bits, int dither, uint64_t seed, gs_quantizer **out);
+void gs_quantizer_free(gs_quantizer *q);
+/* n samples (interleaved channels are fine: one dither stream in buffer order) to codes
+ * -2^(bits-1) .. 2^(bits-1)-1. */
+gs_status gs_quantizer_process(gs_quantizer *q, const float *in, int32_t *out, size_t n);
+/* Samples whose code was clamped (beyond full scale) since creation. */
+uint64_t gs_quantizer_clip_count(const gs_quantizer *q);
 
 #ifdef __cplusplus
 }
