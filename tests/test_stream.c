@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* dlsym(RTLD_NEXT) */
 #include "check.h"
 #include "internal.h"
+#include "rng.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -278,7 +279,50 @@ static void realtime(void) {
     gs_channel_free(b);
 }
 
+/* The quantiser gives what `gainstage process` computed before it used the library's: x * 2^(b-1)
+ * plus two uniform draws (xoshiro256**, splitmix64-seeded), floor(x + 0.5), codes clamped and
+ * counted; samples well beyond full scale included. */
+static void quantizer(void) {
+    enum { n = 5000 };
+    static float x[n];
+    static int32_t q[n];
+    signal_fill(x, n, 1.3);
+    for (int bits = 16; bits <= 24; bits += 8)
+        for (int dither = 0; dither <= 1; dither++) {
+            gs_quantizer *qz = NULL;
+            CHECK(gs_quantizer_new((unsigned)bits, dither, 7, &qz) == GS_OK, "new");
+            gs_quantizer_process(qz, x, q, n);
+            gs_rng rg;
+            gs_rng_seed(&rg, 7);
+            double full = ldexp(1.0, bits - 1);
+            size_t bad = 0;
+            uint64_t clipped = 0;
+            for (int i = 0; i < n; i++) {
+                double v = (double)x[i] * full;
+                if (dither) v += gs_rng_uniform(&rg) + gs_rng_uniform(&rg);
+                double r = floor(v + 0.5);
+                if (r > full - 1) {
+                    r = full - 1;
+                    clipped++;
+                } else if (r < -full) {
+                    r = -full;
+                    clipped++;
+                }
+                bad += (int32_t)r != q[i];
+            }
+            CHECK(bad == 0 && clipped > 0 && gs_quantizer_clip_count(qz) == clipped,
+                  "%d bits, dither %d: %zu codes differ; clips %llu, counted %llu", bits, dither,
+                  bad, (unsigned long long)clipped,
+                  (unsigned long long)gs_quantizer_clip_count(qz));
+            gs_quantizer_free(qz);
+        }
+    gs_quantizer *qz = (gs_quantizer *)1;
+    CHECK(gs_quantizer_new(4, 1, 1, &qz) == GS_ERR_OUT_OF_RANGE && qz == NULL, "4 bits refused");
+    gs_quantizer_free(NULL);
+}
+
 int main(void) {
+    quantizer();
     realtime();
     calibration();
     padding();
