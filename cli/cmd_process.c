@@ -323,7 +323,7 @@ typedef struct job {
     int32_t *ibits;
     uint64_t to_skip, tail; /* latency frames still to drop at the start, to flush at the end */
     uint64_t frames_in, frames_out;
-    double peak_in_skipped;               /* input peak while the dropped frames came out */
+    double peak_in_skipped;              /* input peak while the dropped frames came out */
     uint64_t over_skipped[MAX_CHANNELS]; /* output clips among the dropped frames */
 } job;
 

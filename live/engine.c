@@ -40,7 +40,7 @@ typedef struct live_cmd {
 
 typedef struct strip_rt {
     gs_channel *ch;
-    gs_stream *st; /* calibration and meters around ch (the library's, as `process` runs it) */
+    gs_stream *st;    /* calibration and meters around ch (the library's, as `process` runs it) */
     float level, pan; /* targets */
     int mute, solo;
     float gl, gr; /* monitor gains applied at the end of the last period */
@@ -624,8 +624,7 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
             uint64_t clip_in, clip_out;
             gs_stream_clips(s->st, &clip_in, &clip_out);
             atomic_store_explicit(&e->meter[k].in_clips, (uint32_t)clip_in, memory_order_relaxed);
-            atomic_store_explicit(&e->meter[k].out_clips, (uint32_t)clip_out,
-                                  memory_order_relaxed);
+            atomic_store_explicit(&e->meter[k].out_clips, (uint32_t)clip_out, memory_order_relaxed);
         }
         if (e->rec_rt) {
             const float *bufs[2 * LIVE_MAX_CH];

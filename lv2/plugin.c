@@ -264,7 +264,8 @@ GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
     for (uint32_t off = 0; off < frames;) {
         uint32_t n = frames - off < p->chunk ? frames - off : p->chunk;
         for (unsigned c = 0; c < nch; c++) memcpy(p->xin[c], p->in[c] + off, n * sizeof(float));
-        for (unsigned c = 0; c < nch; c++) gs_stream_process(p->st[c], p->xin[c], p->out[c] + off, n);
+        for (unsigned c = 0; c < nch; c++)
+            gs_stream_process(p->st[c], p->xin[c], p->out[c] + off, n);
         off += n;
     }
     double pk_in = 0.0, pk_out = 0.0;

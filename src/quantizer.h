@@ -7,11 +7,11 @@
 #include "rng.h"
 
 struct gs_quantizer {
-    int bits;      /* word length */
-    int dither;    /* 1: TPDF, two uniform +/-0.5 LSB values (triangular +/-1 LSB) */
-    int shaping;   /* 0 none, 1 first order (1 - z^-1), 2 second order (1 - z^-1)^2 */
-    gs_rng rng;    /* the dither's draws: two per sample, in sample order */
-    double e1, e2; /* past total errors (full-scale units), for the shaper */
+    int bits;       /* word length */
+    int dither;     /* 1: TPDF, two uniform +/-0.5 LSB values (triangular +/-1 LSB) */
+    int shaping;    /* 0 none, 1 first order (1 - z^-1), 2 second order (1 - z^-1)^2 */
+    gs_rng rng;     /* the dither's draws: two per sample, in sample order */
+    double e1, e2;  /* past total errors (full-scale units), for the shaper */
     uint64_t clips; /* codes clamped to the word's range */
 };
 

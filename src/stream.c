@@ -21,14 +21,14 @@ typedef struct pad {
 } pad;
 
 struct gs_stream {
-    gs_channel *ch;   /* playing */
-    gs_channel *next; /* fading in, or NULL */
-    gs_channel *want; /* asked for by the last switch */
-    uint32_t want_fade;              /* samples of the fade asked for */
+    gs_channel *ch;     /* playing */
+    gs_channel *next;   /* fading in, or NULL */
+    gs_channel *want;   /* asked for by the last switch */
+    uint32_t want_fade; /* samples of the fade asked for */
     uint32_t fade_len, fade_wait, fade_pos;
     uint32_t block, latency;
     pad pads[2];
-    unsigned pa; /* pads[pa] belongs to ch, the other one to next */
+    unsigned pa;          /* pads[pa] belongs to ch, the other one to next */
     float *xin, *ya, *yb; /* block samples: volts in, volts out of ch and of next */
     double *gin, *gout;   /* block samples: the calibration gains of a chunk */
     gs_ramp in_scale, out_scale;

@@ -133,7 +133,8 @@ static void calibration(void) {
     gs_channel_process(ref, v, v, n);
     for (uint32_t i = 0; i < n; i++) want[i] = (float)(v[i] * (1.0 / vo));
     size_t bad = 0;
-    for (uint32_t i = 0; i < n; i++) bad += fabsf(y[i] - want[i]) > 1e-6f * (fabsf(want[i]) + 1e-3f);
+    for (uint32_t i = 0; i < n; i++)
+        bad += fabsf(y[i] - want[i]) > 1e-6f * (fabsf(want[i]) + 1e-3f);
     CHECK(bad == 0, "calibrated output differs from channel x gains in %zu samples", bad);
     CHECK(same(y + glide, want + glide, n - glide), "after the glide: exact");
     CHECK(gs_stream_set_in_volts(s, 0.0, 0.0) == GS_ERR_INVALID_ARGUMENT, "0 V refused");
@@ -272,8 +273,8 @@ static void realtime(void) {
     gs_stream_read_levels(s, &lv);
     gs_stream_reset(s);
     armed = 0;
-    CHECK(n_alloc == 0 && n_lock == 0, "allocations %ld, locks %ld in process/set/switch",
-          n_alloc, n_lock);
+    CHECK(n_alloc == 0 && n_lock == 0, "allocations %ld, locks %ld in process/set/switch", n_alloc,
+          n_lock);
     gs_stream_free(s);
     gs_channel_free(a);
     gs_channel_free(b);
