@@ -330,6 +330,7 @@ typedef struct gs_stream_levels {
  * is delayed so that it always lags by `latency` samples (at most GS_MAX_BLOCK_LIMIT): give the
  * largest the channels can have (gs_channel_latency_max) for a host that needs it constant. */
 gs_status gs_stream_new(gs_channel *channel, uint32_t latency, gs_stream **out);
+/* Free the stream (not its channels). */
 void gs_stream_free(gs_stream *stream);
 /* The channel playing now (during a crossfade: the outgoing one). */
 gs_channel *gs_stream_channel(const gs_stream *stream);
@@ -367,6 +368,7 @@ void gs_stream_clips(const gs_stream *stream, uint64_t *in, uint64_t *out);
 typedef struct gs_quantizer gs_quantizer;
 /* bits 8 to 24; dither 0 or 1; the same seed gives the same dither. */
 gs_status gs_quantizer_new(unsigned bits, int dither, uint64_t seed, gs_quantizer **out);
+/* Free the quantiser. */
 void gs_quantizer_free(gs_quantizer *q);
 /* n samples (interleaved channels are fine: one dither stream in buffer order) to codes
  * -2^(bits-1) .. 2^(bits-1)-1. */
