@@ -5,6 +5,7 @@
  * succeeded, so a failed, full-disk or interrupted run leaves no partial output. Memory is constant
  * (blocks of BLOCK frames), whatever the file's length.
  */
+#include "atomic.h"
 #include "autogain.h"
 #include "commands.h"
 #include "util.h"
@@ -12,9 +13,7 @@
 #include <sndfile.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -146,34 +145,6 @@ static int subtype_for(const char *fmt, int in_format, int major) {
     return out;
 }
 
-/* xoshiro256** (Blackman & Vigna): fast, good-quality, reproducible dither noise. */
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-static uint64_t rng_next(rng *r) {
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-static void rng_seed(rng *r, uint64_t seed) {
-    for (int i = 0; i < 4; i++) { /* splitmix64 to spread the seed */
-        seed += 0x9e3779b97f4a7c15ull;
-        uint64_t z = seed;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        r->s[i] = z ^ (z >> 31);
-    }
-}
-/* Uniform in [-0.5, 0.5) LSB. */
-static double rng_uniform(rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53 - 0.5; }
-
 static void progress(double done, double total, time_t start, int final) {
     int width = 30;
     double frac = total > 0 ? done / total : 1.0;
@@ -190,114 +161,96 @@ static void progress(double done, double total, time_t start, int final) {
 
 static double dbfs(double peak) { return peak > 0 ? 20.0 * log10(peak) : -INFINITY; }
 
-static int parse_options(int argc, char **argv, options *o) {
-    static const struct option opts[] = {{"preset", required_argument, 0, 'p'},
-                                         {"model", required_argument, 0, 'm'},
-                                         {"set", required_argument, 0, 's'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {"in-dbu", required_argument, 0, OPT_IN_DBU},
-                                         {"in-volts", required_argument, 0, OPT_IN_VOLTS},
-                                         {"out-dbu", required_argument, 0, OPT_OUT_DBU},
-                                         {"out-volts", required_argument, 0, OPT_OUT_VOLTS},
-                                         {"dither", required_argument, 0, OPT_DITHER},
-                                         {"seed", required_argument, 0, OPT_SEED},
-                                         {"no-compensate", no_argument, 0, OPT_NOCOMP},
-                                         {"auto-gain", required_argument, 0, OPT_AUTOGAIN},
-                                         {0, 0, 0, 0}};
-    memset(o, 0, sizeof *o);
-    o->in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
-    o->out_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
-    o->dither = -1;
-    o->seed = 1;
-    o->compensate = 1;
-    int c;
+/* --in-dbu, --out-dbu, --in-volts or --out-volts: 0 or an exit status. */
+static int parse_level(int c, const char *arg, options *o) {
+    int in = c == OPT_IN_DBU || c == OPT_IN_VOLTS;
     double v;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:m:s:f:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p': o->preset = optarg; break;
-        case 'm': o->model = optarg; break;
-        case 's':
-            if (o->nsets == MAX_SETS) {
-                cli_error("too many --set options (at most %d)", MAX_SETS);
-                return EXIT_USAGE;
-            }
-            o->sets[o->nsets++] = optarg;
-            break;
-        case 'f':
-            if (strcmp(optarg, "f32") && strcmp(optarg, "s24") && strcmp(optarg, "s16")) {
-                cli_error("--format must be f32, s24 or s16, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->format = optarg;
-            break;
-        case 'q': o->quiet = 1; break;
-        case 'h': fputs(help_text, stdout); return -1;
-        case OPT_IN_DBU:
-        case OPT_OUT_DBU:
-            if (cli_parse_double(optarg, &v) || v < -120.0 || v > 60.0) {
-                cli_error("--%s needs a level in dBu from -120 to +60, not '%s'",
-                          c == OPT_IN_DBU ? "in-dbu" : "out-dbu", optarg);
-                return EXIT_USAGE;
-            }
-            if (c == OPT_IN_DBU) {
-                o->in_vpu = gs_dbu_to_volts_per_unit(v);
-                o->in_given++;
-            } else {
-                o->out_vpu = gs_dbu_to_volts_per_unit(v);
-                o->out_given++;
-            }
-            break;
-        case OPT_IN_VOLTS:
-        case OPT_OUT_VOLTS:
-            if (gs_parse_value(optarg, GS_UNIT_VOLT, NULL, &v) != GS_OK || !(v > 0) || v > 1e4) {
-                cli_error("--%s needs a positive voltage up to 10 kV (e.g. 1.5, 200m), not '%s'",
-                          c == OPT_IN_VOLTS ? "in-volts" : "out-volts", optarg);
-                return EXIT_USAGE;
-            }
-            if (c == OPT_IN_VOLTS) {
-                o->in_vpu = v;
-                o->in_given++;
-            } else {
-                o->out_vpu = v;
-                o->out_given++;
-            }
-            break;
-        case OPT_DITHER:
-            if (!strcmp(optarg, "tpdf"))
-                o->dither = 1;
-            else if (!strcmp(optarg, "none"))
-                o->dither = 0;
-            else {
-                cli_error("--dither must be tpdf or none, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || errno || optarg[0] == '-') {
-                cli_error("--seed needs a whole number, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->seed = s;
-            break;
-        }
-        case OPT_NOCOMP: o->compensate = 0; break;
-        case OPT_AUTOGAIN:
-            if (autogain_parse(optarg, &o->auto_kind, &o->auto_target)) return EXIT_USAGE;
-            break;
-        case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
-        default:
-            cli_error("process: unknown option '%s' (see 'gainstage process --help')",
-                      argv[optind - 1]);
+    if (c == OPT_IN_DBU || c == OPT_OUT_DBU) {
+        if (cli_parse_double(arg, &v) || v < -120.0 || v > 60.0) {
+            cli_error("--%s needs a level in dBu from -120 to +60, not '%s'",
+                      in ? "in-dbu" : "out-dbu", arg);
             return EXIT_USAGE;
         }
+        v = gs_dbu_to_volts_per_unit(v);
+    } else if (gs_parse_value(arg, GS_UNIT_VOLT, NULL, &v) != GS_OK || !(v > 0) || v > 1e4) {
+        cli_error("--%s needs a positive voltage up to 10 kV (e.g. 1.5, 200m), not '%s'",
+                  in ? "in-volts" : "out-volts", arg);
+        return EXIT_USAGE;
     }
+    if (in) {
+        o->in_vpu = v;
+        o->in_given++;
+    } else {
+        o->out_vpu = v;
+        o->out_given++;
+    }
+    return 0;
+}
+
+static int parse_dither(const char *arg, int *dither) {
+    if (!strcmp(arg, "tpdf"))
+        *dither = 1;
+    else if (!strcmp(arg, "none"))
+        *dither = 0;
+    else {
+        cli_error("--dither must be tpdf or none, not '%s'", arg);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int parse_seed(const char *arg, uint64_t *seed) {
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(arg, &end, 10);
+    if (end == arg || *end || errno || arg[0] == '-') {
+        cli_error("--seed needs a whole number, not '%s'", arg);
+        return EXIT_USAGE;
+    }
+    *seed = s;
+    return 0;
+}
+
+/* One option from getopt_long (its argument in optarg): 0, -1 after --help, or an exit status. */
+static int parse_one(int c, char **argv, options *o) {
+    switch (c) {
+    case 'p': o->preset = optarg; return 0;
+    case 'm': o->model = optarg; return 0;
+    case 's':
+        if (o->nsets == MAX_SETS) {
+            cli_error("too many --set options (at most %d)", MAX_SETS);
+            return EXIT_USAGE;
+        }
+        o->sets[o->nsets++] = optarg;
+        return 0;
+    case 'f':
+        if (strcmp(optarg, "f32") && strcmp(optarg, "s24") && strcmp(optarg, "s16")) {
+            cli_error("--format must be f32, s24 or s16, not '%s'", optarg);
+            return EXIT_USAGE;
+        }
+        o->format = optarg;
+        return 0;
+    case 'q': o->quiet = 1; return 0;
+    case 'h': fputs(help_text, stdout); return -1;
+    case OPT_IN_DBU:
+    case OPT_OUT_DBU:
+    case OPT_IN_VOLTS:
+    case OPT_OUT_VOLTS: return parse_level(c, optarg, o);
+    case OPT_DITHER: return parse_dither(optarg, &o->dither);
+    case OPT_SEED: return parse_seed(optarg, &o->seed);
+    case OPT_NOCOMP: o->compensate = 0; return 0;
+    case OPT_AUTOGAIN:
+        return autogain_parse(optarg, &o->auto_kind, &o->auto_target) ? EXIT_USAGE : 0;
+    case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
+    default:
+        cli_error("process: unknown option '%s' (see 'gainstage process --help')",
+                  argv[optind - 1]);
+        return EXIT_USAGE;
+    }
+}
+
+/* What getopt cannot check: options that exclude each other, and the two file names. */
+static int check_options(int argc, char **argv, options *o) {
     if (o->in_given > 1 || o->out_given > 1) {
         cli_error("give the %s calibration once (--%s-dbu or --%s-volts)",
                   o->in_given > 1 ? "input" : "output", o->in_given > 1 ? "in" : "out",
@@ -321,238 +274,290 @@ static int parse_options(int argc, char **argv, options *o) {
     return 0;
 }
 
+/* 0, -1 after --help, or an exit status. */
+static int parse_options(int argc, char **argv, options *o) {
+    static const struct option opts[] = {{"preset", required_argument, 0, 'p'},
+                                         {"model", required_argument, 0, 'm'},
+                                         {"set", required_argument, 0, 's'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"in-dbu", required_argument, 0, OPT_IN_DBU},
+                                         {"in-volts", required_argument, 0, OPT_IN_VOLTS},
+                                         {"out-dbu", required_argument, 0, OPT_OUT_DBU},
+                                         {"out-volts", required_argument, 0, OPT_OUT_VOLTS},
+                                         {"dither", required_argument, 0, OPT_DITHER},
+                                         {"seed", required_argument, 0, OPT_SEED},
+                                         {"no-compensate", no_argument, 0, OPT_NOCOMP},
+                                         {"auto-gain", required_argument, 0, OPT_AUTOGAIN},
+                                         {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
+    o->out_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
+    o->dither = -1;
+    o->seed = 1;
+    o->compensate = 1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:m:s:f:qh", opts, NULL)) != -1) {
+        int r = parse_one(c, argv, o);
+        if (r) return r;
+    }
+    return check_options(argc, argv, o);
+}
+
 typedef struct job {
+    const options *o;
+    const char *model;
+    gs_preset *preset;
     SNDFILE *in, *out;
     SF_INFO iinfo, oinfo;
-    char tmp[PATH_MAX];
-    int tmp_fd;
+    gsc_atomic tmp; /* the output until it is complete */
+    int major, subtype, bits, nch;
+    double rate;
     gs_channel *ch[MAX_CHANNELS];
-    gs_preset *preset;
+    gs_stream *st[MAX_CHANNELS]; /* calibration and meters around each channel */
+    gs_quantizer *qz;            /* integer output only */
     float *ibuf, *obuf, *mono;
+    int32_t *ibits;
+    uint64_t to_skip, tail; /* latency frames still to drop at the start, to flush at the end */
+    uint64_t frames_in, frames_out;
+    double peak_in_skipped;              /* input peak while the dropped frames came out */
+    uint64_t over_skipped[MAX_CHANNELS]; /* output clips among the dropped frames */
 } job;
 
-static void job_cleanup(job *j, int keep_output) {
+static void job_init(job *j, const options *o) {
+    memset(j, 0, sizeof *j);
+    j->o = o;
+    j->tmp.fd = -1;
+}
+
+static void job_cleanup(job *j) {
     if (j->out) sf_close(j->out);
     j->out = NULL;
-    if (j->tmp[0] && !keep_output) unlink(j->tmp);
+    gsc_atomic_abort(&j->tmp); /* nothing left once committed */
     if (j->in) sf_close(j->in);
-    for (int c = 0; c < MAX_CHANNELS; c++) gs_channel_free(j->ch[c]);
+    for (int c = 0; c < MAX_CHANNELS; c++) {
+        gs_stream_free(j->st[c]);
+        gs_channel_free(j->ch[c]);
+    }
+    gs_quantizer_free(j->qz);
     gs_preset_free(j->preset);
     free(j->ibuf);
     free(j->obuf);
     free(j->mono);
+    free(j->ibits);
 }
 
-int cmd_process(int argc, char **argv) {
-    options o;
-    int r = parse_options(argc, argv, &o);
-    if (r < 0) return 0; /* --help */
-    if (r) return r;
+/* ---- policy: model, files, formats, calibration ---------------------------------------------
+ */
 
-    job j;
-    memset(&j, 0, sizeof j);
-    j.tmp_fd = -1;
+/* Model and values first: usage errors should not depend on the files. A probe instance
+ * validates --set before any file is touched. */
+static int load_model(const options *o, job *j) {
     int code = EXIT_RUNTIME;
-
-    /* Model and values first: usage errors should not depend on the files. */
-    const char *model = o.model;
-    if (!model) {
-        j.preset = cli_load_preset(o.preset ? o.preset : "clean", &code);
-        if (!j.preset) return code;
-        model = gs_preset_model(j.preset);
-    } else if (!gs_model_find(model)) {
-        cli_error("unknown model '%s' (see 'gainstage models')", model);
+    j->model = o->model;
+    if (!j->model) {
+        j->preset = cli_load_preset(o->preset ? o->preset : "clean", &code);
+        if (!j->preset) return code;
+        j->model = gs_preset_model(j->preset);
+    } else if (!gs_model_find(j->model)) {
+        cli_error("unknown model '%s' (see 'gainstage models')", j->model);
         return EXIT_USAGE;
     }
-    /* A probe instance validates --set before any file is touched. */
-    {
-        gs_channel *probe = NULL;
-        gs_status st = gs_channel_new(model, 48000.0, BLOCK, &probe);
-        if (st != GS_OK) {
-            cli_error("cannot create model %s: %s", model, gs_strerror(st));
-            return EXIT_RUNTIME;
-        }
-        for (int i = 0; i < o.nsets; i++) {
-            if (cli_apply_set(probe, o.sets[i])) {
-                gs_channel_free(probe);
-                job_cleanup(&j, 0);
-                return EXIT_USAGE;
-            }
-        }
-        gs_channel_free(probe);
+    gs_channel *probe = NULL;
+    gs_status st = gs_channel_new(j->model, 48000.0, BLOCK, &probe);
+    if (st != GS_OK) {
+        cli_error("cannot create model %s: %s", j->model, gs_strerror(st));
+        return EXIT_RUNTIME;
     }
+    int r = 0;
+    for (int i = 0; i < o->nsets && !r; i++)
+        if (cli_apply_set(probe, o->sets[i])) r = EXIT_USAGE;
+    gs_channel_free(probe);
+    return r;
+}
 
-    /* Never touch the input: refuse an output that is the input file itself. */
+/* Never touch the input: refuse an output that is the input file itself. */
+static int check_paths(const options *o) {
     struct stat sin, sout;
-    if (stat(o.in, &sin) != 0) {
-        cli_error("cannot open input '%s': %s", o.in, strerror(errno));
-        job_cleanup(&j, 0);
+    if (stat(o->in, &sin) != 0) {
+        cli_error("cannot open input '%s': %s", o->in, strerror(errno));
         return EXIT_RUNTIME;
     }
     if (S_ISDIR(sin.st_mode)) {
-        cli_error("input '%s' is a folder, not an audio file", o.in);
-        job_cleanup(&j, 0);
+        cli_error("input '%s' is a folder, not an audio file", o->in);
         return EXIT_RUNTIME;
     }
-    if (stat(o.out, &sout) == 0) {
+    if (stat(o->out, &sout) == 0) {
         if (sout.st_dev == sin.st_dev && sout.st_ino == sin.st_ino) {
-            cli_error("output '%s' is the input file; choose another output name", o.out);
-            job_cleanup(&j, 0);
+            cli_error("output '%s' is the input file; choose another output name", o->out);
             return EXIT_USAGE;
         }
         if (S_ISDIR(sout.st_mode)) {
-            cli_error("output '%s' is a folder; give a file name", o.out);
-            job_cleanup(&j, 0);
+            cli_error("output '%s' is a folder; give a file name", o->out);
             return EXIT_USAGE;
         }
     }
+    return 0;
+}
 
-    int major = major_for_path(o.out);
-    if (!major) {
+static int open_input(const options *o, job *j) {
+    j->major = major_for_path(o->out);
+    if (!j->major) {
         cli_error("cannot tell the output format from '%s': use .wav, .flac, .aiff, .caf, .w64 "
                   "or .rf64",
-                  o.out);
-        job_cleanup(&j, 0);
+                  o->out);
         return EXIT_USAGE;
     }
-
-    j.in = sf_open(o.in, SFM_READ, &j.iinfo);
-    if (!j.in) {
-        cli_error("cannot read input '%s': %s", o.in, sf_strerror(NULL));
-        job_cleanup(&j, 0);
+    j->in = sf_open(o->in, SFM_READ, &j->iinfo);
+    if (!j->in) {
+        cli_error("cannot read input '%s': %s", o->in, sf_strerror(NULL));
         return EXIT_RUNTIME;
     }
-    if (j.iinfo.channels < 1 || j.iinfo.channels > MAX_CHANNELS) {
-        cli_error("input '%s' has %d channels; at most %d are supported", o.in, j.iinfo.channels,
+    if (j->iinfo.channels < 1 || j->iinfo.channels > MAX_CHANNELS) {
+        cli_error("input '%s' has %d channels; at most %d are supported", o->in, j->iinfo.channels,
                   MAX_CHANNELS);
-        job_cleanup(&j, 0);
         return EXIT_RUNTIME;
     }
-    double rate = (double)j.iinfo.samplerate;
-    if (rate < GS_RATE_MIN || rate > GS_RATE_MAX) {
+    j->rate = (double)j->iinfo.samplerate;
+    if (j->rate < GS_RATE_MIN || j->rate > GS_RATE_MAX) {
         cli_error("input '%s' is at %d Hz; gainstage runs at 44.1 to 192 kHz (resample first, "
                   "e.g. with sox)",
-                  o.in, j.iinfo.samplerate);
-        job_cleanup(&j, 0);
+                  o->in, j->iinfo.samplerate);
         return EXIT_RUNTIME;
     }
-    int nch = j.iinfo.channels;
-    int subtype = subtype_for(o.format, j.iinfo.format, major);
+    j->nch = j->iinfo.channels;
+    return 0;
+}
+
+static int output_format(const options *o, job *j) {
+    int major = j->major, subtype = subtype_for(o->format, j->iinfo.format, major);
     if (major == SF_FORMAT_FLAC && subtype == SF_FORMAT_FLOAT) {
         cli_error("FLAC cannot store 32-bit float; use --format s24 or a .wav output");
-        job_cleanup(&j, 0);
         return EXIT_USAGE;
     }
     /* A .wav stays plain RIFF WAV when it fits (4 GiB); a longer one is written as RF64, the
      * EBU's 64-bit extension of WAV. */
     if (major == SF_FORMAT_RF64) {
-        const char *ext = strrchr(o.out, '.');
+        const char *ext = strrchr(o->out, '.');
         int bytes = subtype == SF_FORMAT_PCM_16 ? 2 : (subtype == SF_FORMAT_PCM_24 ? 3 : 4);
-        double size = ((double)j.iinfo.frames + 1e6) * nch * bytes;
+        double size = ((double)j->iinfo.frames + 1e6) * j->nch * bytes;
         if (ext && strcasecmp(ext, ".rf64") != 0 && size < 4294967295.0 - 65536.0)
             major = SF_FORMAT_WAV;
     }
-    memset(&j.oinfo, 0, sizeof j.oinfo);
-    j.oinfo.samplerate = j.iinfo.samplerate;
-    j.oinfo.channels = nch;
-    j.oinfo.format = major | subtype;
-    if (!sf_format_check(&j.oinfo)) {
-        cli_error("the output format of '%s' cannot hold %s audio", o.out,
-                  o.format ? o.format : "this");
-        job_cleanup(&j, 0);
+    memset(&j->oinfo, 0, sizeof j->oinfo);
+    j->oinfo.samplerate = j->iinfo.samplerate;
+    j->oinfo.channels = j->nch;
+    j->oinfo.format = major | subtype;
+    if (!sf_format_check(&j->oinfo)) {
+        cli_error("the output format of '%s' cannot hold %s audio", o->out,
+                  o->format ? o->format : "this");
         return EXIT_USAGE;
     }
+    j->subtype = subtype;
+    j->bits = out_bits(subtype);
+    return 0;
+}
 
-    for (int c = 0; c < nch; c++) {
-        gs_status st = j.preset ? gs_channel_new_preset(j.preset, rate, BLOCK, &j.ch[c])
-                                : gs_channel_new(model, rate, BLOCK, &j.ch[c]);
+/* One channel per file channel, at the requested values and at its DC operating point, each in
+ * a stream. */
+static int make_channels(const options *o, job *j) {
+    for (int c = 0; c < j->nch; c++) {
+        gs_status st = j->preset ? gs_channel_new_preset(j->preset, j->rate, BLOCK, &j->ch[c])
+                                 : gs_channel_new(j->model, j->rate, BLOCK, &j->ch[c]);
+        if (st == GS_OK) st = gs_stream_new(j->ch[c], 0, &j->st[c]);
         if (st != GS_OK) {
-            cli_error("cannot create model %s at %d Hz: %s", model, j.iinfo.samplerate,
+            cli_error("cannot create model %s at %d Hz: %s", j->model, j->iinfo.samplerate,
                       gs_strerror(st));
-            job_cleanup(&j, 0);
             return EXIT_RUNTIME;
         }
         /* Models with a noise source are seeded from --seed, one stream per file channel (so a
          * stereo file does not get the same noise twice); an explicit --set seed=... wins. */
         size_t seed_id;
-        if (gs_channel_param_find(j.ch[c], "seed", &seed_id) == GS_OK)
-            gs_channel_set(j.ch[c], seed_id, (double)((o.seed + (uint64_t)c) & 0xffffffffu));
-        for (int i = 0; i < o.nsets; i++) cli_apply_set(j.ch[c], o.sets[i]); /* validated */
-        gs_channel_reset(j.ch[c]); /* start at the requested values, at the DC operating point */
+        if (gs_channel_param_find(j->ch[c], "seed", &seed_id) == GS_OK)
+            gs_channel_set(j->ch[c], seed_id, (double)((o->seed + (uint64_t)c) & 0xffffffffu));
+        for (int i = 0; i < o->nsets; i++) cli_apply_set(j->ch[c], o->sets[i]); /* validated */
+        gs_channel_reset(j->ch[c]); /* start at the requested values, at the DC operating point */
     }
-    uint32_t latency = o.compensate ? gs_channel_latency(j.ch[0]) : 0;
+    j->to_skip = j->tail = o->compensate ? gs_channel_latency(j->ch[0]) : 0;
+    return 0;
+}
 
-    /* --auto-gain: a first pass over the whole input, then the input gain that brings the chosen
-     * measure to the target. */
-    double auto_db = 0.0;
-    if (o.auto_kind) {
-        double measured;
-        int e = autogain_measure(j.in, &j.iinfo, o.in, o.auto_kind, &measured);
-        if (e) {
-            job_cleanup(&j, 0);
-            return e;
-        }
-        const char *unit = autogain_unit(o.auto_kind);
-        if (isfinite(measured)) {
-            auto_db = o.auto_target - measured;
-            if (auto_db > AG_MAX_DB) auto_db = AG_MAX_DB;
-            if (auto_db < -AG_MAX_DB) auto_db = -AG_MAX_DB;
-            if (!o.quiet)
-                fprintf(stderr,
-                        "gainstage: auto-gain: input %s %.2f %s, target %.2f %s: input gain "
-                        "%+.2f dB\n",
-                        autogain_name(o.auto_kind), measured, unit, o.auto_target, unit, auto_db);
-        } else if (!o.quiet) {
+/* --auto-gain: a first pass over the whole input, then the input gain in dB that brings the
+ * chosen measure to the target. */
+static int auto_gain(const options *o, job *j, double *gain_db) {
+    *gain_db = 0.0;
+    if (!o->auto_kind) return 0;
+    double measured;
+    int e = autogain_measure(j->in, &j->iinfo, o->in, o->auto_kind, &measured);
+    if (e) return e;
+    const char *unit = autogain_unit(o->auto_kind);
+    if (isfinite(measured)) {
+        double db = o->auto_target - measured;
+        if (db > AG_MAX_DB) db = AG_MAX_DB;
+        if (db < -AG_MAX_DB) db = -AG_MAX_DB;
+        *gain_db = db;
+        if (!o->quiet)
             fprintf(stderr,
-                    "gainstage: auto-gain: input %s cannot be measured (silent or too "
-                    "short); input gain +0.00 dB\n",
-                    autogain_name(o.auto_kind));
-        }
+                    "gainstage: auto-gain: input %s %.2f %s, target %.2f %s: input gain "
+                    "%+.2f dB\n",
+                    autogain_name(o->auto_kind), measured, unit, o->auto_target, unit, db);
+    } else if (!o->quiet) {
+        fprintf(stderr,
+                "gainstage: auto-gain: input %s cannot be measured (silent or too "
+                "short); input gain +0.00 dB\n",
+                autogain_name(o->auto_kind));
     }
+    return 0;
+}
 
-    j.ibuf = malloc(sizeof(float) * BLOCK * (size_t)nch);
-    j.obuf = malloc(sizeof(float) * BLOCK * (size_t)nch);
-    j.mono = malloc(sizeof(float) * BLOCK);
-    int *ibits = malloc(sizeof(int) * BLOCK * (size_t)nch);
-    if (!j.ibuf || !j.obuf || !j.mono || !ibits) {
-        free(ibits);
+/* Calibration of every stream (the auto gain is part of the input's), and the quantiser of an
+ * integer output. Float output keeps values above 0 dBFS: the clip meters count those, so the
+ * level is the float just above 1.0. */
+static int calibrate(const options *o, job *j, double gain_db) {
+    double in_scale = o->in_vpu * pow(10.0, gain_db / 20.0);
+    for (int c = 0; c < j->nch; c++) {
+        gs_stream_set_in_volts(j->st[c], in_scale, 0.0);
+        gs_stream_set_out_volts(j->st[c], o->out_vpu, 0.0);
+        gs_stream_set_clip_level(j->st[c], nextafter(1.0, 2.0));
+    }
+    int dither = o->dither < 0 ? (j->bits > 0) : o->dither;
+    size_t n = (size_t)BLOCK * (size_t)j->nch;
+    j->ibuf = malloc(sizeof(float) * n);
+    j->obuf = malloc(sizeof(float) * n);
+    j->mono = malloc(sizeof(float) * BLOCK);
+    j->ibits = malloc(sizeof(int32_t) * n);
+    if (!j->ibuf || !j->obuf || !j->mono || !j->ibits ||
+        (j->bits && gs_quantizer_new((unsigned)j->bits, dither, o->seed, &j->qz) != GS_OK)) {
         cli_error("out of memory");
-        job_cleanup(&j, 0);
         return EXIT_RUNTIME;
     }
+    return 0;
+}
 
-    /* Temporary output next to the final one, so the rename is atomic (same file system). */
-    const char *slash = strrchr(o.out, '/');
-    int dirlen = slash ? (int)(slash - o.out + 1) : 0;
-    if (snprintf(j.tmp, sizeof j.tmp, "%.*s.%s.gainstage-XXXXXX", dirlen, o.out, o.out + dirlen) >=
-        (int)sizeof j.tmp) {
-        j.tmp[0] = '\0';
-        free(ibits);
-        cli_error("output path '%s' is too long", o.out);
-        job_cleanup(&j, 0);
-        return EXIT_USAGE;
-    }
-    j.tmp_fd = mkstemp(j.tmp);
-    if (j.tmp_fd < 0) {
+/* The temporary output next to the final one (common/atomic.h). */
+static int open_output(const options *o, job *j) {
+    if (gsc_atomic_begin(&j->tmp, o->out) != 0) {
         int e = errno;
-        j.tmp[0] = '\0';
-        free(ibits);
-        cli_error("cannot write in the output folder of '%s': %s", o.out, strerror(e));
-        job_cleanup(&j, 0);
+        if (e == ENAMETOOLONG) {
+            cli_error("output path '%s' is too long", o->out);
+            return EXIT_USAGE;
+        }
+        cli_error("cannot write in the output folder of '%s': %s", o->out, strerror(e));
         return EXIT_RUNTIME;
     }
-    /* mkstemp makes the file 0600; give it the mode a normal new file would have. */
-    mode_t um = umask(0);
-    umask(um);
-    fchmod(j.tmp_fd, 0666 & ~um);
-    j.out = sf_open_fd(j.tmp_fd, SFM_WRITE, &j.oinfo, SF_TRUE);
-    if (!j.out) {
-        close(j.tmp_fd);
-        free(ibits);
-        cli_error("cannot create output '%s': %s", o.out, sf_strerror(NULL));
-        job_cleanup(&j, 0);
+    j->out = sf_open_fd(j->tmp.fd, SFM_WRITE, &j->oinfo, SF_TRUE);
+    if (!j->out) {
+        cli_error("cannot create output '%s': %s", o->out, sf_strerror(NULL));
         return EXIT_RUNTIME;
     }
+    j->tmp.fd = -1; /* libsndfile closes it; the commit reopens the file to sync it */
+    return 0;
+}
+
+static void install_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -562,144 +567,180 @@ int cmd_process(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     /* Past a file-size limit, write() should fail with EFBIG (reported), not kill us. */
     signal(SIGXFSZ, SIG_IGN);
+}
 
-    int bits = out_bits(subtype);
-    int dither = o.dither < 0 ? (bits > 0) : o.dither;
-    rng rg;
-    rng_seed(&rg, o.seed);
-    double in_scale = o.in_vpu * pow(10.0, auto_db / 20.0), out_scale = 1.0 / o.out_vpu;
-    double peak_in = 0, peak_out = 0;
-    uint64_t clipped = 0, over = 0, frames_in = 0, frames_out = 0, to_skip = latency;
-    uint64_t total = j.iinfo.frames > 0 ? (uint64_t)j.iinfo.frames : 0;
-    int show = !o.quiet && isatty(STDERR_FILENO);
+static int prepare(const options *o, job *j) {
+    double gain_db = 0.0;
+    int r = load_model(o, j);
+    if (!r) r = check_paths(o);
+    if (!r) r = open_input(o, j);
+    if (!r) r = output_format(o, j);
+    if (!r) r = make_channels(o, j);
+    if (!r) r = auto_gain(o, j, &gain_db);
+    if (!r) r = calibrate(o, j, gain_db);
+    if (!r) r = open_output(o, j);
+    return r;
+}
+
+/* ---- the processing loop --------------------------------------------------------------------
+ */
+
+/* The next block in ibuf, with the zeros that push the last samples through the latency after
+ * the end: its frame count (0 at the end), or -1 on a read error. */
+static long read_block(job *j, int *eof) {
+    sf_count_t got = 0;
+    if (!*eof) {
+        got = sf_readf_float(j->in, j->ibuf, BLOCK);
+        if (got < 0) got = 0;
+        if (got < (sf_count_t)BLOCK) {
+            if (sf_error(j->in) != SF_ERR_NO_ERROR) {
+                cli_error("error reading input '%s': %s", j->o->in, sf_strerror(j->in));
+                return -1;
+            }
+            *eof = 1;
+        }
+    }
+    uint32_t n = (uint32_t)got;
+    if (*eof && n < BLOCK && j->tail > 0) {
+        uint32_t extra = BLOCK - n;
+        if (extra > j->tail) extra = (uint32_t)j->tail;
+        memset(j->ibuf + (size_t)n * (size_t)j->nch, 0, sizeof(float) * extra * (size_t)j->nch);
+        n += extra;
+        j->tail -= extra;
+    }
+    j->frames_in += (uint64_t)got;
+    return (long)n;
+}
+
+/* Each file channel through its stream, ibuf to obuf. The first frames out are the model's
+ * latency when it is compensated: dropped, so they are processed in a call of their own and
+ * their output levels are left out of the summary. Returns how many of the n frames to drop. */
+static uint32_t process_block(job *j, uint32_t n) {
+    uint32_t skip = j->to_skip > n ? n : (uint32_t)j->to_skip;
+    j->to_skip -= skip;
+    size_t nch = (size_t)j->nch;
+    for (size_t c = 0; c < nch; c++) {
+        for (uint32_t i = 0; i < n; i++) j->mono[i] = j->ibuf[(size_t)i * nch + c];
+        if (skip) {
+            gs_stream_levels lv;
+            gs_stream_process(j->st[c], j->mono, j->mono, skip);
+            gs_stream_read_levels(j->st[c], &lv);
+            gs_stream_clips(j->st[c], NULL, &j->over_skipped[c]);
+            if (lv.peak_in > j->peak_in_skipped) j->peak_in_skipped = lv.peak_in;
+        }
+        gs_stream_process(j->st[c], j->mono + skip, j->mono + skip, n - skip);
+        for (uint32_t i = 0; i < n; i++) j->obuf[(size_t)i * nch + c] = j->mono[i];
+    }
+    return skip;
+}
+
+static int write_block(job *j, uint32_t skip, uint32_t wn) {
+    const float *w = j->obuf + (size_t)skip * (size_t)j->nch;
+    size_t cnt = (size_t)wn * (size_t)j->nch;
+    sf_count_t put;
+    if (j->qz) {
+        gs_quantizer_process(j->qz, w, j->ibits, cnt);
+        /* Left-justify in 32 bits: libsndfile then stores it without rescaling. */
+        for (size_t i = 0; i < cnt; i++) j->ibits[i] *= (int32_t)1 << (32 - j->bits);
+        put = sf_writef_int(j->out, j->ibits, wn);
+    } else {
+        put = sf_writef_float(j->out, w, wn);
+    }
+    if (put != (sf_count_t)wn) {
+        int e = errno;
+        cli_error("writing output '%s' failed: %s", j->o->out,
+                  e ? strerror(e) : sf_strerror(j->out));
+        return -1;
+    }
+    j->frames_out += wn;
+    return 0;
+}
+
+/* Read, process, write until the end or a signal. Returns 1 on failure. */
+static int run_loop(job *j) {
+    int show = !j->o->quiet && isatty(STDERR_FILENO);
     time_t start = time(NULL), last = 0;
+    uint64_t total = j->iinfo.frames > 0 ? (uint64_t)j->iinfo.frames : 0;
     int failed = 0, eof = 0;
-    uint64_t tail = latency; /* zeros fed after the end to flush the latency */
-
     while (!failed && !interrupted) {
-        sf_count_t got = 0;
-        if (!eof) {
-            got = sf_readf_float(j.in, j.ibuf, BLOCK);
-            if (got < 0) got = 0;
-            if (got < (sf_count_t)BLOCK) {
-                if (sf_error(j.in) != SF_ERR_NO_ERROR) {
-                    cli_error("error reading input '%s': %s", o.in, sf_strerror(j.in));
-                    failed = 1;
-                    break;
-                }
-                eof = 1;
-            }
-        }
-        uint32_t n = (uint32_t)got;
-        if (eof && n < BLOCK && tail > 0) {
-            /* Flush: feed silence to push the last samples through the latency. */
-            uint32_t extra = BLOCK - n;
-            if (extra > tail) extra = (uint32_t)tail;
-            memset(j.ibuf + (size_t)n * (size_t)nch, 0, sizeof(float) * extra * (size_t)nch);
-            n += extra;
-            tail -= extra;
-        }
-        if (n == 0) break;
-        frames_in += (uint64_t)got;
-        for (int c = 0; c < nch; c++) {
-            for (uint32_t i = 0; i < n; i++) {
-                float x = j.ibuf[(size_t)i * (size_t)nch + (size_t)c];
-                double a = fabs((double)x);
-                if (a > peak_in && isfinite(a)) peak_in = a;
-                j.mono[i] = (float)(x * in_scale);
-            }
-            gs_channel_process(j.ch[c], j.mono, j.mono, n);
-            for (uint32_t i = 0; i < n; i++)
-                j.obuf[(size_t)i * (size_t)nch + (size_t)c] = (float)(j.mono[i] * out_scale);
-        }
-        /* Drop the first `latency` frames so the output lines up with the input. */
-        uint32_t skip = to_skip > n ? n : (uint32_t)to_skip;
-        to_skip -= skip;
-        uint32_t wn = n - skip;
-        float *w = j.obuf + (size_t)skip * (size_t)nch;
-        size_t cnt = (size_t)wn * (size_t)nch;
-        for (size_t i = 0; i < cnt; i++) {
-            double a = fabs((double)w[i]);
-            if (a > peak_out) peak_out = a;
-            if (a > 1.0) over++;
-        }
-        sf_count_t put;
-        if (bits) {
-            double full = ldexp(1.0, bits - 1);
-            for (size_t i = 0; i < cnt; i++) {
-                double x = (double)w[i] * full;
-                if (dither) x += rng_uniform(&rg) + rng_uniform(&rg); /* TPDF, +/-1 LSB */
-                double q = floor(x + 0.5);
-                if (q > full - 1) {
-                    q = full - 1;
-                    clipped++;
-                } else if (q < -full) {
-                    q = -full;
-                    clipped++;
-                }
-                /* Left-justify in 32 bits: libsndfile then stores it without rescaling. */
-                ibits[i] = (int)q * (1 << (32 - bits));
-            }
-            put = sf_writef_int(j.out, ibits, wn);
-        } else {
-            put = sf_writef_float(j.out, w, wn);
-        }
-        if (put != (sf_count_t)wn) {
-            int e = errno;
-            cli_error("writing output '%s' failed: %s", o.out,
-                      e ? strerror(e) : sf_strerror(j.out));
-            failed = 1;
+        long n = read_block(j, &eof);
+        if (n <= 0) {
+            failed = n < 0;
             break;
         }
-        frames_out += wn;
-        if (show && time(NULL) != last) {
+        uint32_t skip = process_block(j, (uint32_t)n);
+        failed = write_block(j, skip, (uint32_t)n - skip) != 0;
+        if (!failed && show && time(NULL) != last) {
             last = time(NULL);
-            progress((double)frames_in / rate, (double)total / rate, start, 0);
+            progress((double)j->frames_in / j->rate, (double)total / j->rate, start, 0);
         }
     }
-    free(ibits);
     if (show && !failed && !interrupted)
-        progress((double)frames_in / rate, (double)total / rate, start, 1);
+        progress((double)j->frames_in / j->rate, (double)total / j->rate, start, 1);
     else if (show)
         fputc('\n', stderr);
+    return failed;
+}
 
+static void summary(const options *o, const job *j) {
+    double peak_in = j->peak_in_skipped, peak_out = 0.0;
+    uint64_t over = 0;
+    for (int c = 0; c < j->nch; c++) {
+        gs_stream_levels lv;
+        uint64_t clips;
+        gs_stream_read_levels(j->st[c], &lv);
+        gs_stream_clips(j->st[c], NULL, &clips);
+        if (lv.peak_in > peak_in) peak_in = lv.peak_in;
+        if (lv.peak_out > peak_out) peak_out = lv.peak_out;
+        over += clips - j->over_skipped[c];
+    }
+    uint64_t clipped = gs_quantizer_clip_count(j->qz);
+    double in_dbu = gs_volts_per_unit_to_dbu(o->in_vpu);
+    double out_dbu = gs_volts_per_unit_to_dbu(o->out_vpu);
+    fprintf(stderr,
+            "gainstage: %s -> %s: %s, %d ch, %d Hz, %.2f s; peak in %.1f dBFS (%.1f dBu), "
+            "peak out %.1f dBFS (%.1f dBu); %llu samples %s; latency %u samples %s\n",
+            o->in, o->out, j->preset ? gs_preset_name(j->preset) : j->model, j->nch,
+            j->iinfo.samplerate, (double)j->frames_out / j->rate, dbfs(peak_in),
+            dbfs(peak_in) + in_dbu, dbfs(peak_out), dbfs(peak_out) + out_dbu,
+            (unsigned long long)(j->bits ? clipped : over),
+            j->bits ? "clipped" : "above 0 dBFS (kept, float)", gs_channel_latency(j->ch[0]),
+            o->compensate ? "compensated" : "kept");
+}
+
+/* Close (flushes headers), then sync and rename into place. */
+static int finish(const options *o, job *j, int failed) {
     if (interrupted && !failed) {
         cli_error("interrupted by signal %d; no output written", (int)interrupted);
-        job_cleanup(&j, 0);
         return 128 + (int)interrupted;
     }
-    if (failed) {
-        job_cleanup(&j, 0);
-        return EXIT_RUNTIME;
-    }
-    /* Close (flushes headers), sync, then rename into place. */
-    sf_write_sync(j.out);
-    int cerr = sf_close(j.out);
-    j.out = NULL;
+    if (failed) return EXIT_RUNTIME;
+    int cerr = sf_close(j->out);
+    j->out = NULL;
     if (cerr != 0) {
-        cli_error("finishing output '%s' failed: %s", o.out, sf_error_number(cerr));
-        job_cleanup(&j, 0);
+        cli_error("finishing output '%s' failed: %s", o->out, sf_error_number(cerr));
         return EXIT_RUNTIME;
     }
-    if (rename(j.tmp, o.out) != 0) {
-        cli_error("cannot move the finished output to '%s': %s", o.out, strerror(errno));
-        job_cleanup(&j, 0);
+    if (gsc_atomic_commit(&j->tmp) != 0) {
+        cli_error("cannot move the finished output to '%s': %s", o->out, strerror(errno));
         return EXIT_RUNTIME;
     }
-    j.tmp[0] = '\0';
-    if (!o.quiet) {
-        double in_dbu = gs_volts_per_unit_to_dbu(o.in_vpu);
-        double out_dbu = gs_volts_per_unit_to_dbu(o.out_vpu);
-        fprintf(stderr,
-                "gainstage: %s -> %s: %s, %d ch, %d Hz, %.2f s; peak in %.1f dBFS (%.1f dBu), "
-                "peak out %.1f dBFS (%.1f dBu); %llu samples %s; latency %u samples %s\n",
-                o.in, o.out, j.preset ? gs_preset_name(j.preset) : model, nch, j.iinfo.samplerate,
-                (double)frames_out / rate, dbfs(peak_in), dbfs(peak_in) + in_dbu, dbfs(peak_out),
-                dbfs(peak_out) + out_dbu, (unsigned long long)(bits ? clipped : over),
-                bits ? "clipped" : "above 0 dBFS (kept, float)", gs_channel_latency(j.ch[0]),
-                o.compensate ? "compensated" : "kept");
-    }
-    (void)code;
-    job_cleanup(&j, 1);
+    if (!o->quiet) summary(o, j);
     return 0;
+}
+
+int cmd_process(int argc, char **argv) {
+    options o;
+    int r = parse_options(argc, argv, &o);
+    if (r < 0) return 0; /* --help */
+    if (r) return r;
+    job j;
+    job_init(&j, &o);
+    r = prepare(&o, &j);
+    if (!r) {
+        install_signals();
+        r = finish(&o, &j, run_loop(&j));
+    }
+    job_cleanup(&j);
+    return r;
 }

@@ -40,11 +40,10 @@ typedef struct live_cmd {
 
 typedef struct strip_rt {
     gs_channel *ch;
+    gs_stream *st;    /* calibration and meters around ch (the library's, as `process` runs it) */
     float level, pan; /* targets */
     int mute, solo;
-    float gl, gr;          /* monitor gains applied at the end of the last period */
-    float acc_in, acc_out; /* meter window accumulators */
-    double acc_sq;
+    float gl, gr; /* monitor gains applied at the end of the last period */
 } strip_rt;
 
 struct live_engine {
@@ -53,7 +52,6 @@ struct live_engine {
 
     /* Process-thread state. */
     strip_rt s[LIVE_MAX_CH];
-    float *scratch; /* LIVE_CHUNK samples */
     float *pre;     /* n x LIVE_CHUNK: each input chunk, read from its port buffer once */
     double rate_rt;
     uint32_t win_n, win_len;
@@ -153,11 +151,13 @@ static int engine_strip_init(live_engine *e, const live_config *cfg, int k, doub
     c->pan = 0.0;
     strip_rt *s = &e->s[k];
     s->ch = make_channel(c, rate);
-    if (!s->ch) {
+    if (!s->ch || gs_stream_new(s->ch, 0, &s->st) != GS_OK) {
         if (err && esz)
             snprintf(err, esz, "cannot create channel %d (%s) at %.0f Hz", k + 1, c->preset, rate);
         return -1;
     }
+    gs_stream_set_in_volts(s->st, e->in_vpu, 0.0);
+    gs_stream_set_out_volts(s->st, e->out_vpu, 0.0);
     s->level = 1.0f;
     s->pan = 0.0f;
     pan_gains(0.0, 1.0, &s->gl, &s->gr);
@@ -183,11 +183,10 @@ live_engine *live_engine_new(const live_config *cfg, double rate, char *err, siz
     e->out_vpu = cfg->out_vpu;
     e->rate_rt = e->rate_ctl = rate;
     e->win_len = (uint32_t)(rate / LIVE_METER_HZ);
-    e->scratch = calloc(LIVE_CHUNK, sizeof(float));
     e->pre = calloc((size_t)e->n * LIVE_CHUNK, sizeof(float));
     e->cmd = live_ring_new(CMD_SLOTS * sizeof(live_cmd));
     e->trash = live_ring_new(TRASH_SLOTS * sizeof(gs_channel *));
-    if (!e->scratch || !e->pre || !e->cmd || !e->trash) {
+    if (!e->pre || !e->cmd || !e->trash) {
         if (err && esz) snprintf(err, esz, "out of memory");
         live_engine_free(e);
         return NULL;
@@ -195,8 +194,7 @@ live_engine *live_engine_new(const live_config *cfg, double rate, char *err, siz
     /* Keep the process thread's memory resident: a page fault there is an xrun. */
     live_ring_mlock(e->cmd);
     live_ring_mlock(e->trash);
-    mlock(e->scratch, LIVE_CHUNK * sizeof(float)); /* best effort, like the rings */
-    mlock(e->pre, (size_t)e->n * LIVE_CHUNK * sizeof(float));
+    mlock(e->pre, (size_t)e->n * LIVE_CHUNK * sizeof(float)); /* best effort, like the rings */
     for (int k = 0; k < e->n; k++) {
         if (engine_strip_init(e, cfg, k, rate, err, esz)) {
             live_engine_free(e);
@@ -213,10 +211,12 @@ void live_engine_free(live_engine *e) {
     live_cmd c;
     while (e->cmd && live_ring_read(e->cmd, &c, sizeof c) == 0)
         if (c.type == CMD_SWAP) gs_channel_free(c.ptr);
-    for (int k = 0; k < LIVE_MAX_CH; k++) gs_channel_free(e->s[k].ch);
+    for (int k = 0; k < LIVE_MAX_CH; k++) {
+        gs_stream_free(e->s[k].st);
+        gs_channel_free(e->s[k].ch);
+    }
     live_ring_free(e->cmd);
     live_ring_free(e->trash);
-    free(e->scratch);
     free(e->pre);
     pthread_mutex_destroy(&e->lock);
     free(e);
@@ -575,8 +575,12 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
     memset(mon_l, 0, nframes * sizeof(float));
     memset(mon_r, 0, nframes * sizeof(float));
     int any_solo = 0;
-    for (int k = 0; k < e->n; k++) any_solo |= e->s[k].solo;
-    const double in_scale = e->in_vpu, out_scale = 1.0 / e->out_vpu;
+    for (int k = 0; k < e->n; k++) {
+        strip_rt *s = &e->s[k];
+        any_solo |= s->solo;
+        /* A channel swapped in by a command plays at once, as it is. */
+        if (gs_stream_channel(s->st) != s->ch) gs_stream_switch(s->st, s->ch, 0.0);
+    }
     const float inv_n = 1.0f / (float)nframes;
     /* Chunk by chunk, every channel, then the chunk goes to the recorder. Each input chunk is
      * copied out of its port buffer once, and the DSP and the recorder's pre-preamp tap both use
@@ -590,37 +594,15 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
         for (int k = 0; k < e->n; k++) {
             strip_rt *s = &e->s[k];
             float *x = e->pre + (size_t)k * LIVE_CHUNK;
-            float *y = out[k] + off;
             memcpy(x, in[k] + off, len * sizeof(float));
             pre[k] = x;
-            float pin = s->acc_in, pout = s->acc_out;
-            double sq = s->acc_sq;
-            uint32_t clip_in = 0, clip_out = 0;
-            /* Same arithmetic as 'gainstage process' (double scale, rounded to float), so a
-             * recording matches an offline run of the same signal sample for sample. */
-            for (uint32_t i = 0; i < len; i++) {
-                float v = x[i];
-                float a = fabsf(v);
-                if (a > pin) pin = a;
-                clip_in += a >= 1.0f;
-                e->scratch[i] = (float)(v * in_scale);
-            }
-            gs_channel_process(s->ch, e->scratch, e->scratch, len);
-            for (uint32_t i = 0; i < len; i++) {
-                float v = (float)(e->scratch[i] * out_scale);
-                y[i] = v;
-                float a = fabsf(v);
-                if (a > pout) pout = a;
-                clip_out += a >= 1.0f;
-                sq += (double)v * (double)v;
-            }
-            s->acc_in = pin;
-            s->acc_out = pout;
-            s->acc_sq = sq;
-            if (clip_in)
-                atomic_fetch_add_explicit(&e->meter[k].in_clips, clip_in, memory_order_relaxed);
-            if (clip_out)
-                atomic_fetch_add_explicit(&e->meter[k].out_clips, clip_out, memory_order_relaxed);
+            /* The path 'gainstage process' runs (gs_stream), so a recording matches an offline
+             * run of the same signal sample for sample. */
+            gs_stream_process(s->st, x, out[k] + off, len);
+            uint64_t clip_in, clip_out;
+            gs_stream_clips(s->st, &clip_in, &clip_out);
+            atomic_store_explicit(&e->meter[k].in_clips, (uint32_t)clip_in, memory_order_relaxed);
+            atomic_store_explicit(&e->meter[k].out_clips, (uint32_t)clip_out, memory_order_relaxed);
         }
         if (e->rec_rt) {
             const float *bufs[2 * LIVE_MAX_CH];
@@ -658,14 +640,12 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
     e->win_n += nframes;
     if (e->win_n >= e->win_len) {
         for (int k = 0; k < e->n; k++) {
-            strip_rt *s = &e->s[k];
             live_meter *m = &e->meter[k];
-            atomic_store_explicit(&m->in_peak, s->acc_in, memory_order_relaxed);
-            atomic_store_explicit(&m->out_peak, s->acc_out, memory_order_relaxed);
-            atomic_store_explicit(&m->out_rms, (float)sqrt(s->acc_sq / (double)e->win_n),
-                                  memory_order_relaxed);
-            s->acc_in = s->acc_out = 0.0f;
-            s->acc_sq = 0.0;
+            gs_stream_levels lv;
+            gs_stream_read_levels(e->s[k].st, &lv);
+            atomic_store_explicit(&m->in_peak, (float)lv.peak_in, memory_order_relaxed);
+            atomic_store_explicit(&m->out_peak, (float)lv.peak_out, memory_order_relaxed);
+            atomic_store_explicit(&m->out_rms, (float)lv.rms_out, memory_order_relaxed);
         }
         atomic_store_explicit(&e->mon_peak_l, e->mon_acc_l, memory_order_relaxed);
         atomic_store_explicit(&e->mon_peak_r, e->mon_acc_r, memory_order_relaxed);

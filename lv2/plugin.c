@@ -20,6 +20,10 @@
  *   changes while playing. The plugin reports the largest latency of all models, constant for the
  *   instance, and delays the faster models to match; that also makes the crossfade phase-aligned.
  *
+ * The calibrated path itself (calibration glides, chunking, the padding delay, the crossfade and
+ * the peak meters) is the library's gs_stream, one per audio channel, the same code `gainstage
+ * process` and `live` run; this file maps ports to it and keeps the meters' display ballistics.
+ *
  * Real time: run() never allocates, locks or does I/O: everything is sized in instantiate(), the
  * host's block is processed in chunks of at most the block length the channels were created for.
  * Host features: none required. urid:map and options:options are optional and only used to learn
@@ -54,11 +58,6 @@
 /* Peak meters: instant attack; fall of 20 dB in 1.7 s as an IEC 60268-10 type I PPM. */
 #define METER_FALL_DB_PER_S (20.0 / 1.7)
 
-typedef struct delay {
-    float *buf;
-    uint32_t len, pos;
-} delay;
-
 typedef struct gs_lv2 {
     gs_lv2_map map;
     unsigned nch;
@@ -66,9 +65,8 @@ typedef struct gs_lv2 {
     uint32_t chunk;
     uint32_t latency; /* reported: largest over the models */
     gs_channel *ch[GS_LV2_MAX_MODELS][2];
-    delay dl[GS_LV2_MAX_MODELS][2]; /* pads a model's latency up to `latency` */
-    float *xin[2], *ya[2], *yb[2];  /* chunk-sized work buffers */
-    double *gin, *gout;             /* per-sample calibration gains of a chunk */
+    gs_stream *st[2]; /* per audio channel: calibration, padding to `latency`, crossfade */
+    float *xin[2];    /* a chunk of each input, read before any output is written */
 
     const float *in[2];
     float *out[2];
@@ -76,31 +74,22 @@ typedef struct gs_lv2 {
     const float *p_model, *p_in_dbu, *p_out_dbu;
     const float *p_param[GS_LV2_MAX_PARAMS];
 
-    int fresh;     /* first run after activate: start at the port values, no glides */
-    size_t active; /* model playing */
-    int next;      /* model fading in, or -1 */
-    uint32_t xf_pos, xf_len;
+    int fresh;    /* first run after activate: start at the port values, no glides */
+    size_t model; /* model asked for last */
     float last[GS_LV2_MAX_PARAMS]; /* port values last applied */
     float last_in_dbu, last_out_dbu;
-    gs_ramp in_scale, out_scale; /* volts per unit in; units per volt out */
     double peak_in_db, peak_out_db;
 } gs_lv2;
 
 static void cleanup(LV2_Handle h) {
     gs_lv2 *p = h;
     if (!p) return;
-    for (size_t m = 0; m < GS_LV2_MAX_MODELS; m++)
-        for (unsigned c = 0; c < 2; c++) {
-            gs_channel_free(p->ch[m][c]);
-            free(p->dl[m][c].buf);
-        }
     for (unsigned c = 0; c < 2; c++) {
+        gs_stream_free(p->st[c]);
         free(p->xin[c]);
-        free(p->ya[c]);
-        free(p->yb[c]);
     }
-    free(p->gin);
-    free(p->gout);
+    for (size_t m = 0; m < GS_LV2_MAX_MODELS; m++)
+        for (unsigned c = 0; c < 2; c++) gs_channel_free(p->ch[m][c]);
     free(p);
 }
 
@@ -149,36 +138,14 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *
     }
     /* A model's latency can change with its parameters (the tube models' quality: 8, 16 or 81 to
      * 138 samples, more than the converter's 103 at 44.1 kHz), so the constant latency is the
-     * largest over those too: each pad line can hold all of it, and its length follows the
-     * model's current latency (pad_sync). */
-    for (size_t m = 0; m < p->map.n_models; m++) {
-        uint32_t pad = p->latency - gs_channel_latency(p->ch[m][0]);
-        for (unsigned c = 0; c < p->nch && p->latency; c++) {
-            p->dl[m][c].len = pad;
-            p->dl[m][c].buf = calloc(p->latency, sizeof(float));
-            if (!p->dl[m][c].buf) {
-                cleanup(p);
-                return NULL;
-            }
-        }
-    }
+     * largest over those too; the stream's padding follows the model's current latency. */
     for (unsigned c = 0; c < p->nch; c++) {
         p->xin[c] = calloc(p->chunk, sizeof(float));
-        p->ya[c] = calloc(p->chunk, sizeof(float));
-        p->yb[c] = calloc(p->chunk, sizeof(float));
-        if (!p->xin[c] || !p->ya[c] || !p->yb[c]) {
+        if (!p->xin[c] || gs_stream_new(p->ch[0][c], p->latency, &p->st[c]) != GS_OK) {
             cleanup(p);
             return NULL;
         }
     }
-    p->gin = calloc(p->chunk, sizeof(double));
-    p->gout = calloc(p->chunk, sizeof(double));
-    if (!p->gin || !p->gout) {
-        cleanup(p);
-        return NULL;
-    }
-    p->xf_len = (uint32_t)lround(XFADE_SECONDS * rate);
-    p->next = -1;
     p->fresh = 1;
     return p;
 }
@@ -248,52 +215,14 @@ GS_REALTIME static void calibration(gs_lv2 *p, int snap) {
     float out_dbu = (float)port_value(p->p_out_dbu, GS_DEFAULT_OUT_DBU);
     in_dbu = fminf(fmaxf(in_dbu, -60.0f), 40.0f);
     out_dbu = fminf(fmaxf(out_dbu, -60.0f), 40.0f);
-    uint32_t glide = (uint32_t)lround(CAL_GLIDE_SECONDS * p->rate);
-    if (snap || in_dbu != p->last_in_dbu) {
-        p->last_in_dbu = in_dbu;
-        gs_ramp_to(&p->in_scale, gs_dbu_to_volts_per_unit((double)in_dbu), glide);
-    }
-    if (snap || out_dbu != p->last_out_dbu) {
-        p->last_out_dbu = out_dbu;
-        /* As `gainstage process` computes it, so the two agree to the bit. */
-        gs_ramp_to(&p->out_scale, 1.0 / gs_dbu_to_volts_per_unit((double)out_dbu), glide);
-    }
-    if (snap) {
-        gs_ramp_snap(&p->in_scale);
-        gs_ramp_snap(&p->out_scale);
-    }
-}
-
-GS_REALTIME static void delay_run(delay *d, float *buf, uint32_t n) {
-    if (!d->len) return;
-    for (uint32_t i = 0; i < n; i++) {
-        float t = d->buf[d->pos];
-        d->buf[d->pos] = buf[i];
-        buf[i] = t;
-        if (++d->pos == d->len) d->pos = 0;
-    }
-}
-
-/* Keep model m's pad equal to the constant latency minus the model's current latency; when that
- * changed (a quality switch, which restarts the model anyway) the line restarts empty. */
-GS_REALTIME static void pad_sync(gs_lv2 *p, size_t m) {
-    uint32_t l = gs_channel_latency(p->ch[m][0]);
-    uint32_t pad = l < p->latency ? p->latency - l : 0;
+    double glide = snap ? 0.0 : CAL_GLIDE_SECONDS;
     for (unsigned c = 0; c < p->nch; c++) {
-        delay *d = &p->dl[m][c];
-        if (d->len == pad || !d->buf) continue;
-        d->len = pad;
-        d->pos = 0;
-        memset(d->buf, 0, p->latency * sizeof(float));
+        if (snap || in_dbu != p->last_in_dbu) gs_stream_set_in_dbu(p->st[c], (double)in_dbu, glide);
+        if (snap || out_dbu != p->last_out_dbu)
+            gs_stream_set_out_dbu(p->st[c], (double)out_dbu, glide);
     }
-}
-
-GS_REALTIME static void model_restart(gs_lv2 *p, size_t m) {
-    for (unsigned c = 0; c < p->nch; c++) {
-        gs_channel_reset(p->ch[m][c]);
-        if (p->dl[m][c].len) memset(p->dl[m][c].buf, 0, p->dl[m][c].len * sizeof(float));
-        p->dl[m][c].pos = 0;
-    }
+    p->last_in_dbu = in_dbu;
+    p->last_out_dbu = out_dbu;
 }
 
 GS_REALTIME static double meter(double held_db, double peak, uint32_t n, double rate) {
@@ -303,87 +232,48 @@ GS_REALTIME static double meter(double held_db, double peak, uint32_t n, double 
     return v < GS_LV2_METER_FLOOR_DB ? GS_LV2_METER_FLOOR_DB : (v > 40.0 ? 40.0 : v);
 }
 
+/* Start exactly at the port values, at the DC operating point: no glide from defaults. */
+GS_REALTIME static void start_fresh(gs_lv2 *p) {
+    apply_params(p, 1);
+    p->model = model_index(p, 0);
+    for (unsigned c = 0; c < p->nch; c++) {
+        gs_stream_switch(p->st[c], p->ch[p->model][c], 0.0);
+        gs_stream_reset(p->st[c]);
+    }
+    calibration(p, 1);
+    p->peak_in_db = p->peak_out_db = GS_LV2_METER_FLOOR_DB;
+    p->fresh = 0;
+}
+
 GS_REALTIME static void run(LV2_Handle h, uint32_t frames) {
     gs_lv2 *p = h;
     unsigned nch = p->nch;
     for (unsigned c = 0; c < nch; c++)
         if (!p->in[c] || !p->out[c]) return;
     if (p->fresh) {
-        /* Start exactly at the port values, at the DC operating point: no glide from defaults. */
-        apply_params(p, 1);
-        p->active = model_index(p, 0);
-        p->next = -1;
-        for (size_t m = 0; m < p->map.n_models; m++) model_restart(p, m);
-        calibration(p, 1);
-        p->peak_in_db = p->peak_out_db = GS_LV2_METER_FLOOR_DB;
-        p->fresh = 0;
+        start_fresh(p);
     } else {
         apply_params(p, 0);
         calibration(p, 0);
     }
-    size_t want = model_index(p, p->active);
-    double pk_in = 0.0, pk_out = 0.0;
-
+    p->model = model_index(p, p->model);
+    for (unsigned c = 0; c < nch; c++)
+        gs_stream_switch(p->st[c], p->ch[p->model][c], XFADE_SECONDS);
+    /* Chunk by chunk, every input is read before any output is written: a host may connect an
+     * output to another channel's input buffer. */
     for (uint32_t off = 0; off < frames;) {
         uint32_t n = frames - off < p->chunk ? frames - off : p->chunk;
-        if (p->next < 0 && want != p->active) {
-            p->next = (int)want;
-            p->xf_pos = 0;
-            model_restart(p, want);
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            p->gin[i] = gs_ramp_next(&p->in_scale);
-            p->gout[i] = gs_ramp_next(&p->out_scale);
-        }
-        for (unsigned c = 0; c < nch; c++) {
-            const float *x = p->in[c] + off;
-            for (uint32_t i = 0; i < n; i++) {
-                double a = fabs((double)x[i]);
-                if (a > pk_in && isfinite(a)) pk_in = a;
-                /* Non-finite samples pass through: the channel counts them and treats them as
-                 * silence. */
-                p->xin[c][i] = (float)(x[i] * p->gin[i]);
-            }
-        }
-        pad_sync(p, (size_t)p->active);
-        for (unsigned c = 0; c < nch; c++) {
-            gs_channel_process(p->ch[p->active][c], p->xin[c], p->ya[c], n);
-            delay_run(&p->dl[p->active][c], p->ya[c], n);
-        }
-        if (p->next >= 0) {
-            /* The incoming instance starts from rest: its first `latency` output samples are
-             * the filters filling up, and then the onset of the signal arrives at once. The fade
-             * therefore waits `latency` samples and then ramps over xf_len, so that onset enters
-             * at weight 1/xf_len rather than as a step. */
-            size_t nx = (size_t)p->next;
-            pad_sync(p, nx);
-            uint32_t total = p->latency + p->xf_len;
-            uint32_t len = total - p->xf_pos < n ? total - p->xf_pos : n;
-            for (unsigned c = 0; c < nch; c++) {
-                gs_channel_process(p->ch[nx][c], p->xin[c], p->yb[c], n);
-                delay_run(&p->dl[nx][c], p->yb[c], n);
-                for (uint32_t i = 0; i < len; i++) {
-                    double k = (double)(p->xf_pos + i + 1) - (double)p->latency;
-                    double t = k > 0 ? k / (double)p->xf_len : 0.0;
-                    p->ya[c][i] = (float)(p->ya[c][i] + t * (p->yb[c][i] - p->ya[c][i]));
-                }
-                if (len < n) memcpy(p->ya[c] + len, p->yb[c] + len, (n - len) * sizeof(float));
-            }
-            p->xf_pos += len;
-            if (p->xf_pos >= total) {
-                p->active = nx;
-                p->next = -1;
-            }
-        }
-        for (unsigned c = 0; c < nch; c++) {
-            float *y = p->out[c] + off;
-            for (uint32_t i = 0; i < n; i++) {
-                y[i] = (float)(p->ya[c][i] * p->gout[i]);
-                double a = fabs((double)y[i]);
-                if (a > pk_out) pk_out = a;
-            }
-        }
+        for (unsigned c = 0; c < nch; c++) memcpy(p->xin[c], p->in[c] + off, n * sizeof(float));
+        for (unsigned c = 0; c < nch; c++)
+            gs_stream_process(p->st[c], p->xin[c], p->out[c] + off, n);
         off += n;
+    }
+    double pk_in = 0.0, pk_out = 0.0;
+    for (unsigned c = 0; c < nch; c++) {
+        gs_stream_levels lv;
+        gs_stream_read_levels(p->st[c], &lv);
+        pk_in = fmax(pk_in, lv.peak_in);
+        pk_out = fmax(pk_out, lv.peak_out);
     }
     p->peak_in_db = meter(p->peak_in_db, pk_in, frames, p->rate);
     p->peak_out_db = meter(p->peak_out_db, pk_out, frames, p->rate);

@@ -9,12 +9,12 @@
 
 typedef struct gsm_chan_dut {
     gs_channel *ch;
-    float *buf; /* block samples of volts */
+    gs_stream *st; /* calibration around ch */
     double in_vpu, out_vpu;
 } gsm_chan_dut;
 
 /* Wrap a channel: sample units times in_vpu are volts at its input; its output volts divided by
- * out_vpu are output units. Allocates cd->buf (free with gsm_chan_dut_free). */
+ * out_vpu are output units. Allocates cd->st (free with gsm_chan_dut_free). */
 int gsm_chan_dut_init(gsm_chan_dut *cd, gs_channel *ch, double in_vpu, double out_vpu,
                       uint32_t block, gsm_dut *dut);
 void gsm_chan_dut_free(gsm_chan_dut *cd);

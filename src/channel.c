@@ -372,3 +372,6 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
     fp_leave(fm);
     return GS_OK;
 }
+
+/* Internal (internal.h). */
+uint32_t gs_channel_max_block(const gs_channel *channel) { return channel ? channel->max_block : 0; }

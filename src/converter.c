@@ -75,11 +75,9 @@ gs_status gs_conv_init(gs_conv *c, double rate) {
     gs_clipsafe_set_ceiling(c->cs, pow(10.0, CLIPSAFE_CEILING_DB / 20.0));
     gs_clipsafe_enable(c->cs, 0);
     c->vfs = gs_dbu_to_volts_per_unit(18.0);
-    c->bits = 24;
-    c->dither = 1;
+    gs_quantizer_init(&c->q, 24, 1, 1);
     c->aa.cur = c->aa.target = 1.0;
     c->gain.cur = c->gain.target = 1.0;
-    gs_rng_seed(&c->rng, 1);
     return GS_OK;
 }
 
@@ -91,35 +89,22 @@ void gs_conv_free(gs_conv *c) {
 GS_REALTIME void gs_conv_reset(gs_conv *c) {
     memset(c->hist, 0, sizeof c->hist);
     c->hpos = 0;
-    c->e1 = c->e2 = 0.0;
+    c->q.e1 = c->q.e2 = 0.0;
     gs_clipsafe_reset(c->cs);
     gs_ramp_snap(&c->aa);
     gs_ramp_snap(&c->gain);
-    gs_rng_seed(&c->rng, c->seed);
+    gs_rng_seed(&c->q.rng, c->seed);
 }
 
 uint32_t gs_conv_latency(const gs_conv *c) {
     return (c->ntaps - 1u) / 2u + gs_clipsafe_latency(c->cs);
 }
 
-/* Quantise one digital value (full scale +/-1). Returns the quantised value. */
+/* Clip one digital value (full scale +/-1) at 0 dBFS, then quantise it. */
 GS_REALTIME static inline double quantise(gs_conv *c, double v) {
     /* Counted: samples beyond 0 dBFS. Reaching the top code (1 - step) is not a clip. */
-    int clipped = v > 1.0 || v < -1.0;
-    v = gs_clamp(v, -1.0, 1.0);
-    double step = ldexp(1.0, 1 - c->bits);
-    double fb = c->shaping == 1 ? c->e1 : (c->shaping == 2 ? 2.0 * c->e1 - c->e2 : 0.0);
-    double u = v - fb;
-    double d = c->dither ? gs_rng_uniform(&c->rng) + gs_rng_uniform(&c->rng) : 0.0;
-    double q = step * floor(u / step + d + 0.5);
-    /* Code range of a two's-complement word: -1 .. 1 - step. */
-    q = gs_clamp(q, -1.0, 1.0 - step);
-    c->clips += (uint64_t)clipped;
-    /* Feedback error, bounded so a clipped stretch cannot drive the loop unstable. */
-    double e = gs_clamp(q - u, -2.0 * step, 2.0 * step);
-    c->e2 = c->e1;
-    c->e1 = e;
-    return q;
+    c->clips += (uint64_t)(v > 1.0 || v < -1.0);
+    return gs_quantizer_next(&c->q, gs_clamp(v, -1.0, 1.0));
 }
 
 GS_REALTIME void gs_conv_process(gs_conv *c, float *buf, uint32_t n) {
@@ -178,17 +163,17 @@ GS_REALTIME static void cm_set(void *self, size_t id, double value) {
     switch (id + m->offset) {
     case P_GAIN: gs_ramp_to(&c->gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     case P_FS: c->vfs = gs_dbu_to_volts_per_unit(value); break;
-    case P_BITS: c->bits = 16 + 4 * (int)lrint(value); break;
-    case P_DITHER: c->dither = value > 0.5; break;
+    case P_BITS: c->q.bits = 16 + 4 * (int)lrint(value); break;
+    case P_DITHER: c->q.dither = value > 0.5; break;
     case P_SHAPING:
-        c->shaping = (int)lrint(value);
-        c->e1 = c->e2 = 0.0;
+        c->q.shaping = (int)lrint(value);
+        c->q.e1 = c->q.e2 = 0.0;
         break;
     case P_AA: gs_ramp_to(&c->aa, value, GS_CTRL_BLOCK); break;
     case P_CLIPSAFE: gs_clipsafe_enable(c->cs, value > 0.5); break;
     case P_SEED:
         c->seed = (uint64_t)value;
-        gs_rng_seed(&c->rng, c->seed);
+        gs_rng_seed(&c->q.rng, c->seed);
         break;
     default: break;
     }

@@ -2,7 +2,7 @@
 #ifndef GS_CONVERTER_H
 #define GS_CONVERTER_H
 
-#include "rng.h"
+#include "quantizer.h"
 
 #define GS_CONV_MAX_TAPS 255u
 
@@ -16,11 +16,9 @@ typedef struct gs_conv {
     gs_ramp gain; /* digital gain, linear */
     gs_clipsafe *cs;
     double vfs; /* volts per unit: peak volts of a 0 dBFS sine */
-    int bits, dither, shaping;
+    gs_quantizer q; /* word length, dither, shaping (quantizer.h) */
     uint64_t seed;
-    gs_rng rng;
-    double e1, e2; /* past total quantisation errors, for the shaper */
-    uint64_t clips;
+    uint64_t clips; /* samples beyond 0 dBFS, clipped before the quantiser */
 } gs_conv;
 
 gs_status gs_conv_init(gs_conv *c, double rate);

@@ -118,4 +118,7 @@ GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
     return r->cur;
 }
 
+/* The largest block the channel was created for, in samples (channel.c). */
+uint32_t gs_channel_max_block(const gs_channel *channel);
+
 #endif

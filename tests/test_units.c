@@ -102,7 +102,7 @@ int main(void) {
         int ex = (int)((x >> 3) % 1300u) - 1075; /* 2^-1075 .. 2^224 and beyond: subnormals too */
         double val = ldexp(mant, ex) * ((x & 1u) ? -1.0 : 1.0);
         if (i % 97 == 0) val = 0.0;
-        gs_unit u = all[(x >> 40) % GS_ARRAY_LEN(all)];
+        gs_unit u = all[(x >> 40) % (sizeof all / sizeof all[0])];
         gs_format_value(val, u, NULL, buf, sizeof buf);
         double back = -1.0;
         gs_status st = gs_parse_value(buf, u, NULL, &back);
