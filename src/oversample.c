@@ -283,17 +283,16 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
 const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0};
 const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3};
 
-/* Designs are costly for long filters (0.4 to 0.7 s for the 16x low-alias pair) and the same for
- * every instance at one rate, so each is made once per process and copied (create time only, not
- * on a real-time path; the lock is never taken by processing). */
+/* Designs are costly for long filters (0.2 to 0.4 s of CPU for the 16x low-alias pair, 0.04 s at
+ * 8x, 0.01 s at 4x) and the same for every instance at one rate. The tube models' designs at the
+ * usual rates are tabulated at build time (gs_os_ld_tables); any other is made once per process,
+ * cached and copied (create time only, not on a real-time path; the lock is never taken by
+ * processing). */
 typedef struct ld_cached {
-    double rate, pass_hz, stop_hz;
-    unsigned factor, latency;
-    gs_lowdelay_spec spec;
-    double *hu, *hd;
+    gs_os_ld_table d; /* hu, hd point to owned copies */
     struct ld_cached *next;
 } ld_cached;
-static ld_cached *ld_cache;
+static ld_cached *ld_cache, **ld_cache_tail = &ld_cache; /* oldest first */
 static pthread_mutex_t ld_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The cache lives as long as the library: freed when it is unloaded (a plugin host's dlclose),
@@ -302,11 +301,12 @@ __attribute__((destructor)) static void ld_cache_free(void) {
     pthread_mutex_lock(&ld_lock);
     while (ld_cache) {
         ld_cached *next = ld_cache->next;
-        free(ld_cache->hu);
-        free(ld_cache->hd);
+        free((double *)ld_cache->d.hu);
+        free((double *)ld_cache->d.hd);
         free(ld_cache);
         ld_cache = next;
     }
+    ld_cache_tail = &ld_cache;
     pthread_mutex_unlock(&ld_lock);
 }
 
@@ -317,8 +317,17 @@ static int spec_eq(const gs_lowdelay_spec *a, const gs_lowdelay_spec *b) {
            a->trans_weight == b->trans_weight;
 }
 
-static gs_status ld_design(gs_lowdelay *ld, double rate, unsigned factor, double pass_hz,
-                           double stop_hz, unsigned latency, const gs_lowdelay_spec *spec) {
+/* Exact equality of every input of the design: a table entry or cached design is used only for
+ * the very request it was made for, so it can never stand in for a different filter. */
+static int ld_match(const gs_os_ld_table *d, double rate, unsigned factor, double pass_hz,
+                    double stop_hz, unsigned latency, const gs_lowdelay_spec *spec) {
+    return d->rate == rate && d->factor == factor && d->pass_hz == pass_hz &&
+           d->stop_hz == stop_hz && d->latency == latency && spec_eq(&d->spec, spec);
+}
+
+gs_status gs_os_lowdelay_design(double *hu, double *hd, double rate, unsigned factor,
+                                double pass_hz, double stop_hz, unsigned latency,
+                                const gs_lowdelay_spec *spec) {
     /* The output is read at the last high-rate instant of each base period, so the two delays
      * add up to R latency + R - 1 high-rate samples (R = 2: 2 latency + 1); the split gives the
      * down filter, whose transition is the sharper, the larger part. */
@@ -328,40 +337,56 @@ static gs_status ld_design(gs_lowdelay *ld, double rate, unsigned factor, double
     double dd = total - du;
     double hr = R * rate; /* high rate */
     double wp = 2.0 * GS_PI * pass_hz / hr;
-    gs_status st = ls_design(ld->hu, ld->nu, wp, 2.0 * GS_PI * (rate - pass_hz) / hr, du, R,
-                             spec->up_weight, spec->up_slope, spec->trans_weight);
+    gs_status st = ls_design(hu, spec->up_periods * factor, wp,
+                             2.0 * GS_PI * (rate - pass_hz) / hr, du, R, spec->up_weight,
+                             spec->up_slope, spec->trans_weight);
     if (st == GS_OK)
-        st = ls_design(ld->hd, ld->nd, wp, 2.0 * GS_PI * stop_hz / hr, dd, 1.0, spec->down_weight,
-                       spec->down_slope, spec->trans_weight);
+        st = ls_design(hd, spec->down_periods * factor, wp, 2.0 * GS_PI * stop_hz / hr, dd, 1.0,
+                       spec->down_weight, spec->down_slope, spec->trans_weight);
     return st;
+}
+
+void gs_os_lowdelay_each(void (*fn)(const gs_os_ld_table *design, void *arg), void *arg) {
+    pthread_mutex_lock(&ld_lock);
+    for (const ld_cached *c = ld_cache; c; c = c->next) fn(&c->d, arg);
+    pthread_mutex_unlock(&ld_lock);
 }
 
 static gs_status ld_design_cached(gs_lowdelay *ld, double rate, unsigned factor, double pass_hz,
                                   double stop_hz, unsigned latency, const gs_lowdelay_spec *spec) {
+    /* tabulated: a copy of 128 (2x standard) to 1760 (16x low-alias) doubles, about 1 us */
+    for (unsigned i = 0; i < gs_os_ld_ntables; i++) {
+        const gs_os_ld_table *t = &gs_os_ld_tables[i];
+        if (ld_match(t, rate, factor, pass_hz, stop_hz, latency, spec)) {
+            memcpy(ld->hu, t->hu, ld->nu * sizeof(double));
+            memcpy(ld->hd, t->hd, ld->nd * sizeof(double));
+            return GS_OK;
+        }
+    }
     gs_status st = GS_OK;
     pthread_mutex_lock(&ld_lock);
     ld_cached *c = ld_cache;
-    while (c && !(c->rate == rate && c->factor == factor && c->pass_hz == pass_hz &&
-                  c->stop_hz == stop_hz && c->latency == latency && spec_eq(&c->spec, spec)))
-        c = c->next;
+    while (c && !ld_match(&c->d, rate, factor, pass_hz, stop_hz, latency, spec)) c = c->next;
     if (!c) {
-        st = ld_design(ld, rate, factor, pass_hz, stop_hz, latency, spec);
+        st = gs_os_lowdelay_design(ld->hu, ld->hd, rate, factor, pass_hz, stop_hz, latency, spec);
         c = st == GS_OK ? calloc(1, sizeof *c) : NULL;
         double *hu = c ? malloc(ld->nu * sizeof(double)) : NULL;
         double *hd = c ? malloc(ld->nd * sizeof(double)) : NULL;
         if (c && hu && hd) {
             memcpy(hu, ld->hu, ld->nu * sizeof(double));
             memcpy(hd, ld->hd, ld->nd * sizeof(double));
-            *c = (ld_cached){rate, pass_hz, stop_hz, factor, latency, *spec, hu, hd, ld_cache};
-            ld_cache = c;
+            c->d = (gs_os_ld_table){rate, pass_hz, stop_hz, factor, latency, *spec, hu, hd};
+            c->next = NULL;
+            *ld_cache_tail = c;
+            ld_cache_tail = &c->next;
         } else { /* not cached: this instance keeps its design all the same */
             free(hu);
             free(hd);
             free(c);
         }
     } else {
-        memcpy(ld->hu, c->hu, ld->nu * sizeof(double));
-        memcpy(ld->hd, c->hd, ld->nd * sizeof(double));
+        memcpy(ld->hu, c->d.hu, ld->nu * sizeof(double));
+        memcpy(ld->hd, c->d.hd, ld->nd * sizeof(double));
     }
     pthread_mutex_unlock(&ld_lock);
     return st;
