@@ -207,7 +207,7 @@ static void count_design(const gs_os_ld_table *design, void *arg) {
 /* The build-time tables (oversample_tables.c) against a fresh least-squares design on this
  * machine: bit for bit, so that a tabulated rate gives the outputs a run-time design would. Also
  * that the tube models' designs at the tabulated rates are all in the table (else their instances
- * would pay the design again: 0.2 to 0.4 s of CPU at 44.1/48 kHz). */
+ * would pay the design again: over 0.1 s of CPU at 44.1/48 kHz). */
 static void lowdelay_tables(void) {
     CHECK(gs_os_ld_ntables == 12, "%u tabulated designs, expected 2 per rate at 6 rates",
           gs_os_ld_ntables);
