@@ -248,6 +248,49 @@ gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint
  * 70 times harder). With real taps the normal equations are Q h = b, Q[m][n] = sum W cos(w (m -
  * n)) (Toeplitz), b[m] = sum W a(w) g cos(w (m - D)) (a the target magnitude); solved by
  * Cholesky (Q is positive definite for a grid denser than the length). */
+/* One frequency of the least-squares grid: its weight W, W a g (the target's share), the rotation
+ * by w and the phase of the delay. */
+typedef struct grid_point {
+    double W, wag, cw, sw, cd, sd;
+    int pass; /* a target above 0 (else b is not touched) */
+} grid_point;
+enum { GRID_LANES = 4 };
+
+/* r[m] += W cos(w m) and b[m] += W a g cos(w (m - D)) for np (<= GRID_LANES) grid points, the
+ * points in their order for each m: every r[m] and b[m] sees the same additions in the same
+ * order as one point at a time over all m (the same sums, bit for bit), while the points'
+ * independent rotations overlap (one rotation is a chain of dependent multiply-adds). */
+static void grid_add(const grid_point *pt, unsigned np, double *r, double *b, unsigned n) {
+    double c[GRID_LANES], sn[GRID_LANES];
+    for (unsigned q = 0; q < np; q++) {
+        c[q] = 1.0;
+        sn[q] = 0.0;
+    }
+    if (np == GRID_LANES) {
+        for (unsigned m = 0; m < n; m++) {
+            for (unsigned q = 0; q < GRID_LANES; q++) {
+                const grid_point *p = &pt[q];
+                r[m] += p->W * c[q];
+                if (p->pass) b[m] += p->wag * (c[q] * p->cd + sn[q] * p->sd);
+                double c2 = c[q] * p->cw - sn[q] * p->sw;
+                sn[q] = sn[q] * p->cw + c[q] * p->sw;
+                c[q] = c2;
+            }
+        }
+        return;
+    }
+    for (unsigned q = 0; q < np; q++) {
+        const grid_point *p = &pt[q];
+        for (unsigned m = 0; m < n; m++) {
+            r[m] += p->W * c[q];
+            if (p->pass) b[m] += p->wag * (c[q] * p->cd + sn[q] * p->sd);
+            double c2 = c[q] * p->cw - sn[q] * p->sw;
+            sn[q] = sn[q] * p->cw + c[q] * p->sw;
+            c[q] = c2;
+        }
+    }
+}
+
 static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D, double g,
                            double stop_weight, double slope, double trans_weight) {
     /* at least 16 grid points per tap, so long filters are still over-determined */
@@ -261,6 +304,8 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
         free(L);
         return GS_ERR_NO_MEMORY;
     }
+    grid_point pt[GRID_LANES];
+    unsigned np = 0;
     for (unsigned k = 0; k <= grid; k++) {
         double w = GS_PI * k / grid;
         double W, amp = 0.0;
@@ -275,19 +320,15 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
         } else {
             continue;
         }
-        int pass = amp > 0.0;
         /* cos(w m) and cos(w (m - D)) by rotation, not a cos() call per tap (a 1000-tap design
          * would spend seconds there); the drift over m is a few ulp per step */
-        double cw = cos(w), sw = sin(w), c = 1.0, sn = 0.0;
-        double cd = cos(w * D), sd = sin(w * D); /* cos(w (m - D)) = c cd + sn sd */
-        for (unsigned m = 0; m < n; m++) {
-            r[m] += W * c;
-            if (pass) b[m] += W * amp * g * (c * cd + sn * sd);
-            double c2 = c * cw - sn * sw;
-            sn = sn * cw + c * sw;
-            c = c2;
+        pt[np++] = (grid_point){W, W * amp * g, cos(w), sin(w), cos(w * D), sin(w * D), amp > 0.0};
+        if (np == GRID_LANES) {
+            grid_add(pt, np, r, b, n);
+            np = 0;
         }
     }
+    grid_add(pt, np, r, b, n);
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = 0; j <= i; j++) L[(size_t)i * n + j] = r[i - j];
     for (unsigned i = 0; i < n; i++) L[(size_t)i * n + i] *= 1.0 + 1e-12; /* conditioning */
@@ -296,7 +337,27 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
         for (unsigned k = 0; k < j; k++) d -= L[(size_t)j * n + k] * L[(size_t)j * n + k];
         d = sqrt(d > 1e-300 ? d : 1e-300);
         L[(size_t)j * n + j] = d;
-        for (unsigned i = j + 1; i < n; i++) {
+        /* Four rows at a time: each row's sum still runs over k in order (the same roundings,
+         * so the same taps as one row at a time, bit for bit), but four independent chains of
+         * subtractions instead of one hide their latency. */
+        const double *Lj = L + (size_t)j * n;
+        unsigned i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            double *L0 = L + (size_t)i * n, *L1 = L0 + n, *L2 = L1 + n, *L3 = L2 + n;
+            double a0 = L0[j], a1 = L1[j], a2 = L2[j], a3 = L3[j];
+            for (unsigned k = 0; k < j; k++) {
+                const double l = Lj[k];
+                a0 -= L0[k] * l;
+                a1 -= L1[k] * l;
+                a2 -= L2[k] * l;
+                a3 -= L3[k] * l;
+            }
+            L0[j] = a0 / d;
+            L1[j] = a1 / d;
+            L2[j] = a2 / d;
+            L3[j] = a3 / d;
+        }
+        for (; i < n; i++) {
             double a = L[(size_t)i * n + j];
             for (unsigned k = 0; k < j; k++) a -= L[(size_t)i * n + k] * L[(size_t)j * n + k];
             L[(size_t)i * n + j] = a / d;
@@ -333,17 +394,17 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
 const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0};
 const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3};
 
-/* Designs are costly for long filters (0.4 to 0.7 s for the 16x low-alias pair) and the same for
- * every instance at one rate, so each is made once per process and copied (create time only, not
- * on a real-time path; the lock is never taken by processing). */
+/* Designs are costly for long filters (0.13 to 0.17 s of CPU for the 16x low-alias pair on a
+ * loaded 2-core machine, 0.34 to 0.39 s before the row blocking and grid interleaving above; about
+ * 1/8 of that at 8x) and the same for every instance at one rate. The tube models' designs at the
+ * usual rates are tabulated at build time (gs_os_ld_tables); any other is made once per process,
+ * cached and copied (create time only, not on a real-time path; the lock is never taken by
+ * processing). */
 typedef struct ld_cached {
-    double rate, pass_hz, stop_hz;
-    unsigned factor, latency;
-    gs_lowdelay_spec spec;
-    double *hu, *hd;
+    gs_os_ld_table d; /* hu, hd point to owned copies */
     struct ld_cached *next;
 } ld_cached;
-static ld_cached *ld_cache;
+static ld_cached *ld_cache, **ld_cache_tail = &ld_cache; /* oldest first */
 static pthread_mutex_t ld_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The cache lives as long as the library: freed when it is unloaded (a plugin host's dlclose),
@@ -352,11 +413,12 @@ __attribute__((destructor)) static void ld_cache_free(void) {
     pthread_mutex_lock(&ld_lock);
     while (ld_cache) {
         ld_cached *next = ld_cache->next;
-        free(ld_cache->hu);
-        free(ld_cache->hd);
+        free((double *)ld_cache->d.hu);
+        free((double *)ld_cache->d.hd);
         free(ld_cache);
         ld_cache = next;
     }
+    ld_cache_tail = &ld_cache;
     pthread_mutex_unlock(&ld_lock);
 }
 
@@ -367,8 +429,17 @@ static int spec_eq(const gs_lowdelay_spec *a, const gs_lowdelay_spec *b) {
            a->trans_weight == b->trans_weight;
 }
 
-static gs_status ld_design(gs_lowdelay *ld, double rate, unsigned factor, double pass_hz,
-                           double stop_hz, unsigned latency, const gs_lowdelay_spec *spec) {
+/* Exact equality of every input of the design: a table entry or cached design is used only for
+ * the very request it was made for, so it can never stand in for a different filter. */
+static int ld_match(const gs_os_ld_table *d, double rate, unsigned factor, double pass_hz,
+                    double stop_hz, unsigned latency, const gs_lowdelay_spec *spec) {
+    return d->rate == rate && d->factor == factor && d->pass_hz == pass_hz &&
+           d->stop_hz == stop_hz && d->latency == latency && spec_eq(&d->spec, spec);
+}
+
+gs_status gs_os_lowdelay_design(double *hu, double *hd, double rate, unsigned factor,
+                                double pass_hz, double stop_hz, unsigned latency,
+                                const gs_lowdelay_spec *spec) {
     /* The output is read at the last high-rate instant of each base period, so the two delays
      * add up to R latency + R - 1 high-rate samples (R = 2: 2 latency + 1); the split gives the
      * down filter, whose transition is the sharper, the larger part. */
@@ -378,40 +449,56 @@ static gs_status ld_design(gs_lowdelay *ld, double rate, unsigned factor, double
     double dd = total - du;
     double hr = R * rate; /* high rate */
     double wp = 2.0 * GS_PI * pass_hz / hr;
-    gs_status st = ls_design(ld->hu, ld->nu, wp, 2.0 * GS_PI * (rate - pass_hz) / hr, du, R,
-                             spec->up_weight, spec->up_slope, spec->trans_weight);
+    gs_status st = ls_design(hu, spec->up_periods * factor, wp,
+                             2.0 * GS_PI * (rate - pass_hz) / hr, du, R, spec->up_weight,
+                             spec->up_slope, spec->trans_weight);
     if (st == GS_OK)
-        st = ls_design(ld->hd, ld->nd, wp, 2.0 * GS_PI * stop_hz / hr, dd, 1.0, spec->down_weight,
-                       spec->down_slope, spec->trans_weight);
+        st = ls_design(hd, spec->down_periods * factor, wp, 2.0 * GS_PI * stop_hz / hr, dd, 1.0,
+                       spec->down_weight, spec->down_slope, spec->trans_weight);
     return st;
+}
+
+void gs_os_lowdelay_each(void (*fn)(const gs_os_ld_table *design, void *arg), void *arg) {
+    pthread_mutex_lock(&ld_lock);
+    for (const ld_cached *c = ld_cache; c; c = c->next) fn(&c->d, arg);
+    pthread_mutex_unlock(&ld_lock);
 }
 
 static gs_status ld_design_cached(gs_lowdelay *ld, double rate, unsigned factor, double pass_hz,
                                   double stop_hz, unsigned latency, const gs_lowdelay_spec *spec) {
+    /* tabulated: a copy of 128 (2x standard) to 1760 (16x low-alias) doubles, about 1 us */
+    for (unsigned i = 0; i < gs_os_ld_ntables; i++) {
+        const gs_os_ld_table *t = &gs_os_ld_tables[i];
+        if (ld_match(t, rate, factor, pass_hz, stop_hz, latency, spec)) {
+            memcpy(ld->hu, t->hu, ld->nu * sizeof(double));
+            memcpy(ld->hd, t->hd, ld->nd * sizeof(double));
+            return GS_OK;
+        }
+    }
     gs_status st = GS_OK;
     pthread_mutex_lock(&ld_lock);
     ld_cached *c = ld_cache;
-    while (c && !(c->rate == rate && c->factor == factor && c->pass_hz == pass_hz &&
-                  c->stop_hz == stop_hz && c->latency == latency && spec_eq(&c->spec, spec)))
-        c = c->next;
+    while (c && !ld_match(&c->d, rate, factor, pass_hz, stop_hz, latency, spec)) c = c->next;
     if (!c) {
-        st = ld_design(ld, rate, factor, pass_hz, stop_hz, latency, spec);
+        st = gs_os_lowdelay_design(ld->hu, ld->hd, rate, factor, pass_hz, stop_hz, latency, spec);
         c = st == GS_OK ? calloc(1, sizeof *c) : NULL;
         double *hu = c ? malloc(ld->nu * sizeof(double)) : NULL;
         double *hd = c ? malloc(ld->nd * sizeof(double)) : NULL;
         if (c && hu && hd) {
             memcpy(hu, ld->hu, ld->nu * sizeof(double));
             memcpy(hd, ld->hd, ld->nd * sizeof(double));
-            *c = (ld_cached){rate, pass_hz, stop_hz, factor, latency, *spec, hu, hd, ld_cache};
-            ld_cache = c;
+            c->d = (gs_os_ld_table){rate, pass_hz, stop_hz, factor, latency, *spec, hu, hd};
+            c->next = NULL;
+            *ld_cache_tail = c;
+            ld_cache_tail = &c->next;
         } else { /* not cached: this instance keeps its design all the same */
             free(hu);
             free(hd);
             free(c);
         }
     } else {
-        memcpy(ld->hu, c->hu, ld->nu * sizeof(double));
-        memcpy(ld->hd, c->hd, ld->nd * sizeof(double));
+        memcpy(ld->hu, c->d.hu, ld->nu * sizeof(double));
+        memcpy(ld->hd, c->d.hd, ld->nd * sizeof(double));
     }
     pthread_mutex_unlock(&ld_lock);
     return st;

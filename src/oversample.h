@@ -48,6 +48,30 @@ typedef struct gs_lowdelay_spec {
 extern const gs_lowdelay_spec gs_lowdelay_standard;
 extern const gs_lowdelay_spec gs_lowdelay_low_alias;
 
+/* One low-delay design, keyed by everything gs_os_init_lowdelay designs from; the taps are
+ * nu = spec.up_periods * factor and nd = spec.down_periods * factor long. */
+typedef struct gs_os_ld_table {
+    double rate, pass_hz, stop_hz;
+    unsigned factor, latency;
+    gs_lowdelay_spec spec;
+    const double *hu, *hd;
+} gs_os_ld_table;
+/* The designs the tube models ask for at 44.1, 48, 88.2, 96, 176.4 and 192 kHz, computed at build
+ * time by src/mkldtab.c with this library's own design code (oversample_tables.c in the build
+ * tree; src/ldtab_none.c, empty, for the generator itself). gs_os_init_lowdelay copies a matching
+ * entry instead of designing: the 16x low-alias pair costs 0.13 to 0.17 s of CPU to design. */
+extern const gs_os_ld_table gs_os_ld_tables[];
+extern const unsigned gs_os_ld_ntables;
+/* Design a low-delay pair by least squares into hu[spec.up_periods * factor] and
+ * hd[spec.down_periods * factor], bypassing the tables and the cache (what
+ * gs_os_init_lowdelay does for a design it has not seen; tests compare the tables with it). */
+gs_status gs_os_lowdelay_design(double *hu, double *hd, double rate, unsigned factor,
+                                double pass_hz, double stop_hz, unsigned latency,
+                                const gs_lowdelay_spec *spec);
+/* Call fn for each design made by least squares in this process so far (not the tabulated ones),
+ * oldest first: the generator writes them out. */
+void gs_os_lowdelay_each(void (*fn)(const gs_os_ld_table *design, void *arg), void *arg);
+
 /* A linear-phase decimate-by-2 FIR of odd length 2c+1 (symmetric taps), for a first down stage
  * that must stop from the base Nyquist frequency rather than from the half-band's image of the
  * passband edge: see gs_os_init_stop. */
