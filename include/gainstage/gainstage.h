@@ -366,37 +366,37 @@ typedef struct gs_stream_levels {
  * latency 0: no padding (the output lags by the channel's own latency); else the channel's output
  * is delayed so that it always lags by `latency` samples (at most GS_MAX_BLOCK_LIMIT): give the
  * largest the channels can have (gs_channel_latency_max) for a host that needs it constant. */
-gs_status gs_stream_new(gs_channel *channel, uint32_t latency, gs_stream **out);
+GS_API gs_status gs_stream_new(gs_channel *channel, uint32_t latency, gs_stream **out);
 /* Free the stream (not its channels). */
-void gs_stream_free(gs_stream *stream);
+GS_API void gs_stream_free(gs_stream *stream);
 /* The channel playing now (during a crossfade: the outgoing one). */
-gs_channel *gs_stream_channel(const gs_stream *stream);
+GS_API gs_channel *gs_stream_channel(const gs_stream *stream);
 /* The output's lag behind the input in samples: the constant latency, or the channel's own. */
-uint32_t gs_stream_latency(const gs_stream *stream);
+GS_API uint32_t gs_stream_latency(const gs_stream *stream);
 /* Input calibration: volts at the channel per unit sample (> 0), or the dBu of a full-scale sine.
  * The gain glides linearly over glide_s seconds (rounded to samples; 0 jumps at once). */
-gs_status gs_stream_set_in_volts(gs_stream *stream, double volts_per_unit, double glide_s);
-gs_status gs_stream_set_in_dbu(gs_stream *stream, double dbu, double glide_s);
+GS_API gs_status gs_stream_set_in_volts(gs_stream *stream, double volts_per_unit, double glide_s);
+GS_API gs_status gs_stream_set_in_dbu(gs_stream *stream, double dbu, double glide_s);
 /* Output calibration: channel volts that make a unit output sample, or the dBu of a full-scale
  * output sine; the output is scaled by its inverse, gliding as above. */
-gs_status gs_stream_set_out_volts(gs_stream *stream, double volts_per_unit, double glide_s);
-gs_status gs_stream_set_out_dbu(gs_stream *stream, double dbu, double glide_s);
+GS_API gs_status gs_stream_set_out_volts(gs_stream *stream, double volts_per_unit, double glide_s);
+GS_API gs_status gs_stream_set_out_dbu(gs_stream *stream, double dbu, double glide_s);
 /* Samples of magnitude >= level (> 0; default 1.0, full scale) count as clips, in and out. */
-gs_status gs_stream_set_clip_level(gs_stream *stream, double level);
+GS_API gs_status gs_stream_set_clip_level(gs_stream *stream, double level);
 /* Play `next` (same max_block or larger; it may run at another rate). fade_s 0: at once, as it
  * is. Else at the start of the next chunk (after any fade in progress) `next` is reset to its DC
  * operating point and, once its latency has passed, crossfaded in linearly over fade_s. */
-gs_status gs_stream_switch(gs_stream *stream, gs_channel *next, double fade_s);
+GS_API gs_status gs_stream_switch(gs_stream *stream, gs_channel *next, double fade_s);
 /* Process n samples (any n) of input units into output units. in == out is allowed; otherwise
  * the buffers must not overlap. Non-finite input reaches the channel, which treats it as 0. */
-gs_status gs_stream_process(gs_stream *stream, const float *in, float *out, uint32_t n);
+GS_API gs_status gs_stream_process(gs_stream *stream, const float *in, float *out, uint32_t n);
 /* Back to rest: a fade cut short (the channel asked for plays), that channel reset to its DC
  * operating point, the padding empty, glides landed, the level window restarted. */
-void gs_stream_reset(gs_stream *stream);
+GS_API void gs_stream_reset(gs_stream *stream);
 /* Read the level window and start a new one. */
-void gs_stream_read_levels(gs_stream *stream, gs_stream_levels *levels);
+GS_API void gs_stream_read_levels(gs_stream *stream, gs_stream_levels *levels);
 /* Input and output samples counted as clips since creation (either pointer may be NULL). */
-void gs_stream_clips(const gs_stream *stream, uint64_t *in, uint64_t *out);
+GS_API void gs_stream_clips(const gs_stream *stream, uint64_t *in, uint64_t *out);
 
 /* Quantiser: float samples (full scale +/-1) to the integer codes of a word, as the converter
  * model does it: optional TPDF dither (two uniform values of +/-0.5 LSB from xoshiro256** seeded
@@ -404,14 +404,14 @@ void gs_stream_clips(const gs_stream *stream, uint64_t *in, uint64_t *out);
  * and counted. For front ends writing integer files; gs_quantizer_process is real-time safe. */
 typedef struct gs_quantizer gs_quantizer;
 /* bits 8 to 24; dither 0 or 1; the same seed gives the same dither. */
-gs_status gs_quantizer_new(unsigned bits, int dither, uint64_t seed, gs_quantizer **out);
+GS_API gs_status gs_quantizer_new(unsigned bits, int dither, uint64_t seed, gs_quantizer **out);
 /* Free the quantiser. */
-void gs_quantizer_free(gs_quantizer *q);
+GS_API void gs_quantizer_free(gs_quantizer *q);
 /* n samples (interleaved channels are fine: one dither stream in buffer order) to codes
  * -2^(bits-1) .. 2^(bits-1)-1. */
-gs_status gs_quantizer_process(gs_quantizer *q, const float *in, int32_t *out, size_t n);
+GS_API gs_status gs_quantizer_process(gs_quantizer *q, const float *in, int32_t *out, size_t n);
 /* Samples whose code was clamped (beyond full scale) since creation. */
-uint64_t gs_quantizer_clip_count(const gs_quantizer *q);
+GS_API uint64_t gs_quantizer_clip_count(const gs_quantizer *q);
 
 #ifdef __cplusplus
 }
