@@ -47,6 +47,17 @@ typedef struct gs_model_vt {
 
 /* The registry (models.c). */
 const gs_model_vt *gs_model_vt_find(const char *name);
+/* Names (names.c): equal as users type them (case folded, '_' read as '-'), and the nearest of a
+ * list for "did you mean" (add each candidate, then take the result: NULL if none is close). */
+int gs_name_equal(const char *a, const char *b);
+typedef struct gs_suggest {
+    const char *text, *best, *prefix;
+    size_t bound, dist, n_prefix;
+} gs_suggest;
+void gs_suggest_init(gs_suggest *s, const char *text);
+void gs_suggest_add(gs_suggest *s, const char *name);
+const char *gs_suggest_result(const gs_suggest *s);
+
 /* Solver failures of a model instance (0 for models without a nonlinear solver). */
 uint64_t gs_model_solver_failures(const gs_model_vt *vt, const void *state);
 

@@ -48,11 +48,33 @@ static void api_errors(void) {
     CHECK(gs_channel_set_text(ch, "gain", "40dB") == GS_OK && gs_channel_get(ch, id) == 40.0,
           "set text");
     CHECK(gs_channel_set_text(ch, "gain", "forty") == GS_ERR_PARSE, "set text bad");
+    /* Values by name (gs_param_parse): the switch hpf by its slope too, no on/off for reals. */
+    size_t hpf;
+    gs_channel_param_find(ch, "hpf", &hpf);
+    CHECK(gs_channel_set_text(ch, "hpf", "12dB/oct") == GS_OK && gs_channel_get(ch, hpf) == 1.0,
+          "ss-preamp hpf=12dB/oct");
+    CHECK(gs_channel_set_text(ch, "hpf", "off") == GS_OK && gs_channel_get(ch, hpf) == 0.0,
+          "ss-preamp hpf=off");
+    CHECK(gs_channel_set_text(ch, "hpf", "6") == GS_ERR_PARSE && gs_channel_get(ch, hpf) == 0.0,
+          "ss-preamp has no 6 dB/oct");
+    CHECK(gs_channel_set_text(ch, "gain", "on") == GS_ERR_PARSE, "gain=on");
     float buf[128] = {0};
     CHECK(gs_channel_process(ch, buf, buf, 65) == GS_ERR_BLOCK_SIZE, "n > max");
     CHECK(gs_channel_process(ch, NULL, buf, 8) == GS_ERR_INVALID_ARGUMENT, "NULL in");
     CHECK(gs_channel_process(ch, buf, buf, 0) == GS_OK, "n = 0");
     CHECK(gs_channel_param_info(ch, 999) == NULL, "info out of range");
+    gs_channel_free(ch);
+
+    /* Model names as users type them; choices by name or front-panel number, not by on/off. */
+    CHECK(gs_channel_new("FrontEnd", RATE, 64, &ch) == GS_OK, "model name in another case");
+    CHECK(!strcmp(gs_channel_model(ch)->name, "frontend"), "model's own name");
+    gs_channel_param_find(ch, "hpf", &hpf);
+    CHECK(gs_channel_set_text(ch, "hpf", "12") == GS_OK && gs_channel_get(ch, hpf) == 2.0,
+          "frontend hpf=12 is 12 dB/oct");
+    CHECK(gs_channel_set_text(ch, "hpf", "on") == GS_ERR_PARSE && gs_channel_get(ch, hpf) == 2.0,
+          "frontend hpf=on refused");
+    CHECK(gs_channel_set_text(ch, "source", "yes") == GS_ERR_PARSE, "source=yes refused");
+    CHECK(gs_channel_set_text(ch, "source", "CONDENSER") == GS_OK, "source=CONDENSER");
     gs_channel_free(ch);
 }
 
