@@ -218,7 +218,7 @@ if command -v /usr/bin/time >/dev/null 2>&1; then
     [ "$r10" -lt $((r1 + r1 / 5)) ] && ok || bad "memory grows with the file: $r1 KiB vs $r10 KiB"
 fi
 
-# --- the first hour (issue 17, items 2, 3 and 6): choices by name, suggestions --
+# --- the first hour (issue 17, items 2, 3 and 6): choices by name, suggestions, the man page ---
 # exact STATUS MESSAGE -- command...: the exit status, and stderr is exactly "gainstage: MESSAGE".
 exact() {
     want=$1; msg=$2; shift 3
@@ -289,6 +289,17 @@ exact 2 "unknown model 'tube-pramp'; did you mean 'tube-preamp'? (see 'gainstage
 expect 0 "" -- $GS params --model Tube-Preamp
 exact 2 "unknown command 'proces'; did you mean 'process'? (see 'gainstage --help')" -- $GS proces
 exact 2 "unknown command 'frobnicate' (see 'gainstage --help')" -- $GS frobnicate
+# The man page renders without a warning (groff: Debian package groff-base, in the Makefile's DEPS).
+if command -v groff >/dev/null 2>&1; then
+    groff -man -ww -z "$SRC/doc/gainstage.1" >"$T/groff" 2>&1
+    [ $? -eq 0 ] && [ ! -s "$T/groff" ] && ok || bad "groff -man -ww -z doc/gainstage.1: $(cat "$T/groff")"
+    # The sentence troff once swallowed as a macro is in the rendered page.
+    groff -man -Tutf8 -rHY=0 "$SRC/doc/gainstage.1" 2>/dev/null | tr -s ' \n' '  ' |
+        grep -q "The input is never written" && ok ||
+        bad "man page: 'The input is never written' is not rendered"
+else
+    bad "groff is not installed (Debian package groff-base): cannot check the man page"
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
