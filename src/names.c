@@ -202,12 +202,12 @@ static const char *skip_space(const char *t) {
     return t;
 }
 
-/* text without the spaces around it, in buf. */
+/* text without the spaces around it, in buf; NULL if it does not fit. */
 static const char *trimmed(const char *text, char *buf, size_t size) {
     text = skip_space(text);
     size_t len = strlen(text);
     while (len > 0 && isspace((unsigned char)text[len - 1])) len--;
-    if (len >= size) len = size - 1;
+    if (len >= size) return NULL;
     memcpy(buf, text, len);
     buf[len] = '\0';
     return buf;
@@ -217,6 +217,7 @@ gs_status gs_param_parse(const gs_param_info *p, const char *text, double *value
     if (!p || !text || !value) return GS_ERR_INVALID_ARGUMENT;
     char buf[GS_KV_MAX_LINE];
     const char *t = trimmed(text, buf, sizeof buf);
+    if (!t) return GS_ERR_PARSE; /* longer than any line of a preset: not a value */
     if (p->kind == GS_PARAM_TOGGLE) {
         for (size_t i = 0; switch_words[i]; i++) {
             if (!strcasecmp(t, switch_words[i])) {
@@ -267,6 +268,10 @@ void gs_param_explain(const gs_param_info *p, const char *text, char *buf, size_
     if (!p || !text) return;
     char tbuf[GS_KV_MAX_LINE];
     const char *t = trimmed(text, tbuf, sizeof tbuf);
+    if (!t) {
+        snprintf(buf, size, "a value of %zu characters or more is too long", sizeof tbuf);
+        return;
+    }
     size_t len = 0;
     gs_suggest s;
     gs_suggest_init(&s, t);
