@@ -306,7 +306,32 @@ static void latency_max(void) {
     gs_channel_free(ch);
 }
 
+/* One meaning of hpf=12 (issue 17): on the interface models (a choice of slopes) and on
+ * ss-preamp (a switch) it is the same 12 dB/oct Butterworth at hpf_freq: the gain with the filter
+ * over the gain without, at 40 Hz for an 80 Hz corner, is (1/2)^2 / sqrt(1 + (1/2)^4), -12.30 dB,
+ * on each. Small signals, so that every model is linear. */
+static void hpf_means_one_thing(void) {
+    const char *models[] = {"ss-preamp", "frontend", "input-stage"};
+    const double want = 20.0 * log10(0.25 / sqrt(1.0625));
+    for (size_t m = 0; m < GS_ARRAY_LEN(models); m++) {
+        gs_channel *ch = NULL;
+        CHECK(gs_channel_new(models[m], RATE, 512, &ch) == GS_OK, "%s", models[m]);
+        if (!ch) continue;
+        double on, off, ph;
+        gs_channel_set_text(ch, "hpf_freq", "80Hz");
+        CHECK(gs_channel_set_text(ch, "hpf", "12") == GS_OK, "%s: hpf=12", models[m]);
+        measure_sine_response(ch, RATE, 40.0, 1e-3, 0.5, 8, &on, &ph);
+        CHECK(gs_channel_set_text(ch, "hpf", "off") == GS_OK, "%s: hpf=off", models[m]);
+        measure_sine_response(ch, RATE, 40.0, 1e-3, 0.5, 8, &off, &ph);
+        double db = 20.0 * log10(on / off);
+        CHECK(fabs(db - want) < 0.05, "%s: hpf=12 at 40 Hz (corner 80 Hz): %.3f dB, want %.3f dB",
+              models[m], db, want);
+        gs_channel_free(ch);
+    }
+}
+
 int main(void) {
+    hpf_means_one_thing();
     api_errors();
     nonfinite_input();
     glide_without_clicks("ss-preamp", "gain", 0, 60, 0.001);
