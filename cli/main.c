@@ -50,8 +50,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "measure")) return cmd_measure(argc - 1, argv + 1);
     if (!strcmp(cmd, "live")) return cmd_live(argc - 1, argv + 1);
     if (!strcmp(cmd, "recover")) return cmd_recover(argc - 1, argv + 1);
-    static const char *const commands[] = {"process", "params",  "presets", "models",
-                                           "measure", "live",    "recover", "help"};
+    static const char *const commands[] = {"process", "params", "presets", "models",
+                                           "measure", "live",   "recover", "help"};
     const char *near = gs_name_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
     cli_error("unknown command '%s'%s%s%s (see 'gainstage --help')", cmd,
               near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");

@@ -123,8 +123,8 @@ int cli_apply_set(gs_channel *ch, const char *assignment) {
         const gs_model_info *mi = gs_channel_model(ch);
         const char *near = gs_param_suggest(mi, sym);
         cli_error("model %s has no parameter '%s'%s%s%s (see 'gainstage params --model %s')",
-                  mi->name, sym, near ? "; did you mean '" : "", near ? near : "",
-                  near ? "'?" : "", mi->name);
+                  mi->name, sym, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+                  mi->name);
         return -1;
     }
     const gs_param_info *p = gs_channel_param_info(ch, id);

@@ -103,7 +103,8 @@ const char *gs_model_suggest(const char *name) {
 const char *gs_preset_suggest(const char *name) {
     gs_suggest s;
     gs_suggest_init(&s, name);
-    for (size_t i = 0; i < gs_preset_count(); i++) gs_suggest_add(&s, gs_preset_name(gs_preset_at(i)));
+    for (size_t i = 0; i < gs_preset_count(); i++)
+        gs_suggest_add(&s, gs_preset_name(gs_preset_at(i)));
     return gs_suggest_result(&s);
 }
 

@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_ASSERT(v == floor(v) && v >= p->min && v <= p->max, "%s: '%s' parsed as %g",
                         p->symbol, s, v);
             char name[64];
-            gs_format_value(v, p->kind == GS_PARAM_CHOICE ? GS_UNIT_ENUM : GS_UNIT_NONE,
-                            p->choices, name, sizeof name);
+            gs_format_value(v, p->kind == GS_PARAM_CHOICE ? GS_UNIT_ENUM : GS_UNIT_NONE, p->choices,
+                            name, sizeof name);
             double back = -1.0;
             FUZZ_ASSERT(gs_param_parse(p, name, &back) == GS_OK && back == v,
                         "%s: '%s' -> %g -> '%s' -> %g", p->symbol, s, v, name, back);
