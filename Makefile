@@ -11,7 +11,7 @@ MESON_FLAGS ?=
 # Debian packages the build and the tests need.
 DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
   liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev \
-  jackd2 libjack-jackd2-dev liblo-dev lv2-dev lilv-utils sordi jalv ardour procps swh-lv2
+  jackd2 libjack-jackd2-dev liblo-dev lv2-dev lilv-utils sordi jalv ardour procps swh-lv2 groff-base
 
 .PHONY: all deps build demo check test bench fuzz install uninstall clean format lint
 

@@ -51,9 +51,18 @@ static void print_params(const gs_model_info *mi, const gs_preset *preset) {
             char *sp = strchr(cols[c], ' ');
             if (sp) memmove(sp, sp + 1, strlen(sp));
         }
-        const char *unit = p->kind == GS_PARAM_TOGGLE ? "on/off" : gs_unit_symbol(p->unit);
+        const char *unit = p->kind == GS_PARAM_TOGGLE   ? "on/off"
+                           : p->kind == GS_PARAM_CHOICE ? "choice"
+                                                        : gs_unit_symbol(p->unit);
         printf("%-12s %-12s %-12s %-12s %-6s %s%s\n", p->symbol, lo, hi, d, *unit ? unit : "-",
                p->name, p->smoothed ? "" : " (not smoothed)");
+        /* Every choice, under the range (which shows only the first and the last), and the
+         * names of a switch's states where it has them (ss-preamp's hpf: off, 12dB/oct). */
+        if (p->choices && p->choices[0]) {
+            printf("%-12s one of: ", "");
+            for (size_t k = 0; p->choices[k]; k++) printf("%s%s", k ? ", " : "", p->choices[k]);
+            puts(p->kind == GS_PARAM_TOGGLE ? " (or on/off)" : "");
+        }
     }
 }
 
@@ -75,7 +84,10 @@ int cmd_params(int argc, char **argv) {
                  "\n"
                  "Print the parameter table: symbol (for --set, presets and plugin ports), range,\n"
                  "default and unit. Values may be written with SI prefixes and units: 100k, 1M,\n"
-                 "22n, 4.7u, 47uF, -6dB. Without options, prints every model's table.");
+                 "22n, 4.7u, 47uF, -6dB. Choices are given by name (source=condenser), or by the\n"
+                 "number on the front panel where their names are numbers (hpf=12 for 12dB/oct).\n"
+                 "Switches take on/off, yes/no, true/false or 1/0. Without options, prints every\n"
+                 "model's table.");
             return 0;
         default:
             cli_error("params: unknown option '%s' (see 'gainstage params --help')",
@@ -102,7 +114,7 @@ int cmd_params(int argc, char **argv) {
     if (model) {
         const gs_model_info *mi = gs_model_find(model);
         if (!mi) {
-            cli_error("unknown model '%s' (see 'gainstage models')", model);
+            cli_unknown_model(model);
             return EXIT_USAGE;
         }
         print_params(mi, NULL);

@@ -363,7 +363,7 @@ static int load_model(const options *o, job *j) {
         if (!j->preset) return code;
         j->model = gs_preset_model(j->preset);
     } else if (!gs_model_find(j->model)) {
-        cli_error("unknown model '%s' (see 'gainstage models')", j->model);
+        cli_unknown_model(j->model);
         return EXIT_USAGE;
     }
     gs_channel *probe = NULL;

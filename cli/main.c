@@ -50,6 +50,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "measure")) return cmd_measure(argc - 1, argv + 1);
     if (!strcmp(cmd, "live")) return cmd_live(argc - 1, argv + 1);
     if (!strcmp(cmd, "recover")) return cmd_recover(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (see 'gainstage --help')", cmd);
+    static const char *const commands[] = {"process", "params", "presets", "models",
+                                           "measure", "live",   "recover", "help"};
+    const char *near = gs_name_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
+    cli_error("unknown command '%s'%s%s%s (see 'gainstage --help')", cmd,
+              near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
     return EXIT_USAGE;
 }

@@ -38,6 +38,12 @@ gs_preset *cli_load_preset(const char *name, int *exit_code) {
     return p;
 }
 
+void cli_unknown_model(const char *name) {
+    const char *near = gs_model_suggest(name);
+    cli_error("unknown model '%s'%s%s%s (see 'gainstage models')", name,
+              near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+}
+
 int cli_apply_set(gs_channel *ch, const char *assignment) {
     const char *eq = strchr(assignment, '=');
     if (!eq || eq == assignment || eq[1] == '\0') {
@@ -51,15 +57,19 @@ int cli_apply_set(gs_channel *ch, const char *assignment) {
     sym[len] = '\0';
     size_t id;
     if (gs_channel_param_find(ch, sym, &id) != GS_OK) {
-        cli_error("model %s has no parameter '%s' (see 'gainstage params --model %s')",
-                  gs_channel_model(ch)->name, sym, gs_channel_model(ch)->name);
+        const gs_model_info *mi = gs_channel_model(ch);
+        const char *near = gs_param_suggest(mi, sym);
+        cli_error("model %s has no parameter '%s'%s%s%s (see 'gainstage params --model %s')",
+                  mi->name, sym, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+                  mi->name);
         return -1;
     }
     const gs_param_info *p = gs_channel_param_info(ch, id);
     double v;
-    if (gs_parse_value(eq + 1, p->unit, p->choices, &v) != GS_OK) {
-        cli_error("%s: cannot read '%s' as a value in %s", sym, eq + 1,
-                  *gs_unit_symbol(p->unit) ? gs_unit_symbol(p->unit) : "plain numbers");
+    if (gs_param_parse(p, eq + 1, &v) != GS_OK) {
+        char why[512];
+        gs_param_explain(p, eq + 1, why, sizeof why);
+        cli_error("%s: %s", sym, why);
         return -1;
     }
     gs_status st = gs_channel_set(ch, id, v);

@@ -18,6 +18,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * *exit_code set. The result is freed with gs_preset_free (a no-op for built-ins). */
 gs_preset *cli_load_preset(const char *name_or_path, int *exit_code);
 
+/* Print "unknown model 'NAME'", with the nearest model's name if one is close. */
+void cli_unknown_model(const char *name);
+
 /* Apply "SYMBOL=VALUE" to a channel; prints a message naming the problem on failure. */
 int cli_apply_set(gs_channel *ch, const char *assignment);
 

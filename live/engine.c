@@ -283,12 +283,16 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
     pthread_mutex_unlock(&e->lock);
     size_t id;
     if (gs_model_param_find(m, symbol, &id) != GS_OK) {
-        seterr(err, esz, "model %s has no parameter '%s'", m->name, symbol);
+        const char *near = gs_param_suggest(m, symbol);
+        if (err && esz)
+            snprintf(err, esz, "model %s has no parameter '%s'%s%s%s", m->name, symbol,
+                     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         return -1;
     }
     double v;
-    if (gs_parse_value(text, m->params[id].unit, m->params[id].choices, &v) != GS_OK) {
-        seterr(err, esz, "cannot read '%s' as a value of %s", text, symbol);
+    /* As the command line reads it: names for choices, on/off for switches only. */
+    if (gs_param_parse(&m->params[id], text, &v) != GS_OK) {
+        gs_param_explain(&m->params[id], text, err, esz);
         return -1;
     }
     return live_ctl_param_value(e, k, symbol, v, err, esz);

@@ -68,7 +68,9 @@ gs_preset *live_preset_load_ex(const char *name, int *usage, char *err, size_t e
         if (p) return (gs_preset *)p; /* built-ins: gs_preset_free() ignores them */
         FILE *probe = fopen(name, "r");
         if (!probe) {
-            snprintf(err, esz, "unknown preset '%s' (see 'gainstage presets')", name);
+            const char *near = gs_preset_suggest(name);
+            snprintf(err, esz, "unknown preset '%s'%s%s%s (see 'gainstage presets')", name,
+                     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
             return NULL;
         }
         fclose(probe);

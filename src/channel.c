@@ -220,7 +220,7 @@ gs_status gs_channel_set_text(gs_channel *ch, const char *symbol, const char *te
     if (st != GS_OK) return st;
     const gs_param_info *p = &ch->vt->info.params[id];
     double v;
-    st = gs_parse_value(text, p->unit, p->choices, &v);
+    st = gs_param_parse(p, text, &v);
     return st != GS_OK ? st : gs_channel_set(ch, id, v);
 }
 

@@ -63,6 +63,17 @@ const gs_model_vt *gs_model_vt_find(const char *name);
 /* The vtable behind a model's public description (NULL if it is not one of the registry's). */
 const gs_model_vt *gs_model_vt_of(const gs_model_info *info);
 
+/* Names (names.c): equal as users type them (case folded, '_' read as '-'), and the nearest of a
+ * list for "did you mean" (add each candidate, then take the result: NULL if none is close). */
+int gs_name_equal(const char *a, const char *b);
+typedef struct gs_suggest {
+    const char *text, *best, *prefix;
+    size_t bound, dist, n_prefix;
+} gs_suggest;
+void gs_suggest_init(gs_suggest *s, const char *text);
+void gs_suggest_add(gs_suggest *s, const char *name);
+const char *gs_suggest_result(const gs_suggest *s);
+
 /* Each model file exports its vtable. */
 extern const gs_model_vt gs_opamp_stage_model;
 extern const gs_model_vt gs_ss_preamp_model;

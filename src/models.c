@@ -17,8 +17,9 @@ const gs_model_info *gs_model_at(size_t index) {
 
 const gs_model_vt *gs_model_vt_find(const char *name) {
     if (!name) return NULL;
+    /* As users type names: "Tube-Preamp" and "tube_preamp" are tube-preamp. */
     for (size_t i = 0; i < GS_ARRAY_LEN(models); i++)
-        if (!strcmp(models[i]->info.name, name)) return models[i];
+        if (gs_name_equal(models[i]->info.name, name)) return models[i];
     return NULL;
 }
 

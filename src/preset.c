@@ -101,11 +101,15 @@ static gs_status parse_into(gs_preset *p, const char *text, const char *name, ch
                 set_err(err, err_size, "line %zu: a second 'model =' line", lineno);
                 return GS_ERR_PRESET_SYNTAX;
             }
-            if (!gs_model_vt_find(val)) {
-                set_err(err, err_size, "line %zu: unknown model '%s'", lineno, val);
+            const gs_model_vt *vt = gs_model_vt_find(val);
+            if (!vt) {
+                const char *near = gs_model_suggest(val);
+                set_err(err, err_size, "line %zu: unknown model '%s'%s%s%s", lineno, val,
+                        near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
                 return GS_ERR_UNKNOWN_MODEL;
             }
-            snprintf(p->model, sizeof p->model, "%.127s", val);
+            /* The model's own spelling, whatever the case written. */
+            snprintf(p->model, sizeof p->model, "%.127s", vt->info.name);
             continue;
         }
         if (!strcmp(key, "description")) {
@@ -121,14 +125,17 @@ static gs_status parse_into(gs_preset *p, const char *text, const char *name, ch
         for (size_t i = 0; i < mi->n_params; i++)
             if (!strcmp(mi->params[i].symbol, key)) pi = &mi->params[i];
         if (!pi) {
-            set_err(err, err_size, "line %zu: model %s has no parameter '%s'", lineno, p->model,
-                    key);
+            const char *near = gs_param_suggest(mi, key);
+            set_err(err, err_size, "line %zu: model %s has no parameter '%s'%s%s%s", lineno,
+                    p->model, key, near ? "; did you mean '" : "", near ? near : "",
+                    near ? "'?" : "");
             return GS_ERR_UNKNOWN_PARAMETER;
         }
         double v;
-        if (gs_parse_value(val, pi->unit, pi->choices, &v) != GS_OK) {
-            set_err(err, err_size, "line %zu: %s: cannot read '%s' as %s", lineno, key, val,
-                    *gs_unit_symbol(pi->unit) ? gs_unit_symbol(pi->unit) : "a number");
+        if (gs_param_parse(pi, val, &v) != GS_OK) {
+            char why[200];
+            gs_param_explain(pi, val, why, sizeof why);
+            set_err(err, err_size, "line %zu: %s: %s", lineno, key, why);
             return GS_ERR_PARSE;
         }
         if (v < pi->min || v > pi->max) {
@@ -178,8 +185,9 @@ const gs_preset *gs_preset_at(size_t index) {
 
 const gs_preset *gs_preset_find(const char *name) {
     if (!name) return NULL;
+    /* As users type names: "Tube" and "tube_hot" find tube and tube-hot. */
     for (size_t i = 0; i < GS_ARRAY_LEN(builtin_text); i++)
-        if (!strcmp(builtin_text[i].name, name)) return gs_preset_at(i);
+        if (gs_name_equal(builtin_text[i].name, name)) return gs_preset_at(i);
     return NULL;
 }
 

@@ -43,13 +43,17 @@ enum {
 /* The EIN generator's seed: never equal to the thermal one's (`seed` is below 2^32). */
 static uint64_t ein_seed(double seed) { return (uint64_t)seed + (1ull << 40); }
 
+static const char *const hpf_states[] = {"off", "12dB/oct", NULL};
+
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Mic gain", GS_UNIT_DB, 0.0, 70.0, 30.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
      "total gain of the two op-amp stages (each takes half, in dB)", 0},
     {"pad", "20 dB pad", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
      "resistive input attenuator, -20 dB", 0},
-    {"hpf", "High-pass", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1, NULL,
-     "12 dB/octave Butterworth high-pass filter", 0},
+    /* A switch; its states are named so that hpf=12dB/oct (or 12) means what it means on the
+     * interface models, whose hpf is a choice of slopes (gs_param_parse). */
+    {"hpf", "High-pass", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE, 1,
+     hpf_states, "12 dB/octave Butterworth high-pass filter", 0},
     {"hpf_freq", "High-pass corner", GS_UNIT_HZ, 20.0, 400.0, 80.0, GS_CURVE_LOG, GS_PARAM_REAL, 1,
      NULL, "-3 dB corner of the high-pass filter", 0},
     {"polarity", "Polarity invert", GS_UNIT_NONE, 0.0, 1.0, 0.0, GS_CURVE_LINEAR, GS_PARAM_TOGGLE,

@@ -55,8 +55,9 @@ gs_status gs_parse_value(const char *text, gs_unit unit, const char *const *choi
     if (!text || !value) return GS_ERR_INVALID_ARGUMENT;
     while (isspace((unsigned char)*text)) text++;
     if (choice_index(text, choices, value)) return GS_OK;
-    /* Booleans are common on toggles. */
-    if (unit == GS_UNIT_NONE || unit == GS_UNIT_ENUM) {
+    /* Booleans are common on toggles (GS_UNIT_NONE); never on choices, where "on" would silently
+     * pick the second one (source=yes was ribbon). */
+    if (unit == GS_UNIT_NONE) {
         if (!strcasecmp(text, "on") || !strcasecmp(text, "true") || !strcasecmp(text, "yes")) {
             *value = 1.0;
             return GS_OK;

@@ -56,11 +56,33 @@ static void api_errors(void) {
     CHECK(gs_channel_set_text(ch, "gain", "40dB") == GS_OK && gs_channel_get(ch, id) == 40.0,
           "set text");
     CHECK(gs_channel_set_text(ch, "gain", "forty") == GS_ERR_PARSE, "set text bad");
+    /* Values by name (gs_param_parse): the switch hpf by its slope too, no on/off for reals. */
+    size_t hpf;
+    gs_channel_param_find(ch, "hpf", &hpf);
+    CHECK(gs_channel_set_text(ch, "hpf", "12dB/oct") == GS_OK && gs_channel_get(ch, hpf) == 1.0,
+          "ss-preamp hpf=12dB/oct");
+    CHECK(gs_channel_set_text(ch, "hpf", "off") == GS_OK && gs_channel_get(ch, hpf) == 0.0,
+          "ss-preamp hpf=off");
+    CHECK(gs_channel_set_text(ch, "hpf", "6") == GS_ERR_PARSE && gs_channel_get(ch, hpf) == 0.0,
+          "ss-preamp has no 6 dB/oct");
+    CHECK(gs_channel_set_text(ch, "gain", "on") == GS_ERR_PARSE, "gain=on");
     float buf[128] = {0};
     CHECK(gs_channel_process(ch, buf, buf, 65) == GS_ERR_BLOCK_SIZE, "n > max");
     CHECK(gs_channel_process(ch, NULL, buf, 8) == GS_ERR_INVALID_ARGUMENT, "NULL in");
     CHECK(gs_channel_process(ch, buf, buf, 0) == GS_OK, "n = 0");
     CHECK(gs_channel_param_info(ch, 999) == NULL, "info out of range");
+    gs_channel_free(ch);
+
+    /* Model names as users type them; choices by name or front-panel number, not by on/off. */
+    CHECK(gs_channel_new("FrontEnd", RATE, 64, &ch) == GS_OK, "model name in another case");
+    CHECK(!strcmp(gs_channel_model(ch)->name, "frontend"), "model's own name");
+    gs_channel_param_find(ch, "hpf", &hpf);
+    CHECK(gs_channel_set_text(ch, "hpf", "12") == GS_OK && gs_channel_get(ch, hpf) == 2.0,
+          "frontend hpf=12 is 12 dB/oct");
+    CHECK(gs_channel_set_text(ch, "hpf", "on") == GS_ERR_PARSE && gs_channel_get(ch, hpf) == 2.0,
+          "frontend hpf=on refused");
+    CHECK(gs_channel_set_text(ch, "source", "yes") == GS_ERR_PARSE, "source=yes refused");
+    CHECK(gs_channel_set_text(ch, "source", "CONDENSER") == GS_OK, "source=CONDENSER");
     gs_channel_free(ch);
 }
 
@@ -292,7 +314,32 @@ static void latency_max(void) {
     gs_channel_free(ch);
 }
 
+/* One meaning of hpf=12 (issue 17): on the interface models (a choice of slopes) and on
+ * ss-preamp (a switch) it is the same 12 dB/oct Butterworth at hpf_freq: the gain with the filter
+ * over the gain without, at 40 Hz for an 80 Hz corner, is (1/2)^2 / sqrt(1 + (1/2)^4), -12.30 dB,
+ * on each. Small signals, so that every model is linear. */
+static void hpf_means_one_thing(void) {
+    const char *models[] = {"ss-preamp", "frontend", "input-stage"};
+    const double want = 20.0 * log10(0.25 / sqrt(1.0625));
+    for (size_t m = 0; m < (sizeof models / sizeof models[0]); m++) {
+        gs_channel *ch = NULL;
+        CHECK(gs_channel_new(models[m], RATE, 512, &ch) == GS_OK, "%s", models[m]);
+        if (!ch) continue;
+        double on, off, ph;
+        gs_channel_set_text(ch, "hpf_freq", "80Hz");
+        CHECK(gs_channel_set_text(ch, "hpf", "12") == GS_OK, "%s: hpf=12", models[m]);
+        measure_sine_response(ch, RATE, 40.0, 1e-3, 0.5, 8, &on, &ph);
+        CHECK(gs_channel_set_text(ch, "hpf", "off") == GS_OK, "%s: hpf=off", models[m]);
+        measure_sine_response(ch, RATE, 40.0, 1e-3, 0.5, 8, &off, &ph);
+        double db = 20.0 * log10(on / off);
+        CHECK(fabs(db - want) < 0.05, "%s: hpf=12 at 40 Hz (corner 80 Hz): %.3f dB, want %.3f dB",
+              models[m], db, want);
+        gs_channel_free(ch);
+    }
+}
+
 int main(void) {
+    hpf_means_one_thing();
     api_errors();
     nonfinite_input();
     glide_without_clicks("ss-preamp", "gain", 0, 60, 0.001);

@@ -71,6 +71,11 @@ int main(void) {
         CHECK(gs_preset_find(gs_preset_name(p)) == p, "find %s", gs_preset_name(p));
     }
     CHECK(gs_preset_find("no-such") == NULL, "find unknown");
+    /* Names as users type them (issue 17): case and '_' for '-' do not matter. */
+    CHECK(gs_preset_find("Tube") == gs_preset_find("tube") && gs_preset_find("tube"), "Tube");
+    CHECK(gs_preset_find("TUBE_HOT") == gs_preset_find("tube-hot") && gs_preset_find("tube-hot"),
+          "TUBE_HOT");
+    CHECK(gs_preset_find("tub") == NULL, "no prefix matching in find");
     CHECK(gs_preset_at(gs_preset_count()) == NULL, "at out of range");
 
     gs_preset *p = NULL;
@@ -93,6 +98,31 @@ int main(void) {
         gs_channel_free(ch);
         gs_preset_free(p);
     }
+    /* A model named in any case is stored in its own spelling, so the preset applies. */
+    p = NULL;
+    CHECK(gs_preset_parse("model = SS_Preamp\nhpf = 12dB/oct\n", "case", &p, err, sizeof err) ==
+              GS_OK,
+          "model in capitals: %s", err);
+    if (p) {
+        CHECK(!strcmp(gs_preset_model(p), "ss-preamp"), "model '%s'", gs_preset_model(p));
+        gs_channel *ch = NULL;
+        CHECK(gs_channel_new_preset(p, 48000, 64, &ch) == GS_OK, "channel of SS_Preamp");
+        gs_channel_free(ch);
+        gs_preset_free(p);
+    }
+    /* Values by name, with the reasons and suggestions of gs_param_explain. */
+    expect_error("model = tube-pramp\n", GS_ERR_UNKNOWN_MODEL,
+                 "line 1: unknown model 'tube-pramp'; did you mean 'tube-preamp'?");
+    expect_error("model = tube-preamp\ngian = 3\n", GS_ERR_UNKNOWN_PARAMETER,
+                 "line 2: model tube-preamp has no parameter 'gian'; did you mean 'gain'?");
+    expect_error("model = frontend\nsource = condensor\n", GS_ERR_PARSE,
+                 "line 2: source: 'condensor' is not one of dynamic, ribbon, condenser, pickup, "
+                 "piezo, line, mm; did you mean 'condenser'?");
+    expect_error("model = frontend\nsource = yes\n", GS_ERR_PARSE, "(on/off is for switches)");
+    expect_error("model = tube-preamp\nquality = on\n", GS_ERR_PARSE, "line 2: quality: 'on'");
+    expect_error("model = frontend\nhpf = 1\n", GS_ERR_PARSE, "line 2: hpf: '1' is not one of");
+    expect_error("model = ss-preamp\ngain = 45Hz\n", GS_ERR_PARSE,
+                 "line 2: gain: cannot read '45Hz' as a value in dB");
     expect_error("gain = 40\n", GS_ERR_PRESET_SYNTAX, "line 1");
     expect_error("", GS_ERR_PRESET_SYNTAX, "model");
     expect_error("model = tube-thing\n", GS_ERR_UNKNOWN_MODEL, "tube-thing");

@@ -19,7 +19,153 @@ static void bad(const char *text, gs_unit unit) {
     CHECK(st == GS_ERR_PARSE, "'%s' should not parse (status %d, value %g)", text, st, v);
 }
 
+static const gs_param_info *param(const char *model, const char *symbol) {
+    const gs_model_info *m = gs_model_find(model);
+    for (size_t i = 0; m && i < m->n_params; i++)
+        if (!strcmp(m->params[i].symbol, symbol)) return &m->params[i];
+    fprintf(stderr, "no %s in %s\n", symbol, model);
+    return NULL;
+}
+
+static void pok(const char *model, const char *symbol, const char *text, double want) {
+    double v = -1;
+    gs_status st = gs_param_parse(param(model, symbol), text, &v);
+    CHECK(st == GS_OK && v == want, "%s %s='%s' -> status %d value %g, want %g", model, symbol,
+          text, st, v, want);
+}
+
+static void pbad(const char *model, const char *symbol, const char *text, const char *why) {
+    double v = -1;
+    const gs_param_info *p = param(model, symbol);
+    gs_status st = gs_param_parse(p, text, &v);
+    CHECK(st == GS_ERR_PARSE, "%s %s='%s' should be refused (status %d value %g)", model, symbol,
+          text, st, v);
+    char buf[256];
+    gs_param_explain(p, text, buf, sizeof buf);
+    CHECK(!strcmp(buf, why), "%s %s='%s': '%s', want '%s'", model, symbol, text, buf, why);
+}
+
+/* Values by name (issue 17): choices, switches, front-panel numbers and the messages. */
+static void test_param_parse(void) {
+    /* Choices named by words: the name in any case, or the index. */
+    pok("frontend", "source", "condenser", 2);
+    pok("frontend", "source", "Condenser", 2);
+    pok("frontend", "source", "2", 2);
+    pok("tube-preamp", "quality", "HIGH", 1);
+    pok("tube-stage", "tube", "12at7", 1);
+    pok("tube-stage", "tube", "1", 1);
+    pbad("frontend", "source", "condensor",
+         "'condensor' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm; did you "
+         "mean 'condenser'?");
+    pbad("frontend", "source", "cond",
+         "'cond' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm; did you mean "
+         "'condenser'?");
+    pbad("frontend", "source", "7",
+         "'7' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm");
+    pbad("frontend", "source", "1.5",
+         "'1.5' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm");
+    pbad("tube-stage", "tube", "12", "'12' is not one of 12AX7, 12AT7, 12AU7");
+    /* on/off only for switches. */
+    pbad("frontend", "source", "yes",
+         "'yes' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm (on/off is for "
+         "switches)");
+    pbad("tube-preamp", "quality", "on",
+         "'on' is not one of standard, high, low-alias (on/off is for switches)");
+    /* Choices named by front-panel numbers: the number, with or without its unit. */
+    pok("frontend", "hpf", "12", 2);
+    pok("frontend", "hpf", "12dB/oct", 2);
+    pok("frontend", "hpf", "12 dB/oct", 2);
+    pok("frontend", "hpf", "12dB", 2);
+    pok("frontend", "hpf", " 24db/OCT ", 4);
+    pok("frontend", "hpf", "off", 0);
+    pok("frontend", "hpf", "0", 0);
+    pok("input-stage", "hpf", "6", 1);
+    pok("converter", "bits", "16", 0);
+    pok("tube-preamp", "mains", "60", 1);
+    pok("tube-preamp", "mains", "60 Hz", 1);
+    pok("noise", "hum_freq", "50hz", 0);
+    pbad("frontend", "hpf", "1", "'1' is not one of off, 6dB/oct, 12dB/oct, 18dB/oct, 24dB/oct");
+    pbad("frontend", "hpf", "on",
+         "'on' is not one of off, 6dB/oct, 12dB/oct, 18dB/oct, 24dB/oct (on/off is for switches)");
+    /* No edit-distance guesses for numbers: 2 is not a typo of 20, nor 24 of 12. */
+    pbad("frontend", "hpf", "12Hz", "'12Hz' is not one of off, 6dB/oct, 12dB/oct, 18dB/oct, "
+                                    "24dB/oct");
+    pbad("converter", "bits", "2", "'2' is not one of 16, 20, 24");
+    pbad("tube-preamp", "mains", "0", "'0' is not one of 50Hz, 60Hz");
+    /* Switches: on/off words and 1/0; ss-preamp's hpf also by its slope, as on the interfaces. */
+    pok("ss-preamp", "pad", "on", 1);
+    pok("ss-preamp", "pad", "YES", 1);
+    pok("ss-preamp", "pad", "false", 0);
+    pok("ss-preamp", "pad", "1", 1);
+    pok("ss-preamp", "hpf", "on", 1);
+    pok("ss-preamp", "hpf", "12", 1);
+    pok("ss-preamp", "hpf", "12dB/oct", 1);
+    pok("ss-preamp", "hpf", "off", 0);
+    pok("ss-preamp", "hpf", "0", 0);
+    pbad("ss-preamp", "pad", "2", "'2' is not on or off");
+    pbad("ss-preamp", "pad", "onn", "'onn' is not on or off; did you mean 'on'?");
+    pbad("ss-preamp", "hpf", "6", "'6' is not on, off or 12dB/oct");
+    pbad("ss-preamp", "hpf", "24dB/oct", "'24dB/oct' is not on, off or 12dB/oct");
+    /* Real parameters: gs_parse_value in their unit; no booleans. */
+    pok("ss-preamp", "gain", "40dB", 40);
+    pok("ss-preamp", "hpf_freq", "0.1k", 100);
+    pbad("ss-preamp", "gain", "45Hz", "cannot read '45Hz' as a value in dB");
+    pbad("frontend", "temp", "yes", "cannot read 'yes' as a value in plain numbers");
+    double v;
+    CHECK(gs_param_parse(NULL, "1", &v) == GS_ERR_INVALID_ARGUMENT, "NULL param");
+    CHECK(gs_param_parse(param("ss-preamp", "pad"), NULL, &v) == GS_ERR_INVALID_ARGUMENT,
+          "NULL text");
+    char small[8];
+    gs_param_explain(param("frontend", "source"), "condensor", small, sizeof small);
+    CHECK(!strcmp(small, "'conden"), "explain truncates: '%s'", small);
+    /* The value-level parser no longer takes booleans for choices (source=yes was ribbon). */
+    static const char *const names[] = {"a", "b", NULL};
+    CHECK(gs_parse_value("on", GS_UNIT_ENUM, names, &v) == GS_ERR_PARSE, "on for an enum");
+    CHECK(gs_parse_value("1", GS_UNIT_ENUM, names, &v) == GS_OK && v == 1.0, "index");
+}
+
+/* "Did you mean": typos within the bound, case and _/- free, prefixes when unique. */
+static void test_suggest(void) {
+    static const char *const cmds[] = {"process", "params", "presets", "models", "measure", "live",
+                                       "recover"};
+    const size_t n = (sizeof cmds / sizeof cmds[0]);
+    struct {
+        const char *text, *want;
+    } cases[] = {{"proces", "process"}, {"prcoess", "process"}, {"PARAMS", "params"},
+                 {"preset", "presets"}, {"mesure", "measure"},  {"liev", "live"},
+                 {"rec", "recover"},    {"frobnicate", NULL},   {"x", NULL},
+                 {"", NULL},            {"pr", NULL},           {"zzzzzz", NULL}};
+    for (size_t i = 0; i < (sizeof cases / sizeof cases[0]); i++) {
+        const char *got = gs_name_suggest(cases[i].text, cmds, n);
+        CHECK(cases[i].want ? got && !strcmp(got, cases[i].want) : got == NULL,
+              "suggest '%s': '%s', want '%s'", cases[i].text, got ? got : "(none)",
+              cases[i].want ? cases[i].want : "(none)");
+    }
+    CHECK(gs_name_suggest(NULL, cmds, n) == NULL && gs_name_suggest("x", NULL, 0) == NULL, "NULL");
+    const char *s = gs_preset_suggest("tub");
+    CHECK(s && !strcmp(s, "tube"), "preset tub: %s", s ? s : "(none)");
+    s = gs_preset_suggest("tube-hto");
+    CHECK(s && !strcmp(s, "tube-hot"), "preset tube-hto: %s", s ? s : "(none)");
+    s = gs_preset_suggest("guitar");
+    CHECK(s && !strcmp(s, "guitar-hi-z"), "preset guitar: %s", s ? s : "(none)");
+    CHECK(gs_preset_suggest("mic") == NULL, "mic is the start of two presets");
+    s = gs_model_suggest("tube-pramp");
+    CHECK(s && !strcmp(s, "tube-preamp"), "model tube-pramp: %s", s ? s : "(none)");
+    s = gs_param_suggest(gs_model_find("tube-preamp"), "gian");
+    CHECK(s && !strcmp(s, "gain"), "param gian: %s", s ? s : "(none)");
+    s = gs_param_suggest(gs_model_find("ss-preamp"), "hpf-freq");
+    CHECK(s && !strcmp(s, "hpf_freq"), "param hpf-freq: %s", s ? s : "(none)");
+    CHECK(gs_param_suggest(NULL, "gain") == NULL, "NULL model");
+    /* Names as users type them. */
+    CHECK(gs_model_find("Tube_Preamp") == gs_model_find("tube-preamp") &&
+              gs_model_find("tube-preamp") != NULL,
+          "model names ignore case and _");
+    CHECK(gs_model_find("tube-preamps") == NULL, "no prefix matching in find");
+}
+
 int main(void) {
+    test_param_parse();
+    test_suggest();
     ok("100k", GS_UNIT_OHM, 100e3);
     ok("1M", GS_UNIT_OHM, 1e6);
     ok("1meg", GS_UNIT_OHM, 1e6);

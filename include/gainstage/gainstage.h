@@ -413,6 +413,39 @@ GS_API gs_status gs_quantizer_process(gs_quantizer *q, const float *in, int32_t 
 /* Samples whose code was clamped (beyond full scale) since creation. */
 GS_API uint64_t gs_quantizer_clip_count(const gs_quantizer *q);
 
+/* ---- Parameters by name: values as users write them, names as they remember them (issue 17) ---
+ * Model and preset names are matched ignoring case, with '_' read as '-' ("Tube_Hot" is
+ * "tube-hot"): gs_model_find, gs_preset_find, gs_channel_new and a preset's "model =" line.
+ * Parameter symbols stay exact (C identifiers, plugin port symbols); gs_param_suggest helps there.
+ * gs_channel_set_text and preset texts parse values with gs_param_parse.
+ */
+/* Parse `text` as a value of `param`, the way a user writes it on the command line, in a preset
+ * or in a session:
+ * - switches (GS_PARAM_TOGGLE): on/off, yes/no, true/false, 1/0, any case; and where
+ *   `param->choices` names the two states (off, on), those names: ss-preamp's hpf takes "off" and
+ *   "12dB/oct" or "12", as the interface models' hpf does.
+ * - choices: a name, ignoring case and spaces ("12 dB/oct"). Where the names are front-panel
+ *   numbers with a unit ("6dB/oct", "50Hz", "16"), the number means what the panel says: "12" or
+ *   "12dB" is 12dB/oct, "50" is 50Hz, "0" is a choice named "off"; an index is not accepted there
+ *   (hpf=1 is refused rather than read as 6 dB/oct). Where the names are words or part numbers
+ *   ("condenser", "low-alias", "12AX7"), the index 0..n-1 is accepted as well (it is the value
+ *   plugin hosts and session files store). on/off words are refused for choices.
+ * - other parameters: gs_parse_value() in the parameter's unit.
+ * GS_ERR_PARSE if the text is none of these; ranges of real parameters are not checked here. */
+GS_API gs_status gs_param_parse(const gs_param_info *param, const char *text, double *value);
+/* One line saying why gs_param_parse refused `text`, without the symbol, for messages such as
+ * "source: 'condensor' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm; did you
+ * mean 'condenser'?" or "gain: cannot read '45Hz' as a value in dB". Truncated to size. */
+GS_API void gs_param_explain(const gs_param_info *param, const char *text, char *buf, size_t size);
+/* "Did you mean": the name among names[0..count-1] nearest to `text` (at most 1 typo for 3
+ * characters, 2 up to 7, 3 beyond; a typo is a letter added, dropped, changed or two swapped;
+ * case and '_'/'-' do not count), else the only name `text` (3 characters or more) begins;
+ * NULL if none. The same among the models, the built-in presets and a model's symbols. */
+GS_API const char *gs_name_suggest(const char *text, const char *const *names, size_t count);
+GS_API const char *gs_model_suggest(const char *name);
+GS_API const char *gs_preset_suggest(const char *name);
+GS_API const char *gs_param_suggest(const gs_model_info *model, const char *symbol);
+
 #ifdef __cplusplus
 }
 #endif
