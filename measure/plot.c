@@ -1,6 +1,11 @@
 /* Plots for measurement reports (see plot.h). */
 #include "plot.h"
 
+#include "atomic.h"
+
+#include <errno.h>
+#include <unistd.h>
+
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
@@ -256,24 +261,43 @@ static void draw(const gsm_plot *p, cairo_t *cr) {
     draw_legend(p, cr);
 }
 
+/* cairo's stream writer into the temporary file of an atomic write. */
+static cairo_status_t to_fd(void *closure, const unsigned char *data, unsigned int length) {
+    const gsc_atomic *a = closure;
+    for (unsigned int done = 0; done < length;) {
+        ssize_t w = write(a->fd, data + done, length - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return CAIRO_STATUS_WRITE_ERROR;
+        done += (unsigned int)w;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Both files are written like every file a user keeps (common/atomic.h): a report folder never
+ * holds half a plot. */
 int gsm_plot_save(const gsm_plot *p, const char *dir, const char *base) {
     char path[4096];
+    gsc_atomic a;
     snprintf(path, sizeof path, "%s/%s.png", dir, base);
+    if (gsc_atomic_begin(&a, path) != 0) return -1;
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)W, (int)H);
     cairo_t *cr = cairo_create(img);
     draw(p, cr);
     cairo_destroy(cr);
-    int rc = cairo_surface_write_to_png(img, path) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+    int rc = cairo_surface_write_to_png_stream(img, to_fd, &a) == CAIRO_STATUS_SUCCESS ? 0 : -1;
     cairo_surface_destroy(img);
+    if (rc == 0 ? gsc_atomic_commit(&a) != 0 : (gsc_atomic_abort(&a), 1)) return -1;
     snprintf(path, sizeof path, "%s/%s.svg", dir, base);
-    cairo_surface_t *svg = cairo_svg_surface_create(path, W, H);
+    if (gsc_atomic_begin(&a, path) != 0) return -1;
+    cairo_surface_t *svg = cairo_svg_surface_create_for_stream(to_fd, &a, W, H);
     cr = cairo_create(svg);
     draw(p, cr);
     cairo_destroy(cr);
     cairo_surface_finish(svg);
     if (cairo_surface_status(svg) != CAIRO_STATUS_SUCCESS) rc = -1;
     cairo_surface_destroy(svg);
-    return rc;
+    if (rc == 0 ? gsc_atomic_commit(&a) != 0 : (gsc_atomic_abort(&a), 1)) return -1;
+    return 0;
 }
 
 void gsm_plot_shutdown(void) {

@@ -2,6 +2,8 @@
 #include "report.h"
 #include "plot.h"
 
+#include "atomic.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -545,10 +547,13 @@ static void html_plots(FILE *f, json_t *const *reps) {
             GSM_WIN_NAME, GSM_WIN_SIDELOBE_DB);
 }
 
+/* The page is composed in memory and written like every file a user keeps (common/atomic.h). */
 static int write_index(const render *c) {
     char path[4096];
     snprintf(path, sizeof path, "%s/index.html", c->dir);
-    FILE *f = fopen(path, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
         snprintf(c->err, c->es, "cannot write '%s': %s", path, strerror(errno));
         return -1;
@@ -556,11 +561,10 @@ static int write_index(const render *c) {
     html_table(f, c->reps, c->n);
     html_devices(f, c->reps, c->n);
     html_plots(f, c->reps);
-    if (fclose(f)) {
-        snprintf(c->err, c->es, "cannot write '%s'", path);
-        return -1;
-    }
-    return 0;
+    int bad = fclose(f) != 0 || gsc_atomic_write(path, text, len) != 0;
+    if (bad) snprintf(c->err, c->es, "cannot write '%s': %s", path, strerror(errno));
+    free(text);
+    return bad ? -1 : 0;
 }
 
 int gsm_report_render(json_t *const *reps, int n, const char *dir, int write_json, char *err,
@@ -572,8 +576,11 @@ int gsm_report_render(json_t *const *reps, int n, const char *dir, int write_jso
     if (write_json) {
         char path[4096];
         snprintf(path, sizeof path, "%s/report.json", dir);
-        if (json_dump_file(reps[0], path, JSON_INDENT(1) | JSON_REAL_PRECISION(10))) {
-            snprintf(err, es, "cannot write '%s'", path);
+        char *text = json_dumps(reps[0], JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+        int bad = !text || gsc_atomic_write(path, text, strlen(text)) != 0;
+        free(text);
+        if (bad) {
+            snprintf(err, es, "cannot write '%s': %s", path, strerror(errno));
             return -1;
         }
     }
