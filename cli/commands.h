@@ -3,7 +3,7 @@
 #define GS_CLI_COMMANDS_H
 
 int cmd_process(int argc, char **argv);
-int cmd_params(int argc, char **argv);
+int cmd_params(int argc, char **argv);  /* cli/cmd_params.c, and so on: one file each */
 int cmd_presets(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_measure(int argc, char **argv);

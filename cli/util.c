@@ -87,3 +87,15 @@ int cli_apply_set(gs_channel *ch, const char *assignment) {
     }
     return 0;
 }
+
+int cli_simple_help(int argc, char **argv, const char *text) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts(text);
+            return 0;
+        }
+        cli_error("%s: unexpected argument '%s'", argv[0], argv[i]);
+        return EXIT_USAGE;
+    }
+    return -1;
+}

@@ -27,4 +27,8 @@ int cli_apply_set(gs_channel *ch, const char *assignment);
 /* Parse a plain real number (whole string); returns 0 on success. */
 int cli_parse_double(const char *s, double *out);
 
+/* For a command that takes no arguments: print `help` and return 0 for -h/--help, report any other
+ * argument (exit status EXIT_USAGE), or return -1 to go on. */
+int cli_simple_help(int argc, char **argv, const char *help);
+
 #endif

@@ -1,4 +1,4 @@
-/* gainstage params / presets / models: the parameter table and presets as text. */
+/* gainstage params: a model's or preset's parameter table as text. */
 #include "commands.h"
 #include "util.h"
 
@@ -123,43 +123,6 @@ int cmd_params(int argc, char **argv) {
     for (size_t i = 0; i < gs_model_count(); i++) {
         if (i) putchar('\n');
         print_params(gs_model_at(i), NULL);
-    }
-    return 0;
-}
-
-static int simple_help(int argc, char **argv, const char *text) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts(text);
-            return 0;
-        }
-        cli_error("%s: unexpected argument '%s'", argv[0], argv[i]);
-        return EXIT_USAGE;
-    }
-    return -1;
-}
-
-int cmd_presets(int argc, char **argv) {
-    int r = simple_help(argc, argv,
-                        "Usage: gainstage presets\n\nList the built-in presets: name, model, "
-                        "description. Use one with 'gainstage process --preset NAME'; a preset "
-                        "file (model = NAME, then SYMBOL = VALUE lines) works the same way.");
-    if (r >= 0) return r;
-    for (size_t i = 0; i < gs_preset_count(); i++) {
-        const gs_preset *p = gs_preset_at(i);
-        printf("%-12s %-14s %s\n", gs_preset_name(p), gs_preset_model(p), gs_preset_description(p));
-    }
-    return 0;
-}
-
-int cmd_models(int argc, char **argv) {
-    int r = simple_help(argc, argv,
-                        "Usage: gainstage models\n\nList the models: complete channels, and bare "
-                        "blocks for validation (use with 'gainstage process --model NAME').");
-    if (r >= 0) return r;
-    for (size_t i = 0; i < gs_model_count(); i++) {
-        const gs_model_info *m = gs_model_at(i);
-        printf("%-14s %-8s %s\n", m->name, m->is_block ? "block" : "channel", m->description);
     }
     return 0;
 }
