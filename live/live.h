@@ -85,6 +85,10 @@ int live_preset_name_ok(const char *name);
  * at most 64 KiB). Anything else is refused with one line that quotes no file content and does
  * not tell whether a file exists outside the folders. NULL with err filled. */
 gs_preset *live_preset_named(const live_preset_dirs *d, const char *name, char *err, size_t esz);
+/* A value a session or sidecar line can hold as it is (gs_kv: one pair a line, '#' starts a
+ * comment, values trimmed): not empty, no control characters (newline) or '#', no leading or
+ * trailing space. 1 or 0. */
+int live_kv_value_ok(const char *s);
 /* A whole text file, NUL-terminated, in memory from malloc; NULL with errno set. */
 char *live_file_text(const char *path);
 
