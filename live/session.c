@@ -135,7 +135,8 @@ int live_session_parse(const char *text, const char *name, live_session **out, c
         const char *why = strlen(kv.key) >= sizeof s->line[0].key ||
                                   strlen(kv.value) >= sizeof s->line[0].val
                               ? "is too long"
-                              : check_pair(kv.key, kv.value);
+                          : !live_kv_value_ok(kv.value) ? "has a control character in its value"
+                                                        : check_pair(kv.key, kv.value);
         if (why) {
             /* The key is ours or the user's; printable only, else not echoed. */
             int printable = 1;
