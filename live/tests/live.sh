@@ -422,8 +422,10 @@ for n in ../secret "$T/F/secret" ../../../../etc/shadow link bad; do
 done
 r=$(osc /gainstage/ch/2/preset s:bad)
 echo "$r" | grep -q "preset 'bad' is not a valid preset file (line 2)\$" && ok || bad "F: bad preset file: $r"
-r=$(osc /gainstage/ch/2/preset s:fifo)
-check "echo '$r' | grep -q '^/gainstage/error'" "F: FIFO preset: '$r'"
+for n in fifo "$T/F/presets/fifo.preset"; do
+    r=$(osc /gainstage/ch/2/preset "s:$n")
+    check "echo '$r' | grep -q '^/gainstage/error'" "F: FIFO preset '$n': '$r'"
+done
 r=$(osc /gainstage/ch/2/get)
 check "echo '$r' | grep -q '^/gainstage/ch/2/get clean'" "F: the OSC thread is stuck after the FIFO: '$r'"
 r=$(osc /gainstage/ch/2/preset "s:$(printf 'x\nout_dbu = -1000')")
