@@ -164,6 +164,10 @@ static void test_presets(live_engine *e) {
                   !strchr(err, '\n'),
               "preset '%s': the message tells too much: %s", refused[i], err);
     }
+    /* The command line's --preset FILE may be any path, but a FIFO does not block it either. */
+    snprintf(path, sizeof path, "%s/fifo.preset", P);
+    gs_preset *fp = live_preset_load(path, err, sizeof err);
+    CHECK(!fp && strstr(err, "not a regular file"), "--preset FIFO: %s", err);
     alarm(0);
     /* A missing file outside and an existing one: the same words. */
     char e1[512], e2[512];
