@@ -4,9 +4,9 @@
  * (127.0.0.1 by default: only programs on this machine can turn gains up). A thread receives,
  * dispatches through live_osc_dispatch() (oscmsg.c: the address, channel number and arguments are
  * checked there, and the engine's live_ctl_* validate and queue the change for the process
- * thread) and answers the sender (every datagram, a malformed one too): /gainstage/ok PATH after a change,
- * /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query.
- * The address space is documented in doc/live.md.
+ * thread) and answers the sender (every datagram, a malformed one too): /gainstage/ok PATH after a
+ * change, /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query. The
+ * address space is documented in doc/live.md.
  */
 #include "frontend.h"
 #include "oscmsg.h"
@@ -71,9 +71,15 @@ static int message_args(lo_message m, live_osc_arg *av, int max) {
         memset(&av[i], 0, sizeof av[i]);
         av[i].type = types[i];
         switch (types[i]) {
-        case 'f': memcpy(&f, a, sizeof f); av[i].f = (double)f; break;
+        case 'f':
+            memcpy(&f, a, sizeof f);
+            av[i].f = (double)f;
+            break;
         case 'd': memcpy(&av[i].f, a, sizeof av[i].f); break;
-        case 'i': memcpy(&n, a, sizeof n); av[i].i = n; break;
+        case 'i':
+            memcpy(&n, a, sizeof n);
+            av[i].i = n;
+            break;
         case 'h': memcpy(&av[i].i, a, sizeof av[i].i); break;
         case 's':
         case 'S': av[i].s = (const char *)a; break;
@@ -132,13 +138,13 @@ static void *osc_thread(void *arg) {
         const struct sockaddr *to = (struct sockaddr *)&from;
         socklen_t tl = mh.msg_namelen;
         int res = 0;
-        lo_message m = len > 0 && buf[0] == '/' ? lo_message_deserialise(buf, (size_t)len, &res)
-                                                : NULL;
+        lo_message m =
+            len > 0 && buf[0] == '/' ? lo_message_deserialise(buf, (size_t)len, &res) : NULL;
         char *path = m ? lo_get_path(buf, len) : NULL;
         if (!m || !path) {
-            live_osc_reply_error(&reply, "", len > 0 && buf[0] == '#'
-                                                 ? "bundles are not accepted"
-                                                 : "not an OSC message");
+            live_osc_reply_error(&reply, "",
+                                 len > 0 && buf[0] == '#' ? "bundles are not accepted"
+                                                          : "not an OSC message");
         } else {
             int argc = message_args(m, av, (int)(sizeof av / sizeof av[0]));
             if (argc < lo_message_get_argc(m))

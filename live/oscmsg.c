@@ -139,8 +139,7 @@ static int channel_change(live_engine *e, int k, const char *leaf, const live_os
             snprintf(err, esz, "%s needs a finite number", leaf);
             return -1;
         }
-        return leaf[0] == 'l' ? live_ctl_level(e, k, v, err, esz)
-                              : live_ctl_pan(e, k, v, err, esz);
+        return leaf[0] == 'l' ? live_ctl_level(e, k, v, err, esz) : live_ctl_pan(e, k, v, err, esz);
     }
     if (!strcmp(leaf, "preset")) {
         if (arg_text(a, argc, 0, t, sizeof t) || (a[0].type != 's' && a[0].type != 'S')) {
@@ -259,8 +258,8 @@ static int channel_path(const char *path, int *k, const char **leaf) {
     return 1;
 }
 
-int live_osc_dispatch(live_engine *e, live_app *app, const live_osc_stats *stats,
-                      const char *path, const live_osc_arg *argv, int argc, live_osc_reply *r) {
+int live_osc_dispatch(live_engine *e, live_app *app, const live_osc_stats *stats, const char *path,
+                      const live_osc_arg *argv, int argc, live_osc_reply *r) {
     char err[512] = "";
     const char *leaf = NULL;
     int k = 0, bad;

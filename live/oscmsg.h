@@ -48,8 +48,8 @@ typedef struct live_osc_stats {
 
 /* Handle one message; the reply is always filled. Returns 1 if the reply is an error. app and
  * stats may be NULL (then the application's commands and the counters are not available). */
-int live_osc_dispatch(live_engine *e, live_app *app, const live_osc_stats *stats,
-                      const char *path, const live_osc_arg *argv, int argc, live_osc_reply *r);
+int live_osc_dispatch(live_engine *e, live_app *app, const live_osc_stats *stats, const char *path,
+                      const live_osc_arg *argv, int argc, live_osc_reply *r);
 /* The reply to a datagram that is not a message (a bundle, malformed): an error. */
 void live_osc_reply_error(live_osc_reply *r, const char *path, const char *msg);
 

@@ -127,8 +127,7 @@ int live_preset_name_ok(const char *name) {
     if (n == 0 || n >= LIVE_NAME || name[0] == '.' || name[0] == ' ' || name[n - 1] == ' ')
         return 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\' || *p == '#' || *p == '=')
-            return 0;
+        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\' || *p == '#' || *p == '=') return 0;
     return strstr(name, "..") == NULL;
 }
 
@@ -211,7 +210,7 @@ gs_preset *live_preset_load_ex(const char *name, int *usage, char *err, size_t e
     int is_path = strchr(name, '/') != NULL || ends_with(name, ".preset");
     if (!is_path) {
         const gs_preset *p = gs_preset_find(name);
-        if (p) return (gs_preset *)p; /* built-ins: gs_preset_free() ignores them */
+        if (p) return (gs_preset *)p;  /* built-ins: gs_preset_free() ignores them */
         if (access(name, F_OK) != 0) { /* (a FIFO's open would block: not opened here) */
             snprintf(err, esz, "unknown preset '%s' (see 'gainstage presets')", name);
             return NULL;

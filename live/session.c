@@ -111,8 +111,7 @@ static const char *check_pair(const char *key, const char *val) {
         return number(val, &v) || v < -1.0 || v > 1.0 ? "must be -1 (left) to +1 (right)" : NULL;
     if (!strcmp(rest, "mute") || !strcmp(rest, "solo"))
         return strcmp(val, "0") && strcmp(val, "1") ? "must be 0 or 1" : NULL;
-    if (!strncmp(rest, "param.", 6))
-        return number(val, &v) ? "must be a finite number" : NULL;
+    if (!strncmp(rest, "param.", 6)) return number(val, &v) ? "must be a finite number" : NULL;
     return NULL;
 }
 
@@ -132,11 +131,11 @@ int live_session_parse(const char *text, const char *name, live_session **out, c
     gs_kv_init(&rd, text);
     while ((got = gs_kv_next(&rd, &kv, kerr, sizeof kerr)) > 0) {
         if (s->n == (int)(sizeof s->line / sizeof s->line[0])) break;
-        const char *why = strlen(kv.key) >= sizeof s->line[0].key ||
-                                  strlen(kv.value) >= sizeof s->line[0].val
-                              ? "is too long"
-                          : !live_kv_value_ok(kv.value) ? "has a control character in its value"
-                                                        : check_pair(kv.key, kv.value);
+        const char *why =
+            strlen(kv.key) >= sizeof s->line[0].key || strlen(kv.value) >= sizeof s->line[0].val
+                ? "is too long"
+            : !live_kv_value_ok(kv.value) ? "has a control character in its value"
+                                          : check_pair(kv.key, kv.value);
         if (why) {
             /* The key is ours or the user's; printable only, else not echoed. */
             int printable = 1;

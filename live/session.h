@@ -22,7 +22,8 @@ void live_session_free(live_session *s); /* NULL is fine */
  * (inputs 1..64, in_dbu and out_dbu -120..+60, record_point and record_format names, ch.K with K
  * 1..64, level <= +12, pan -1..+1, mute and solo 0 or 1, param values finite numbers (their
  * ranges are the model's: checked when applied; preset names are looked up by the engine in the
- * preset folders, live_preset_named); the first that does not is refused: "session 'F' line N: KEY must be ...". */
+ * preset folders, live_preset_named); the first that does not is refused: "session 'F' line N: KEY
+ * must be ...". */
 int live_session_parse(const char *text, const char *name, live_session **out, char *err,
                        size_t esz);
 

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = line[0], *types = nl > 1 ? line[1] : "";
     live_osc_arg av[8];
     int argc = 0;
-    for (; types[argc] && argc < 8; argc++) {
+    for (; argc < 8 && types[argc]; argc++) {
         memset(&av[argc], 0, sizeof av[argc]);
         av[argc].type = types[argc];
         const char *t = argc + 2 < nl ? line[argc + 2] : "";
@@ -72,13 +72,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (bad)
         FUZZ_ASSERT(!strcmp(r.path, "/gainstage/error") && r.n == 2, "error reply %s", r.path);
     else
-        FUZZ_ASSERT(!strcmp(r.path, "/gainstage/ok") || !strcmp(r.path, path), "reply %s",
-                    r.path);
+        FUZZ_ASSERT(!strcmp(r.path, "/gainstage/ok") || !strcmp(r.path, path), "reply %s", r.path);
     if (!strncmp(path, "/gainstage/ch/", 14) && !strict_channel(path))
         FUZZ_ASSERT(bad, "channel address '%s' accepted", path);
     for (int i = 0; i < r.n; i++)
-        FUZZ_ASSERT(r.arg[i].type != 's' || (r.arg[i].s >= r.text &&
-                                             r.arg[i].s < r.text + sizeof r.text),
+        FUZZ_ASSERT(r.arg[i].type != 's' ||
+                        (r.arg[i].s >= r.text && r.arg[i].s < r.text + sizeof r.text),
                     "string argument outside the reply");
     /* The commands queued, applied now and then (there is no process thread): a full queue is
      * answered "queue full", which is fine too. */

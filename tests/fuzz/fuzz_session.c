@@ -64,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_ASSERT(c.pan >= -1 && c.pan <= 1, "pan %g", c.pan);
             FUZZ_ASSERT((c.mute == 0 || c.mute == 1) && (c.solo == 0 || c.solo == 1), "mute/solo");
             for (size_t i = 0; i < c.model->n_params; i++)
-                FUZZ_ASSERT(gs_param_check(&c.model->params[i], c.param[i]) == GS_OK,
-                            "%s = %g", c.model->params[i].symbol, c.param[i]);
+                FUZZ_ASSERT(gs_param_check(&c.model->params[i], c.param[i]) == GS_OK, "%s = %g",
+                            c.model->params[i].symbol, c.param[i]);
         }
     }
     live_session_free(sess);
