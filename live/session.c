@@ -15,10 +15,13 @@ typedef struct session_line {
     size_t line;
 } session_line;
 
+/* At most this many pairs are kept (more than a session of 64 channels has). */
+#define SESSION_LINES (LIVE_MAX_CH * (LIVE_MAX_PARAMS + 8) + 16)
+
 struct live_session {
     char path[4096];
-    int n;
-    session_line line[LIVE_MAX_CH * (LIVE_MAX_PARAMS + 8) + 16];
+    int n, cap;
+    session_line *line; /* grown as pairs come: most sessions are short */
 };
 
 char *live_file_text(const char *path) {
@@ -130,7 +133,18 @@ int live_session_parse(const char *text, const char *name, live_session **out, c
     int got;
     gs_kv_init(&rd, text);
     while ((got = gs_kv_next(&rd, &kv, kerr, sizeof kerr)) > 0) {
-        if (s->n == (int)(sizeof s->line / sizeof s->line[0])) break;
+        if (s->n == SESSION_LINES) break;
+        if (s->n == s->cap) {
+            int cap = s->cap ? 2 * s->cap : 64;
+            session_line *more = realloc(s->line, (size_t)cap * sizeof *more);
+            if (!more) {
+                snprintf(err, esz, "cannot read session '%s': %s", name, strerror(ENOMEM));
+                live_session_free(s);
+                return -1;
+            }
+            s->line = more;
+            s->cap = cap;
+        }
         const char *why =
             strlen(kv.key) >= sizeof s->line[0].key || strlen(kv.value) >= sizeof s->line[0].val
                 ? "is too long"
@@ -143,7 +157,7 @@ int live_session_parse(const char *text, const char *name, live_session **out, c
                 if ((unsigned char)*p < 0x20 || *p == 0x7f) printable = 0;
             snprintf(err, esz, "session '%s' line %zu: %.64s %s", name, kv.line,
                      printable ? kv.key : "a key", why);
-            free(s);
+            live_session_free(s);
             return -1;
         }
         snprintf(s->line[s->n].key, sizeof s->line[0].key, "%s", kv.key);
@@ -153,7 +167,7 @@ int live_session_parse(const char *text, const char *name, live_session **out, c
     }
     if (got < 0) {
         snprintf(err, esz, "session '%s' %s", name, kerr);
-        free(s);
+        live_session_free(s);
         return -1;
     }
     *out = s;
@@ -173,7 +187,10 @@ int live_session_read(const char *path, live_session **out, char *err, size_t es
     return rc;
 }
 
-void live_session_free(live_session *s) { free(s); }
+void live_session_free(live_session *s) {
+    if (s) free(s->line);
+    free(s);
+}
 
 void live_session_setup(const live_session *s, live_setup *st, const live_setup_fixed *fixed) {
     for (int i = 0; s && i < s->n; i++) {
