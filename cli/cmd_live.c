@@ -36,6 +36,10 @@ static const char help_text[] =
     "  -i, --inputs N            channels (1-64, default 2)\n"
     "  -p, --preset P            preset of every channel (default clean)\n"
     "  -c, --channel K:PRESET    preset of channel K (repeatable)\n"
+    "      --preset-dir DIR      a folder of preset files OSC and the session may name\n"
+    "                            (repeatable; also the session file's folder and\n"
+    "                            $XDG_DATA_HOME/gainstage/presets); other names than the\n"
+    "                            built-in presets and FILE[.preset] in these are refused\n"
     "      --connect             connect system capture ports to in_K and monitor_L/R to the\n"
     "                            first two system playback ports\n"
     "  -r, --record DIR          record every channel into DIR (one mono file per channel, take\n"
@@ -75,7 +79,8 @@ enum {
     O_INDBU,
     O_OUTDBU,
     O_STATUS,
-    O_DURATION
+    O_DURATION,
+    O_PRESETDIR
 };
 
 typedef struct live_opts {
@@ -88,6 +93,7 @@ typedef struct live_opts {
     double in_dbu, out_dbu;
     int in_given, out_given;
     double status_s, duration;
+    live_preset_dirs dirs;
 } live_opts;
 
 /* One option (getopt's c and optarg) into o: 0, -1 after --help, EXIT_USAGE after a message,
@@ -132,6 +138,13 @@ static int one_opt(int c, live_opts *o) {
             return EXIT_USAGE;
         }
         o->fmt_given = 1;
+        break;
+    case O_PRESETDIR:
+        if (o->dirs.n >= LIVE_PRESET_DIRS - 2 || live_preset_dirs_add(&o->dirs, optarg)) {
+            cli_error("--preset-dir: at most %d folders, of fewer than 4096 bytes",
+                      LIVE_PRESET_DIRS - 2);
+            return EXIT_USAGE;
+        }
         break;
     case O_SERVER: o->server = optarg; break;
     case O_NAME: o->name = optarg; break;
@@ -187,9 +200,11 @@ static int parse_opts(int argc, char **argv, live_opts *o) {
                                          {"out-dbu", required_argument, 0, O_OUTDBU},
                                          {"status-interval", required_argument, 0, O_STATUS},
                                          {"duration", required_argument, 0, O_DURATION},
+                                         {"preset-dir", required_argument, 0, O_PRESETDIR},
                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = 2;
+    o->dirs.n = 0;
     o->name = "gainstage";
     o->osc_port = DEFAULT_OSC_PORT;
     o->osc_bind = "127.0.0.1";
@@ -251,7 +266,10 @@ static int make_config(const live_opts *o, const live_session *sess, live_config
                         : st->preset[k]   ? st->preset[k]
                                           : "clean";
         snprintf(cfg->preset[k], sizeof cfg->preset[k], "%s", p);
+        cfg->named[k] = !o->chan_preset[k] && !o->preset && st->preset[k];
     }
+    cfg->dirs = o->dirs;
+    live_preset_dirs_std(&cfg->dirs, o->session);
     for (int k = cfg->n; k < LIVE_MAX_CH; k++)
         if (o->chan_preset[k]) {
             cli_error("--channel %d: there are only %d inputs", k + 1, cfg->n);

@@ -49,6 +49,7 @@ typedef struct strip_rt {
 struct live_engine {
     int n;
     double in_vpu, out_vpu;
+    live_preset_dirs dirs; /* where a surface's preset names are looked up (read-only) */
 
     /* Process-thread state. */
     strip_rt s[LIVE_MAX_CH];
@@ -140,7 +141,8 @@ static void pan_gains(double pan, double level, float *gl, float *gr) {
 /* Strip k's control state and its channel from the preset named in the configuration. */
 static int engine_strip_init(live_engine *e, const live_config *cfg, int k, double rate, char *err,
                              size_t esz) {
-    gs_preset *p = live_preset_load(cfg->preset[k], err, esz);
+    gs_preset *p = cfg->named[k] ? live_preset_named(&e->dirs, cfg->preset[k], err, esz)
+                                 : live_preset_load(cfg->preset[k], err, esz);
     if (!p) return -1;
     live_strip_ctl *c = &e->ctl[k];
     int bad = preset_values(p, &c->model, c->param, err, esz);
@@ -181,6 +183,7 @@ live_engine *live_engine_new(const live_config *cfg, double rate, char *err, siz
     e->n = cfg->n;
     e->in_vpu = cfg->in_vpu;
     e->out_vpu = cfg->out_vpu;
+    e->dirs = cfg->dirs;
     e->rate_rt = e->rate_ctl = rate;
     e->win_len = (uint32_t)(rate / LIVE_METER_HZ);
     e->pre = calloc((size_t)e->n * LIVE_CHUNK, sizeof(float));
@@ -300,9 +303,10 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
 
 int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz) {
     if (check_k(e, k, err, esz)) return -1;
-    /* Loading may read a file: done before taking the lock. The same loader as at start-up,
-     * so a preset means the same whether given on the command line, by OSC or in a session. */
-    gs_preset *p = live_preset_load(name, err, esz);
+    /* Loading may read a file: done before taking the lock. The same loader as a session's
+     * presets at start-up: a built-in or a file in the preset folders, nothing else (the name
+     * comes from a surface: OSC may be another program). */
+    gs_preset *p = live_preset_named(&e->dirs, name, err, esz);
     if (!p) return -1;
     const gs_preset *pp = p;
     live_strip_ctl next;

@@ -65,6 +65,30 @@ gs_preset *live_preset_load(const char *name_or_path, char *err, size_t esz);
 /* The same; *usage tells a wrong name or file content (1) from a system failure (0: cannot
  * open or read, out of memory), for the command's exit status. */
 gs_preset *live_preset_load_ex(const char *name_or_path, int *usage, char *err, size_t esz);
+/* The preset folders a control surface (OSC, the terminal view) or a session may name presets
+ * from: --preset-dir DIR, the session file's folder, $XDG_DATA_HOME/gainstage/presets (default
+ * ~/.local/share/gainstage/presets). */
+#define LIVE_PRESET_DIRS 8
+typedef struct live_preset_dirs {
+    int n;
+    char dir[LIVE_PRESET_DIRS][4096];
+} live_preset_dirs;
+/* Add a folder: 0, or -1 if there are LIVE_PRESET_DIRS already or the name is too long. */
+int live_preset_dirs_add(live_preset_dirs *d, const char *dir);
+/* Add the session file's folder (session_path may be NULL) and the XDG data folder. */
+void live_preset_dirs_std(live_preset_dirs *d, const char *session_path);
+/* A name a surface or a session may use: not empty, shorter than LIVE_NAME, no '/', '\\',
+ * "..", '#', '=', control characters, leading '.' or space, trailing space (1), else 0. */
+int live_preset_name_ok(const char *name);
+/* A preset named by a surface or a session: a built-in, or NAME (or NAME.preset) directly in one
+ * of the folders, a regular file (opened with O_NOFOLLOW | O_NONBLOCK, never through a symlink,
+ * at most 64 KiB). Anything else is refused with one line that quotes no file content and does
+ * not tell whether a file exists outside the folders. NULL with err filled. */
+gs_preset *live_preset_named(const live_preset_dirs *d, const char *name, char *err, size_t esz);
+/* A value a session or sidecar line can hold as it is (gs_kv: one pair a line, '#' starts a
+ * comment, values trimmed): not empty, no control characters (newline) or '#', no leading or
+ * trailing space. 1 or 0. */
+int live_kv_value_ok(const char *s);
 /* A whole text file, NUL-terminated, in memory from malloc; NULL with errno set. */
 char *live_file_text(const char *path);
 
@@ -96,6 +120,10 @@ typedef struct live_config {
     int n; /* channels */
     char preset[LIVE_MAX_CH][LIVE_NAME];
     double in_vpu, out_vpu; /* volts per unit sample at input and output */
+    /* 1: preset[k] came from a session, not the command line: a name in `dirs` only
+     * (live_preset_named), as every preset a control surface names later. */
+    unsigned char named[LIVE_MAX_CH];
+    live_preset_dirs dirs; /* copied into the engine */
 } live_config;
 
 /* Create the engine: n channels at `rate`, each with its preset. NULL with err filled on failure.
@@ -115,6 +143,7 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
                    size_t esz);
 int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, char *err,
                          size_t esz);
+/* A preset by name (live_preset_named: a built-in or a file in the configured preset folders). */
 int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t esz);
 int live_ctl_level(live_engine *e, int k, double db, char *err, size_t esz);
 int live_ctl_pan(live_engine *e, int k, double pan, char *err, size_t esz);

@@ -2,12 +2,14 @@
  *
  * liblo parses and builds the messages; the socket is our own so it can be bound to one address
  * (127.0.0.1 by default: only programs on this machine can turn gains up). A thread receives,
- * dispatches through the engine's live_ctl_* functions (which validate and queue the change for
- * the process thread) and answers the sender: /gainstage/ok PATH after a change,
- * /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query.
- * The address space is documented in doc/live.md.
+ * dispatches through live_osc_dispatch() (oscmsg.c: the address, channel number and arguments are
+ * checked there, and the engine's live_ctl_* validate and queue the change for the process
+ * thread) and answers the sender (every datagram, a malformed one too): /gainstage/ok PATH after a
+ * change, /gainstage/error PATH MESSAGE when a message is refused, and the reply of each query. The
+ * address space is documented in doc/live.md.
  */
 #include "frontend.h"
+#include "oscmsg.h"
 
 #include <lo/lo.h>
 
@@ -27,244 +29,131 @@ typedef struct live_osc {
     live_engine *e;
     live_app *app;
     int fd, port;
+    uint32_t kernel_drops; /* the socket's SO_RXQ_OVFL count last seen */
+    live_osc_stats stats;
     pthread_t th;
     atomic_int stop;
 } live_osc;
 
-static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
-
-static void send_msg(live_osc *o, lo_message m, const char *path, const struct sockaddr *to,
-                     socklen_t tolen) {
-    size_t size = 0;
-    void *data = lo_message_serialise(m, path, NULL, &size);
-    if (data) {
-        sendto(o->fd, data, size, 0, to, tolen);
-        free(data);
+/* The reply, serialised and sent; a reply that cannot be sent is counted as dropped. */
+static void send_reply(live_osc *o, const live_osc_reply *r, const struct sockaddr *to,
+                       socklen_t tolen) {
+    lo_message m = lo_message_new();
+    for (int i = 0; i < r->n; i++) {
+        if (r->arg[i].type == 'f')
+            lo_message_add_float(m, r->arg[i].f);
+        else if (r->arg[i].type == 'i')
+            lo_message_add_int32(m, r->arg[i].i);
+        else
+            lo_message_add_string(m, r->arg[i].s);
     }
+    size_t size = 0;
+    void *data = lo_message_serialise(m, r->path, NULL, &size);
+    if (data && sendto(o->fd, data, size, 0, to, tolen) == (ssize_t)size)
+        atomic_fetch_add(&o->stats.answered, 1);
+    else
+        atomic_fetch_add(&o->stats.dropped, 1);
+    free(data);
     lo_message_free(m);
 }
 
-/* A number argument of any OSC numeric type (or a string such as "40dB"), as text. */
-static int arg_text(lo_message m, int i, char *buf, size_t size) {
-    if (i >= lo_message_get_argc(m)) return -1;
-    char t = lo_message_get_types(m)[i];
-    /* liblo's argument pointers point into the message and need not be aligned for lo_arg's
-     * 8-byte members: copy the bytes out. */
-    const void *a = lo_message_get_argv(m)[i];
-    float f;
-    double d;
-    int32_t n;
-    int64_t h;
-    switch (t) {
-    case 'f':
-        memcpy(&f, a, sizeof f);
-        snprintf(buf, size, "%.9g", (double)f);
-        return 0;
-    case 'd':
-        memcpy(&d, a, sizeof d);
-        snprintf(buf, size, "%.17g", d);
-        return 0;
-    case 'i':
-        memcpy(&n, a, sizeof n);
-        snprintf(buf, size, "%d", n);
-        return 0;
-    case 'h':
-        memcpy(&h, a, sizeof h);
-        snprintf(buf, size, "%lld", (long long)h);
-        return 0;
-    case 'T': snprintf(buf, size, "1"); return 0;
-    case 'F': snprintf(buf, size, "0"); return 0;
-    case 's':
-    case 'S': snprintf(buf, size, "%s", (const char *)a); return 0;
-    default: return -1;
+/* liblo's arguments as live_osc_arg (their pointers point into the message and need not be
+ * aligned for lo_arg's 8-byte members: the bytes are copied out). */
+static int message_args(lo_message m, live_osc_arg *av, int max) {
+    int argc = lo_message_get_argc(m);
+    if (argc > max) argc = max;
+    const char *types = lo_message_get_types(m);
+    lo_arg **argv = lo_message_get_argv(m);
+    for (int i = 0; i < argc; i++) {
+        const void *a = argv[i];
+        float f;
+        int32_t n;
+        memset(&av[i], 0, sizeof av[i]);
+        av[i].type = types[i];
+        switch (types[i]) {
+        case 'f':
+            memcpy(&f, a, sizeof f);
+            av[i].f = (double)f;
+            break;
+        case 'd': memcpy(&av[i].f, a, sizeof av[i].f); break;
+        case 'i':
+            memcpy(&n, a, sizeof n);
+            av[i].i = n;
+            break;
+        case 'h': memcpy(&av[i].i, a, sizeof av[i].i); break;
+        case 's':
+        case 'S': av[i].s = (const char *)a; break;
+        default: break;
+        }
     }
+    return argc;
 }
 
-static int arg_num(lo_message m, int i, double *v) {
-    char buf[128];
-    if (arg_text(m, i, buf, sizeof buf)) return -1;
-    char *end;
-    *v = strtod(buf, &end);
-    return end == buf || *end ? -1 : 0;
-}
-
-/* The sender of the message being handled. */
-typedef struct peer {
-    const struct sockaddr *addr;
-    socklen_t len;
-} peer;
-
-/* A change of channel k's strip (`leaf` of /gainstage/ch/K/LEAF): 0, or -1 with err filled
- * (a refusal with err empty is answered "refused"). */
-static int channel_change(live_osc *o, int k, const char *leaf, lo_message m, char *err,
-                          size_t esz) {
-    double v;
-    char t[LIVE_NAME], sym[64];
-    if (!strcmp(leaf, "gain")) {
-        if (arg_text(m, 0, t, sizeof t)) {
-            snprintf(err, esz, "gain needs a value in dB");
-            return -1;
+/* The kernel's count of datagrams it dropped on this socket (SO_RXQ_OVFL), from a recvmsg's
+ * control data: the increase since the last one is added to the dropped counter. */
+static void count_kernel_drops(live_osc *o, struct msghdr *mh) {
+#ifdef SO_RXQ_OVFL
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+            uint32_t n;
+            memcpy(&n, CMSG_DATA(c), sizeof n);
+            if (n != o->kernel_drops) {
+                atomic_fetch_add(&o->stats.dropped, (uint32_t)(n - o->kernel_drops));
+                o->kernel_drops = n;
+            }
         }
-        int bad = live_ctl_param(o->e, k, "gain", t, err, esz);
-        return bad || err[0] ? -1 : 0;
     }
-    if (!strcmp(leaf, "param")) {
-        if (arg_text(m, 0, sym, sizeof sym) || arg_text(m, 1, t, sizeof t)) {
-            snprintf(err, esz, "param needs a symbol and a value");
-            return -1;
-        }
-        return live_ctl_param(o->e, k, sym, t, err, esz);
-    }
-    if (!strcmp(leaf, "mute") || !strcmp(leaf, "solo")) {
-        if (arg_num(m, 0, &v)) {
-            snprintf(err, esz, "%s needs 0 or 1", leaf);
-            return -1;
-        }
-        return leaf[0] == 'm' ? live_ctl_mute(o->e, k, v != 0) : live_ctl_solo(o->e, k, v != 0);
-    }
-    if (!strcmp(leaf, "level") || !strcmp(leaf, "pan")) {
-        if (arg_num(m, 0, &v)) {
-            snprintf(err, esz, "%s needs a number", leaf);
-            return -1;
-        }
-        return leaf[0] == 'l' ? live_ctl_level(o->e, k, v, err, esz)
-                              : live_ctl_pan(o->e, k, v, err, esz);
-    }
-    if (!strcmp(leaf, "preset")) {
-        if (arg_text(m, 0, t, sizeof t)) {
-            snprintf(err, esz, "preset needs a name");
-            return -1;
-        }
-        return live_ctl_preset(o->e, k, t, err, esz);
-    }
-    snprintf(err, esz, "unknown address (see doc/live.md)");
-    return -1;
-}
-
-/* The queries of channel k: answered here (1), or 0 if `leaf` is not one. */
-static int channel_query(live_osc *o, int k, const char *leaf, const char *path, peer to) {
-    if (!strcmp(leaf, "meter")) {
-        const live_meter *mt = live_engine_meter(o->e, k);
-        lo_message r = lo_message_new();
-        lo_message_add_float(r, (float)dbfs(atomic_load(&mt->in_peak)));
-        lo_message_add_float(r, (float)dbfs(atomic_load(&mt->out_peak)));
-        lo_message_add_float(r, (float)dbfs(atomic_load(&mt->out_rms)));
-        lo_message_add_int32(r, (int32_t)atomic_load(&mt->in_clips));
-        lo_message_add_int32(r, (int32_t)atomic_load(&mt->out_clips));
-        send_msg(o, r, path, to.addr, to.len);
-        return 1;
-    }
-    if (!strcmp(leaf, "get")) {
-        live_strip_ctl c;
-        live_ctl_get(o->e, k, &c);
-        double gain = NAN;
-        for (size_t i = 0; i < c.model->n_params; i++)
-            if (!strcmp(c.model->params[i].symbol, "gain")) gain = c.param[i];
-        lo_message r = lo_message_new();
-        lo_message_add_string(r, c.preset);
-        lo_message_add_float(r, (float)gain);
-        lo_message_add_float(r, (float)c.level_db);
-        lo_message_add_float(r, (float)c.pan);
-        lo_message_add_int32(r, c.mute);
-        lo_message_add_int32(r, c.solo);
-        send_msg(o, r, path, to.addr, to.len);
-        return 1;
-    }
-    return 0;
-}
-
-/* The global queries: answered here (1), or 0 if `path` is not one. */
-static int global_query(live_osc *o, const char *path, peer to) {
-    if (!strcmp(path, "/gainstage/meters")) {
-        lo_message r = lo_message_new();
-        for (int c = 0; c < live_engine_channels(o->e); c++)
-            lo_message_add_float(r,
-                                 (float)dbfs(atomic_load(&live_engine_meter(o->e, c)->out_peak)));
-        float l, rr;
-        live_engine_monitor_peak(o->e, &l, &rr);
-        lo_message_add_float(r, (float)dbfs(l));
-        lo_message_add_float(r, (float)dbfs(rr));
-        send_msg(o, r, path, to.addr, to.len);
-        return 1;
-    }
-    if (!strcmp(path, "/gainstage/status")) {
-        char line[4096];
-        live_app_status(o->app, line, sizeof line);
-        lo_message r = lo_message_new();
-        lo_message_add_string(r, line);
-        send_msg(o, r, path, to.addr, to.len);
-        return 1;
-    }
-    return 0;
-}
-
-/* The application's commands: 0, or -1 with err filled. */
-static int global_change(live_osc *o, const char *path, lo_message m, char *err, size_t esz) {
-    double v;
-    if (!strcmp(path, "/gainstage/record")) {
-        if (arg_num(m, 0, &v)) {
-            snprintf(err, esz, "record needs 0 or 1");
-            return -1;
-        }
-        return live_app_record(o->app, v != 0, err, esz);
-    }
-    if (!strcmp(path, "/gainstage/session/save")) return live_app_save_session(o->app, err, esz);
-    if (!strcmp(path, "/gainstage/quit")) {
-        live_app_quit(o->app);
-        return 0;
-    }
-    snprintf(err, esz, "unknown address (see doc/live.md)");
-    return -1;
-}
-
-/* One message: a query is answered with its reply, a change with /gainstage/ok PATH or
- * /gainstage/error PATH MESSAGE. */
-static void handle(live_osc *o, const char *path, lo_message m, const struct sockaddr *from,
-                   socklen_t fromlen) {
-    peer to = {from, fromlen};
-    char err[512] = "", leaf[64] = "";
-    int k = 0, n = 0, bad;
-    if (sscanf(path, "/gainstage/ch/%d/%63s%n", &k, leaf, &n) == 2 && path[n] == '\0') {
-        k -= 1;
-        if (k < 0 || k >= live_engine_channels(o->e)) {
-            snprintf(err, sizeof err, "no channel %d (there are %d)", k + 1,
-                     live_engine_channels(o->e));
-            bad = 1;
-        } else {
-            if (channel_query(o, k, leaf, path, to)) return;
-            bad = channel_change(o, k, leaf, m, err, sizeof err) != 0;
-        }
-    } else {
-        if (global_query(o, path, to)) return;
-        bad = global_change(o, path, m, err, sizeof err) != 0;
-    }
-    lo_message r = lo_message_new();
-    lo_message_add_string(r, path);
-    if (bad) {
-        lo_message_add_string(r, err[0] ? err : "refused");
-        send_msg(o, r, "/gainstage/error", from, fromlen);
-    } else {
-        send_msg(o, r, "/gainstage/ok", from, fromlen);
-    }
+#else
+    (void)o;
+    (void)mh;
+#endif
 }
 
 static void *osc_thread(void *arg) {
     live_osc *o = arg;
     static char buf[65536];
+    static live_osc_reply reply;
+    static live_osc_arg av[256];
     while (!atomic_load(&o->stop)) {
         struct pollfd p = {o->fd, POLLIN, 0};
         if (poll(&p, 1, 100) <= 0) continue;
         struct sockaddr_storage from;
-        socklen_t fl = sizeof from;
-        ssize_t len = recvfrom(o->fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-        if (len <= 0) continue;
-        if (buf[0] != '/') continue; /* bundles are not accepted */
+        union {
+            char buf[CMSG_SPACE(sizeof(uint32_t))];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {buf, sizeof buf - 1};
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_name = &from;
+        mh.msg_namelen = sizeof from;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof ctl.buf;
+        ssize_t len = recvmsg(o->fd, &mh, 0);
+        if (len < 0) continue;
+        count_kernel_drops(o, &mh);
+        atomic_fetch_add(&o->stats.received, 1);
+        const struct sockaddr *to = (struct sockaddr *)&from;
+        socklen_t tl = mh.msg_namelen;
         int res = 0;
-        lo_message m = lo_message_deserialise(buf, (size_t)len, &res);
-        if (!m) continue;
-        char *path = lo_get_path(buf, len);
-        if (path) handle(o, path, m, (struct sockaddr *)&from, fl);
-        lo_message_free(m);
+        lo_message m =
+            len > 0 && buf[0] == '/' ? lo_message_deserialise(buf, (size_t)len, &res) : NULL;
+        char *path = m ? lo_get_path(buf, len) : NULL;
+        if (!m || !path) {
+            live_osc_reply_error(&reply, "",
+                                 len > 0 && buf[0] == '#' ? "bundles are not accepted"
+                                                          : "not an OSC message");
+        } else {
+            int argc = message_args(m, av, (int)(sizeof av / sizeof av[0]));
+            if (argc < lo_message_get_argc(m))
+                live_osc_reply_error(&reply, path, "too many arguments");
+            else
+                live_osc_dispatch(o->e, o->app, &o->stats, path, av, argc, &reply);
+        }
+        send_reply(o, &reply, to, tl);
+        if (m) lo_message_free(m);
     }
     return NULL;
 }
@@ -292,6 +181,15 @@ static int osc_socket(const char *bind_addr, const char *port, int *port_out, ch
         return -1;
     }
     freeaddrinfo(res);
+    /* A larger receive buffer (up to the system's limit) absorbs bursts; what still overflows it
+     * is counted (SO_RXQ_OVFL), not lost silently. */
+    int rcv = 1 << 20, one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+#ifdef SO_RXQ_OVFL
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+#else
+    (void)one;
+#endif
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     getsockname(fd, (struct sockaddr *)&ss, &sl);

@@ -329,7 +329,15 @@ live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format 
     r->point = point;
     for (int c = 0; c < 2 * LIVE_MAX_CH; c++) r->fd[c] = -1;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
-    for (int c = 0; c < nch; c++) snprintf(r->preset[c], sizeof r->preset[c], "%s", presets[c]);
+    for (int c = 0; c < nch; c++) {
+        /* The sidecar has one pair a line and '#' starts a comment: a control character or '#'
+         * in a name (a command-line path may hold anything) would inject lines or cut the value.
+         * The name is informational here: such characters become '?'. */
+        snprintf(r->preset[c], sizeof r->preset[c], "%s", presets[c]);
+        for (char *p = r->preset[c]; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '#') *p = '?';
+        if (!live_kv_value_ok(r->preset[c])) snprintf(r->preset[c], sizeof r->preset[c], "?");
+    }
     if (rec_open(r, err, esz)) {
         live_rec_stop(r);
         return NULL;

@@ -10,6 +10,7 @@
  */
 #include "atomic.h"
 #include "live.h"
+#include "take.h"
 
 #include <sndfile.h>
 
@@ -84,6 +85,22 @@ static int scan_wav(int fd, wav_layout *w, char *msg, size_t msz) {
     return 0;
 }
 
+/* Whether well-formed chunks (a printable four-character id and a size) run from pos exactly to
+ * the end of the file (an odd last chunk may lack its pad byte). */
+static int chunks_to_end(int fd, uint64_t pos, uint64_t fsize) {
+    int n = 0;
+    while (pos + 8 <= fsize && n < 64) {
+        unsigned char c[8];
+        if (pread(fd, c, 8, (off_t)pos) != 8) return 0;
+        for (int i = 0; i < 4; i++)
+            if (c[i] < 0x20 || c[i] > 0x7e) return 0;
+        uint32_t size = rd32(c + 4);
+        pos += 8 + (uint64_t)size + (size & 1);
+        n++;
+    }
+    return n > 0 && (pos == fsize || pos == fsize + 1);
+}
+
 /* The new sizes into the header: `frames` of data from data_off. */
 static int write_sizes(int fd, const wav_layout *w, uint64_t data_off, uint64_t frames, char *msg,
                        size_t msz) {
@@ -117,9 +134,18 @@ static int write_sizes(int fd, const wav_layout *w, uint64_t data_off, uint64_t 
  * Returns 0, or -1 with msg filled. */
 static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *before, uint64_t *after,
                       char *msg, size_t msz) {
-    int fd = open(path, dry ? O_RDONLY : O_RDWR);
+    /* A regular file directly in the folder (the name has no '/': live_take_parse), never
+     * through a symlink, and a FIFO is not waited for. */
+    int fd = open(path, (dry ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(msg, msz, "cannot open: %s", strerror(errno));
+        snprintf(msg, msz, "cannot open: %s",
+                 errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(msg, msz, "not a regular file");
+        close(fd);
         return -1;
     }
     wav_layout w;
@@ -130,8 +156,7 @@ static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *befor
     unsigned char c[8];
     pread(fd, c, 8, w.data);
     uint64_t data_off = (uint64_t)w.data + 8;
-    uint64_t frames = (w.fsize - data_off) / w.block_align;
-    if (frames > limit) frames = limit;
+    uint64_t hdr_bytes;
     if (w.rf64) {
         unsigned char d[24];
         if (pread(fd, d, 24, w.ds64) != 24) {
@@ -139,10 +164,24 @@ static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *befor
             snprintf(msg, msz, "short ds64 chunk");
             return -1;
         }
-        *before = ((uint64_t)rd32(d + 12) << 32 | rd32(d + 8)) / w.block_align;
+        hdr_bytes = (uint64_t)rd32(d + 12) << 32 | rd32(d + 8);
     } else {
-        *before = rd32(c + 4) / w.block_align;
+        hdr_bytes = rd32(c + 4);
     }
+    *before = hdr_bytes / w.block_align;
+    /* The data chunk's real extent: if chunks follow the one the header describes (a LIST
+     * chunk, written when the file was closed), those bytes are not audio and the header is
+     * right; otherwise the frames on disk run to the end of the file. */
+    int tail = hdr_bytes <= w.fsize - data_off &&
+               chunks_to_end(fd, data_off + hdr_bytes + (hdr_bytes & 1), w.fsize);
+    uint64_t frames = (tail ? hdr_bytes : w.fsize - data_off) / w.block_align;
+    if (tail && limit < frames && !dry) {
+        close(fd);
+        snprintf(msg, msz, "chunks follow its data: not cut to %llu frames",
+                 (unsigned long long)limit);
+        return -1;
+    }
+    if (frames > limit) frames = limit;
     if (dry) {
         close(fd);
         *after = frames;
@@ -150,6 +189,11 @@ static int repair_wav(const char *path, uint64_t limit, int dry, uint64_t *befor
     }
     msg[0] = '\0';
     /* Drop a partial last frame, so the file ends where its header says. */
+    if (tail && frames == *before) { /* complete as it is: nothing to write, nothing to cut */
+        close(fd);
+        *after = frames;
+        return 0;
+    }
     if (write_sizes(fd, &w, data_off, frames, msg, msz) ||
         ftruncate(fd, (off_t)(data_off + frames * w.block_align)) != 0 || fsync(fd) != 0) {
         if (!msg[0]) snprintf(msg, msz, "cannot write the header: %s", strerror(errno));
@@ -172,36 +216,64 @@ static void say(live_log_fn log, void *ctx, live_level level, const char *fmt, .
     if (log) log(ctx, level, line);
 }
 
-/* One open take as its sidecar describes it. */
+/* One open take: the sidecar's text and what it says. */
 typedef struct take_info {
-    char *text;         /* the sidecar as read (malloc) */
-    size_t status_line; /* the "status = recording" line, from 1; 0 if the take is closed */
-    char files[2 * LIVE_MAX_CH][GS_KV_MAX_LINE];
-    int nfiles;
-    double rate;
+    char *text; /* the sidecar as read (malloc) */
+    live_take_info i;
 } take_info;
 
-/* Read a sidecar: 0, or -1 if it cannot be read or is not one (it is then left alone, as
- * before: recover only touches what it understands). */
-static int read_take(const char *path, take_info *t) {
-    t->text = live_file_text(path);
-    if (!t->text) return -1;
+/* A file name recover may open: directly in the take's folder, no way out of it. */
+static int plain_name(const char *s) {
+    if (!s[0] || s[0] == '.' || strchr(s, '/') || strstr(s, "..")) return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\\') return 0;
+    return 1;
+}
+
+int live_take_parse(const char *text, live_take_info *t) {
     t->status_line = 0;
     t->nfiles = 0;
     t->rate = 0;
+    t->why[0] = '\0';
     gs_kv_reader rd;
     gs_kv kv;
-    gs_kv_init(&rd, t->text);
+    gs_kv_init(&rd, text);
     int k, got;
     while ((got = gs_kv_next(&rd, &kv, NULL, 0)) != 0) {
         if (got < 0) continue; /* a line recover does not need */
-        if (!strcmp(kv.key, "status") && !strcmp(kv.value, "recording"))
+        if (!strcmp(kv.key, "status") && !strcmp(kv.value, "recording")) {
             t->status_line = kv.line;
-        else if (!strcmp(kv.key, "rate"))
-            t->rate = atof(kv.value);
-        else if (sscanf(kv.key, "file.%d", &k) == 1 && t->nfiles < 2 * LIVE_MAX_CH)
+        } else if (!strcmp(kv.key, "rate")) {
+            char *end;
+            double r = strtod(kv.value, &end);
+            t->rate = *end || !(r > 0 && r < 1e7) ? 0 : r;
+        } else if (sscanf(kv.key, "file.%d", &k) == 1 && t->nfiles < 2 * LIVE_MAX_CH) {
+            if (!plain_name(kv.value)) {
+                snprintf(t->why, sizeof t->why,
+                         "line %zu: file.%d is not a file name in the take's folder", kv.line, k);
+                return -1;
+            }
             snprintf(t->files[t->nfiles++], sizeof t->files[0], "%s", kv.value);
+        }
     }
+    return 0;
+}
+
+/* Read a sidecar (a regular file, not through a symlink): 0, or -1 if it cannot be read or is
+ * not one (it is then left alone, as before: recover only touches what it understands). */
+static int read_take(const char *path, take_info *t) {
+    t->text = NULL;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 16 * 1024 * 1024) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    t->text = live_file_text(path);
+    if (!t->text) return -1;
+    live_take_parse(t->text, &t->i);
     return 0;
 }
 
@@ -215,7 +287,7 @@ static int rewrite_take(const char *path, const take_info *t) {
     for (size_t line = 1; *p; line++) {
         size_t len = strcspn(p, "\n");
         size_t with_nl = len + (p[len] == '\n');
-        if (line == t->status_line)
+        if (line == t->i.status_line)
             fputs("status = recovered\n", mem);
         else
             fwrite(p, 1, with_nl, mem);
@@ -230,11 +302,11 @@ static int rewrite_take(const char *path, const take_info *t) {
 /* The shortest file on disk, but never below the frames a header already counted. */
 static uint64_t common_frames(const char *dir, const take_info *t) {
     uint64_t common = UINT64_MAX, confirmed = 0;
-    for (int i = 0; i < t->nfiles; i++) {
-        char fp[PATH_MAX + sizeof t->files[0] + 2], msg[256];
-        snprintf(fp, sizeof fp, "%s/%s", dir, t->files[i]);
-        size_t fl = strlen(t->files[i]);
-        if (fl > 5 && !strcmp(t->files[i] + fl - 5, ".flac")) continue;
+    for (int i = 0; i < t->i.nfiles; i++) {
+        char fp[PATH_MAX + sizeof t->i.files[0] + 2], msg[256];
+        snprintf(fp, sizeof fp, "%s/%s", dir, t->i.files[i]);
+        size_t fl = strlen(t->i.files[i]);
+        if (fl > 5 && !strcmp(t->i.files[i] + fl - 5, ".flac")) continue;
         uint64_t before = 0, after = 0;
         if (!repair_wav(fp, UINT64_MAX, 1, &before, &after, msg, sizeof msg)) {
             if (after < common) common = after;
@@ -253,11 +325,11 @@ static int repair_take(const char *dir, const take_info *t, live_log_fn log, voi
      * the others their confirmed frames. */
     uint64_t common = common_frames(dir, t);
     int bad = 0;
-    for (int i = 0; i < t->nfiles; i++) {
-        char fp[PATH_MAX + sizeof t->files[0] + 2], msg[256];
-        snprintf(fp, sizeof fp, "%s/%s", dir, t->files[i]);
-        size_t fl = strlen(t->files[i]);
-        if (fl > 5 && !strcmp(t->files[i] + fl - 5, ".flac")) {
+    for (int i = 0; i < t->i.nfiles; i++) {
+        char fp[PATH_MAX + sizeof t->i.files[0] + 2], msg[256];
+        snprintf(fp, sizeof fp, "%s/%s", dir, t->i.files[i]);
+        size_t fl = strlen(t->i.files[i]);
+        if (fl > 5 && !strcmp(t->i.files[i] + fl - 5, ".flac")) {
             say(log, ctx, LIVE_INFO, "%s: FLAC, left as written", fp);
             continue;
         }
@@ -276,7 +348,7 @@ static int repair_take(const char *dir, const take_info *t, live_log_fn log, voi
         } else {
             say(log, ctx, LIVE_INFO, "%s: %llu frames in the header, now %llu (%.3f s recovered)",
                 fp, (unsigned long long)before, (unsigned long long)after,
-                t->rate > 0 ? ((double)after - (double)before) / t->rate : 0.0);
+                t->i.rate > 0 ? ((double)after - (double)before) / t->i.rate : 0.0);
         }
         if (sf) sf_close(sf);
     }
@@ -298,11 +370,17 @@ int live_recover(const char *dir, live_log_fn log, void *ctx) {
         char path[PATH_MAX + 300];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         if (read_take(path, &t)) continue;
-        if (!t.status_line) {
+        if (!t.i.status_line) {
             free(t.text);
             continue;
         }
         takes++;
+        if (t.i.why[0]) {
+            say(log, ctx, LIVE_ERROR, "%s %s; the take is not touched", path, t.i.why);
+            failures++;
+            free(t.text);
+            continue;
+        }
         int bad = repair_take(dir, &t, log, ctx);
         if (!bad) {
             if (rewrite_take(path, &t) == 0) {

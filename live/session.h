@@ -18,6 +18,14 @@ typedef struct live_session live_session;
  * err filled ("session 'F' line N: expected 'key = value'", "cannot read session ..."). */
 int live_session_read(const char *path, live_session **out, char *err, size_t esz);
 void live_session_free(live_session *s); /* NULL is fine */
+/* The same from a text (`name` for the messages). Every value passes the command line's checks
+ * (inputs 1..64, in_dbu and out_dbu -120..+60, record_point and record_format names, ch.K with K
+ * 1..64, level <= +12, pan -1..+1, mute and solo 0 or 1, param values finite numbers (their
+ * ranges are the model's: checked when applied; preset names are looked up by the engine in the
+ * preset folders, live_preset_named); the first that does not is refused: "session 'F' line N: KEY
+ * must be ...". */
+int live_session_parse(const char *text, const char *name, live_session **out, char *err,
+                       size_t esz);
 
 /* What the engine and the recorder are set up with. */
 typedef struct live_setup {

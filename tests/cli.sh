@@ -295,4 +295,28 @@ else
     bad "groff is not installed (Debian package groff-base): cannot check the man page"
 fi
 
+# recover touches only regular files directly in DIR (issue 18, finding 5): a sidecar naming
+# ../victim/v.wav, or a symlink in DIR to it, must leave the victim as it was (before the fix:
+# "4800 frames in the header, now 4820"); and a LIST chunk after a complete data chunk is not audio.
+mkdir -p "$T/rv/victim" "$T/rv/dir"
+"$MKSIG" --rate 48000 --seconds 0.1 sine "$T/rv/victim/v.wav"
+head -c 80 /dev/zero >>"$T/rv/victim/v.wav"
+cp "$T/rv/victim/v.wav" "$T/rv/v.orig"
+printf 'rate = 48000\nstatus = recording\nfile.1 = ../victim/v.wav\n' >"$T/rv/dir/t.take"
+expect 1 "file.1 is not a file name in the take.s folder" -- $GS recover "$T/rv/dir"
+cmp -s "$T/rv/victim/v.wav" "$T/rv/v.orig" && ok || bad "recover rewrote a file outside DIR through '../'"
+printf 'rate = 48000\nstatus = recording\nfile.1 = /%s\n' "$T/rv/victim/v.wav" >"$T/rv/dir/t.take"
+expect 1 "not a file name" -- $GS recover "$T/rv/dir"
+ln -s ../victim/v.wav "$T/rv/dir/l.wav"
+printf 'rate = 48000\nstatus = recording\nfile.1 = l.wav\n' >"$T/rv/dir/t.take"
+expect 1 "symbolic link" -- $GS recover "$T/rv/dir"
+cmp -s "$T/rv/victim/v.wav" "$T/rv/v.orig" && ok || bad "recover rewrote a file outside DIR through a symlink"
+rm -f "$T/rv/dir/l.wav"
+"$MKSIG" --rate 48000 --seconds 0.1 sine "$T/rv/dir/w.wav"
+printf 'LIST\026\000\000\000INFOISFT\012\000\000\000gainstage\000' >>"$T/rv/dir/w.wav"
+cp "$T/rv/dir/w.wav" "$T/rv/w.orig"
+printf 'rate = 48000\nstatus = recording\nfile.1 = w.wav\n' >"$T/rv/dir/t.take"
+expect 0 "" -- $GS recover "$T/rv/dir"
+cmp -s "$T/rv/dir/w.wav" "$T/rv/w.orig" && ok || bad "recover counted a LIST chunk as audio: $(cat "$T/out")"
+
 finish cli

@@ -20,13 +20,21 @@ EOV
 sed -e "s/@GS_VERSION@/$ver/; s/@GS_VERSION_MAJOR@/$vmaj/; s/@GS_VERSION_MINOR@/$vmin/" \
     -e "s/@GS_VERSION_MICRO@/$vmic/" include/gainstage/version.h.in >"$out/include/gainstage/version.h"
 lib=$(ls src/*.c)
+# The live system's readers and OSC dispatch (session, sidecar, osc) need live/'s core (no JACK,
+# no liblo) and common/, and libsndfile for the recorder.
+live_lib="live/engine.c live/ring.c live/oscmsg.c live/rec.c live/recover.c live/session.c
+    live/preset.c live/app.c common/atomic.c"
 for t in $targets; do
     echo "fuzz_$t: building"
+    case $t in
+    session | sidecar | osc) extra="$live_lib -Ilive -Icommon -lsndfile" ;;
+    *) extra= ;;
+    esac
     # shellcheck disable=SC2086
     clang -std=c11 -O1 -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I"$out/include" -Iinclude -Isrc \
         -Itests/fuzz \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $lib -lebur128 -lm -lpthread
+        -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $lib $extra -lebur128 -lm -lpthread
     mkdir -p "$out/corpus/$t"
     cp -n tests/fuzz/corpus/"$t"/* "$out/corpus/$t/" 2>/dev/null || true
     echo "fuzz_$t: running for $secs s"

@@ -370,4 +370,91 @@ if command -v script >/dev/null 2>&1; then
 else
     bad "E: util-linux 'script' is missing (Debian package bsdutils)"
 fi
+# --- F. hostile OSC messages and session files (issue 18: findings 1-4 and 7) --------------------
+start_jack 256
+mkdir -p "$T/F/presets"
+printf 'model = hunter2-secret\n' >"$T/F/secret"
+printf 'model = ss-preamp\ngain = 50\n' >"$T/F/presets/mine.preset"
+printf 'model = ss-preamp\ngain = 35\n' >"$T/F/sess.preset"
+printf 'description = leak\nmodel = hunter2-secret\n' >"$T/F/presets/bad.preset"
+ln -s ../secret "$T/F/presets/link.preset"
+mkfifo "$T/F/presets/fifo.preset"
+"$GS" live --server "$SRV" --inputs 2 --session "$T/F/s.session" --preset-dir "$T/F/presets" \
+    --osc-port auto --status-interval 0.5 >"$T/F.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'OSC on' '$T/F.out'\" 30" "F: no OSC port: $(cat "$T/F.out")"
+PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/F.out")
+for a in /gainstage/ch/4294967297/gain "/gainstage/ch/+1/gain" "/gainstage/ch/ 1/gain" /gainstage/ch/01/gain; do
+    r=$(osc "$a" f:40)
+    check "echo '$r' | grep -q '^/gainstage/error'" "F: '$a' accepted: '$r'"
+done
+r=$(osc /gainstage/ch/1/gain T)
+check "echo '$r' | grep -q '^/gainstage/error'" "F: T as a gain: '$r'"
+for m in mute solo; do
+    for v in f:nan f:inf f:2 s:yes; do
+        r=$(osc /gainstage/ch/1/$m $v)
+        check "echo '$r' | grep -q '^/gainstage/error'" "F: $m $v accepted: '$r'"
+    done
+done
+r=$(osc /gainstage/record f:nan)
+check "echo '$r' | grep -q '^/gainstage/error'" "F: record NaN accepted: '$r'"
+r=$(osc /gainstage/ch/1/get)
+check "[ '$r' = '/gainstage/ch/1/get clean 30.0000 0.0000 0.0000 0 0' ]" "F: ch 1 changed by refused messages: '$r'"
+r=$(osc /gainstage/ch/2/mute s:true)
+check "[ '$r' = '/gainstage/ok /gainstage/ch/2/mute' ]" "F: mute 'true': '$r'"
+r=$(osc /gainstage/ch/2/mute F)
+check "[ '$r' = '/gainstage/ok /gainstage/ch/2/mute' ]" "F: mute F: '$r'"
+for n in ../secret "$T/F/secret" ../../../../etc/shadow link bad; do
+    r=$(osc /gainstage/ch/2/preset "s:$n")
+    check "echo '$r' | grep -q '^/gainstage/error' && ! echo '$r' | grep -q hunter2" "F: preset '$n': '$r'"
+done
+r=$(osc /gainstage/ch/2/preset s:bad)
+echo "$r" | grep -q "preset 'bad' is not a valid preset file (line 2)\$" && ok || bad "F: bad preset file: $r"
+for n in fifo "$T/F/presets/fifo.preset"; do
+    r=$(osc /gainstage/ch/2/preset "s:$n")
+    check "echo '$r' | grep -q '^/gainstage/error'" "F: FIFO preset '$n': '$r'"
+done
+r=$(osc /gainstage/ch/2/get)
+check "echo '$r' | grep -q '^/gainstage/ch/2/get clean'" "F: the OSC thread is stuck after the FIFO: '$r'"
+r=$(osc /gainstage/ch/2/preset "s:$(printf 'x\nout_dbu = -1000')")
+check "echo '$r' | grep -q '^/gainstage/error'" "F: a preset name with a newline: '$r'"
+r=$(osc /gainstage/ch/2/preset s:mine)
+check "[ '$r' = '/gainstage/ok /gainstage/ch/2/preset' ]" "F: preset from --preset-dir: '$r'"
+r=$("$H" flood "$PORT" 10000)
+check "[ $? -eq 0 ]" "F: flood: messages neither answered nor counted as dropped: $r"
+echo "F: $r"
+r=$(osc /gainstage/status)
+check "echo '$r' | grep -q 'osc received [0-9]* answered [0-9]* dropped [0-9]*'" "F: status '$r'"
+osc /gainstage/quit >/dev/null
+reaped "$G" 30
+check "[ $st -eq 0 ]" "F: quit status $st"
+check "grep -q '^ch.2.preset = mine$' '$T/F/s.session' && ! grep -q 'out_dbu = -1000' '$T/F/s.session'" "F: session: $(cat "$T/F/s.session")"
+# A preset of the session's own folder is restored; the session's values pass the checks.
+sed -e 's/^ch.1.preset = .*/ch.1.preset = sess/' -e '/^ch.1.param/d' "$T/F/s.session" >"$T/F/s2.session"
+"$GS" live --server "$SRV" --session "$T/F/s2.session" --preset-dir "$T/F/presets" \
+    --osc-port auto --status-interval 0.5 >"$T/F2.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'OSC on' '$T/F2.out'\" 30" "F: restart: $(cat "$T/F2.out")"
+PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/F2.out")
+r1=$(osc /gainstage/ch/1/get)
+r2=$(osc /gainstage/ch/2/get)
+check "[ '$r1' = '/gainstage/ch/1/get sess 35.0000 0.0000 0.0000 0 0' ] && [ '$r2' = '/gainstage/ch/2/get mine 50.0000 0.0000 0.0000 0 0' ]" "F: restored '$r1' '$r2'"
+osc /gainstage/quit >/dev/null
+reaped "$G" 30
+for bad in 'out_dbu = -1000' 'in_dbu = nan' 'ch.1.mute = 2' 'ch.1.level = inf' 'ch.4294967297.level = 0'; do
+    printf 'inputs = 2\n%s\n' "$bad" >"$T/F/bad.session"
+    key=${bad%% *}
+    "$GS" live --server "$SRV" --session "$T/F/bad.session" --osc-port off --duration 5 >"$T/F3.out" 2>"$T/F3.err"
+    st=$?
+    check "[ $st -ne 0 ] && grep -q \"line 2: $key\" '$T/F3.err' && [ \$(wc -l <'$T/F3.err') -eq 1 ]" "F: session '$bad': status $st, $(cat "$T/F3.err")"
+done
+printf 'inputs = 2\nch.1.preset = ../secret\n' >"$T/F/bad.session"
+"$GS" live --server "$SRV" --session "$T/F/bad.session" --osc-port off --duration 5 >"$T/F3.out" 2>"$T/F3.err"
+st=$?
+check "[ $st -ne 0 ] && ! grep -q hunter2 '$T/F3.err'" "F: session preset ../secret: status $st, $(cat "$T/F3.err")"
+kill -TERM "$JPID"
+reaped "$JPID" 30
+JPID=""
 end_test

@@ -28,7 +28,11 @@
  *   live_helper latency SERVER PORT                   the port's capture latency (max), frames
  *   live_helper osc PORT PATH [ARG...]
  *       send PATH with ARGs (f:1.5, i:3, s:text) to 127.0.0.1:PORT and print the reply
- *       ("PATH arg arg ..."); fails if none arrives within 5 s.
+ *       ("PATH arg arg ..."); fails if none arrives within 5 s. Also d:1.5, h:3, T and F.
+ *   live_helper flood PORT N
+ *       send N /gainstage/ch/1/get unpaced (reading replies as they come), then compare the
+ *       client's OSC counters (/gainstage/status) before and after: every message must have been
+ *       answered or counted as dropped. Prints "flood sent=N replies=R answered=A dropped=D".
  */
 #include <jack/jack.h>
 #include <lo/lo.h>
@@ -402,6 +406,14 @@ static int osc(int argc, char **argv) {
             lo_message_add_int32(m, atoi(a + 2));
         else if (!strncmp(a, "s:", 2))
             lo_message_add_string(m, a + 2);
+        else if (!strncmp(a, "d:", 2))
+            lo_message_add_double(m, atof(a + 2));
+        else if (!strncmp(a, "h:", 2))
+            lo_message_add_int64(m, atoll(a + 2));
+        else if (!strcmp(a, "T"))
+            lo_message_add_true(m);
+        else if (!strcmp(a, "F"))
+            lo_message_add_false(m);
         else {
             fprintf(stderr, "live_helper: argument '%s' needs f:, i: or s:\n", a);
             return 2;
@@ -445,6 +457,75 @@ static int osc(int argc, char **argv) {
     return 0;
 }
 
+/* The "osc received R answered A dropped D" counters of a /gainstage/status reply. */
+static int osc_counters(int fd, const struct sockaddr_in *to, unsigned long long *c) {
+    lo_message m = lo_message_new();
+    size_t size;
+    void *data = lo_message_serialise(m, "/gainstage/status", NULL, &size);
+    lo_message_free(m);
+    sendto(fd, data, size, 0, (const struct sockaddr *)to, sizeof *to);
+    free(data);
+    static char buf[65536];
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 5000) <= 0) return -1;
+        ssize_t len = recv(fd, buf, sizeof buf - 1, 0);
+        if (len <= 0) return -1;
+        buf[len] = '\0';
+        if (strcmp(buf, "/gainstage/status")) continue; /* a late reply of the flood */
+        for (ssize_t i = 0; i < len; i++)
+            if (!strncmp(buf + i, "osc received ", 13))
+                return sscanf(buf + i, "osc received %llu answered %llu dropped %llu", &c[0], &c[1],
+                              &c[2]) == 3
+                           ? 0
+                           : -1;
+        return -1;
+    }
+}
+
+static int flood(const char *port, long n) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int rcv = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_port = htons((uint16_t)atoi(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    unsigned long long c0[3], c1[3];
+    if (osc_counters(fd, &to, c0)) {
+        fprintf(stderr, "live_helper: no counters in /gainstage/status\n");
+        return 1;
+    }
+    lo_message m = lo_message_new();
+    size_t size;
+    void *data = lo_message_serialise(m, "/gainstage/ch/1/get", NULL, &size);
+    lo_message_free(m);
+    static char buf[65536];
+    long replies = 0;
+    for (long i = 0; i < n; i++) {
+        sendto(fd, data, size, 0, (struct sockaddr *)&to, sizeof to);
+        while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0) replies++;
+    }
+    free(data);
+    /* The rest of the replies, until none for half a second. */
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 500) <= 0) break;
+        if (recv(fd, buf, sizeof buf, 0) > 0) replies++;
+    }
+    if (osc_counters(fd, &to, c1)) {
+        fprintf(stderr, "live_helper: no counters in /gainstage/status after the flood\n");
+        return 1;
+    }
+    close(fd);
+    /* The first status query was answered after its line was made: one more than the flood. */
+    unsigned long long answered = c1[1] - c0[1], dropped = c1[2] - c0[2];
+    printf("flood sent=%ld replies=%ld answered=%llu dropped=%llu\n", n, replies, answered - 1,
+           dropped);
+    return answered + dropped == (unsigned long long)n + 1 ? 0 : 1;
+}
+
 static void quiet(const char *msg) { (void)msg; }
 
 static int bufsize(const char *server, unsigned n) {
@@ -486,6 +567,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "compare") && argc >= 4)
         return compare(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 0.0);
     if (!strcmp(argv[1], "osc")) return osc(argc, argv);
+    if (!strcmp(argv[1], "flood") && argc >= 4) return flood(argv[2], atol(argv[3]));
     fprintf(stderr, "usage: see the comment at the top of tests/live_helper.c\n");
     return 2;
 }

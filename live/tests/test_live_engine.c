@@ -59,6 +59,8 @@ int main(void) {
     snprintf(cfg.preset[1], sizeof cfg.preset[1], "clean");
     cfg.in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);
     cfg.out_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_OUT_DBU);
+    live_preset_dirs_add(&cfg.dirs, "/tmp"); /* the preset file below: a surface names files
+                                              * in the preset folders only (issue 18) */
     double rate = 48000;
     live_engine *e = live_engine_new(&cfg, rate, NULL, 0);
     CHECK(e != NULL, "engine created");
@@ -143,7 +145,9 @@ int main(void) {
     const char text[] = "model = opamp-stage\ndescription = bare stage\n";
     CHECK(fd >= 0 && write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1), "preset file");
     close(fd);
-    CHECK(live_ctl_preset(e, 1, path, err, sizeof err) == 0, "preset of another model: %s", err);
+    CHECK(live_ctl_preset(e, 1, path, err, sizeof err) != 0, "a path is refused");
+    CHECK(live_ctl_preset(e, 1, path + 5, err, sizeof err) == 0, "preset of another model: %s",
+          err);
     unlink(path);
     live_strip_ctl c;
     live_ctl_get(e, 1, &c);
