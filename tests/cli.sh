@@ -112,7 +112,7 @@ for p in mic-dynamic mic-ribbon guitar-hi-z piezo phono line; do
     grep -qE "^$p .*(k|M)Ohm.*gain 0-70 dB" "$T/out" && ok || bad "presets: $p lacks impedance or gain range"
 done
 expect 0 "" -- $GS process -q --preset guitar-hi-z --set zin=470k --set cable=1n "$T/in16.wav" "$T/fe.wav"
-expect 0 "" -- $GS process -q --preset phono --set iec=on "$T/voice.wav" "$T/fe.wav"
+expect 0 "" -- $GS process -q --force --preset phono --set iec=on "$T/voice.wav" "$T/fe.wav"
 expect 2 "source" -- $GS process -q --preset phono --set source=tuba "$T/voice.wav" "$T/fe2.wav"; noleft "$T/fe2.wav"
 expect 0 "" -- $GS models
 grep -q "^opamp-stage" "$T/out" && ok || bad "models list lacks opamp-stage"
@@ -149,7 +149,7 @@ expect 2 "is the input file" -- $GS process "$T/same.wav" "$T/link.wav"
 
 # An existing output survives a failed run untouched.
 cp "$T/o16.wav" "$T/keep.wav"; sum2=$(cksum <"$T/keep.wav")
-$GS process --set gain=99 "$T/in16.wav" "$T/keep.wav" 2>/dev/null
+$GS process --force --set gain=99 "$T/in16.wav" "$T/keep.wav" 2>/dev/null
 [ "$sum2" = "$(cksum <"$T/keep.wav")" ] && ok || bad "failed run damaged the existing output"
 
 # --- bad input: runtime errors (exit 1) ------------------------------------------------------
@@ -259,7 +259,7 @@ $GS process -q --preset clean --set hpf=12 "$T/voice.wav" "$T/h4.wav" &&
     $GS process -q --preset clean --set hpf=on "$T/voice.wav" "$T/h5.wav" &&
     same "$T/h4.wav" "$T/h5.wav" && ok || bad "clean: hpf=12 is not hpf=on"
 expect 0 "" -- $GS process -q --preset phono --set source=MM --set hum_freq=60 "$T/voice.wav" "$T/h6.wav"
-expect 0 "" -- $GS process -q --preset tube --set quality=Low-Alias --set mains=60Hz "$T/voice.wav" "$T/h6.wav"
+expect 0 "" -- $GS process -q --force --preset tube --set quality=Low-Alias --set mains=60Hz "$T/voice.wav" "$T/h6.wav"
 printf 'model = Frontend\nsource = Condenser\nhpf = 24\n' >"$T/names.preset"
 expect 0 "" -- $GS params --preset "$T/names.preset"
 grep -qE "^hpf +off +24dB/oct +24dB/oct " "$T/out" && ok || bad "preset file: hpf = 24: $(grep '^hpf' "$T/out")"

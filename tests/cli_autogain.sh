@@ -25,9 +25,9 @@ near "$(awk -v p="$pk" 'BEGIN { print 20 * log(p) / log(10) }')" -6 0.05 && ok |
 
 # Loudness: to -18 LUFS; a second auto-gain pass over the result must find (almost) nothing to do.
 for m in lufs:-18 truepeak:-1dBTP rms:-12; do
-    $GS process $WIRE --auto-gain $m "$T/voice.wav" "$T/l.wav" 2>"$T/err" || bad "auto-gain $m failed: $(cat "$T/err")"
+    $GS process --force $WIRE --auto-gain $m "$T/voice.wav" "$T/l.wav" 2>"$T/err" || bad "auto-gain $m failed: $(cat "$T/err")"
     g1=$(gain "$T/err")
-    $GS process $WIRE --auto-gain $m "$T/l.wav" "$T/l2.wav" 2>"$T/err2" || bad "second pass $m failed"
+    $GS process --force $WIRE --auto-gain $m "$T/l.wav" "$T/l2.wav" 2>"$T/err2" || bad "second pass $m failed"
     g2=$(gain "$T/err2")
     echo "auto-gain $m on speech-like audio: chose $g1 dB; a second pass chooses $g2 dB"
     [ -n "$g1" ] && ok || bad "$m: no gain printed: $(cat "$T/err")"
