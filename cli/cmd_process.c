@@ -798,12 +798,12 @@ static int calibrate(const options *o, job *j, double gain_db) {
 }
 
 /* The temporary output next to the final one (common/atomic.h). */
-/* --quality: the codec's VBR quality, or FLAC's compression level (both 0..1 in libsndfile). */
+/* --quality: the codec's VBR quality, or FLAC's compression level (both 0..1 in libsndfile;
+ * FLAC is lossless, so there 1 is only the smallest, slowest file). */
 static int set_quality(const options *o, job *j) {
     if (o->quality < 0) return 0;
     double q = o->quality;
     int cmd = j->major == SF_FORMAT_FLAC ? SFC_SET_COMPRESSION_LEVEL : SFC_SET_VBR_ENCODING_QUALITY;
-    if (j->major == SF_FORMAT_FLAC) q = 1.0 - q; /* "quality" 1 is the smallest file here */
     if (sf_command(j->out, cmd, &q, sizeof q) != SF_TRUE) {
         cli_error("this libsndfile cannot set the quality of .%s", containers[j->cont].ext);
         return EXIT_USAGE;
