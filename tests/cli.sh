@@ -400,4 +400,17 @@ for w in "IN... -o DIR" "--force" "--jobs N" "--type EXT" "--quality Q" "--auto-
     grep -qF -- "$w" "$T/out" && ok || bad "process --help lacks $w"
 done
 
+# The Levels section (issue 17, item 4) in the man page and the README, with its three examples.
+if command -v groff >/dev/null 2>&1; then
+    groff -man -Tutf8 -P-cbou -rHY=0 "$SRC/doc/gainstage.1.in" 2>/dev/null | tr -s " \n" "  " >"$T/man"
+    for w in "LEVELS AND RE-AMPING" "0 dBFS = -20 dBu" "--preset tube vocal.wav" "--preset guitar-hi-z --in-dbu 0" \
+        "--in-dbu 18 --out-dbu 18" "raises its output" "--auto-output peak:-1"; do
+        grep -qF -- "$w" "$T/man" && ok || bad "man page Levels section lacks '$w'"
+    done
+fi
+for w in "## Levels and re-amping" "0 dBFS = X dBu" "--preset tube --set gain=12 --set level=-36" \
+    "--preset guitar-hi-z --in-dbu 0" "--in-dbu 18 --out-dbu 18" "**and raises the output**"; do
+    grep -qF -- "$w" "$SRC/README.md" && ok || bad "README Levels section lacks '$w'"
+done
+
 finish cli
