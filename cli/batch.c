@@ -120,11 +120,9 @@ int cli_batch_run(int n, int jobs, int quiet, int (*one)(int i, void *ctx), void
         if (show) bar(done, n, nfail);
     }
     if (show) fputc('\n', stderr);
-    if (nfail) {
-        int skipped = n - next;
-        cli_error("%d of %d files failed%s", nfail, n,
-                  skipped > 0 ? "; the rest were not started" : "");
-        (void)skipped;
-    }
+    if (nfail && next < n)
+        cli_error("%d of %d files failed; %d not started", nfail, n, n - next);
+    else if (nfail)
+        cli_error("%d of %d files failed", nfail, n);
     return worst;
 }

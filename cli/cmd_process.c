@@ -300,8 +300,9 @@ static int parse_writing(int c, options *o) {
     case 'o': o->outdir = optarg; return 0;
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_JOBS:
-        if (parse_range("jobs", optarg, 1, 256, &v) || v != floor(v)) {
-            if (v != floor(v)) cli_error("--jobs needs a whole number, not '%s'", optarg);
+        if (parse_range("jobs", optarg, 1, 256, &v)) return EXIT_USAGE;
+        if (v != floor(v)) {
+            cli_error("--jobs needs a whole number, not '%s'", optarg);
             return EXIT_USAGE;
         }
         o->jobs = (int)v;

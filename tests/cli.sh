@@ -347,7 +347,7 @@ expect 0 "" -- $GS process -q --type flac --format s24 "$T"/batch/*.wav -o "$T/o
 mkdir -p "$T/mixed" "$T/outm"
 cp "$T/garbage.wav" "$T/mixed/1bad.wav"; cp "$T/batch/b.wav" "$T/mixed/2good.wav"
 $GS process --jobs 1 "$T"/mixed/*.wav -o "$T/outm" 2>"$T/err"; st=$?
-[ $st = 1 ] && grep -q "cannot read input '.*1bad.wav'" "$T/err" && grep -q "1 of 2 files failed" "$T/err" && ok || bad "batch failure: status $st: $(cat "$T/err")"
+[ $st = 1 ] && grep -q "cannot read input .*1bad.wav." "$T/err" && grep -q "^gainstage: 1 of 2 files failed; 1 not started$" "$T/err" && [ ! -e "$T/outm/2good.wav" ] && ok || bad "batch failure: status $st: $(cat "$T/err")"
 noleft "$T/outm/1bad.wav"
 # An overall bar on a terminal.
 if command -v script >/dev/null 2>&1; then
