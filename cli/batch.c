@@ -80,6 +80,23 @@ static void bar(int done, int n, int failed) {
     fflush(stderr);
 }
 
+/* The running workers, so that a SIGTERM or SIGHUP to the batch reaches them (each removes its
+ * own partial output); a terminal's Ctrl-C reaches them already, as their process group's. */
+static volatile pid_t workers[256];
+
+static void forward(int sig) {
+    for (int i = 0; i < 256; i++)
+        if (workers[i] > 0) kill(workers[i], sig);
+}
+
+static void track(pid_t p, pid_t was) {
+    for (int i = 0; i < 256; i++)
+        if (workers[i] == was) {
+            workers[i] = p;
+            return;
+        }
+}
+
 /* Wait for one worker: its exit status as a command's (128+N for a signal). */
 static int reap(int *running) {
     int ws;
@@ -87,6 +104,7 @@ static int reap(int *running) {
     while ((p = wait(&ws)) < 0 && errno == EINTR) {
     }
     if (p < 0) return EXIT_RUNTIME;
+    track(0, p);
     (*running)--;
     if (WIFEXITED(ws)) return WEXITSTATUS(ws);
     return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : EXIT_RUNTIME;
@@ -98,12 +116,16 @@ int cli_batch_run(int n, int jobs, int quiet, int (*one)(int i, void *ctx), void
     /* The workers stop on SIGINT/SIGTERM themselves (their own handlers remove their partial
      * outputs); the parent only stops starting new ones. */
     signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, forward);
+    signal(SIGHUP, forward);
     while (done < n) {
         while (running < jobs && next < n && !nfail) {
             fflush(stderr);
             pid_t p = fork();
             if (p == 0) {
                 signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                signal(SIGHUP, SIG_DFL);
                 _exit(one(next, ctx));
             }
             if (p < 0) {
@@ -111,6 +133,7 @@ int cli_batch_run(int n, int jobs, int quiet, int (*one)(int i, void *ctx), void
                 nfail += n - next, worst = EXIT_RUNTIME, done += n - next, next = n;
                 break;
             }
+            track(p, 0);
             running++, next++;
         }
         if (!running) break;

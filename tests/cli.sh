@@ -349,6 +349,15 @@ cp "$T/garbage.wav" "$T/mixed/1bad.wav"; cp "$T/batch/b.wav" "$T/mixed/2good.wav
 $GS process --jobs 1 "$T"/mixed/*.wav -o "$T/outm" 2>"$T/err"; st=$?
 [ $st = 1 ] && grep -q "cannot read input .*1bad.wav." "$T/err" && grep -q "^gainstage: 1 of 2 files failed; 1 not started$" "$T/err" && [ ! -e "$T/outm/2good.wav" ] && ok || bad "batch failure: status $st: $(cat "$T/err")"
 noleft "$T/outm/1bad.wav"
+# SIGTERM to a batch reaches its workers: status 143 and no output, not even a temporary one.
+mkdir -p "$T/outl"
+$GS process -q "$T/long.wav" -o "$T/outl" 2>"$T/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid 2>/dev/null
+wait $pid; st=$?
+[ $st = 143 ] && ok || bad "interrupted batch: status $st: $(cat "$T/err")"
+noleft "$T/outl/long.wav"
 # An overall bar on a terminal.
 if command -v script >/dev/null 2>&1; then
     script -qc "$GS process --force $T/batch/a.wav $T/batch/b.wav -o $T/outd" /dev/null >"$T/tty" 2>&1
