@@ -1,4 +1,4 @@
-/* --auto-gain: the first pass over the input, with the library's meter (gs_meter). */
+/* --auto-input (formerly --auto-gain) and --auto-output: the targets, and the first pass over the input, with the library's meter (gs_meter). */
 #include "autogain.h"
 #include "util.h"
 
@@ -31,7 +31,7 @@ const char *autogain_unit(int kind) {
     return "";
 }
 
-int autogain_parse(const char *text, int *kind, double *target) {
+int autogain_parse(const char *opt, const char *text, int *kind, double *target) {
     const char *colon = strchr(text, ':');
     *kind = AG_NONE;
     if (colon) {
@@ -41,9 +41,9 @@ int autogain_parse(const char *text, int *kind, double *target) {
                 *kind = kinds[i].kind;
     }
     if (*kind == AG_NONE) {
-        cli_error("--auto-gain needs MEASURE:LEVEL with MEASURE peak, truepeak, rms or lufs "
+        cli_error("--%s needs MEASURE:LEVEL with MEASURE peak, truepeak, rms or lufs "
                   "(e.g. peak:-1dBFS, lufs:-18), not '%s'",
-                  text);
+                  opt, text);
         return EXIT_USAGE;
     }
     /* The level: a number, optionally followed by its unit (or plain dB). */
@@ -60,8 +60,8 @@ int autogain_parse(const char *text, int *kind, double *target) {
     }
     double v;
     if (cli_parse_double(buf, &v) || v > 0.0 || v < -70.0) {
-        cli_error("--auto-gain level must be a number from -70 to 0 (e.g. %s:-1), not '%s'",
-                  autogain_name(*kind), colon + 1);
+        cli_error("--%s level must be a number from -70 to 0 (e.g. %s:-1), not '%s'", opt,
+                  kinds[*kind - 1].key, colon + 1);
         return EXIT_USAGE;
     }
     *target = v;

@@ -1,4 +1,5 @@
-/* --auto-gain for gainstage process: parse the target, measure the input in a first pass. */
+/* --auto-input (alias --auto-gain) and --auto-output of gainstage process: parse a target,
+ * measure the input in a first pass. */
 #ifndef GS_CLI_AUTOGAIN_H
 #define GS_CLI_AUTOGAIN_H
 
@@ -9,9 +10,9 @@ enum { AG_NONE = 0, AG_PEAK, AG_TRUEPEAK, AG_RMS, AG_LUFS };
 /* Gain limits of --auto-gain, dB. */
 #define AG_MAX_DB 60.0
 
-/* Parse "M:LEVEL" (peak:-1dBFS, truepeak:-1dBTP, rms:-20, lufs:-18LUFS). On error prints one line
- * and returns EXIT_USAGE; 0 on success. */
-int autogain_parse(const char *text, int *kind, double *target);
+/* Parse "M:LEVEL" (peak:-1dBFS, truepeak:-1dBTP, rms:-20, lufs:-18LUFS) given to --OPT. On error
+ * prints one line naming --OPT and returns EXIT_USAGE; 0 on success. */
+int autogain_parse(const char *opt, const char *text, int *kind, double *target);
 /* Name and unit of a measure ("integrated loudness", "LUFS"). */
 const char *autogain_name(int kind);
 const char *autogain_unit(int kind);

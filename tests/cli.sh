@@ -112,7 +112,7 @@ for p in mic-dynamic mic-ribbon guitar-hi-z piezo phono line; do
     grep -qE "^$p .*(k|M)Ohm.*gain 0-70 dB" "$T/out" && ok || bad "presets: $p lacks impedance or gain range"
 done
 expect 0 "" -- $GS process -q --preset guitar-hi-z --set zin=470k --set cable=1n "$T/in16.wav" "$T/fe.wav"
-expect 0 "" -- $GS process -q --preset phono --set iec=on "$T/voice.wav" "$T/fe.wav"
+expect 0 "" -- $GS process -q --force --preset phono --set iec=on "$T/voice.wav" "$T/fe.wav"
 expect 2 "source" -- $GS process -q --preset phono --set source=tuba "$T/voice.wav" "$T/fe2.wav"; noleft "$T/fe2.wav"
 expect 0 "" -- $GS models
 grep -q "^opamp-stage" "$T/out" && ok || bad "models list lacks opamp-stage"
@@ -149,7 +149,7 @@ expect 2 "is the input file" -- $GS process "$T/same.wav" "$T/link.wav"
 
 # An existing output survives a failed run untouched.
 cp "$T/o16.wav" "$T/keep.wav"; sum2=$(cksum <"$T/keep.wav")
-$GS process --set gain=99 "$T/in16.wav" "$T/keep.wav" 2>/dev/null
+$GS process --force --set gain=99 "$T/in16.wav" "$T/keep.wav" 2>/dev/null
 [ "$sum2" = "$(cksum <"$T/keep.wav")" ] && ok || bad "failed run damaged the existing output"
 
 # --- bad input: runtime errors (exit 1) ------------------------------------------------------
@@ -259,7 +259,7 @@ $GS process -q --preset clean --set hpf=12 "$T/voice.wav" "$T/h4.wav" &&
     $GS process -q --preset clean --set hpf=on "$T/voice.wav" "$T/h5.wav" &&
     same "$T/h4.wav" "$T/h5.wav" && ok || bad "clean: hpf=12 is not hpf=on"
 expect 0 "" -- $GS process -q --preset phono --set source=MM --set hum_freq=60 "$T/voice.wav" "$T/h6.wav"
-expect 0 "" -- $GS process -q --preset tube --set quality=Low-Alias --set mains=60Hz "$T/voice.wav" "$T/h6.wav"
+expect 0 "" -- $GS process -q --force --preset tube --set quality=Low-Alias --set mains=60Hz "$T/voice.wav" "$T/h6.wav"
 printf 'model = Frontend\nsource = Condenser\nhpf = 24\n' >"$T/names.preset"
 expect 0 "" -- $GS params --preset "$T/names.preset"
 grep -qE "^hpf +off +24dB/oct +24dB/oct " "$T/out" && ok || bad "preset file: hpf = 24: $(grep '^hpf' "$T/out")"
@@ -318,5 +318,132 @@ cp "$T/rv/dir/w.wav" "$T/rv/w.orig"
 printf 'rate = 48000\nstatus = recording\nfile.1 = w.wav\n' >"$T/rv/dir/t.take"
 expect 0 "" -- $GS recover "$T/rv/dir"
 cmp -s "$T/rv/dir/w.wav" "$T/rv/w.orig" && ok || bad "recover counted a LIST chunk as audio: $(cat "$T/out")"
+
+# --- the first hour (issue 17, item 1): batches, overwriting, pipes, every format -------------
+sums() { cksum "$@" | awk '{ print $1 }' | tr '\n' ' '; }
+mkdir -p "$T/batch" "$T/outd"
+"$MKSIG" --rate 48000 --seconds 0.5 --channels 2 --peak -12 --format s24 voice "$T/batch/a.wav"
+"$MKSIG" --rate 44100 --seconds 0.3 --peak -12 --format s16 sine "$T/batch/b.wav"
+before=$(sums "$T"/batch/*.wav)
+# The case of the issue, exactly: two files from a shell glob and no -o. The second one is an
+# existing output: refused, and neither file changes.
+exact 2 "output '$T/batch/b.wav' exists; add --force to overwrite it (several inputs: -o DIR)" -- \
+    $GS process --preset tube "$T"/batch/*.wav
+[ "$before" = "$(sums "$T"/batch/*.wav)" ] && ok || bad "process --preset tube batch/*.wav changed a file"
+"$MKSIG" --rate 48000 --seconds 0.2 --format f32 pluck "$T/batch/c.wav"
+before=$(sums "$T"/batch/*.wav)
+exact 2 "process takes one input and one output file, got 3 names (several inputs: -o DIR)" -- \
+    $GS process --preset tube "$T"/batch/*.wav
+[ "$before" = "$(sums "$T"/batch/*.wav)" ] && ok || bad "three names without -o changed a file"
+# -o DIR: one output per input, each keeping its channels, rate and length; one line per file.
+expect 0 "" -- $GS process --preset tube "$T"/batch/*.wav -o "$T/outd"
+[ "$(grep -c " -> $T/outd/[abc].wav: tube" "$T/err")" = 3 ] && ok || bad "batch: not one line per file: $(cat "$T/err")"
+for f in a b c; do
+    [ "$(field "$T/outd/$f.wav" channels) $(field "$T/outd/$f.wav" rate) $(field "$T/outd/$f.wav" frames)" = \
+        "$(field "$T/batch/$f.wav" channels) $(field "$T/batch/$f.wav" rate) $(field "$T/batch/$f.wav" frames)" ] &&
+        ok || bad "batch: $f.wav does not keep its shape"
+done
+$GS process -q --preset tube "$T/batch/b.wav" "$T/b1.wav" && same "$T/b1.wav" "$T/outd/b.wav" && ok || bad "batch output differs from a single run"
+# Again: every output exists, refused before anything is written; --force overwrites.
+out_before=$(sums "$T"/outd/*.wav)
+exact 2 "output '$T/outd/a.wav' exists; add --force to overwrite it" -- $GS process "$T"/batch/*.wav -o "$T/outd"
+[ "$out_before" = "$(sums "$T"/outd/*.wav)" ] && ok || bad "refused batch wrote something"
+expect 0 "" -- $GS process -q --force --jobs 1 --preset tube "$T"/batch/*.wav -o "$T/outd/"
+[ -s "$T/err" ] && bad "-q batch printed: $(cat "$T/err")" || ok
+# OUT is never an input, whatever --force says.
+exact 2 "output '$T/batch/a.wav' is the input file '$T/batch/a.wav'; choose another output folder" -- \
+    $GS process --force "$T"/batch/*.wav -o "$T/batch"
+[ "$before" = "$(sums "$T"/batch/*.wav)" ] && ok || bad "-o onto the inputs changed a file"
+mkdir -p "$T/other"; cp "$T/batch/a.wav" "$T/other/a.wav"
+exact 2 "'$T/batch/a.wav' and '$T/other/a.wav' would both be written to '$T/outd/a.wav'; process them into different folders" -- \
+    $GS process --force "$T/batch/a.wav" "$T/other/a.wav" -o "$T/outd"
+expect 1 "output folder '.*nope' does not exist" -- $GS process "$T/batch/a.wav" -o "$T/nope"
+expect 2 "--jobs needs a number from 1 to 256, not '0'" -- $GS process --jobs 0 "$T/batch/a.wav" -o "$T/outd"
+expect 2 "--jobs needs a whole number" -- $GS process --jobs 1.5 "$T/batch/a.wav" -o "$T/outd"
+expect 2 "unknown preset 'tub'" -- $GS process --preset tub "$T"/batch/*.wav -o "$T/outd"
+expect 2 "needs at least one input" -- $GS process -o "$T/outd"
+# --type renames the outputs of a batch.
+mkdir -p "$T/outf"
+expect 0 "" -- $GS process -q --type flac --format s24 "$T"/batch/*.wav -o "$T/outf"
+[ "$(field "$T/outf/b.flac" container)" = flac ] && [ ! -e "$T/outf/b.wav" ] && ok || bad "--type flac in a batch"
+# One unreadable file: status 1, the count of failures, nothing of it left; with one job the
+# files after it are not started.
+mkdir -p "$T/mixed" "$T/outm"
+cp "$T/garbage.wav" "$T/mixed/1bad.wav"; cp "$T/batch/b.wav" "$T/mixed/2good.wav"
+$GS process --jobs 1 "$T"/mixed/*.wav -o "$T/outm" 2>"$T/err"; st=$?
+[ $st = 1 ] && grep -q "cannot read input .*1bad.wav." "$T/err" && grep -q "^gainstage: 1 of 2 files failed; 1 not started$" "$T/err" && [ ! -e "$T/outm/2good.wav" ] && ok || bad "batch failure: status $st: $(cat "$T/err")"
+noleft "$T/outm/1bad.wav"
+# SIGTERM to a batch reaches its workers: status 143 and no output, not even a temporary one.
+mkdir -p "$T/outl"
+$GS process -q "$T/long.wav" -o "$T/outl" 2>"$T/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid 2>/dev/null
+wait $pid; st=$?
+[ $st = 143 ] && ok || bad "interrupted batch: status $st: $(cat "$T/err")"
+noleft "$T/outl/long.wav"
+# An overall bar on a terminal.
+if command -v script >/dev/null 2>&1; then
+    script -qc "$GS process --force $T/batch/a.wav $T/batch/b.wav -o $T/outd" /dev/null >"$T/tty" 2>&1
+    grep -q "processing \[#*\] 2 of 2 files" "$T/tty" && ok || bad "no batch bar on a terminal: $(cat "$T/tty")"
+    script -qc "$GS process $T/batch/a.wav -" /dev/null >"$T/tty" 2>&1
+    grep -q "standard output is a terminal" "$T/tty" && ok || bad "'-' onto a terminal: $(cat "$T/tty")"
+fi
+
+# '-': standard input and output, the same samples as files; a failure writes nothing.
+$GS process -q "$T/batch/a.wav" "$T/pf.wav"
+$GS process -q - - <"$T/batch/a.wav" >"$T/pp.wav" && same "$T/pf.wav" "$T/pp.wav" && ok || bad "- - differs from files"
+$GS process -q --type flac - "$T/pp2.flac" <"$T/batch/a.wav" && [ "$(field "$T/pp2.flac" container)" = flac ] && ok || bad "stdin to a file"
+$GS process -q --type flac --format s24 "$T/batch/a.wav" - >"$T/pp3" && [ "$(field "$T/pp3" container)" = flac ] && ok || bad "--type flac to stdout"
+$GS process --auto-input peak:-6 - - <"$T/batch/a.wav" >"$T/pp4.wav" 2>"$T/err" && grep -q "input gain +6.00 dB" "$T/err" && ok || bad "auto-input from stdin: $(cat "$T/err")"
+expect 1 "cannot read input '-'" -- sh -c "exec $GS process - - <'$T/garbage.wav' >'$T/pp5'"
+[ -s "$T/pp5" ] && bad "a failed run wrote to standard output" || ok
+expect 2 "standard input \('-'\) has no name" -- $GS process - -o "$T/outd"
+expect 2 "--type must be an output extension" -- $GS process --type xyz "$T/batch/a.wav" -
+expect 2 "--type ogg disagrees with the name" -- $GS process --type ogg "$T/batch/a.wav" "$T/t.wav"; noleft "$T/t.wav"
+
+# Every format the installed libsndfile writes; lossy ones take --quality, not --format.
+for e in au ogg opus mp3; do
+    $GS process -q "$T/batch/a.wav" "$T/f.$e" 2>"$T/err"; st=$?
+    if [ $st = 2 ] && grep -q "this libsndfile .* cannot write .$e" "$T/err"; then
+        echo "note: this libsndfile cannot write .$e (refused in one line)"; ok; continue
+    fi
+    [ $st = 0 ] && [ "$(field "$T/f.$e" frames)" = 24000 ] && ok || bad ".$e: status $st, $(field "$T/f.$e" frames) frames: $(cat "$T/err")"
+done
+if command -v file >/dev/null 2>&1; then
+    [ -e "$T/f.ogg" ] && { file -b "$T/f.ogg" | grep -q "Vorbis" && ok || bad ".ogg is not Vorbis: $(file -b "$T/f.ogg")"; }
+    [ -e "$T/f.opus" ] && { file -b "$T/f.opus" | grep -q "Opus" && ok || bad ".opus is not Opus"; }
+    [ -e "$T/f.mp3" ] && { file -b "$T/f.mp3" | grep -q "layer III" && ok || bad ".mp3 is not MP3"; }
+fi
+if [ -e "$T/f.ogg" ]; then
+    $GS process -q --quality 0.1 "$T/batch/a.wav" "$T/q1.ogg" && $GS process -q --quality 0.9 "$T/batch/a.wav" "$T/q9.ogg" &&
+        [ "$(wc -c <"$T/q1.ogg")" -lt "$(wc -c <"$T/q9.ogg")" ] && ok || bad "--quality does not change the Vorbis size"
+    exact 2 "--format is for PCM outputs; .ogg is lossy (use --quality 0..1)" -- $GS process --format s16 "$T/batch/a.wav" "$T/x.ogg"; noleft "$T/x.ogg"
+fi
+[ -e "$T/f.opus" ] && { exact 2 "Opus stores 8, 12, 16, 24 or 48 kHz, and '$T/batch/b.wav' is at 44100 Hz; write .ogg or resample first" -- \
+    $GS process "$T/batch/b.wav" "$T/x.opus"; noleft "$T/x.opus"; }
+$GS process -q --format s24 --quality 0 "$T/batch/a.wav" "$T/q0.flac" && $GS process -q --format s24 --quality 1 "$T/batch/a.wav" "$T/q10.flac" &&
+    [ "$(wc -c <"$T/q10.flac")" -le "$(wc -c <"$T/q0.flac")" ] && same "$T/q0.flac" "$T/q10.flac" && ok || bad "FLAC --quality"
+exact 2 "--quality needs a number from 0 to 1, not '2'" -- $GS process --quality 2 "$T/batch/a.wav" "$T/x.ogg"; noleft "$T/x.ogg"
+exact 2 "--quality is for .ogg, .opus, .mp3 (encoding quality) and .flac (compression), not .wav" -- \
+    $GS process --quality 0.5 "$T/batch/a.wav" "$T/x.wav"; noleft "$T/x.wav"
+# --help tells all of it.
+$GS process --help >"$T/out"
+for w in "IN... -o DIR" "--force" "--jobs N" "--type EXT" "--quality Q" "--auto-input M:LEVEL" "--auto-output M:LEVEL" "'-'"; do
+    grep -qF -- "$w" "$T/out" && ok || bad "process --help lacks $w"
+done
+
+# The Levels section (issue 17, item 4) in the man page and the README, with its three examples.
+if command -v groff >/dev/null 2>&1; then
+    groff -man -Tutf8 -P-cbou -rHY=0 "$SRC/doc/gainstage.1.in" 2>/dev/null | tr -s " \n" "  " >"$T/man"
+    for w in "LEVELS AND RE-AMPING" "0 dBFS = -20 dBu" "--preset tube vocal.wav" "--preset guitar-hi-z --in-dbu 0" \
+        "--in-dbu 18 --out-dbu 18" "raises its output" "--auto-output peak:-1"; do
+        grep -qF -- "$w" "$T/man" && ok || bad "man page Levels section lacks '$w'"
+    done
+fi
+for w in "## Levels and re-amping" "0 dBFS = X dBu" "--preset tube --set gain=12 --set level=-36" \
+    "--preset guitar-hi-z --in-dbu 0" "--in-dbu 18 --out-dbu 18" "**and raises the output**"; do
+    grep -qF -- "$w" "$SRC/README.md" && ok || bad "README Levels section lacks '$w'"
+done
 
 finish cli

@@ -25,9 +25,9 @@ near "$(awk -v p="$pk" 'BEGIN { print 20 * log(p) / log(10) }')" -6 0.05 && ok |
 
 # Loudness: to -18 LUFS; a second auto-gain pass over the result must find (almost) nothing to do.
 for m in lufs:-18 truepeak:-1dBTP rms:-12; do
-    $GS process $WIRE --auto-gain $m "$T/voice.wav" "$T/l.wav" 2>"$T/err" || bad "auto-gain $m failed: $(cat "$T/err")"
+    $GS process --force $WIRE --auto-gain $m "$T/voice.wav" "$T/l.wav" 2>"$T/err" || bad "auto-gain $m failed: $(cat "$T/err")"
     g1=$(gain "$T/err")
-    $GS process $WIRE --auto-gain $m "$T/l.wav" "$T/l2.wav" 2>"$T/err2" || bad "second pass $m failed"
+    $GS process --force $WIRE --auto-gain $m "$T/l.wav" "$T/l2.wav" 2>"$T/err2" || bad "second pass $m failed"
     g2=$(gain "$T/err2")
     echo "auto-gain $m on speech-like audio: chose $g1 dB; a second pass chooses $g2 dB"
     [ -n "$g1" ] && ok || bad "$m: no gain printed: $(cat "$T/err")"
@@ -61,5 +61,45 @@ samediff "$T/n5a.wav" "$T/n5b.wav" && ok || bad "same --seed gave different nois
 samediff "$T/n5a.wav" "$T/n6.wav" && bad "another --seed gave the same noise" || ok
 awk -v p="$(field "$T/n5a.wav" peak)" 'BEGIN { exit !(p > 1e-3) }' && ok || bad "noise model added no noise"
 sox "$T/n5a.wav" -n remix 1,2v-1 stat 2>&1 | awk '/Maximum amplitude/ { exit !($3 > 1e-3) }' && ok || bad "both channels carry the same noise"
+
+# --- issue 17, item 4: input and output targets by name, levels after the gain, a hint ------
+dbfs() { awk -v p="$1" 'BEGIN { print 20 * log(p) / log(10) }'; }
+# --auto-input is --auto-gain under its new name: the same gain and the same samples.
+$GS process -q $WIRE --auto-gain peak:-12 "$T/sine.wav" "$T/ag.wav"
+$GS process $WIRE --auto-input peak:-12 "$T/sine.wav" "$T/ai.wav" 2>"$T/err"
+grep -q "^gainstage: auto-input: input sample peak -20.00 dBFS, target -12.00 dBFS: input gain +8.00 dB$" "$T/err" && ok || bad "auto-input message: $(cat "$T/err")"
+samediff "$T/ag.wav" "$T/ai.wav" && ok || bad "--auto-input and --auto-gain differ"
+# The summary shows the level at the preamp after that gain: -20 dBFS at -20 dBu, +8 dB: -32 dBu.
+$GS process --model opamp-stage --set gain=0 --auto-input peak:-12 "$T/sine.wav" "$T/ai2.wav" 2>"$T/err"
+grep -q "peak in -20.0 dBFS, +8.00 dB input gain (-32.0 dBu at the preamp)" "$T/err" && ok || bad "summary before the gain: $(cat "$T/err")"
+# --auto-output lands the output there, through a non-linear preamp too.
+for p in tube tube-hot guitar-hi-z; do
+    $GS process --preset $p --auto-output peak:-1 "$T/voice.wav" "$T/ao_$p.wav" 2>"$T/err" || bad "auto-output $p: $(cat "$T/err")"
+    grep -q "^gainstage: auto-output: output sample peak .* dBFS, target -1.00 dBFS: output gain [-+][0-9.]* dB (as --out-dbu [-0-9.]*)$" "$T/err" && ok || bad "auto-output message: $(cat "$T/err")"
+    near "$(dbfs "$(field "$T/ao_$p.wav" peak)")" -1 0.01 && ok || bad "$p --auto-output peak:-1: output peak $(field "$T/ao_$p.wav" peak)"
+done
+# Both at once: the preamp sees -12 dBFS peaks, the file ends at -18 LUFS (a second pass agrees).
+$GS process -q --preset tube --auto-input peak:-12 --auto-output lufs:-18 "$T/voice.wav" "$T/io.wav"
+$GS process $WIRE --auto-input lufs:-18 "$T/io.wav" "$T/io2.wav" 2>"$T/err"
+near "$(gain "$T/err")" 0 0.12 && ok || bad "--auto-output lufs:-18 missed: a second pass wants $(gain "$T/err") dB"
+# The output gain printed is what --out-dbu would do by hand.
+$GS process --preset tube --auto-output peak:-3 "$T/voice.wav" "$T/h1.wav" 2>"$T/err"
+od=$(sed -n 's/.*(as --out-dbu \([-0-9.]*\)).*/\1/p' "$T/err")
+$GS process -q --preset tube --out-dbu "$od" "$T/voice.wav" "$T/h2.wav"
+"$WAV" diff "$T/h1.wav" "$T/h2.wav" | awk -F"esr=" "{ exit !(\$2 < 1e-6) }" && ok || bad "--auto-output is not --out-dbu $od"
+for t in peak:+3 loud:-1 rms; do
+    $GS process --auto-output "$t" "$T/sine.wav" "$T/bad.wav" 2>"$T/err"; s=$?
+    [ "$s" -eq 2 ] && grep -q "^gainstage: --auto-output" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -e "$T/bad.wav" ] && ok || bad "--auto-output $t: status $s: $(cat "$T/err")"
+done
+# Clipping: the count, then how to avoid it, and the advice works.
+"$MKSIG" --rate 48000 --seconds 1 --peak -6 --format s16 sine "$T/s16.wav"
+$GS process --model opamp-stage --out-dbu -20 --format s16 "$T/s16.wav" "$T/hot.wav" 2>"$T/err"
+grep -q "^gainstage: [1-9][0-9]* samples clipped: lower the output with --out-dbu -4 (or --auto-output peak:-1), or write --format f32$" "$T/err" && ok || bad "clip hint: $(cat "$T/err")"
+$GS process --model opamp-stage --out-dbu -4 --format s16 "$T/s16.wav" "$T/cool.wav" 2>"$T/err"
+grep -q "; 0 samples clipped;" "$T/err" && ! grep -q "lower the output" "$T/err" && ok || bad "the hint's --out-dbu still clips: $(cat "$T/err")"
+$GS process --model opamp-stage --out-dbu -20 --format s24 "$T/s16.wav" "$T/hot.flac" 2>"$T/err"
+grep -q "or write a .wav with --format f32$" "$T/err" && ok || bad "FLAC clip hint: $(cat "$T/err")"
+$GS process --model opamp-stage --out-dbu -20 --format f32 "$T/s16.wav" "$T/hotf.wav" 2>"$T/err"
+grep -q "lower the output" "$T/err" && bad "float output got a clip hint" || ok
 
 finish
