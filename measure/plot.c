@@ -51,7 +51,8 @@ gsm_series *gsm_plot_add(gsm_plot *p, const char *label, const double *x, const 
 
 /* A series' colour, lightened towards white by its tint. */
 static void set_color(cairo_t *cr, const gsm_series *se) {
-    const double *c = palette[((se->color % GSM_PLOT_NCOLORS) + GSM_PLOT_NCOLORS) % GSM_PLOT_NCOLORS];
+    const double *c =
+        palette[((se->color % GSM_PLOT_NCOLORS) + GSM_PLOT_NCOLORS) % GSM_PLOT_NCOLORS];
     double t = 0.3 * (se->tint > 2 ? 2 : se->tint < 0 ? 0 : se->tint);
     cairo_set_source_rgb(cr, c[0] + (1 - c[0]) * t, c[1] + (1 - c[1]) * t, c[2] + (1 - c[2]) * t);
 }
@@ -448,8 +449,10 @@ int gsm_plot_save(const gsm_plot *p, const char *dir, const char *base) {
 
 int gsm_plot_swatch_svg(char *buf, size_t size, int color, int marker) {
     static const char *shape[GSM_PLOT_NMARKERS] = {
-        "<circle cx='11' cy='7' r='4'/>", "<rect x='7.5' y='3.5' width='7' height='7'/>",
-        "<path d='M11 2.5L15.5 10.5H6.5Z'/>", "<path d='M11 1.5L15 7L11 12.5L7 7Z'/>",
+        "<circle cx='11' cy='7' r='4'/>",
+        "<rect x='7.5' y='3.5' width='7' height='7'/>",
+        "<path d='M11 2.5L15.5 10.5H6.5Z'/>",
+        "<path d='M11 1.5L15 7L11 12.5L7 7Z'/>",
         "<path d='M6 7H16M11 2V12' stroke-width='2'/>",
         "<path d='M7 3L15 11M7 11L15 3' stroke-width='2'/>"};
     const double *c = palette[((color % GSM_PLOT_NCOLORS) + GSM_PLOT_NCOLORS) % GSM_PLOT_NCOLORS];

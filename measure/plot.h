@@ -29,7 +29,7 @@ typedef struct gsm_plot {
     double xmin, xmax, ymin, ymax; /* NAN: from the data */
     double yfloor; /* NAN, or: values below it are numerical noise, kept out of the fitted range */
     double yspan;  /* the smallest fitted y range (a flat response stays flat), 0: none */
-    int bars;                      /* 1: grouped bars, one group per category, y[c] per series */
+    int bars;      /* 1: grouped bars, one group per category, y[c] per series */
     const char *cats[GSM_PLOT_MAX_CATS];
     int ncat;
     gsm_series s[GSM_PLOT_MAX_SERIES];
@@ -42,7 +42,7 @@ void gsm_plot_init(gsm_plot *p, const char *title, const char *xlabel, const cha
 /* Add a series (ignored beyond GSM_PLOT_MAX_SERIES: then NULL). Its marker and tint may be set
  * through the pointer returned. */
 gsm_series *gsm_plot_add(gsm_plot *p, const char *label, const double *x, const double *y, int n,
-                  int color, int dash);
+                         int color, int dash);
 /* Write DIR/BASE.png and DIR/BASE.svg; returns 0 on success. */
 int gsm_plot_save(const gsm_plot *p, const char *dir, const char *base);
 /* A small inline SVG of a series' colour and marker (for a legend in HTML); returns its length

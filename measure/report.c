@@ -391,8 +391,8 @@ static int plot_sweep_key(render *c, const char *base, const char *ylabel, const
             int k, k2;
             const double *x = arr(&c->pl, json_object_get(s, "level_dbfs"), &k);
             add(c, &p,
-                label(c, "%s %.0f Hz", dev_name(c->reps[r]), num(json_object_get(s, "freq_hz"))),
-                x, arr(&c->pl, json_object_get(s, key), &k2), k, r, w);
+                label(c, "%s %.0f Hz", dev_name(c->reps[r]), num(json_object_get(s, "freq_hz"))), x,
+                arr(&c->pl, json_object_get(s, key), &k2), k, r, w);
         }
     }
     return save(c, &p, base);
@@ -458,8 +458,7 @@ static int plot_freq_response(render *c, int ph) {
 
 static int plot_transfer(render *c) {
     gsm_plot p;
-    begin(c, &p, "transfer", "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)",
-          0);
+    begin(c, &p, "transfer", "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
     for (int r = 0; r < c->n; r++) {
         json_t *tc = json_object_get(c->reps[r], "transfer");
         int k, k2;
@@ -512,8 +511,8 @@ static int plot_spectrum(render *c, int s) {
 static int render_plots(render *c) {
     int rc = plot_thd(c);
     rc |= plot_sweep_key(c, "even_odd", "even / odd harmonic power (dB)", "even_odd_db", 6.0);
-    rc |= plot_sweep_key(c, "compression", "gain change re lowest level (dB)", "compression_db",
-                         2.0);
+    rc |=
+        plot_sweep_key(c, "compression", "gain change re lowest level (dB)", "compression_db", 2.0);
     rc |= plot_harmonics(c);
     for (int ph = 0; ph < 2; ph++) rc |= plot_freq_response(c, ph);
     rc |= plot_transfer(c);
@@ -538,7 +537,8 @@ static void html_escape(FILE *f, const char *s) {
 /* Whether the device's settings turn its noise model off ("noise=0" or "noise=off" among
  * them): its noise figures are then the arithmetic's, not a measurement. */
 static int noise_off(json_t *rep) {
-    const char *set = json_string_value(json_object_get(json_object_get(rep, "device"), "settings"));
+    const char *set =
+        json_string_value(json_object_get(json_object_get(rep, "device"), "settings"));
     for (const char *p = set; p && (p = strstr(p, "noise=")); p += 6) {
         if (p != set && p[-1] != ' ' && p[-1] != ',') continue; /* "x_noise=" is another one */
         if (!strncmp(p + 6, "0", 1) || !strncmp(p + 6, "off", 3)) return 1;
