@@ -8,10 +8,12 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 MESON_FLAGS ?=
 
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need (node and npm for the reports' browser test:
+# tools/install-node-deps.sh, which also installs playwright-core into $(BUILD)/browser).
 DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
   liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev \
-  jackd2 libjack-jackd2-dev liblo-dev lv2-dev lilv-utils sordi jalv ardour procps swh-lv2 groff-base
+  jackd2 libjack-jackd2-dev liblo-dev lv2-dev lilv-utils sordi jalv ardour procps swh-lv2 groff-base \
+  chromium
 
 .PHONY: all deps build demo check test bench fuzz install uninstall clean format lint
 
@@ -19,6 +21,7 @@ all: build
 
 deps:
 	@sh tools/install-deps.sh $(DEPS)
+	@sh tools/install-node-deps.sh $(BUILD)
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --prefix=$(PREFIX) --werror $(MESON_FLAGS)

@@ -129,6 +129,7 @@ static int compare(int ndirs, char **dirs, const char *out) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
     }
+    printf("report: %s/index.html\n", out);
     return 0;
 }
 

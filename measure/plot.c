@@ -21,11 +21,16 @@
 #define MT 40.0
 #define MB 58.0
 
-static const double palette[][3] = {
+/* Okabe and Ito's colour-blind-safe set (blue, vermillion, bluish green, reddish purple, orange,
+ * sky blue, black); their yellow is left out, too pale on white. */
+static const double palette[GSM_PLOT_NCOLORS][3] = {
     {0.00, 0.45, 0.70}, {0.84, 0.37, 0.00}, {0.00, 0.62, 0.45}, {0.80, 0.47, 0.65},
-    {0.34, 0.71, 0.91}, {0.90, 0.62, 0.00}, {0.35, 0.35, 0.35}, {0.60, 0.20, 0.20},
+    {0.90, 0.62, 0.00}, {0.34, 0.71, 0.91}, {0.00, 0.00, 0.00},
 };
-#define NPAL ((int)(sizeof palette / sizeof palette[0]))
+
+/* Markers are drawn every few points: a dense curve would be a smear of them. */
+#define MARK_EVERY_MAX 10
+#define MARK_R 3.6
 
 void gsm_plot_init(gsm_plot *p, const char *title, const char *xlabel, const char *ylabel,
                    int xlog) {
@@ -34,13 +39,77 @@ void gsm_plot_init(gsm_plot *p, const char *title, const char *xlabel, const cha
     p->xlabel = xlabel;
     p->ylabel = ylabel;
     p->xlog = xlog;
-    p->xmin = p->xmax = p->ymin = p->ymax = NAN;
+    p->xmin = p->xmax = p->ymin = p->ymax = p->yfloor = NAN;
 }
 
-void gsm_plot_add(gsm_plot *p, const char *label, const double *x, const double *y, int n,
-                  int color, int dash) {
-    if (p->ns >= GSM_PLOT_MAX_SERIES) return;
-    p->s[p->ns++] = (gsm_series){label, x, y, n, color, dash};
+gsm_series *gsm_plot_add(gsm_plot *p, const char *label, const double *x, const double *y, int n,
+                         int color, int dash) {
+    if (p->ns >= GSM_PLOT_MAX_SERIES) return NULL;
+    p->s[p->ns] = (gsm_series){label, x, y, n, color, dash, 0, 0};
+    return &p->s[p->ns++];
+}
+
+/* A series' colour, lightened towards white by its tint. */
+static void set_color(cairo_t *cr, const gsm_series *se) {
+    const double *c =
+        palette[((se->color % GSM_PLOT_NCOLORS) + GSM_PLOT_NCOLORS) % GSM_PLOT_NCOLORS];
+    double t = 0.3 * (se->tint > 2 ? 2 : se->tint < 0 ? 0 : se->tint);
+    cairo_set_source_rgb(cr, c[0] + (1 - c[0]) * t, c[1] + (1 - c[1]) * t, c[2] + (1 - c[2]) * t);
+}
+
+/* The path of marker m (1..GSM_PLOT_NMARKERS) of radius r at (x, y); m < 0: the open downward
+ * triangle that marks a value below the axis. Returns whether the shape is stroked (open). */
+static int marker_path(cairo_t *cr, int m, double x, double y, double r) {
+    cairo_new_sub_path(cr);
+    if (m < 0) {
+        cairo_move_to(cr, x - r, y - 1.6 * r);
+        cairo_line_to(cr, x + r, y - 1.6 * r);
+        cairo_line_to(cr, x, y);
+        cairo_close_path(cr);
+        return 1;
+    }
+    switch ((m - 1) % GSM_PLOT_NMARKERS) {
+    case 0: cairo_arc(cr, x, y, r, 0, 2 * M_PI); return 0;
+    case 1: cairo_rectangle(cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r); return 0;
+    case 2:
+        cairo_move_to(cr, x, y - 1.2 * r);
+        cairo_line_to(cr, x + 1.1 * r, y + 0.8 * r);
+        cairo_line_to(cr, x - 1.1 * r, y + 0.8 * r);
+        cairo_close_path(cr);
+        return 0;
+    case 3:
+        cairo_move_to(cr, x, y - 1.3 * r);
+        cairo_line_to(cr, x + r, y);
+        cairo_line_to(cr, x, y + 1.3 * r);
+        cairo_line_to(cr, x - r, y);
+        cairo_close_path(cr);
+        return 0;
+    case 4: /* plus and cross are lines: stroked */
+        cairo_move_to(cr, x - 1.2 * r, y);
+        cairo_line_to(cr, x + 1.2 * r, y);
+        cairo_move_to(cr, x, y - 1.2 * r);
+        cairo_line_to(cr, x, y + 1.2 * r);
+        return 1;
+    default:
+        cairo_move_to(cr, x - r, y - r);
+        cairo_line_to(cr, x + r, y + r);
+        cairo_move_to(cr, x - r, y + r);
+        cairo_line_to(cr, x + r, y - r);
+        return 1;
+    }
+}
+
+static void draw_marker(cairo_t *cr, int m, double x, double y, double r) {
+    if (m == 0) return;
+    cairo_save(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_line_width(cr, 1.5);
+    cairo_new_path(cr);
+    if (marker_path(cr, m, x, y, r))
+        cairo_stroke(cr);
+    else
+        cairo_fill(cr);
+    cairo_restore(cr);
 }
 
 /* A step of 1, 2 or 5 times a power of ten giving about `want` intervals over the range. */
@@ -87,32 +156,51 @@ static void set_dash(cairo_t *cr, int dash) {
     }
 }
 
-/* The axes' ranges: as given, else from the data (y to whole steps, the bars one slot per
- * category). Returns the y grid step. */
-static double frame_of(const gsm_plot *p, frame *fp) {
-    frame f = {p->xmin, p->xmax, p->ymin, p->ymax, p->xlog};
-    /* ranges from the data where not given */
-    double dx0 = INFINITY, dx1 = -INFINITY, dy0 = INFINITY, dy1 = -INFINITY;
+/* The data's range (y only from values at or above the floor). Returns 0 if there is no data. */
+static int data_range(const gsm_plot *p, double *x0, double *x1, double *y0, double *y1) {
+    *x0 = *y0 = INFINITY;
+    *x1 = *y1 = -INFINITY;
     for (int s = 0; s < p->ns; s++)
         for (int i = 0; i < p->s[s].n; i++) {
             double x = p->bars ? i : p->s[s].x[i], y = p->s[s].y[i];
             if (!isfinite(y) || !isfinite(x) || (p->xlog && x <= 0)) continue;
-            dx0 = fmin(dx0, x);
-            dx1 = fmax(dx1, x);
-            dy0 = fmin(dy0, y);
-            dy1 = fmax(dy1, y);
+            *x0 = fmin(*x0, x);
+            *x1 = fmax(*x1, x);
+            if (y < p->yfloor) continue; /* NAN floor: never true */
+            *y0 = fmin(*y0, y);
+            *y1 = fmax(*y1, y);
         }
-    if (!isfinite(dx0)) dx0 = 0, dx1 = 1, dy0 = 0, dy1 = 1;
-    if (dy1 - dy0 < 1e-9) dy0 -= 1.0, dy1 += 1.0;
+    return isfinite(*x0);
+}
+
+/* The axes' ranges: as given, else from the data, padded by 4 % so that no curve runs along the
+ * frame, widened to the smallest span asked for, and rounded out to whole grid steps; values
+ * below the floor do not count (drawn at the bottom as below the axis). Bars: one slot per
+ * category. Returns the y grid step. */
+static double frame_of(const gsm_plot *p, frame *fp) {
+    frame f = {p->xmin, p->xmax, p->ymin, p->ymax, p->xlog};
+    double dx0, dx1, dy0, dy1;
+    if (!data_range(p, &dx0, &dx1, &dy0, &dy1)) dx0 = 0, dx1 = 1;
+    if (!isfinite(dy0)) /* no data, or all of it below the floor */
+        dy0 = isnan(p->yfloor) ? 0.0 : p->yfloor, dy1 = dy0 + fmax(p->yspan, 1.0);
+    double mid = 0.5 * (dy0 + dy1), half = 0.5 * fmax(dy1 - dy0, fmax(p->yspan, 1e-9));
+    dy0 = mid - 1.04 * half;
+    dy1 = mid + 1.04 * half;
     if (isnan(f.x0)) f.x0 = dx0;
     if (isnan(f.x1)) f.x1 = dx1;
     if (p->bars) f.x0 = -0.5, f.x1 = p->ncat - 0.5;
     if (f.x1 <= f.x0) f.x1 = f.x0 + 1.0;
     double ystep = nice_step((isnan(f.y1) ? dy1 : f.y1) - (isnan(f.y0) ? dy0 : f.y0), 6.0);
-    if (isnan(f.y0)) f.y0 = fmax(floor(dy0 / ystep) * ystep, isnan(p->ymin) ? -1e300 : p->ymin);
+    if (isnan(f.y0)) f.y0 = floor(dy0 / ystep) * ystep;
     if (isnan(f.y1)) f.y1 = ceil(dy1 / ystep) * ystep;
     if (f.y1 <= f.y0) f.y1 = f.y0 + ystep;
+    /* rounding out may change the step: round again to the step the grid will use, so that
+     * both ends of a fitted axis carry a label */
     ystep = nice_step(f.y1 - f.y0, 6.0);
+    if (isnan(p->ymin)) f.y0 = floor(f.y0 / ystep + 1e-9) * ystep;
+    if (isnan(p->ymax)) f.y1 = ceil(f.y1 / ystep - 1e-9) * ystep;
+    /* padding and rounding never take the axis below the floor: what is under it is noise */
+    if (isnan(p->ymin) && f.y0 < p->yfloor && f.y1 > p->yfloor) f.y0 = p->yfloor;
     *fp = f;
     return ystep;
 }
@@ -181,70 +269,129 @@ static void draw_labels(const gsm_plot *p, cairo_t *cr) {
     cairo_restore(cr);
 }
 
-/* The series, clipped to the frame: lines (a non-finite point lifts the pen) or grouped bars. */
+/* Markers on every few points of a series, starting at an offset of its own so that the
+ * markers of overlapping curves do not sit on each other. */
+static int mark_every(const gsm_series *se) {
+    return se->n > MARK_EVERY_MAX ? (se->n + MARK_EVERY_MAX - 1) / MARK_EVERY_MAX : 1;
+}
+
+/* A line (a non-finite point lifts the pen); values below the axis run along its bottom edge
+ * and carry the open downward triangle instead of the series' marker. */
+static void draw_line(const gsm_series *se, int idx, int ns, const frame *f, cairo_t *cr) {
+    set_color(cr, se);
+    set_dash(cr, se->dash);
+    int pen = 0;
+    for (int i = 0; i < se->n; i++) {
+        double x = se->x[i], y = se->y[i];
+        if (!isfinite(x) || !isfinite(y) || (f->xlog && x <= 0)) {
+            pen = 0;
+            continue;
+        }
+        /* the top is clipped by the frame; cairo needs finite coordinates */
+        y = fmax(f->y0, fmin(f->y1 + (f->y1 - f->y0), y));
+        if (pen)
+            cairo_line_to(cr, px(f, x), py(f, y));
+        else
+            cairo_move_to(cr, px(f, x), py(f, y));
+        pen = 1;
+    }
+    cairo_stroke(cr);
+    int every = mark_every(se);
+    for (int i = idx * every / (ns > 0 ? ns : 1); i < se->n; i += every) {
+        double x = se->x[i], y = se->y[i];
+        if (!isfinite(x) || !isfinite(y) || (f->xlog && x <= 0)) continue;
+        if (y < f->y0)
+            draw_marker(cr, -1, px(f, x), py(f, f->y0), MARK_R);
+        else
+            draw_marker(cr, se->marker, px(f, x), py(f, y), MARK_R);
+    }
+}
+
+/* Grouped bars from the bottom of the axis, the series' marker above each; a value below the
+ * axis is no bar but the open downward triangle on the bottom edge (never hidden). */
+static void draw_bars(const gsm_plot *p, const frame *f, cairo_t *cr) {
+    double gw = 0.8 / p->ns;
+    for (int s = 0; s < p->ns; s++) {
+        const gsm_series *se = &p->s[s];
+        for (int i = 0; i < se->n && i < p->ncat; i++) {
+            if (!isfinite(se->y[i])) continue;
+            double x0 = px(f, i - 0.4 + gw * s), x1 = px(f, i - 0.4 + gw * (s + 1));
+            double xc = 0.5 * (x0 + x1 - 1), r = fmin(MARK_R, 0.5 * (x1 - x0));
+            gsm_series full = *se;
+            full.tint = 0;
+            if (se->y[i] < f->y0) {
+                set_color(cr, &full);
+                draw_marker(cr, -1, xc, py(f, f->y0), r);
+                continue;
+            }
+            double y0 = py(f, fmin(f->y1, se->y[i])), yb = py(f, f->y0);
+            set_color(cr, se);
+            cairo_rectangle(cr, x0, y0, x1 - x0 - 1, yb - y0);
+            cairo_fill(cr);
+            set_color(cr, &full);
+            draw_marker(cr, se->marker, xc, y0 - r - 1.5, r);
+        }
+    }
+}
+
+/* The series, clipped to the frame. */
 static void draw_series(const gsm_plot *p, const frame *fp, cairo_t *cr) {
-    const frame f = *fp;
     cairo_save(cr);
     cairo_rectangle(cr, ML, MT, W - ML - MR, H - MT - MB);
     cairo_clip(cr);
     cairo_set_line_width(cr, 1.6);
-    for (int s = 0; s < p->ns; s++) {
-        const gsm_series *se = &p->s[s];
-        const double *c = palette[se->color % NPAL];
-        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-        if (p->bars) {
-            double gw = 0.8 / p->ns;
-            for (int i = 0; i < se->n && i < p->ncat; i++) {
-                if (!isfinite(se->y[i])) continue;
-                double x0 = px(&f, i - 0.4 + gw * s), x1 = px(&f, i - 0.4 + gw * (s + 1));
-                double y0 = py(&f, fmax(f.y0, fmin(f.y1, se->y[i]))), yb = py(&f, f.y0);
-                cairo_rectangle(cr, x0, y0, x1 - x0 - 1, yb - y0);
-                cairo_fill(cr);
-            }
-            continue;
-        }
-        set_dash(cr, se->dash);
-        int pen = 0;
-        for (int i = 0; i < se->n; i++) {
-            double x = se->x[i], y = se->y[i];
-            if (!isfinite(x) || !isfinite(y) || (f.xlog && x <= 0)) {
-                pen = 0;
-                continue;
-            }
-            /* keep far-off values finite for cairo; the clip hides them */
-            y = fmax(f.y0 - (f.y1 - f.y0), fmin(f.y1 + (f.y1 - f.y0), y));
-            if (pen)
-                cairo_line_to(cr, px(&f, x), py(&f, y));
-            else
-                cairo_move_to(cr, px(&f, x), py(&f, y));
-            pen = 1;
-        }
-        cairo_stroke(cr);
-    }
+    if (p->bars)
+        draw_bars(p, fp, cr);
+    else
+        for (int s = 0; s < p->ns; s++) draw_line(&p->s[s], s, p->ns, fp, cr);
+    cairo_set_dash(cr, NULL, 0, 0);
     cairo_restore(cr);
 }
 
-static void draw_legend(const gsm_plot *p, cairo_t *cr) {
+/* Whether any value is below the axis (then the legend says what the open triangle means). */
+static int any_below(const gsm_plot *p, const frame *f) {
+    for (int s = 0; s < p->ns; s++)
+        for (int i = 0; i < p->s[s].n; i++)
+            if (p->s[s].y[i] < f->y0) return 1;
+    return 0;
+}
+
+/* One row per series (its line or bar, its marker, its label), then the note on values below
+ * the axis if there are any. */
+static void draw_legend(const gsm_plot *p, const frame *f, cairo_t *cr) {
     cairo_set_font_size(cr, 11);
+    char lab[64];
     for (int s = 0; s < p->ns; s++) {
         double y = MT + 8 + 17.0 * s;
-        const double *c = palette[p->s[s].color % NPAL];
-        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-        if (p->bars) {
-            cairo_rectangle(cr, W - MR + 12, y - 5, 22, 10);
+        const gsm_series *se = &p->s[s];
+        set_color(cr, se);
+        double mx = W - MR + 23;
+        if (p->bars) { /* the bar's colour, then its marker beside it (on it, it would vanish) */
+            cairo_rectangle(cr, W - MR + 6, y - 5, 14, 10);
             cairo_fill(cr);
+            gsm_series full = *se;
+            full.tint = 0;
+            set_color(cr, &full);
+            mx = W - MR + 29;
         } else {
-            set_dash(cr, p->s[s].dash);
+            set_dash(cr, se->dash);
             cairo_set_line_width(cr, 1.6);
-            cairo_move_to(cr, W - MR + 12, y);
-            cairo_line_to(cr, W - MR + 34, y);
+            cairo_move_to(cr, W - MR + 8, y);
+            cairo_line_to(cr, W - MR + 38, y);
             cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
         }
+        draw_marker(cr, se->marker, mx, y, MARK_R);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        char lab[44];
-        snprintf(lab, sizeof lab, "%s", p->s[s].label ? p->s[s].label : "");
-        text(cr, W - MR + 40, y, lab, 0.0, 0.5);
+        snprintf(lab, sizeof lab, "%s", se->label ? se->label : "");
+        text(cr, W - MR + 44, y, lab, 0.0, 0.5);
     }
+    if (!any_below(p, f)) return;
+    double y = MT + 8 + 17.0 * p->ns + 6;
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    draw_marker(cr, -1, W - MR + 23, y + 4, MARK_R);
+    snprintf(lab, sizeof lab, "below the axis (under %g)", f->y0);
+    text(cr, W - MR + 44, y, lab, 0.0, 0.5);
 }
 
 static void draw(const gsm_plot *p, cairo_t *cr) {
@@ -258,7 +405,7 @@ static void draw(const gsm_plot *p, cairo_t *cr) {
     draw_ticks(p, &f, ystep, cr);
     draw_labels(p, cr);
     draw_series(p, &f, cr);
-    draw_legend(p, cr);
+    draw_legend(p, &f, cr);
 }
 
 /* cairo's stream writer into the temporary file of an atomic write. */
@@ -298,6 +445,23 @@ int gsm_plot_save(const gsm_plot *p, const char *dir, const char *base) {
     cairo_surface_destroy(svg);
     if (rc == 0 ? gsc_atomic_commit(&a) != 0 : (gsc_atomic_abort(&a), 1)) return -1;
     return 0;
+}
+
+int gsm_plot_swatch_svg(char *buf, size_t size, int color, int marker) {
+    static const char *shape[GSM_PLOT_NMARKERS] = {
+        "<circle cx='11' cy='7' r='4'/>",
+        "<rect x='7.5' y='3.5' width='7' height='7'/>",
+        "<path d='M11 2.5L15.5 10.5H6.5Z'/>",
+        "<path d='M11 1.5L15 7L11 12.5L7 7Z'/>",
+        "<path d='M6 7H16M11 2V12' stroke-width='2'/>",
+        "<path d='M7 3L15 11M7 11L15 3' stroke-width='2'/>"};
+    const double *c = palette[((color % GSM_PLOT_NCOLORS) + GSM_PLOT_NCOLORS) % GSM_PLOT_NCOLORS];
+    int r = (int)lround(c[0] * 255), g = (int)lround(c[1] * 255), b = (int)lround(c[2] * 255);
+    return snprintf(buf, size,
+                    "<svg class=\"swatch\" width=\"22\" height=\"14\" viewBox=\"0 0 22 14\" "
+                    "fill=\"#%02x%02x%02x\" stroke=\"#%02x%02x%02x\"><path d='M0 7H22' "
+                    "stroke-width='1.6'/>%s</svg>",
+                    r, g, b, r, g, b, marker > 0 ? shape[(marker - 1) % GSM_PLOT_NMARKERS] : "");
 }
 
 void gsm_plot_shutdown(void) {

@@ -61,6 +61,52 @@ static const char *method_text[][2] = {
             "block length, a 220 Hz sine plus white noise at the nominal level."},
 };
 
+/* Every plot: its file's base name, its title in words (on the plot and as the page's heading)
+ * and the method that describes it. */
+static const struct {
+    const char *base, *title, *method;
+} plots[] = {
+    {"thd_vs_level", "THD and THD+N against level, 1 kHz and 100 Hz", "thd_vs_level"},
+    {"harmonics", "Harmonics H2 to H10 of a 1 kHz tone at three levels", "harmonics"},
+    {"even_odd", "Even against odd harmonic power, by level", "even_odd"},
+    {"freq_response", "Frequency response", "freq_response"},
+    {"phase", "Phase response (reported latency removed)", "freq_response"},
+    {"transfer", "Static transfer curve (slow sine, one period)", "transfer"},
+    {"compression", "Gain compression against level", "compression"},
+    {"alias_vs_freq", "Aliasing against tone frequency", "aliasing"},
+    {"spectrum_5k", "Output spectrum of a 5 kHz tone (peak-held)", "aliasing"},
+    {"spectrum_9k", "Output spectrum of a 9 kHz tone (peak-held)", "aliasing"},
+};
+#define NPLOTS (sizeof plots / sizeof plots[0])
+
+/* The methods' keys in words, for the page (report.json keeps the keys). */
+static const char *method_title[][2] = {
+    {"spectrum", "Tones and spectra"},
+    {"thd_vs_level", "THD, THD+N and gain against level"},
+    {"harmonics", "Harmonics H2 to H10"},
+    {"even_odd", "Even and odd harmonics"},
+    {"freq_response", "Frequency and phase response"},
+    {"transfer", "Static transfer curve"},
+    {"compression", "Compression"},
+    {"aliasing", "Aliasing"},
+    {"noise", "Noise and EIN"},
+    {"latency", "Latency and polarity"},
+    {"dc_offset", "DC offset"},
+    {"cpu", "CPU cost"},
+};
+
+static const char *plot_title(const char *base) {
+    for (size_t i = 0; i < NPLOTS; i++)
+        if (!strcmp(plots[i].base, base)) return plots[i].title;
+    return base;
+}
+
+static const char *method_words(const char *key) {
+    for (size_t i = 0; i < sizeof method_title / sizeof method_title[0]; i++)
+        if (!strcmp(method_title[i][0], key)) return method_title[i][1];
+    return key;
+}
+
 static double at_level(const gsm_sweep *s, const double *v, double level) {
     for (int i = 0; i < s->n; i++)
         if (fabs(s->level[i] - level) < 1e-6) return v[i];
@@ -270,10 +316,35 @@ __attribute__((format(printf, 2, 3))) static const char *label(render *c, const 
     return l;
 }
 
-static void begin(render *c, gsm_plot *p, const char *title, const char *xlabel, const char *ylabel,
+/* Distortion and noise figures below -200 dB are the arithmetic's noise, not the device's:
+ * kept out of the fitted ranges and drawn as below the axis. */
+#define NUMERIC_FLOOR_DB (-200.0)
+
+static void begin(render *c, gsm_plot *p, const char *base, const char *xlabel, const char *ylabel,
                   int xlog) {
-    gsm_plot_init(p, title, xlabel, ylabel, xlog);
+    gsm_plot_init(p, plot_title(base), xlabel, ylabel, xlog);
     c->nl = 0;
+}
+
+/* The k-th series of report r in this plot. One report: each series its own colour and marker.
+ * Compared: what a reader tells apart is the device, so a report has one colour and one marker
+ * in every plot (and on the page's legend), its series differing by dash (lines) or tint (bars). */
+static void add(render *c, gsm_plot *p, const char *lab, const double *x, const double *y, int n,
+                int r, int k) {
+    int who = c->n > 1 ? r : k;
+    gsm_series *se = gsm_plot_add(p, lab, x, y, n, who, p->bars ? 0 : k);
+    if (!se) return;
+    se->marker = who % GSM_PLOT_NMARKERS + 1;
+    if (p->bars && c->n > 1) se->tint = k;
+}
+
+/* A copy of v[0..n) plus off, in the pool (presentation only: report.json keeps v). */
+static const double *shifted(pool *pl, const double *v, int n, double off) {
+    if (!v || pl->n >= 1024) return v;
+    double *w = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) w[i] = v[i] + off;
+    pl->a[pl->n++] = w;
+    return w;
 }
 
 static int save(render *c, const gsm_plot *p, const char *base) {
@@ -287,9 +358,9 @@ static int save(render *c, const gsm_plot *p, const char *base) {
 /* THD and THD+N against level, at both sweep frequencies. */
 static int plot_thd(render *c) {
     gsm_plot p;
-    begin(c, &p, "THD and THD+N against input level", "input level (dBFS, sine)",
-          "distortion re fundamental (dB)", 0);
-    p.ymin = -200.0;
+    begin(c, &p, "thd_vs_level", "input level (dBFS, sine)", "distortion re fundamental (dB)", 0);
+    p.yfloor = NUMERIC_FLOOR_DB;
+    p.yspan = 20.0;
     for (int r = 0; r < c->n; r++) {
         json_t *sw = json_object_get(c->reps[r], "thd_vs_level");
         for (int w = 0; w < 2; w++) {
@@ -297,81 +368,89 @@ static int plot_thd(render *c) {
             int k, k2;
             const double *x = arr(&c->pl, json_object_get(s, "level_dbfs"), &k);
             double f = num(json_object_get(s, "freq_hz"));
-            gsm_plot_add(&p, label(c, "%s THD %.0f Hz", dev_name(c->reps[r]), f), x,
-                         arr(&c->pl, json_object_get(s, "thd_db"), &k2), k, r, w ? 2 : 0);
-            gsm_plot_add(&p, label(c, "%s THD+N %.0f Hz", dev_name(c->reps[r]), f), x,
-                         arr(&c->pl, json_object_get(s, "thdn_db"), &k2), k, r, w ? 3 : 1);
+            add(c, &p, label(c, "%s THD %.0f Hz", dev_name(c->reps[r]), f), x,
+                arr(&c->pl, json_object_get(s, "thd_db"), &k2), k, r, 2 * w);
+            add(c, &p, label(c, "%s THD+N %.0f Hz", dev_name(c->reps[r]), f), x,
+                arr(&c->pl, json_object_get(s, "thdn_db"), &k2), k, r, 2 * w + 1);
         }
     }
     return save(c, &p, "thd_vs_level");
 }
 
-/* One curve of thd_vs_level's `key` against level per sweep frequency (even/odd, compression). */
-static int plot_sweep_key(render *c, const char *title, const char *ylabel, const char *key,
-                          const char *base) {
+/* One curve of thd_vs_level's `key` against level per sweep frequency (even/odd, compression);
+ * span: the smallest range shown, so that a flat curve looks flat. */
+static int plot_sweep_key(render *c, const char *base, const char *ylabel, const char *key,
+                          double span) {
     gsm_plot p;
-    begin(c, &p, title, "input level (dBFS, sine)", ylabel, 0);
+    begin(c, &p, base, "input level (dBFS, sine)", ylabel, 0);
+    p.yspan = span;
     for (int r = 0; r < c->n; r++) {
         json_t *sw = json_object_get(c->reps[r], "thd_vs_level");
         for (int w = 0; w < 2; w++) {
             json_t *s = json_array_get(sw, (size_t)w);
             int k, k2;
             const double *x = arr(&c->pl, json_object_get(s, "level_dbfs"), &k);
-            gsm_plot_add(
-                &p,
+            add(c, &p,
                 label(c, "%s %.0f Hz", dev_name(c->reps[r]), num(json_object_get(s, "freq_hz"))), x,
-                arr(&c->pl, json_object_get(s, key), &k2), k, r, w ? 1 : 0);
+                arr(&c->pl, json_object_get(s, key), &k2), k, r, w);
         }
     }
     return save(c, &p, base);
 }
 
-/* Bar chart of H2..H10 at the three levels of each report. */
+/* Bar chart of H2..H10 at the three levels of each report; a harmonic below the axis is marked
+ * on it, not left out. */
 static int plot_harmonics(render *c) {
     static const char *hn[] = {"H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10"};
     gsm_plot p;
-    begin(c, &p, "Harmonics of a 1 kHz tone at three input levels", "harmonic",
-          "level re fundamental (dB)", 0);
+    begin(c, &p, "harmonics", "harmonic", "level re fundamental (dB)", 0);
     p.bars = 1;
     for (int i = 0; i < 9; i++) p.cats[i] = hn[i];
     p.ncat = 9;
-    /* bars start at the bottom of the axis: -160 dB */
-    p.ymin = -160.0;
-    p.ymax = 0.0;
+    p.yfloor = NUMERIC_FLOOR_DB;
+    p.yspan = 20.0;
     for (int r = 0; r < c->n; r++) {
         json_t *lv = json_object_get(json_object_get(c->reps[r], "harmonics"), "levels");
         for (size_t d = 0; d < json_array_size(lv); d++) {
             json_t *e = json_array_get(lv, d);
             int k;
             const double *y = arr(&c->pl, json_object_get(e, "h2_h10_db"), &k);
-            gsm_plot_add(&p,
-                         label(c, "%s %.0f dBFS", dev_name(c->reps[r]),
-                               num(json_object_get(e, "level_dbfs"))),
-                         NULL, y, k, c->n > 1 ? r * 3 + (int)d : (int)d, 0);
+            add(c, &p,
+                label(c, "%s %.0f dBFS", dev_name(c->reps[r]),
+                      num(json_object_get(e, "level_dbfs"))),
+                NULL, y, k, r, (int)d);
         }
     }
     return save(c, &p, "harmonics");
 }
 
+/* Output over input in dB with both calibrations (dBu over dBu), as the table's gain: the
+ * report's mag_db is in sample units. */
+static double calibration_db(json_t *rep) {
+    json_t *d = json_object_get(rep, "device");
+    return 20.0 * log10(num(json_object_get(d, "out_volts_per_unit")) /
+                        num(json_object_get(d, "in_volts_per_unit")));
+}
+
 /* Frequency response, small and driven: magnitude (ph 0) or phase (ph 1). */
 static int plot_freq_response(render *c, int ph) {
     gsm_plot p;
-    begin(c, &p,
-          ph ? "Frequency response: phase (reported latency removed)"
-             : "Frequency response: magnitude",
-          "frequency (Hz)", ph ? "phase (degrees)" : "gain (dB, sample units)", 1);
+    begin(c, &p, ph ? "phase" : "freq_response", "frequency (Hz)",
+          ph ? "phase (degrees)" : "gain (dB, output dBu re input dBu)", 1);
     if (ph) p.ymin = -180.0, p.ymax = 180.0;
+    p.yspan = 6.0;
     for (int r = 0; r < c->n; r++) {
         json_t *fr = json_object_get(c->reps[r], "freq_response");
         int k, k2;
         const double *x = arr(&c->pl, json_object_get(fr, "freq_hz"), &k);
         for (int l = 0; l < 2; l++) {
             json_t *e = json_object_get(fr, l ? "driven" : "small");
-            gsm_plot_add(&p,
-                         label(c, "%s %.0f dBFS", dev_name(c->reps[r]),
-                               num(json_object_get(e, "level_dbfs"))),
-                         x, arr(&c->pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2), k, r,
-                         l);
+            const double *y = arr(&c->pl, json_object_get(e, ph ? "phase_deg" : "mag_db"), &k2);
+            if (!ph) y = shifted(&c->pl, y, k2, calibration_db(c->reps[r]));
+            add(c, &p,
+                label(c, "%s %.0f dBFS", dev_name(c->reps[r]),
+                      num(json_object_get(e, "level_dbfs"))),
+                x, y, k, r, l);
         }
     }
     return save(c, &p, ph ? "phase" : "freq_response");
@@ -379,64 +458,61 @@ static int plot_freq_response(render *c, int ph) {
 
 static int plot_transfer(render *c) {
     gsm_plot p;
-    begin(c, &p, "Static transfer curve (slow sine, one period)",
-          "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
+    begin(c, &p, "transfer", "input (sample units, 1.0 = 0 dBFS peak)", "output (sample units)", 0);
     for (int r = 0; r < c->n; r++) {
         json_t *tc = json_object_get(c->reps[r], "transfer");
         int k, k2;
         const double *x = arr(&c->pl, json_object_get(tc, "in"), &k);
-        gsm_plot_add(&p,
-                     label(c, "%s %.0f Hz, %.0f dBFS", dev_name(c->reps[r]),
-                           num(json_object_get(tc, "freq_hz")),
-                           num(json_object_get(tc, "level_dbfs"))),
-                     x, arr(&c->pl, json_object_get(tc, "out"), &k2), k, r, 0);
+        add(c, &p,
+            label(c, "%s %.0f Hz, %.0f dBFS", dev_name(c->reps[r]),
+                  num(json_object_get(tc, "freq_hz")), num(json_object_get(tc, "level_dbfs"))),
+            x, arr(&c->pl, json_object_get(tc, "out"), &k2), k, r, 0);
     }
     return save(c, &p, "transfer");
 }
 
 static int plot_alias(render *c) {
     gsm_plot p;
-    begin(c, &p, "Aliasing against tone frequency", "tone frequency (Hz)",
-          "non-harmonic power re fundamental (dB)", 1);
-    p.ymin = -200.0;
+    begin(c, &p, "alias_vs_freq", "tone frequency (Hz)", "non-harmonic power re fundamental (dB)",
+          1);
+    p.yfloor = NUMERIC_FLOOR_DB;
+    p.yspan = 20.0;
     for (int r = 0; r < c->n; r++) {
         json_t *al = json_object_get(c->reps[r], "aliasing");
         int k, k2;
         const double *x = arr(&c->pl, json_object_get(al, "freq_hz"), &k);
-        gsm_plot_add(&p,
-                     label(c, "%s at %.0f dBFS", dev_name(c->reps[r]),
-                           num(json_object_get(al, "level_dbfs"))),
-                     x, arr(&c->pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
+        add(c, &p,
+            label(c, "%s at %.0f dBFS", dev_name(c->reps[r]),
+                  num(json_object_get(al, "level_dbfs"))),
+            x, arr(&c->pl, json_object_get(al, "alias_db"), &k2), k, r, 0);
     }
     return save(c, &p, "alias_vs_freq");
 }
 
 /* The peak-held output spectrum of the 5 kHz (s 0) or 9 kHz (s 1) tone. */
 static int plot_spectrum(render *c, int s) {
+    const char *base = s ? "spectrum_9k" : "spectrum_5k";
     gsm_plot p;
-    begin(c, &p,
-          s ? "Output spectrum, 9 kHz tone (peak-held)" : "Output spectrum, 5 kHz tone (peak-held)",
-          "frequency (Hz)", "level re fundamental (dB)", 0);
-    p.ymin = -200.0;
-    p.ymax = 10.0;
+    begin(c, &p, base, "frequency (Hz)", "level re fundamental (dB)", 0);
+    p.yfloor = NUMERIC_FLOOR_DB;
+    p.yspan = 20.0;
     for (int r = 0; r < c->n; r++) {
         json_t *sp = json_array_get(
             json_object_get(json_object_get(c->reps[r], "aliasing"), "spectra"), (size_t)s);
         int k, k2;
         const double *x = arr(&c->pl, json_object_get(sp, "freq_hz"), &k);
-        gsm_plot_add(&p, label(c, "%s", dev_name(c->reps[r])), x,
-                     arr(&c->pl, json_object_get(sp, "db_re_fundamental"), &k2), k, r, 0);
+        add(c, &p, label(c, "%s", dev_name(c->reps[r])), x,
+            arr(&c->pl, json_object_get(sp, "db_re_fundamental"), &k2), k, r, 0);
     }
-    return save(c, &p, s ? "spectrum_9k" : "spectrum_5k");
+    return save(c, &p, base);
 }
 
 /* Every plot, each drawn even if an earlier one failed (err holds the last failure). */
 static int render_plots(render *c) {
     int rc = plot_thd(c);
-    rc |= plot_sweep_key(c, "Even/odd harmonic power against level",
-                         "even / odd harmonic power (dB)", "even_odd_db", "even_odd");
-    rc |= plot_sweep_key(c, "Gain compression against level (1 kHz and 100 Hz)",
-                         "gain change re lowest level (dB)", "compression_db", "compression");
+    rc |= plot_sweep_key(c, "even_odd", "even / odd harmonic power (dB)", "even_odd_db", 6.0);
+    rc |=
+        plot_sweep_key(c, "compression", "gain change re lowest level (dB)", "compression_db", 2.0);
     rc |= plot_harmonics(c);
     for (int ph = 0; ph < 2; ph++) rc |= plot_freq_response(c, ph);
     rc |= plot_transfer(c);
@@ -458,13 +534,52 @@ static void html_escape(FILE *f, const char *s) {
     }
 }
 
+/* Whether the device's settings turn its noise model off ("noise=0" or "noise=off" among
+ * them): its noise figures are then the arithmetic's, not a measurement. */
+static int noise_off(json_t *rep) {
+    const char *set =
+        json_string_value(json_object_get(json_object_get(rep, "device"), "settings"));
+    for (const char *p = set; p && (p = strstr(p, "noise=")); p += 6) {
+        if (p != set && p[-1] != ' ' && p[-1] != ',') continue; /* "x_noise=" is another one */
+        if (!strncmp(p + 6, "0", 1) || !strncmp(p + 6, "off", 3)) return 1;
+    }
+    return 0;
+}
+
+/* The value of summary entry `key` of one report, NAN if it lacks one or it is null. */
+static double summary_value(json_t *rep, const char *key) {
+    json_t *sr = json_object_get(rep, "summary");
+    for (size_t q = 0; q < json_array_size(sr); q++) {
+        json_t *e = json_array_get(sr, q);
+        const char *k = json_string_value(json_object_get(e, "key"));
+        if (k && !strcmp(k, key)) return num(json_object_get(e, "value"));
+    }
+    return NAN;
+}
+
+/* One cell of the table: the number, or why there is none worth showing. */
+static void html_cell(FILE *f, json_t *rep, const char *key) {
+    int noise = !strncmp(key, "noise_", 6) || !strncmp(key, "ein_", 4);
+    double v = summary_value(rep, key);
+    if (noise && noise_off(rep))
+        fputs("<td class=\"note\">noise model off</td>", f);
+    else if (noise && v < NUMERIC_FLOOR_DB)
+        fprintf(f, "<td class=\"note\">below %.0f (numerical)</td>", NUMERIC_FLOOR_DB);
+    else if (isfinite(v))
+        fprintf(f, "<td>%.4g</td>", v);
+    else
+        fputs("<td>-</td>", f);
+}
+
 /* The page's head and the summary table: a row per entry of the first report's summary, a
  * column per report (entries matched by key; "-" where a report lacks one or it is null). */
 static void html_table(FILE *f, json_t *const *reps, int n) {
     fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>gainstage measure</title>\n"
           "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:"
           "collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-          "td:first-child{text-align:left}img{width:100%}</style></head><body>\n",
+          "td:first-child{text-align:left}td.note{color:#666;font-style:italic}img{width:100%}"
+          ".legend{list-style:none;padding-left:0}.swatch{vertical-align:middle;margin-right:6px}"
+          "</style></head><body>\n",
           f);
     fputs(n > 1 ? "<h1>gainstage measure: comparison</h1>\n" : "<h1>gainstage measure</h1>\n", f);
     fputs("<table><tr><th>measurement</th><th>unit</th>", f);
@@ -480,28 +595,26 @@ static void html_table(FILE *f, json_t *const *reps, int n) {
         const char *key = json_string_value(json_object_get(e, "key"));
         fprintf(f, "<tr><td>%s</td><td>%s</td>", json_string_value(json_object_get(e, "label")),
                 json_string_value(json_object_get(e, "unit")));
-        for (int r = 0; r < n; r++) {
-            json_t *sr = json_object_get(reps[r], "summary");
-            double v = NAN;
-            for (size_t q = 0; q < json_array_size(sr); q++)
-                if (!strcmp(json_string_value(json_object_get(json_array_get(sr, q), "key")), key))
-                    v = num(json_object_get(json_array_get(sr, q), "value"));
-            if (isfinite(v))
-                fprintf(f, "<td>%.4g</td>", v);
-            else
-                fputs("<td>-</td>", f);
-        }
+        for (int r = 0; r < n; r++) html_cell(f, reps[r], key ? key : "");
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n", f);
+    fputs("</table>\n<p>Gain is in dB from the input's dBu to the output's dBu (each device's "
+          "calibration below), in this table and in the frequency response alike.</p>\n",
+          f);
 }
 
-/* One line per device: what it is, its rate, calibration, nominal level, FFT and settings. */
+/* One line per device: its colour and marker in the plots (the page's legend), what it is, its
+ * rate, calibration, nominal level, FFT and settings. */
 static void html_devices(FILE *f, json_t *const *reps, int n) {
-    fputs("<p>Devices:</p><ul>\n", f);
+    fputs(n > 1 ? "<p>Devices (each has one colour and one marker in every plot):</p>"
+                  "<ul class=\"legend\">\n"
+                : "<p>Device:</p><ul class=\"legend\">\n",
+          f);
     for (int r = 0; r < n; r++) {
         json_t *d = json_object_get(reps[r], "device"), *a = json_object_get(reps[r], "analyser");
-        fputs("<li><b>", f);
+        char sw[512];
+        gsm_plot_swatch_svg(sw, sizeof sw, r, r % GSM_PLOT_NMARKERS + 1);
+        fprintf(f, "<li class=\"legend-entry\">%s<b>", n > 1 ? sw : "");
         html_escape(f, dev_name(reps[r]));
         fprintf(f, "</b> (%s ", json_string_value(json_object_get(d, "kind")));
         html_escape(f, json_string_value(json_object_get(d, "id")));
@@ -518,20 +631,48 @@ static void html_devices(FILE *f, json_t *const *reps, int n) {
     fputs("</ul>\n", f);
 }
 
-/* Each plot with the text of its method, then every method, then the window. */
+/* The three latencies of each device and what they are, so that "reported 8, measured 9" reads
+ * as what it is (analysis.c, latency_polarity: both measurements find a peak). */
+static void html_latency(FILE *f, json_t *const *reps, int n) {
+    fputs("<h2>Latency</h2>\n<p><b>Reported</b> is the delay the device declares to its host, "
+          "which a host compensates: for our models, the group delay of their linear-phase "
+          "oversampling and converter filters, rounded to whole samples. <b>Impulse</b> is the "
+          "sample at which the largest output deviation follows a one-sample impulse; "
+          "<b>cross-correlation</b> is the lag of the peak of the cross-correlation of white noise "
+          "in and out. Both measure where the peak of the impulse response lands. A linear-phase "
+          "filter alone puts it exactly at its reported centre; the circuit's own filtering "
+          "(coupling capacitors, a low-pass pole, a low-delay or minimum-phase filter) smears "
+          "the response and can move its peak a sample or so later, so a measured latency one "
+          "sample above the reported one is expected and harmless. A difference of many samples "
+          "would mean a host misaligns the device.</p>\n<ul>\n",
+          f);
+    for (int r = 0; r < n; r++) {
+        json_t *l = json_object_get(reps[r], "latency");
+        int rep = (int)json_integer_value(json_object_get(l, "reported")),
+            imp = (int)json_integer_value(json_object_get(l, "impulse")),
+            xc = (int)json_integer_value(json_object_get(l, "xcorr"));
+        fputs("<li>", f);
+        html_escape(f, dev_name(reps[r]));
+        fprintf(f, ": reported %d, impulse %d, cross-correlation %d samples", rep, imp, xc);
+        if (imp != rep || xc != rep)
+            fprintf(f, " (the impulse response peaks %d sample%s after the reported delay)",
+                    imp - rep, abs(imp - rep) == 1 ? "" : "s");
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+}
+
+/* Each plot under its title with the text of its method, then every method, then the window. */
 static void html_plots(FILE *f, json_t *const *reps) {
-    static const char *plots[][2] = {
-        {"thd_vs_level", "thd_vs_level"}, {"harmonics", "harmonics"},
-        {"even_odd", "even_odd"},         {"freq_response", "freq_response"},
-        {"phase", "freq_response"},       {"transfer", "transfer"},
-        {"compression", "compression"},   {"alias_vs_freq", "aliasing"},
-        {"spectrum_5k", "aliasing"},      {"spectrum_9k", "aliasing"},
-    };
     json_t *methods = json_object_get(reps[0], "methods");
-    for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++) {
-        fprintf(f, "<h2>%s</h2>\n<a href=\"%s.svg\"><img src=\"%s.png\" alt=\"%s\"></a>\n<p>",
-                plots[i][0], plots[i][0], plots[i][0], plots[i][0]);
-        const char *mt = json_string_value(json_object_get(methods, plots[i][1]));
+    for (size_t i = 0; i < NPLOTS; i++) {
+        fprintf(f, "<h2 id=\"%s\">", plots[i].base);
+        html_escape(f, plots[i].title);
+        fprintf(f, "</h2>\n<a href=\"%s.svg\"><img src=\"%s.png\" alt=\"", plots[i].base,
+                plots[i].base);
+        html_escape(f, plots[i].title);
+        fputs("\"></a>\n<p>", f);
+        const char *mt = json_string_value(json_object_get(methods, plots[i].method));
         if (mt) html_escape(f, mt);
         fputs("</p>\n", f);
     }
@@ -539,7 +680,9 @@ static void html_plots(FILE *f, json_t *const *reps) {
     const char *key;
     json_t *val;
     json_object_foreach(methods, key, val) {
-        fprintf(f, "<dt>%s</dt><dd>", key);
+        fputs("<dt>", f);
+        html_escape(f, method_words(key));
+        fputs("</dt><dd>", f);
         html_escape(f, json_string_value(val));
         fputs("</dd>\n", f);
     }
@@ -560,6 +703,7 @@ static int write_index(const render *c) {
     }
     html_table(f, c->reps, c->n);
     html_devices(f, c->reps, c->n);
+    html_latency(f, c->reps, c->n);
     html_plots(f, c->reps);
     int bad = fclose(f) != 0 || gsc_atomic_write(path, text, len) != 0;
     if (bad) snprintf(c->err, c->es, "cannot write '%s': %s", path, strerror(errno));

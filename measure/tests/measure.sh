@@ -32,6 +32,9 @@ if lt "$thd" -100; then ok; else bad "clean THD $thd"; fi
 if [ "$lat" = "$latr" ] && [ "$latx" = "$latr" ]; then ok; else bad "latency $latr/$lat/$latx"; fi
 grep -q '"window_sidelobe_db"' "$T/clean/report.json" && ok || bad "window not stated"
 grep -q '<img src="thd_vs_level.png"' "$T/clean/index.html" && ok || bad "index.html lacks plots"
+# the page is read by a person (measure/tests/report_browser.sh checks it in a browser)
+grep -q '<h2 id="thd_vs_level">THD and THD+N against level, 1 kHz' "$T/clean/index.html" && ok || bad "index.html: headings not in words"
+grep -q '<td class="note">noise model off</td>' "$T/clean/index.html" && ok || bad "clean (noise off): its EIN shown as measured"
 
 # --- errors: one line, right status ------------------------------------------------------------
 expect() {
@@ -50,6 +53,7 @@ expect 1 "cannot read" "$GS" measure --compare "$T/nothere" --out "$T/x"
 # --compare of one device at two settings: its curves are told apart by the reports' folders
 if "$GS" measure --preset clean --set gain=40dB --quick --out "$T/clean40" >"$T/log" 2>&1 &&
     "$GS" measure --compare "$T/clean" "$T/clean40" --out "$T/cmp2" >"$T/log" 2>&1; then ok; else bad "compare clean twice: $(cat "$T/log")"; fi
+[ "$(cat "$T/log")" = "report: $T/cmp2/index.html" ] && ok || bad "--compare printed '$(cat "$T/log")', want where it wrote"
 grep -q "clean (clean40)" "$T/cmp2/index.html" && grep -q "clean (clean)" "$T/cmp2/index.html" && ok ||
     bad "compare labels: $(grep -o 'clean[^<]*' "$T/cmp2/index.html" | sort -u | tr '\n' ' ')"
 
