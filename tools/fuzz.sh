@@ -19,7 +19,9 @@ $ver
 EOV
 sed -e "s/@GS_VERSION@/$ver/; s/@GS_VERSION_MAJOR@/$vmaj/; s/@GS_VERSION_MINOR@/$vmin/" \
     -e "s/@GS_VERSION_MICRO@/$vmic/" include/gainstage/version.h.in >"$out/include/gainstage/version.h"
-lib=$(ls src/*.c)
+# The library's sources; the filter-table generator (src/mkldtab.c, a program) is left out, so
+# src/ldtab_none.c (no tables: every design is made at run time) stands in for its output.
+lib=$(ls src/*.c | grep -v "src/mkldtab.c")
 # The live system's readers and OSC dispatch (session, sidecar, osc) need live/'s core (no JACK,
 # no liblo) and common/, and libsndfile for the recorder.
 live_lib="live/engine.c live/ring.c live/oscmsg.c live/rec.c live/recover.c live/session.c
