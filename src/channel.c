@@ -368,12 +368,6 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
     if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
     if (n > ch->max_block) return GS_ERR_BLOCK_SIZE;
     if (n == 0) return GS_OK;
-    if (gs_vt_is_strip(ch->vt)) {
-        /* A strip: each block is a channel with its own guards. */
-        if (in != out) memcpy(out, in, n * sizeof(float));
-        ch->vt->process(ch->state, out, n);
-        return GS_OK;
-    }
     fpmode fm = fp_enter();
     if (in != out) memcpy(out, in, n * sizeof(float));
     uint32_t at = overload_end(ch, guard_input(ch, out, n), n);

@@ -136,7 +136,8 @@ gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint3
 /* A strip for a strip preset, its values not applied yet (strip.c). */
 gs_status gs_strip_new(const gs_preset *preset, double rate, uint32_t max_block, gs_channel **out);
 /* Whether vt is a strip's (strip.c): its `set` and `process` reach inner channels that glide,
- * guard and count for themselves, so the channel passes values and samples straight through. */
+ * guard and count for themselves, so the channel passes values straight through (samples still
+ * pass its input guards: an overload restarts every block together). */
 int gs_vt_is_strip(const gs_model_vt *vt);
 /* The largest latency of a strip state over its blocks' settings (strip.c). */
 uint32_t gs_strip_latency_max(void *strip);

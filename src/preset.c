@@ -101,7 +101,7 @@ static const struct {
                     "24-bit converter\n"
                     "source.source = ribbon\nsource.zin = 10k\ntube-preamp.gain = 6dB\n"
                     "converter.bits = 24\n"},
-    {"guitar-tube", "chain = source | tube-preamp | converter\n"
+    {"hi-z-tube", "chain = source | tube-preamp | converter\n"
                     "description = Passive guitar pickup into a 1 MOhm Hi-Z input, two 12AX7 "
                     "stages, 24-bit converter\n"
                     "source.source = pickup\nsource.zin = 1M\nconverter.bits = 24\n"},

@@ -1,6 +1,7 @@
 /* Strips: a chain of the registry's models as one channel (issue 14). Each block is a full inner
  * channel, so its glides, its non-finite guard and its overload guard are exactly those of the
  * model on its own, and a strip's output is bit for bit its blocks' run one after another. The
+ * strip's input has a channel's guards too: an overload there restarts every block at once. The
  * outer channel sees a model whose table is the blocks' tables with "block.symbol" symbols; its
  * vtable is per instance (it names this strip's table) and forwards values and samples. */
 #include "internal.h"
@@ -69,7 +70,9 @@ GS_REALTIME static void strip_stats(const void *self, gs_channel_stats *st) {
         gs_channel_stats_get(s->block[k], &b);
         st->nonfinite_inputs += b.nonfinite_inputs;
         st->recoveries += b.recoveries;
-        st->overloads += b.overloads;
+        /* An overload is counted where the strip's input was clamped (the outer channel, which
+         * then restarts every block together: the strip recovers as one circuit); a block inside
+         * clamping during the same event is not a second one. */
         st->solver_failures += b.solver_failures;
         st->clipped_samples += b.clipped_samples;
         if (b.clipsafe_max_reduction_db > st->clipsafe_max_reduction_db)

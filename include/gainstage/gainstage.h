@@ -450,7 +450,8 @@ GS_API const char *gs_param_suggest(const gs_model_info *model, const char *symb
 /* ---- Strips: a chain of blocks as one channel (issue 14) --------------------------------------
  * A strip is a gs_channel whose model is a chain of the registry's models ("blocks"), each a full
  * inner channel (its own glides, non-finite and overload guards), run one after another in place,
- * in volts: no level matching between blocks; calibration stays at the strip's two ends. Its
+ * in volts: no level matching between blocks; calibration stays at the strip's two ends. An
+ * overload at the strip's input (GS_OVERLOAD_V) restarts every block together, counted once. Its
  * latency is the sum of the blocks'; its parameter table (gs_channel_model: owned by the channel,
  * valid until it is freed) holds every block's parameters as "block.symbol", the block named after
  * its model or as the user named it ("boost1:opamp-stage", needed where a model appears twice).
