@@ -211,7 +211,7 @@ static gs_status resolve_key(const gs_preset *p, const char *key, size_t *block,
                     near ? near : "", near ? "'?" : "");
     }
     size_t hits = 0, first = 0;
-    char where[256] = "";
+    char where[GS_STRIP_MAX_BLOCKS * (GS_BLOCK_NAME_MAX + 5)] = "";
     for (size_t b = 0; b < p->n_blocks; b++) {
         const gs_param_info *q = param_of(p->block_model[b], key);
         if (!q) continue;
