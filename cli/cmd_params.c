@@ -82,8 +82,8 @@ static int print_strip(const gs_preset *preset) {
         cli_error("cannot create strip %s: %s", gs_preset_name(preset), gs_strerror(st));
         return EXIT_RUNTIME;
     }
-    printf("# strip %s: %s\n# chain = %s\n", gs_preset_name(preset),
-           gs_preset_description(preset), gs_preset_model(preset));
+    printf("# strip %s: %s\n# chain = %s\n", gs_preset_name(preset), gs_preset_description(preset),
+           gs_preset_model(preset));
     for (size_t b = 0; b < gs_channel_block_count(ch); b++) {
         const char *name;
         const gs_model_info *mi;
@@ -114,7 +114,8 @@ int cmd_params(int argc, char **argv) {
         case 'p': preset_name = optarg; break;
         case 'c': chain = optarg; break;
         case 'h':
-            puts("Usage: gainstage params [--model NAME | --preset NAME|FILE | --chain 'BLOCK | ...']\n"
+            puts("Usage: gainstage params [--model NAME | --preset NAME|FILE | --chain 'BLOCK | "
+                 "...']\n"
                  "\n"
                  "Print the parameter table: symbol (for --set, presets and plugin ports), range,\n"
                  "default and unit. Values may be written with SI prefixes and units: 100k, 1M,\n"

@@ -102,9 +102,9 @@ static const struct {
                     "source.source = ribbon\nsource.zin = 10k\ntube-preamp.gain = 6dB\n"
                     "converter.bits = 24\n"},
     {"hi-z-tube", "chain = source | tube-preamp | converter\n"
-                    "description = Passive guitar pickup into a 1 MOhm Hi-Z input, two 12AX7 "
-                    "stages, 24-bit converter\n"
-                    "source.source = pickup\nsource.zin = 1M\nconverter.bits = 24\n"},
+                  "description = Passive guitar pickup into a 1 MOhm Hi-Z input, two 12AX7 "
+                  "stages, 24-bit converter\n"
+                  "source.source = pickup\nsource.zin = 1M\nconverter.bits = 24\n"},
     {"piezo-tube-di", "chain = source | tube-preamp | converter\n"
                       "description = Piezo pickup into a 10 MOhm tube DI (two 12AX7 stages), "
                       "24-bit converter\n"
@@ -235,8 +235,9 @@ static gs_status resolve_key(const gs_preset *p, const char *key, size_t *block,
         for (size_t i = 0; i < p->block_model[b]->n_params; i++)
             gs_suggest_add(&sg, p->block_model[b]->params[i].symbol);
     const char *near = gs_suggest_result(&sg);
-    return fail(err, esz, line, GS_ERR_UNKNOWN_PARAMETER, "no block of %s has a parameter '%s'%s%s%s",
-                p->model, key, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    return fail(err, esz, line, GS_ERR_UNKNOWN_PARAMETER,
+                "no block of %s has a parameter '%s'%s%s%s", p->model, key,
+                near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }
 
 static char *trim_ws(char *s) {
@@ -348,9 +349,8 @@ static gs_status parse_head(gs_preset *p, const gs_kv *kv, char *err, size_t esz
     const gs_model_vt *vt = gs_model_vt_find(kv->value);
     if (!vt) {
         const char *near = gs_model_suggest(kv->value);
-        return fail(err, esz, kv->line, GS_ERR_UNKNOWN_MODEL, "unknown model '%s'%s%s%s",
-                    kv->value, near ? "; did you mean '" : "", near ? near : "",
-                    near ? "'?" : "");
+        return fail(err, esz, kv->line, GS_ERR_UNKNOWN_MODEL, "unknown model '%s'%s%s%s", kv->value,
+                    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
     }
     /* The model's own spelling, whatever the case written. */
     snprintf(p->model, sizeof p->model, "%.127s", vt->info.name);

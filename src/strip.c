@@ -160,8 +160,8 @@ gs_status gs_strip_block_at(const void *strip, size_t i, const char **name,
     return GS_OK;
 }
 
-gs_status gs_channel_new_chain(const char *text, double rate, uint32_t max_block,
-                               gs_channel **out, char *err, size_t err_size) {
+gs_status gs_channel_new_chain(const char *text, double rate, uint32_t max_block, gs_channel **out,
+                               char *err, size_t err_size) {
     if (!out) return GS_ERR_INVALID_ARGUMENT;
     *out = NULL;
     gs_preset *p = NULL;

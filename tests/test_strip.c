@@ -72,8 +72,10 @@ static const char *const block_val[] = {"10k", "-6dB", "24"};
 
 static void test_equals_blocks(void) {
     static const double rates[] = {44100.0, 48000.0, 96000.0};
-    static const uint32_t lens[][5] = {
-        {4096, 4096, 4096, 4096, 4096}, {1, 2, 3, 5, 7}, {64, 1, 4095, 13, 4096}, {100, 441, 8, 9, 1}};
+    static const uint32_t lens[][5] = {{4096, 4096, 4096, 4096, 4096},
+                                       {1, 2, 3, 5, 7},
+                                       {64, 1, 4095, 13, 4096},
+                                       {100, 441, 8, 9, 1}};
     for (size_t r = 0; r < 3; r++) {
         size_t n = (size_t)(0.25 * rates[r]), half = n / 2;
         float *x = malloc(n * sizeof *x), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
@@ -101,8 +103,8 @@ static void test_equals_blocks(void) {
                 if (k == 1) gs_channel_set_text(sep[1], "drive", "-20dB");
                 run(sep[k], b + half, n - half, lens[l], 5);
             }
-            CHECK(!memcmp(a, b, n * sizeof *a), "strip != blocks at %g Hz, lengths #%zu",
-                  rates[r], l);
+            CHECK(!memcmp(a, b, n * sizeof *a), "strip != blocks at %g Hz, lengths #%zu", rates[r],
+                  l);
             int finite = 1;
             for (size_t i = 0; i < n; i++) finite &= isfinite(a[i]);
             CHECK(finite, "non-finite output");
@@ -281,7 +283,8 @@ static void test_errors(void) {
     expect_chain_error("tube-preamp drvie=3", GS_ERR_UNKNOWN_PARAMETER,
                        "block tube-preamp (tube-preamp) has no parameter 'drvie'; did you mean "
                        "'drive'?");
-    expect_chain_error("source |  | converter", GS_ERR_PRESET_SYNTAX, "an empty block in the chain");
+    expect_chain_error("source |  | converter", GS_ERR_PRESET_SYNTAX,
+                       "an empty block in the chain");
     char longer[1024] = "";
     for (int k = 0; k < 17; k++)
         snprintf(longer + strlen(longer), sizeof longer - strlen(longer), "%sb%d:gate",

@@ -456,7 +456,9 @@ GS_API const char *gs_param_suggest(const gs_model_info *model, const char *symb
  * valid until it is freed) holds every block's parameters as "block.symbol", the block named after
  * its model or as the user named it ("boost1:opamp-stage", needed where a model appears twice).
  * A bare symbol finds the one block that has it (GS_ERR_AMBIGUOUS_PARAMETER if several do): in
- * gs_channel_param_find, gs_channel_set_text, presets and the command line's --set.
+ * gs_channel_param_find, gs_channel_set_text, presets and the command line's --set. A strip's
+ * table is not in the registry: gs_model_latency() refuses it (GS_ERR_UNKNOWN_MODEL); ask the
+ * channel (gs_channel_latency, gs_channel_latency_max: the sum of the blocks' largest).
  * Chain text:   [NAME:]MODEL [SYMBOL=VALUE]... | [NAME:]MODEL ... (at most GS_STRIP_MAX_BLOCKS)
  *     source type=ribbon | tube-preamp drive=6dB | converter bits=24
  * Strip preset: "chain = CHAIN TEXT" instead of "model = NAME", then "block.symbol = value" lines
