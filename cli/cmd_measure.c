@@ -32,6 +32,7 @@ static const char help_text[] =
     "Device:\n"
     "  -p, --preset NAME|FILE  a built-in preset or a preset file (default: clean)\n"
     "  -m, --model NAME        a model with its default values\n"
+    "      --chain 'BLOCK | ...'  a strip, as 'gainstage process --chain' takes it\n"
     "  -s, --set SYMBOL=VALUE  set a parameter of the preset or model (repeatable)\n"
     "      --lv2 URI           an installed LV2 plugin instead (see lv2ls)\n"
     "      --lv2-set SYM=VAL   set a control port of the plugin (repeatable)\n"
@@ -56,6 +57,7 @@ static const char help_text[] =
 
 enum {
     OPT_LV2 = 256,
+    OPT_CHAIN,
     OPT_LV2SET,
     OPT_IN_DBU,
     OPT_OUT_DBU,
@@ -157,7 +159,7 @@ static int parse_num(const char *opt, const char *s, double *v) {
 
 /* The command line as given. */
 typedef struct margs {
-    const char *preset, *model, *lv2, *out;
+    const char *preset, *model, *lv2, *out, *chain;
     const char *sets[MAX_SETS], *lv2sets[MAX_SETS];
     int nsets, nlv2, quick, quiet, do_compare, in_given;
     double rate, in_dbu, out_dbu, nominal, maxl, alias, blockd, fftd;
@@ -198,6 +200,7 @@ static int parse_args(int argc, char **argv, margs *a) {
         {"model", required_argument, NULL, 'm'},
         {"set", required_argument, NULL, 's'},
         {"lv2", required_argument, NULL, OPT_LV2},
+        {"chain", required_argument, NULL, OPT_CHAIN},
         {"lv2-set", required_argument, NULL, OPT_LV2SET},
         {"in-dbu", required_argument, NULL, OPT_IN_DBU},
         {"out-dbu", required_argument, NULL, OPT_OUT_DBU},
@@ -240,6 +243,7 @@ static int parse_args(int argc, char **argv, margs *a) {
             if (add_set(a->sets, &a->nsets, "--set", optarg)) return EXIT_USAGE;
             break;
         case OPT_LV2: a->lv2 = optarg; break;
+        case OPT_CHAIN: a->chain = optarg; break;
         case OPT_LV2SET:
             if (add_set(a->lv2sets, &a->nlv2, "--lv2-set", optarg)) return EXIT_USAGE;
             break;
@@ -277,8 +281,8 @@ static int check_args(const margs *a, int nargs, char **args, gsm_meas_opts *o) 
         cli_error("unexpected argument '%s'", args[0]);
         return EXIT_USAGE;
     }
-    if ((a->preset != NULL) + (a->model != NULL) + (a->lv2 != NULL) > 1) {
-        cli_error("give only one of --preset, --model and --lv2");
+    if ((a->preset != NULL) + (a->model != NULL) + (a->lv2 != NULL) + (a->chain != NULL) > 1) {
+        cli_error("give only one of --preset, --model, --chain and --lv2");
         return EXIT_USAGE;
     }
     if (a->lv2 && a->nsets) {
@@ -372,7 +376,8 @@ static int open_channel(const margs *a, double in_vpu, double out_vpu, uint32_t 
         d->kind = "model";
         snprintf(d->name, sizeof d->name, "%s", a->model);
     } else {
-        d->pr = cli_load_preset(a->preset ? a->preset : "clean", &ec);
+        d->pr = a->chain ? cli_load_chain(a->chain, &ec)
+                         : cli_load_preset(a->preset ? a->preset : "clean", &ec);
         if (!d->pr) return ec;
         st = gs_channel_new_preset(d->pr, a->rate, block, &d->ch);
         d->kind = "preset";

@@ -6,13 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_params(const gs_model_info *mi, const gs_preset *preset) {
-    printf("# %s: %s\n", mi->name, mi->description);
-    if (preset) printf("# preset %s: %s\n", gs_preset_name(preset), gs_preset_description(preset));
-    printf("%-12s %-12s %-12s %-12s %-6s %s\n", "symbol", "minimum", "maximum", "default", "unit",
-           "name");
-    for (size_t i = 0; i < mi->n_params; i++) {
-        const gs_param_info *p = &mi->params[i];
+/* One parameter's line (and its choices), its default the preset's value where it has one. */
+static void print_row(const gs_param_info *p, const gs_preset *preset) {
+    {
         double def = p->def;
         if (preset) {
             for (size_t k = 0; k < gs_preset_value_count(preset); k++) {
@@ -66,28 +62,68 @@ static void print_params(const gs_model_info *mi, const gs_preset *preset) {
     }
 }
 
+static void print_head(void) {
+    printf("%-12s %-12s %-12s %-12s %-6s %s\n", "symbol", "minimum", "maximum", "default", "unit",
+           "name");
+}
+
+static void print_params(const gs_model_info *mi, const gs_preset *preset) {
+    printf("# %s: %s\n", mi->name, mi->description);
+    if (preset) printf("# preset %s: %s\n", gs_preset_name(preset), gs_preset_description(preset));
+    print_head();
+    for (size_t i = 0; i < mi->n_params; i++) print_row(&mi->params[i], preset);
+}
+
+/* A strip's table, grouped by block, symbols as block.symbol. */
+static int print_strip(const gs_preset *preset) {
+    gs_channel *ch = NULL;
+    gs_status st = gs_channel_new_preset(preset, 48000.0, 64, &ch);
+    if (st != GS_OK) {
+        cli_error("cannot create strip %s: %s", gs_preset_name(preset), gs_strerror(st));
+        return EXIT_RUNTIME;
+    }
+    printf("# strip %s: %s\n# chain = %s\n", gs_preset_name(preset), gs_preset_description(preset),
+           gs_preset_model(preset));
+    for (size_t b = 0; b < gs_channel_block_count(ch); b++) {
+        const char *name;
+        const gs_model_info *mi;
+        size_t first, count;
+        gs_channel_block_at(ch, b, &name, &mi, &first, &count);
+        printf("%s# block %s: %s: %s\n", b ? "\n" : "", name, mi->name, mi->description);
+        print_head();
+        for (size_t i = first; i < first + count; i++)
+            print_row(gs_channel_param_info(ch, i), preset);
+    }
+    gs_channel_free(ch);
+    return 0;
+}
+
 int cmd_params(int argc, char **argv) {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'},
                                          {"preset", required_argument, 0, 'p'},
+                                         {"chain", required_argument, 0, 'c'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *model = NULL, *preset_name = NULL;
+    const char *model = NULL, *preset_name = NULL, *chain = NULL;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "m:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:p:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'p': preset_name = optarg; break;
+        case 'c': chain = optarg; break;
         case 'h':
-            puts("Usage: gainstage params [--model NAME | --preset NAME|FILE]\n"
+            puts("Usage: gainstage params [--model NAME | --preset NAME|FILE | --chain 'BLOCK | "
+                 "...']\n"
                  "\n"
                  "Print the parameter table: symbol (for --set, presets and plugin ports), range,\n"
                  "default and unit. Values may be written with SI prefixes and units: 100k, 1M,\n"
                  "22n, 4.7u, 47uF, -6dB. Choices are given by name (source=condenser), or by the\n"
                  "number on the front panel where their names are numbers (hpf=12 for 12dB/oct).\n"
                  "Switches take on/off, yes/no, true/false or 1/0. Without options, prints every\n"
-                 "model's table.");
+                 "model's table. A strip's (--chain, or a strip preset) is grouped by block, its\n"
+                 "symbols block.symbol.");
             return 0;
         default:
             cli_error("params: unknown option '%s' (see 'gainstage params --help')",
@@ -99,17 +135,22 @@ int cmd_params(int argc, char **argv) {
         cli_error("params: unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
     }
-    if (model && preset_name) {
-        cli_error("params: give --model or --preset, not both");
+    if ((model != NULL) + (preset_name != NULL) + (chain != NULL) > 1) {
+        cli_error(chain ? "params: give one of --model, --preset and --chain"
+                        : "params: give --model or --preset, not both");
         return EXIT_USAGE;
     }
-    if (preset_name) {
+    if (preset_name || chain) {
         int code = 0;
-        gs_preset *p = cli_load_preset(preset_name, &code);
+        gs_preset *p = chain ? cli_load_chain(chain, &code) : cli_load_preset(preset_name, &code);
         if (!p) return code;
-        print_params(gs_model_find(gs_preset_model(p)), p);
+        int r = 0;
+        if (gs_preset_block_count(p))
+            r = print_strip(p);
+        else
+            print_params(gs_model_find(gs_preset_model(p)), p);
         gs_preset_free(p);
-        return 0;
+        return r;
     }
     if (model) {
         const gs_model_info *mi = gs_model_find(model);

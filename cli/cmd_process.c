@@ -49,6 +49,10 @@ static const char help_text[] =
     "                          default: clean\n"
     "  -m, --model NAME        a model with its default values instead (see 'gainstage models'),\n"
     "                          e.g. opamp-stage to run one bare circuit block\n"
+    "      --chain 'BLOCK | ...'  a strip: blocks run in order, in volts, each written\n"
+    "                          [NAME:]MODEL [SYMBOL=VALUE]...; --set takes block.symbol (or\n"
+    "                          a symbol only one block has). E.g. --chain 'source type=ribbon\n"
+    "                          | tube-preamp drive=6dB | converter bits=24'\n"
     "  -s, --set SYMBOL=VALUE  set a parameter (repeatable); values take SI prefixes and units:\n"
     "                          --set gain=40dB --set cin=22u --set rin=1M\n"
     "Levels (a file's level is the dBu RMS of a sine at 0 dBFS; see 'Levels and re-amping'\n"
@@ -106,11 +110,12 @@ enum {
     OPT_JOBS,
     OPT_FORCE,
     OPT_TYPE,
-    OPT_QUALITY
+    OPT_QUALITY,
+    OPT_CHAIN
 };
 
 typedef struct options {
-    const char *preset, *model;
+    const char *preset, *model, *chain;
     const char *sets[MAX_SETS];
     int nsets;
     double in_vpu, out_vpu; /* volts per unit sample */
@@ -338,6 +343,7 @@ static int parse_one(int c, char **argv, options *o) {
     switch (c) {
     case 'p': o->preset = optarg; return 0;
     case 'm': o->model = optarg; return 0;
+    case OPT_CHAIN: o->chain = optarg; return 0;
     case 's':
         if (o->nsets == MAX_SETS) {
             cli_error("too many --set options (at most %d)", MAX_SETS);
@@ -412,8 +418,9 @@ static int check_options(int argc, char **argv, options *o) {
                   o->in_given > 1 ? "in" : "out");
         return EXIT_USAGE;
     }
-    if (o->preset && o->model) {
-        cli_error("give --preset or --model, not both");
+    if ((o->preset != NULL) + (o->model != NULL) + (o->chain != NULL) > 1) {
+        cli_error(o->chain ? "give only one of --preset, --model and --chain"
+                           : "give --preset or --model, not both");
         return EXIT_USAGE;
     }
     return check_names(argc - optind, (const char *const *)argv + optind, o);
@@ -518,7 +525,8 @@ static int load_model(const options *o, job *j) {
     int code = EXIT_RUNTIME;
     j->model = o->model;
     if (!j->model) {
-        j->preset = cli_load_preset(o->preset ? o->preset : "clean", &code);
+        j->preset = o->chain ? cli_load_chain(o->chain, &code)
+                             : cli_load_preset(o->preset ? o->preset : "clean", &code);
         if (!j->preset) return code;
         j->model = gs_preset_model(j->preset);
     } else if (!gs_model_find(j->model)) {
@@ -526,7 +534,8 @@ static int load_model(const options *o, job *j) {
         return EXIT_USAGE;
     }
     gs_channel *probe = NULL;
-    gs_status st = gs_channel_new(j->model, 48000.0, BLOCK, &probe);
+    gs_status st = j->preset ? gs_channel_new_preset(j->preset, 48000.0, BLOCK, &probe)
+                             : gs_channel_new(j->model, 48000.0, BLOCK, &probe);
     if (st != GS_OK) {
         cli_error("cannot create model %s: %s", j->model, gs_strerror(st));
         return EXIT_RUNTIME;

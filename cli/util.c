@@ -38,6 +38,18 @@ gs_preset *cli_load_preset(const char *name, int *exit_code) {
     return p;
 }
 
+gs_preset *cli_load_chain(const char *text, int *exit_code) {
+    char err[512];
+    gs_preset *p = NULL;
+    gs_status st = gs_preset_parse_chain(text, &p, err, sizeof err);
+    if (st != GS_OK) {
+        cli_error("--chain: %s", st == GS_ERR_NO_MEMORY ? gs_strerror(st) : err);
+        *exit_code = st == GS_ERR_NO_MEMORY ? EXIT_RUNTIME : EXIT_USAGE;
+        return NULL;
+    }
+    return p;
+}
+
 void cli_unknown_model(const char *name) {
     const char *near = gs_model_suggest(name);
     cli_error("unknown model '%s'%s%s%s (see 'gainstage models')", name,
@@ -58,6 +70,13 @@ int cli_apply_set(gs_channel *ch, const char *assignment) {
     size_t id;
     if (gs_channel_param_find(ch, sym, &id) != GS_OK) {
         const gs_model_info *mi = gs_channel_model(ch);
+        if (gs_channel_block_count(ch) > 1) {
+            /* A strip: block.symbol, or a symbol only one block has. */
+            char why[512];
+            gs_param_find_explain(mi, sym, why, sizeof why);
+            cli_error("%s", why);
+            return -1;
+        }
         const char *near = gs_param_suggest(mi, sym);
         cli_error("model %s has no parameter '%s'%s%s%s (see 'gainstage params --model %s')",
                   mi->name, sym, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",

@@ -18,6 +18,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * *exit_code set. The result is freed with gs_preset_free (a no-op for built-ins). */
 gs_preset *cli_load_preset(const char *name_or_path, int *exit_code);
 
+/* A strip preset from a --chain text; on failure prints "--chain: PROBLEM" and returns NULL with
+ * *exit_code set (EXIT_USAGE). Free with gs_preset_free. */
+gs_preset *cli_load_chain(const char *text, int *exit_code);
+
 /* Print "unknown model 'NAME'", with the nearest model's name if one is close. */
 void cli_unknown_model(const char *name);
 

@@ -93,6 +93,12 @@ static void seterr(char *err, size_t esz, const char *fmt, const char *a, const 
 static int preset_values(const gs_preset *p, const gs_model_info **model, double *v, char *err,
                          size_t esz) {
     const gs_model_info *m = gs_model_find(gs_preset_model(p));
+    if (gs_preset_block_count(p)) {
+        /* The engine keeps one registry model's parameter vector per channel (issue 14, item 5). */
+        seterr(err, esz, "preset '%s' is a strip (%s); live channels do not run strips yet",
+               gs_preset_name(p), gs_preset_model(p));
+        return -1;
+    }
     if (!m || m->n_params > LIVE_MAX_PARAMS) {
         seterr(err, esz, "preset '%s' uses model '%s' that this build cannot run",
                gs_preset_name(p), gs_preset_model(p));

@@ -87,17 +87,28 @@ gs_status gs_channel_new(const char *model, double rate, uint32_t max_block, gs_
     if (!vt) return GS_ERR_UNKNOWN_MODEL;
     if (!(rate >= GS_RATE_MIN && rate <= GS_RATE_MAX)) return GS_ERR_UNSUPPORTED_RATE;
     if (max_block == 0 || max_block > GS_MAX_BLOCK_LIMIT) return GS_ERR_BLOCK_SIZE;
+    void *state = vt->create(rate, max_block);
+    if (!state) return GS_ERR_NO_MEMORY;
+    return gs_channel_wrap(vt, state, rate, max_block, out);
+}
+
+gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint32_t max_block,
+                          gs_channel **out) {
+    *out = NULL;
     gs_channel *ch = calloc(1, sizeof *ch);
-    if (!ch) return GS_ERR_NO_MEMORY;
+    if (!ch) {
+        vt->destroy(state);
+        return GS_ERR_NO_MEMORY;
+    }
     ch->vt = vt;
+    ch->state = state;
     ch->rate = rate;
     ch->max_block = max_block;
     ch->n = vt->info.n_params;
     ch->target = calloc(ch->n ? ch->n : 1, sizeof(double));
     ch->current = calloc(ch->n ? ch->n : 1, sizeof(double));
     ch->pending = calloc(ch->n ? ch->n : 1, 1);
-    ch->state = vt->create(rate, max_block);
-    if (!ch->target || !ch->current || !ch->pending || !ch->state) {
+    if (!ch->target || !ch->current || !ch->pending) {
         gs_channel_free(ch);
         return GS_ERR_NO_MEMORY;
     }
@@ -116,7 +127,9 @@ gs_status gs_channel_new_preset(const gs_preset *preset, double rate, uint32_t m
                                 gs_channel **out) {
     if (!preset || !out) return GS_ERR_INVALID_ARGUMENT;
     gs_channel *ch = NULL;
-    gs_status st = gs_channel_new(gs_preset_model(preset), rate, max_block, &ch);
+    gs_status st = gs_preset_block_count(preset)
+                       ? gs_strip_new(preset, rate, max_block, &ch)
+                       : gs_channel_new(gs_preset_model(preset), rate, max_block, &ch);
     if (st != GS_OK) return st;
     st = gs_channel_apply_preset(ch, preset);
     if (st != GS_OK) {
@@ -145,6 +158,7 @@ uint32_t gs_channel_latency(const gs_channel *ch) { return ch ? ch->vt->latency(
 uint32_t gs_channel_latency_max(gs_channel *ch) {
     uint32_t most = gs_channel_latency(ch);
     if (!ch) return most;
+    if (gs_vt_is_strip(ch->vt)) return gs_strip_latency_max(ch->state);
     size_t ids[8], n = 0;
     for (size_t i = 0; i < ch->n && n < GS_ARRAY_LEN(ids); i++)
         if (ch->vt->info.params[i].flags & GS_PARAM_LATENCY) ids[n++] = i;
@@ -201,6 +215,12 @@ GS_REALTIME gs_status gs_channel_set(gs_channel *ch, size_t id, double value) {
     gs_status st = gs_param_check(p, value);
     if (st != GS_OK) return st;
     ch->target[id] = value;
+    if (gs_vt_is_strip(ch->vt)) {
+        /* A strip's block glides it (and checks nothing more: the range was checked here). */
+        ch->current[id] = value;
+        ch->vt->set(ch->state, id, value);
+        return GS_OK;
+    }
     if (value != ch->current[id]) {
         ch->pending[id] = 1;
         if (p->smoothed) ch->gliding = 1;
@@ -370,6 +390,23 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
         ch->recoveries++;
     }
     fp_leave(fm);
+    return GS_OK;
+}
+
+size_t gs_channel_block_count(const gs_channel *ch) {
+    if (!ch) return 0;
+    return gs_vt_is_strip(ch->vt) ? gs_strip_block_count(ch->state) : 1;
+}
+
+gs_status gs_channel_block_at(const gs_channel *ch, size_t i, const char **name,
+                              const gs_model_info **model, size_t *first, size_t *count) {
+    if (!ch) return GS_ERR_INVALID_ARGUMENT;
+    if (gs_vt_is_strip(ch->vt)) return gs_strip_block_at(ch->state, i, name, model, first, count);
+    if (i != 0) return GS_ERR_INVALID_ARGUMENT;
+    if (name) *name = ch->vt->info.name;
+    if (model) *model = &ch->vt->info;
+    if (first) *first = 0;
+    if (count) *count = ch->n;
     return GS_OK;
 }
 

@@ -129,6 +129,23 @@ GS_REALTIME static inline double gs_ramp_next(gs_ramp *r) {
     return r->cur;
 }
 
+/* A channel around a state already created by vt->create or by hand (strip.c), which it owns
+ * from here on, also on failure (channel.c). */
+gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint32_t max_block,
+                          gs_channel **out);
+/* A strip for a strip preset, its values not applied yet (strip.c). */
+gs_status gs_strip_new(const gs_preset *preset, double rate, uint32_t max_block, gs_channel **out);
+/* Whether vt is a strip's (strip.c): its `set` and `process` reach inner channels that glide,
+ * guard and count for themselves, so the channel passes values straight through (samples still
+ * pass its input guards: an overload restarts every block together). */
+int gs_vt_is_strip(const gs_model_vt *vt);
+/* The largest latency of a strip state over its blocks' settings (strip.c). */
+uint32_t gs_strip_latency_max(void *strip);
+/* A strip state's blocks, for gs_channel_block_count and gs_channel_block_at (strip.c). */
+size_t gs_strip_block_count(const void *strip);
+gs_status gs_strip_block_at(const void *strip, size_t i, const char **name,
+                            const gs_model_info **model, size_t *first, size_t *count);
+
 /* The largest block the channel was created for, in samples (channel.c). */
 uint32_t gs_channel_max_block(const gs_channel *channel);
 

@@ -42,7 +42,15 @@ gs_status gs_model_param_find(const gs_model_info *model, const char *symbol, si
             return GS_OK;
         }
     }
-    return GS_ERR_UNKNOWN_PARAMETER;
+    /* A strip's symbols are block.symbol: a bare one means the only block that has it. (No
+     * model's own symbol has a '.', so this never matches for them.) */
+    if (strchr(symbol, '.')) return GS_ERR_UNKNOWN_PARAMETER;
+    size_t hits = 0;
+    for (size_t i = 0; i < model->n_params; i++) {
+        const char *dot = strchr(model->params[i].symbol, '.');
+        if (dot && !strcmp(dot + 1, symbol) && !hits++) *id = i;
+    }
+    return hits == 1 ? GS_OK : hits ? GS_ERR_AMBIGUOUS_PARAMETER : GS_ERR_UNKNOWN_PARAMETER;
 }
 
 GS_REALTIME gs_status gs_param_check(const gs_param_info *p, double value) {

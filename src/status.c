@@ -15,6 +15,7 @@ const char *gs_strerror(gs_status status) {
     case GS_ERR_PARSE: return "not a number";
     case GS_ERR_PRESET_SYNTAX: return "malformed preset";
     case GS_ERR_NOT_CONVERGED: return "circuit solver did not converge";
+    case GS_ERR_AMBIGUOUS_PARAMETER: return "parameter in several blocks: write block.symbol";
     }
     return "unknown status";
 }

@@ -49,7 +49,8 @@ typedef enum gs_status {
     GS_ERR_OUT_OF_RANGE,  /* value outside the parameter's minimum..maximum */
     GS_ERR_PARSE,         /* text is not a number in a form we accept */
     GS_ERR_PRESET_SYNTAX, /* a preset text is malformed */
-    GS_ERR_NOT_CONVERGED  /* a circuit solver hit its iteration bound (output still finite) */
+    GS_ERR_NOT_CONVERGED, /* a circuit solver hit its iteration bound (output still finite) */
+    GS_ERR_AMBIGUOUS_PARAMETER /* a bare symbol that several blocks of a strip have */
 } gs_status;
 
 /* A short English description of a status code ("unknown parameter"). Never NULL. */
@@ -445,6 +446,47 @@ GS_API const char *gs_name_suggest(const char *text, const char *const *names, s
 GS_API const char *gs_model_suggest(const char *name);
 GS_API const char *gs_preset_suggest(const char *name);
 GS_API const char *gs_param_suggest(const gs_model_info *model, const char *symbol);
+
+/* ---- Strips: a chain of blocks as one channel (issue 14) --------------------------------------
+ * A strip is a gs_channel whose model is a chain of the registry's models ("blocks"), each a full
+ * inner channel (its own glides, non-finite and overload guards), run one after another in place,
+ * in volts: no level matching between blocks; calibration stays at the strip's two ends. An
+ * overload at the strip's input (GS_OVERLOAD_V) restarts every block together, counted once. Its
+ * latency is the sum of the blocks'; its parameter table (gs_channel_model: owned by the channel,
+ * valid until it is freed) holds every block's parameters as "block.symbol", the block named after
+ * its model or as the user named it ("boost1:opamp-stage", needed where a model appears twice).
+ * A bare symbol finds the one block that has it (GS_ERR_AMBIGUOUS_PARAMETER if several do): in
+ * gs_channel_param_find, gs_channel_set_text, presets and the command line's --set. A strip's
+ * table is not in the registry: gs_model_latency() refuses it (GS_ERR_UNKNOWN_MODEL); ask the
+ * channel (gs_channel_latency, gs_channel_latency_max: the sum of the blocks' largest).
+ * Chain text:   [NAME:]MODEL [SYMBOL=VALUE]... | [NAME:]MODEL ... (at most GS_STRIP_MAX_BLOCKS)
+ *     source type=ribbon | tube-preamp drive=6dB | converter bits=24
+ * Strip preset: "chain = CHAIN TEXT" instead of "model = NAME", then "block.symbol = value" lines
+ *     chain = boost1:opamp-stage | tube-stage | boost2:opamp-stage
+ *     boost1.gain = 12dB
+ */
+#define GS_STRIP_MAX_BLOCKS 16
+/* A strip preset from a chain text (named "chain"); err receives one line naming the problem
+ * (unknown block, unknown symbol, bad value, too many blocks). Free with gs_preset_free(). */
+GS_API gs_status gs_preset_parse_chain(const char *text, gs_preset **out, char *err,
+                                       size_t err_size);
+/* Blocks of a strip preset (0 for a single-model preset, whose gs_preset_model is the model; a
+ * strip's is its chain text) and block i's name and model. */
+GS_API size_t gs_preset_block_count(const gs_preset *preset);
+GS_API gs_status gs_preset_block_at(const gs_preset *preset, size_t i, const char **name,
+                                    const gs_model_info **model);
+/* Create a strip from a chain text: gs_preset_parse_chain + gs_channel_new_preset. */
+GS_API gs_status gs_channel_new_chain(const char *text, double rate, uint32_t max_block,
+                                      gs_channel **out, char *err, size_t err_size);
+/* Blocks of a channel (1 for a single model: itself) and block i: its name, model, and where its
+ * parameters are in the channel's table (first, count). Any pointer but channel may be NULL. */
+GS_API size_t gs_channel_block_count(const gs_channel *channel);
+GS_API gs_status gs_channel_block_at(const gs_channel *channel, size_t i, const char **name,
+                                     const gs_model_info **model, size_t *first, size_t *count);
+/* One line saying why `symbol` is not found in `model`'s table, e.g. "no parameter 'drvie'; did
+ * you mean 'drive'?" or "drive is in tube1 and tube2: write tube1.drive". */
+GS_API void gs_param_find_explain(const gs_model_info *model, const char *symbol, char *buf,
+                                  size_t size);
 
 #ifdef __cplusplus
 }
