@@ -15,6 +15,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/gs-builds.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 "$NEW/tools/gs-mksig" --rate 48000 --seconds 60 --peak -6 voice "$T/in.wav" >/dev/null
 cpu() { # cpu BUILD PRESET: CPU seconds of one run
+    rm -f "$T/out.wav" # (an older build may not know --force)
     /usr/bin/time -f '%U %S' -o "$T/t" "$1/gainstage" process -q --preset "$2" "$T/in.wav" \
         "$T/out.wav" && awk '{ print $1 + $2 }' "$T/t"
 }

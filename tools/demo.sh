@@ -19,8 +19,8 @@ VOICE_DBU=-20
 echo "gainstage demo: material in $OUT (guitar DI at $GUITAR_DBU dBu, voice at $VOICE_DBU dBu full scale;"
 echo "output calibration +18 dBu = 0 dBFS; THD of a 1 kHz sine at the stated input level)"
 for preset in $("$GS" presets | awk '{print $1}'); do
-    "$GS" process -q --preset "$preset" --in-dbu $GUITAR_DBU "$OUT/input-guitar-di.wav" "$OUT/$preset-guitar.wav"
-    "$GS" process -q --preset "$preset" --in-dbu $VOICE_DBU "$OUT/input-voice.wav" "$OUT/$preset-voice.wav"
+    "$GS" process -q --force --preset "$preset" --in-dbu $GUITAR_DBU "$OUT/input-guitar-di.wav" "$OUT/$preset-guitar.wav"
+    "$GS" process -q --force --preset "$preset" --in-dbu $VOICE_DBU "$OUT/input-voice.wav" "$OUT/$preset-voice.wav"
     lg=$("$WAV" level "$OUT/$preset-guitar.wav")
     lv=$("$WAV" level "$OUT/$preset-voice.wav")
     echo
@@ -28,7 +28,7 @@ for preset in $("$GS" presets | awk '{print $1}'); do
     printf '  %-28s %s\n' "guitar out:" "$(echo "$lg" | sed 's/rms_dbfs=/RMS /; s/ peak_dbfs=/ dBFS, peak /; s/$/ dBFS/')"
     printf '  %-28s %s\n' "voice out:" "$(echo "$lv" | sed 's/rms_dbfs=/RMS /; s/ peak_dbfs=/ dBFS, peak /; s/$/ dBFS/')"
     for lvl in -50 -30 -10 0; do
-        "$GS" process -q --preset "$preset" --in-dbu $lvl --format f32 "$OUT/sine-1k.wav" "$OUT/.thd.wav"
+        "$GS" process -q --force --preset "$preset" --in-dbu $lvl --format f32 "$OUT/sine-1k.wav" "$OUT/.thd.wav"
         r=$("$WAV" thd --freq 1000 "$OUT/.thd.wav")
         thd=$(echo "$r" | sed 's/.*thd_pct=\([^ ]*\).*/\1/')
         h2=$(echo "$r" | sed 's/.*h2_db=\([^ ]*\).*/\1/')

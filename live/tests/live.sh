@@ -156,7 +156,7 @@ for k in 1 2 3 4; do
     # (1) the post-preamp file is 'gainstage process' of the pre-preamp file, bit for bit.
     "$H" strip "$pre" "$take" "$T/pre$k.wav" >/dev/null
     "$H" strip "$post" "$take" "$T/post$k.wav" >"$T/strip.out"
-    "$GS" process -q --no-compensate --format f32 "$T/pre$k.wav" "$T/ref$k.wav"
+    "$GS" process -q --force --no-compensate --format f32 "$T/pre$k.wav" "$T/ref$k.wav"
     r=$("$H" compare "$T/post$k.wav" "$T/ref$k.wav" 0)
     check "[ $? -eq 0 ]" "A: channel $k post differs from gainstage process of pre: $r"
     echo "A: channel $k: post-preamp file vs gainstage process of the pre-preamp file: $r ($(cat "$T/strip.out"))"
@@ -168,7 +168,7 @@ for k in 1 2 3 4; do
     echo "A: channel $k: pre-preamp file vs the feed placed by frame times: $r ($(cat "$T/exp.out"))"
     # (3) and offline processing of the feed itself gives the post file (the frames before the
     # first skipped period).
-    "$GS" process -q --no-compensate --format f32 "$T/in$k.wav" "$T/reff$k.wav"
+    "$GS" process -q --force --no-compensate --format f32 "$T/in$k.wav" "$T/reff$k.wav"
     r=$("$H" compare "$T/reff$k.wav" "$post" 0)
     check "[ $? -eq 0 ]" "A: channel $k post differs from gainstage process of the feed: $r"
 done
@@ -195,7 +195,7 @@ PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/B.out")
 "$H" play "$SRV" gainstage:in_ --loop --timeout 120 "$T/tone.wav" "$T/tone.wav" >"$T/playB.out" &
 F=$!
 PIDS="$PIDS $F"
-"$GS" process -q --format f32 "$T/tone.wav" "$T/tone30.wav"
+"$GS" process -q --force --format f32 "$T/tone.wav" "$T/tone30.wav"
 want=$("$WAV" level "$T/tone30.wav" | sed -n 's/.*peak_dbfs=\([-0-9.]*\).*/\1/p')
 want40=$(awk -v w="$want" 'BEGIN { print w + 10 }')
 mon=$(awk -v w="$want" 'BEGIN { print w - 3.0103 }') # constant-power pan law, centre
@@ -234,7 +234,7 @@ osc /gainstage/ch/1/gain f:45 >/dev/null
 r=$(osc /gainstage/ch/2/get)
 check "[ '$r' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: get ch 2: '$r'"
 # Port latency for the DAW: out_K lags in_K by the channel's latency (what 'process' compensates).
-lat=$("$GS" process --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+lat=$("$GS" process --force --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
 lin=$("$H" latency "$SRV" gainstage:in_1)
 lout=$("$H" latency "$SRV" gainstage:out_1)
 check "[ -n '$lat' ] && [ $((lout - lin)) -eq '$lat' ]" "B: out_1 capture latency $lout, in_1 $lin, channel $lat"
@@ -260,8 +260,8 @@ check "[ '$r1' = '/gainstage/ch/1/get clean 45.0000 0.0000 0.0000 1 0' ]" "B: re
 check "[ '$r2' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: restored ch 2: '$r2'"
 # A parameter that changes a channel's latency (the tube models' quality) must reach the DAW too.
 latq() { echo $(($("$H" latency "$SRV" gainstage:out_2) - $("$H" latency "$SRV" gainstage:in_2))); }
-lq0=$("$GS" process --preset tube --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
-lq1=$("$GS" process --preset tube --set quality=high --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+lq0=$("$GS" process --force --preset tube --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+lq1=$("$GS" process --force --preset tube --set quality=high --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
 osc /gainstage/ch/2/preset s:tube >/dev/null
 check "waitfor '[ \$(latq) = $lq0 ]' 30" "B: preset tube: out_2 lags in_2 by $(latq), want $lq0"
 r=$(osc /gainstage/ch/2/param s:quality s:high)

@@ -75,7 +75,7 @@ max_latency() { # [RATE]
             opt=
             [ "$s" = - ] || opt="--set $s"
             # shellcheck disable=SC2086
-            l=$("$GS" process --model "$m" $opt "$T/s.wav" "$T/s-out.wav" 2>&1 |
+            l=$("$GS" process --force --model "$m" $opt "$T/s.wav" "$T/s-out.wav" 2>&1 |
                 sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
             [ "${l:-0}" -gt "$best" ] && best=$l
         done
@@ -139,7 +139,7 @@ lv2apply)
         lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $pc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
             cat "$T/lv2apply$i.log"
         # shellcheck disable=SC2086
-        lm=$("$GS" process --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav" 2>&1 |
+        lm=$("$GS" process --force --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav" 2>&1 |
             sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
         # The plugin keeps one latency for all its models (the largest, so a model switch never
         # changes it): its output is the model's, delayed by the difference.
