@@ -70,6 +70,9 @@ static const char help_text[] =
     "                          (dBFS, AES17: a full-scale sine is 0) or lufs (integrated\n"
     "                          loudness, BS.1770-4/EBU R128); gains are limited to +/-60 dB,\n"
     "                          silence keeps 0 dB. --auto-gain is the old name of --auto-input\n"
+    ;
+/* In two parts: ISO C asks compilers to support string literals of 4095 characters only. */
+static const char help_text_output[] =
     "Output:\n"
     "  -o, --output DIR        write each IN as DIR/NAME (its extension changed by --type);\n"
     "                          every output is checked before the first file is written\n"
@@ -359,7 +362,10 @@ static int parse_one(int c, char **argv, options *o) {
         o->format = optarg;
         return 0;
     case 'q': o->quiet = 1; return 0;
-    case 'h': fputs(help_text, stdout); return -1;
+    case 'h':
+        fputs(help_text, stdout);
+        fputs(help_text_output, stdout);
+        return -1;
     case OPT_IN_DBU:
     case OPT_OUT_DBU:
     case OPT_IN_VOLTS:
