@@ -455,6 +455,7 @@ static int parse_options(int argc, char **argv, options *o) {
                                          {"force", no_argument, 0, OPT_FORCE},
                                          {"type", required_argument, 0, OPT_TYPE},
                                          {"quality", required_argument, 0, OPT_QUALITY},
+                                         {"chain", required_argument, 0, OPT_CHAIN},
                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->in_vpu = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU);

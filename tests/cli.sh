@@ -285,10 +285,10 @@ exact 2 "unknown command 'proces'; did you mean 'process'? (see 'gainstage --hel
 exact 2 "unknown command 'frobnicate' (see 'gainstage --help')" -- $GS frobnicate
 # --- strips (issue 14): --chain, strip presets, their messages ------------------------------
 CH='source source=ribbon zin=10k | tube-preamp gain=6dB | converter bits=24'
-expect 0 "" -- $GS process -q --chain "$CH" "$T/voice.wav" "$T/ch.wav"
-expect 0 "" -- $GS process -q --preset ribbon-tube "$T/voice.wav" "$T/rt.wav"
+expect 0 "" -- $GS process -q --force --chain "$CH" "$T/voice.wav" "$T/ch.wav"
+expect 0 "" -- $GS process -q --force --preset ribbon-tube "$T/voice.wav" "$T/rt.wav"
 same "$T/ch.wav" "$T/rt.wav" && ok || bad "--chain differs from the same strip as a preset"
-expect 0 "" -- $GS process -q --chain "$CH" --set drive=-6dB --set converter.dither=off "$T/voice.wav" "$T/ch.wav"
+expect 0 "" -- $GS process -q --force --chain "$CH" --set drive=-6dB --set converter.dither=off "$T/voice.wav" "$T/ch.wav"
 expect 0 "" -- $GS params --chain "$CH"
 grep -q "^# block tube-preamp: tube-preamp" "$T/out" && grep -q "^tube-preamp.gain  *-20  *30  *6 " "$T/out" && ok || bad "params --chain: blocks and block.symbol rows"
 expect 0 "" -- $GS params --preset boost-tube-boost
@@ -298,20 +298,20 @@ for p in interface-clean interface-tube interface-digital ribbon-tube hi-z-tube 
     grep -q "^$p  *[a-z].* | " "$T/out" && ok || bad "presets lacks the strip $p with its chain"
 done
 printf '# a strip\nchain = b1:opamp-stage | tube-stage | b2:opamp-stage\nb1.gain = 12dB\ntube = 12AT7\n' >"$T/strip.preset"
-expect 0 "" -- $GS process -q --preset "$T/strip.preset" "$T/voice.wav" "$T/sp.wav"
-expect 0 "" -- $GS process -q --chain 'b1:opamp-stage gain=12dB | tube-stage tube=12AT7 | b2:opamp-stage' "$T/voice.wav" "$T/sc.wav"
+expect 0 "" -- $GS process -q --force --preset "$T/strip.preset" "$T/voice.wav" "$T/sp.wav"
+expect 0 "" -- $GS process -q --force --chain 'b1:opamp-stage gain=12dB | tube-stage tube=12AT7 | b2:opamp-stage' "$T/voice.wav" "$T/sc.wav"
 same "$T/sp.wav" "$T/sc.wav" && ok || bad "a strip preset file differs from its --chain"
 expect 0 "" -- $GS measure --quick --chain "$CH" --out "$T/mch"
 [ -s "$T/mch/report.json" ] && ok || bad "measure --chain wrote no report"
 O=$T/bad.wav
 exact 2 "--chain: unknown block 'tube-pramp'; did you mean 'tube-preamp'?" -- \
-    $GS process --chain 'source | tube-pramp' "$T/voice.wav" "$O"; noleft "$O"
+    $GS process --force --chain 'source | tube-pramp' "$T/voice.wav" "$O"; noleft "$O"
 exact 2 "--chain: tube-stage appears twice in the chain: name each one, e.g. tube-stage1:tube-stage" -- \
-    $GS process --chain 'tube-stage | tube-stage' "$T/voice.wav" "$O"; noleft "$O"
+    $GS process --force --chain 'tube-stage | tube-stage' "$T/voice.wav" "$O"; noleft "$O"
 exact 2 "rp is in t1 and t2: write t1.rp" -- \
-    $GS process --chain 't1:tube-stage | t2:tube-stage' --set rp=220k "$T/voice.wav" "$O"; noleft "$O"
+    $GS process --force --chain 't1:tube-stage | t2:tube-stage' --set rp=220k "$T/voice.wav" "$O"; noleft "$O"
 exact 2 "no parameter 'drvie'; did you mean 'drive'?" -- \
-    $GS process --chain "$CH" --set drvie=-6dB "$T/voice.wav" "$O"; noleft "$O"
+    $GS process --force --chain "$CH" --set drvie=-6dB "$T/voice.wav" "$O"; noleft "$O"
 exact 2 "--chain: gain = 90dB is out of range (0 dB to 70 dB)" -- \
     $GS params --chain 'opamp-stage gain=90dB'
 exact 2 "--chain: the chain has 17 blocks; a strip has at most 16" -- \
