@@ -5,10 +5,10 @@
  * lv2/tests/test_lv2.c does around run()). */
 #define _GNU_SOURCE /* dlsym(RTLD_NEXT) */
 #include "check.h"
+#include "rtcount.h"
 #include "internal.h"
 #include "rng.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,46 +17,6 @@
 #define BLOCK 8192u
 #define N 40000u
 
-/* ---- allocation and lock counters, armed around the real-time calls ---------------------- */
-static volatile int armed;
-static volatile long n_alloc, n_lock;
-#if defined(__SANITIZE_ADDRESS__)
-/* Under AddressSanitizer the allocator is the sanitizer's and cannot be interposed; its hooks see
- * every allocation (as in lv2/tests/test_lv2.c). */
-int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
-                                              void (*free_hook)(const volatile void *));
-static void on_malloc(const volatile void *ptr, size_t size) {
-    (void)ptr;
-    (void)size;
-    if (armed) n_alloc++;
-}
-static void on_free(const volatile void *ptr) { (void)ptr; }
-static void counters_install(void) { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free); }
-#else
-static void counters_install(void) {}
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-void *malloc(size_t n) {
-    if (armed) n_alloc++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b) {
-    if (armed) n_alloc++;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n) {
-    if (armed) n_alloc++;
-    return __libc_realloc(p, n);
-}
-#endif
-typedef int (*lock_fn)(pthread_mutex_t *);
-static lock_fn real_lock;
-int pthread_mutex_lock(pthread_mutex_t *m) {
-    if (armed) n_lock++;
-    if (!real_lock) real_lock = (lock_fn)(uintptr_t)dlsym(RTLD_NEXT, "pthread_mutex_lock");
-    return real_lock(m);
-}
 
 /* A test signal: a decaying chirp with a few loud samples, in units (full scale 1). */
 static void signal_fill(float *x, size_t n, double amp) {
@@ -268,14 +228,8 @@ static void realtime(void) {
     if (!s) s = make("ss-preamp", 0, &a);
     gs_channel_new("ss-preamp", RATE, BLOCK, &b);
     gs_stream_levels lv;
-    void *volatile probe;
-    armed = 1;
-    probe = malloc(16);
-    armed = 0;
-    free(probe);
-    CHECK(n_alloc == 1, "the counter counts (%ld)", n_alloc);
-    n_alloc = n_lock = 0;
-    armed = 1;
+    rt_allocs = rt_locks = 0;
+    rt_armed = 1;
     gs_stream_set_in_dbu(s, -10.0, 0.010);
     gs_stream_set_out_volts(s, 2.0, 0.010);
     gs_stream_set_clip_level(s, 0.9);
@@ -286,9 +240,9 @@ static void realtime(void) {
     gs_stream_process(s, x + 13000, y + 13000, n - 13000);
     gs_stream_read_levels(s, &lv);
     gs_stream_reset(s);
-    armed = 0;
-    CHECK(n_alloc == 0 && n_lock == 0, "allocations %ld, locks %ld in process/set/switch", n_alloc,
-          n_lock);
+    rt_armed = 0;
+    CHECK(rt_allocs == 0 && rt_locks == 0, "allocations %ld, locks %ld in process/set/switch", rt_allocs,
+          rt_locks);
     gs_stream_free(s);
     gs_channel_free(a);
     gs_channel_free(b);
@@ -337,7 +291,7 @@ static void quantizer(void) {
 }
 
 int main(void) {
-    counters_install();
+    CHECK(rt_count_install(), "the allocation counter counts");
     quantizer();
     realtime();
     calibration();

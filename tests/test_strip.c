@@ -6,10 +6,10 @@
  * bad strip is refused with one line naming the problem. */
 #define _GNU_SOURCE /* dlsym(RTLD_NEXT) */
 #include "check.h"
+#include "rtcount.h"
 
 #include <gainstage/gainstage.h>
 
-#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,33 +17,6 @@
 
 #define MAXB 4096u
 
-/* ---- allocation and lock counters, armed around the real-time calls ---------------------- */
-static volatile int armed;
-static volatile long n_alloc, n_lock;
-#if !defined(__SANITIZE_ADDRESS__)
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-void *malloc(size_t n) {
-    if (armed) n_alloc++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b) {
-    if (armed) n_alloc++;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n) {
-    if (armed) n_alloc++;
-    return __libc_realloc(p, n);
-}
-#endif
-typedef int (*lock_fn)(pthread_mutex_t *);
-static lock_fn real_lock;
-int pthread_mutex_lock(pthread_mutex_t *m) {
-    if (armed) n_lock++;
-    if (!real_lock) real_lock = (lock_fn)(uintptr_t)dlsym(RTLD_NEXT, "pthread_mutex_lock");
-    return real_lock(m);
-}
 
 /* A chirp with a decay, `amp` volts peak: what a microphone gives, with some loud moments. */
 static void signal_fill(float *x, size_t n, double rate, double amp) {
@@ -238,8 +211,8 @@ static void test_realtime(void) {
     signal_fill(x, 4096, 48000.0, 0.5);
     size_t id;
     gs_channel_param_find(ch, "boost1.gain", &id);
-    n_alloc = n_lock = 0;
-    armed = 1;
+    rt_allocs = rt_locks = 0;
+    rt_armed = 1;
     for (int k = 0; k < 8; k++) {
         gs_channel_set(ch, id, k & 1 ? 20.0 : 6.0);
         gs_channel_set_symbol(ch, "tube", (double)(k % 3));
@@ -247,8 +220,8 @@ static void test_realtime(void) {
         gs_stream_process(s, x, y, 4096);
         gs_channel_stats_get(ch, &(gs_channel_stats){0});
     }
-    armed = 0;
-    CHECK(n_alloc == 0 && n_lock == 0, "%ld allocations, %ld locks", n_alloc, n_lock);
+    rt_armed = 0;
+    CHECK(rt_allocs == 0 && rt_locks == 0, "%ld allocations, %ld locks", rt_allocs, rt_locks);
     gs_stream_free(s);
     gs_channel_free(ch);
 }
@@ -328,6 +301,7 @@ static void test_errors(void) {
 }
 
 int main(void) {
+    CHECK(rt_count_install(), "the allocation counter counts");
     test_equals_blocks();
     test_latency_impulse();
     test_names();
