@@ -121,25 +121,11 @@ static void put_range(FILE *f, double min, double max, double def) {
     fputs("\n    ]", f);
 }
 
-static void put_plugin(FILE *f, const gs_lv2_map *map, unsigned nch) {
-    const char *uri = nch == 2 ? GS_LV2_URI_STEREO : GS_LV2_URI_MONO;
-    fprintf(f, "<%s>\n    a lv2:Plugin, lv2:AmplifierPlugin ;\n", uri);
-    fprintf(f, "    doap:name \"gainstage %s\" ;\n", nch == 2 ? "stereo" : "mono");
-    /* Hosts compare these to tell an updated bundle (LV2 core: minor 0 means unstable). */
-    int major = 0, minor = 0, micro = 0;
-    sscanf(gs_version(), "%d.%d.%d", &major, &minor, &micro);
-    fprintf(f, "    lv2:minorVersion %d ;\n    lv2:microVersion %d ;\n", major * 1000 + minor,
-            micro);
-    fputs("    doap:license <http://opensource.org/licenses/isc> ;\n"
-          "    rdfs:comment \"Physically modelled preamp channel: pick a model, set it in its "
-          "own units (dB, V, Ohm, F, Hz); levels are calibrated in dBu.\" ;\n"
-          "    lv2:optionalFeature lv2:hardRTCapable, urid:map, opts:options ;\n"
-          "    opts:supportedOption bufsz:maxBlockLength ;\n",
-          f);
+/* The audio ports, from index 0; returns the next index. */
+static unsigned put_audio_ports(FILE *f, unsigned nch) {
     static const char *const ch_in[2][2] = {{"in", "In"}, {"in_l", "In L"}};
     static const char *const ch_in_r[2] = {"in_r", "In R"};
     unsigned idx = 0;
-    /* Audio. */
     port_head(f, 1, "lv2:AudioPort, lv2:InputPort", idx++, ch_in[nch - 1][0], ch_in[nch - 1][1]);
     fputs("    ]", f);
     if (nch == 2) {
@@ -153,7 +139,11 @@ static void put_plugin(FILE *f, const gs_lv2_map *map, unsigned nch) {
         port_head(f, 0, "lv2:AudioPort, lv2:OutputPort", idx++, "out", "Out");
         fputs("    ]", f);
     }
-    /* Fixed controls. */
+    return idx;
+}
+
+/* The fixed controls (latency, meters, model, calibration) from index idx; the next index. */
+static unsigned put_fixed_ports(FILE *f, const gs_lv2_map *map, unsigned idx) {
     port_head(f, 0, "lv2:ControlPort, lv2:OutputPort", idx++, "latency", "Latency");
     fputs("        lv2:designation lv2:latency ;\n"
           "        lv2:portProperty lv2:reportsLatency, lv2:integer ;\n"
@@ -191,41 +181,61 @@ static void put_plugin(FILE *f, const gs_lv2_map *map, unsigned nch) {
           "process --out-dbu).\" ;\n        units:unit gsu:dbu ;\n",
           f);
     put_range(f, -60, 40, GS_DEFAULT_OUT_DBU);
-    /* The union of the models' parameters. */
-    for (size_t i = 0; i < map->n_params; i++) {
-        const gs_lv2_param *q = &map->params[i];
-        const gs_param_info *p = q->info;
-        port_head(f, 0, "lv2:ControlPort, lv2:InputPort", idx++, q->symbol, p->name);
-        /* The comment says which models use the port. */
-        char used[512] = "";
-        size_t ul = 0;
-        for (size_t m = 0; m < map->n_models; m++) {
-            if (q->local[m] < 0) continue;
-            int w =
-                snprintf(used + ul, sizeof used - ul, "%s%s", ul ? ", " : "", map->models[m]->name);
-            if (w < 0 || (size_t)w >= sizeof used - ul) break;
-            ul += (size_t)w;
-        }
-        char comment[1024];
-        snprintf(comment, sizeof comment, "%s (models: %s)", p->doc ? p->doc : "", used);
-        fputs("        rdfs:comment ", f);
-        put_str(f, comment);
-        fputs(" ;\n", f);
-        const char *u = unit_uri(p->unit);
-        if (u) fprintf(f, "        units:unit %s ;\n", u);
-        if (p->kind == GS_PARAM_TOGGLE)
-            fputs("        lv2:portProperty lv2:toggled, lv2:integer ;\n", f);
-        else if (p->kind == GS_PARAM_CHOICE) {
-            fputs("        lv2:portProperty lv2:integer, lv2:enumeration ;\n", f);
-            for (size_t k = 0; p->choices && p->choices[k]; k++) {
-                fputs("        lv2:scalePoint [ rdfs:label ", f);
-                put_str(f, p->choices[k]);
-                fprintf(f, " ; rdf:value %zu ] ;\n", k);
-            }
-        } else if (p->curve == GS_CURVE_LOG)
-            fputs("        lv2:portProperty pprops:logarithmic ;\n", f);
-        put_range(f, q->min, q->max, q->def);
+    return idx;
+}
+
+/* One port of the union of the models' parameters; its comment says which models use it. */
+static void put_param_port(FILE *f, const gs_lv2_map *map, size_t i, unsigned idx) {
+    const gs_lv2_param *q = &map->params[i];
+    const gs_param_info *p = q->info;
+    port_head(f, 0, "lv2:ControlPort, lv2:InputPort", idx, q->symbol, p->name);
+    char used[512] = "";
+    size_t ul = 0;
+    for (size_t m = 0; m < map->n_models; m++) {
+        if (q->local[m] < 0) continue;
+        int w =
+            snprintf(used + ul, sizeof used - ul, "%s%s", ul ? ", " : "", map->models[m]->name);
+        if (w < 0 || (size_t)w >= sizeof used - ul) break;
+        ul += (size_t)w;
     }
+    char comment[1024];
+    snprintf(comment, sizeof comment, "%s (models: %s)", p->doc ? p->doc : "", used);
+    fputs("        rdfs:comment ", f);
+    put_str(f, comment);
+    fputs(" ;\n", f);
+    const char *u = unit_uri(p->unit);
+    if (u) fprintf(f, "        units:unit %s ;\n", u);
+    if (p->kind == GS_PARAM_TOGGLE)
+        fputs("        lv2:portProperty lv2:toggled, lv2:integer ;\n", f);
+    else if (p->kind == GS_PARAM_CHOICE) {
+        fputs("        lv2:portProperty lv2:integer, lv2:enumeration ;\n", f);
+        for (size_t k = 0; p->choices && p->choices[k]; k++) {
+            fputs("        lv2:scalePoint [ rdfs:label ", f);
+            put_str(f, p->choices[k]);
+            fprintf(f, " ; rdf:value %zu ] ;\n", k);
+        }
+    } else if (p->curve == GS_CURVE_LOG)
+        fputs("        lv2:portProperty pprops:logarithmic ;\n", f);
+    put_range(f, q->min, q->max, q->def);
+}
+
+static void put_plugin(FILE *f, const gs_lv2_map *map, unsigned nch) {
+    const char *uri = nch == 2 ? GS_LV2_URI_STEREO : GS_LV2_URI_MONO;
+    fprintf(f, "<%s>\n    a lv2:Plugin, lv2:AmplifierPlugin ;\n", uri);
+    fprintf(f, "    doap:name \"gainstage %s\" ;\n", nch == 2 ? "stereo" : "mono");
+    /* Hosts compare these to tell an updated bundle (LV2 core: minor 0 means unstable). */
+    int major = 0, minor = 0, micro = 0;
+    sscanf(gs_version(), "%d.%d.%d", &major, &minor, &micro);
+    fprintf(f, "    lv2:minorVersion %d ;\n    lv2:microVersion %d ;\n", major * 1000 + minor,
+            micro);
+    fputs("    doap:license <http://opensource.org/licenses/isc> ;\n"
+          "    rdfs:comment \"Physically modelled preamp channel: pick a model, set it in its "
+          "own units (dB, V, Ohm, F, Hz); levels are calibrated in dBu.\" ;\n"
+          "    lv2:optionalFeature lv2:hardRTCapable, urid:map, opts:options ;\n"
+          "    opts:supportedOption bufsz:maxBlockLength ;\n",
+          f);
+    unsigned idx = put_fixed_ports(f, map, put_audio_ports(f, nch));
+    for (size_t i = 0; i < map->n_params; i++) put_param_port(f, map, i, idx++);
     fputs(" .\n\n", f);
 }
 
