@@ -193,8 +193,7 @@ static void put_param_port(FILE *f, const gs_lv2_map *map, size_t i, unsigned id
     size_t ul = 0;
     for (size_t m = 0; m < map->n_models; m++) {
         if (q->local[m] < 0) continue;
-        int w =
-            snprintf(used + ul, sizeof used - ul, "%s%s", ul ? ", " : "", map->models[m]->name);
+        int w = snprintf(used + ul, sizeof used - ul, "%s%s", ul ? ", " : "", map->models[m]->name);
         if (w < 0 || (size_t)w >= sizeof used - ul) break;
         ul += (size_t)w;
     }
