@@ -40,7 +40,7 @@ check: build $(SAN_BUILD)/build.ninja
 	ninja -C $(SAN_BUILD)
 	meson test -C $(BUILD) --print-errorlogs
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	  meson test -C $(SAN_BUILD) --print-errorlogs
+	  GS_BROWSER_DIR=$(abspath $(BUILD))/browser meson test -C $(SAN_BUILD) --print-errorlogs
 	@echo "make check: all tests passed (release and sanitizer builds)"
 
 test: check

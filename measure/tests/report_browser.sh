@@ -8,7 +8,9 @@
 # Installs nothing: what is missing fails the test in one line naming it (make deps installs all).
 set -u
 GS=$1
-PW=$2
+# make check runs the sanitizer build's tests with GS_BROWSER_DIR set to the release build's
+# folder: the set-up installs playwright-core once, into $(BUILD)/browser.
+PW=${GS_BROWSER_DIR:-$2}
 . "$(dirname "$0")/../../tests/lib.sh"
 need() { bad "$1 (make deps installs it)"; finish report_browser; }
 [ -x /usr/bin/chromium ] || need "chromium is not installed: Debian package chromium"
