@@ -140,7 +140,12 @@ static void print_summary(json_t *j) {
     printf("%s\n", json_string_value(json_object_get(json_object_get(j, "device"), "name")));
     for (size_t i = 0; i < json_array_size(s); i++) {
         json_t *e = json_array_get(s, i), *v = json_object_get(e, "value");
-        if (json_is_number(v))
+        const char *key = json_string_value(json_object_get(e, "key"));
+        const char *note =
+            key && json_is_number(v) ? gsm_report_note(j, key, json_number_value(v)) : NULL;
+        if (note)
+            printf("  %-46s %12s\n", json_string_value(json_object_get(e, "label")), note);
+        else if (json_is_number(v))
             printf("  %-46s %12.4g %s\n", json_string_value(json_object_get(e, "label")),
                    json_number_value(v), json_string_value(json_object_get(e, "unit")));
         else

@@ -557,14 +557,19 @@ static double summary_value(json_t *rep, const char *key) {
     return NAN;
 }
 
+const char *gsm_report_note(json_t *rep, const char *key, double value) {
+    int noise = !strncmp(key, "noise_", 6) || !strncmp(key, "ein_", 4);
+    if (noise && noise_off(rep)) return "noise model off";
+    if (noise && value < NUMERIC_FLOOR_DB) return "below -200 (numerical)";
+    return NULL;
+}
+
 /* One cell of the table: the number, or why there is none worth showing. */
 static void html_cell(FILE *f, json_t *rep, const char *key) {
-    int noise = !strncmp(key, "noise_", 6) || !strncmp(key, "ein_", 4);
     double v = summary_value(rep, key);
-    if (noise && noise_off(rep))
-        fputs("<td class=\"note\">noise model off</td>", f);
-    else if (noise && v < NUMERIC_FLOOR_DB)
-        fprintf(f, "<td class=\"note\">below %.0f (numerical)</td>", NUMERIC_FLOOR_DB);
+    const char *note = gsm_report_note(rep, key, v);
+    if (note)
+        fprintf(f, "<td class=\"note\">%s</td>", note);
     else if (isfinite(v))
         fprintf(f, "<td>%.4g</td>", v);
     else

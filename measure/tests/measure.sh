@@ -35,6 +35,8 @@ grep -q '<img src="thd_vs_level.png"' "$T/clean/index.html" && ok || bad "index.
 # the page is read by a person (measure/tests/report_browser.sh checks it in a browser)
 grep -q '<h2 id="thd_vs_level">THD and THD+N against level, 1 kHz' "$T/clean/index.html" && ok || bad "index.html: headings not in words"
 grep -q '<td class="note">noise model off</td>' "$T/clean/index.html" && ok || bad "clean (noise off): its EIN shown as measured"
+# ... and the terminal summary says the same, not "EIN -254.4 dBu"
+grep -qE '^  EIN, 20 Hz-20 kHz +noise model off$' "$T/log" && ok || bad "clean (noise off): summary $(grep EIN "$T/log" | head -1)"
 
 # --- errors: one line, right status ------------------------------------------------------------
 expect() {
