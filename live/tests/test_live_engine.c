@@ -51,6 +51,49 @@ static double peak(const float *x, uint32_t from, uint32_t n) {
     return p;
 }
 
+/* The monitor mix (pan law, mute, solo, level), the control side's refusals and a gain change
+ * reaching the channel. */
+static void mix_and_controls(live_engine *e, double *ph, double rate) {
+    /* Monitor: centre pan, unity level: each side carries the channel sum at -3.01 dB. */
+    run(e, 512, ph, 1000, rate);
+    double pl = peak(ml, 0, 512), want = 0;
+    for (uint32_t i = 0; i < 512; i++)
+        want = fmax(want, fabs(((double)out[0][i] + (double)out[1][i]) * sqrt(0.5)));
+    CHECK(fabs(pl - want) < 1e-6 * want, "centre pan: L peak %.6f, want %.6f", pl, want);
+    char err[256];
+    CHECK(live_ctl_pan(e, 0, -1.0, err, sizeof err) == 0, "pan accepted");
+    CHECK(live_ctl_mute(e, 1, 1) == 0, "mute accepted");
+    run(e, 512, ph, 1000, rate); /* the gains glide over this period */
+    run(e, 512, ph, 1000, rate);
+    double r = peak(mr, 0, 512), l = peak(ml, 0, 512), o0 = peak(out[0], 0, 512);
+    printf("hard left, ch 2 muted: L %.6f (ch 1 %.6f), R %.3g\n", l, o0, r);
+    CHECK(r == 0.0 && fabs(l - o0) < 1e-7, "hard left pan and mute: L = ch 1, R silent");
+    CHECK(live_ctl_mute(e, 1, 0) == 0 && live_ctl_solo(e, 1, 1) == 0, "solo accepted");
+    CHECK(live_ctl_level(e, 1, -6.0, err, sizeof err) == 0, "level accepted");
+    run(e, 512, ph, 1000, rate);
+    run(e, 512, ph, 1000, rate);
+    l = peak(ml, 0, 512);
+    double o1 = peak(out[1], 0, 512) * pow(10.0, -6.0 / 20.0) * sqrt(0.5);
+    printf("ch 2 soloed at -6 dB, centre: L %.6f, want %.6f\n", l, o1);
+    CHECK(fabs(l - o1) < 1e-6, "solo: only ch 2, at -6 dB and -3.01 dB pan law");
+
+    /* Refusals. */
+    CHECK(live_ctl_param_value(e, 0, "gain", 500.0, err, sizeof err) != 0, "gain 500 refused");
+    CHECK(strstr(err, "gain must be") != NULL, "message: %s", err);
+    CHECK(live_ctl_param(e, 5, "gain", "30", err, sizeof err) != 0, "channel 6 refused: %s", err);
+    CHECK(live_ctl_preset(e, 0, "no-such-preset", err, sizeof err) != 0, "bad preset: %s", err);
+    CHECK(live_ctl_pan(e, 0, 2.0, err, sizeof err) != 0, "pan 2 refused");
+
+    /* A gain change reaches the channel: 40 dB instead of 30 raises the output by 10 dB once the
+     * glide is over. */
+    double before = peak(out[0], 0, 512);
+    CHECK(live_ctl_param_value(e, 0, "gain", 40.0, err, sizeof err) == 0, "gain 40 accepted");
+    for (int i = 0; i < 40; i++) run(e, 512, ph, 1000, rate); /* the glide is exponential */
+    double after = peak(out[0], 0, 512);
+    printf("gain 30 -> 40 dB: output %+.3f dB\n", 20 * log10(after / before));
+    CHECK(fabs(20 * log10(after / before) - 10.0) < 0.05, "gain change is +10 dB");
+}
+
 int main(void) {
     live_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -81,44 +124,8 @@ int main(void) {
     printf("periods 64..8192 (chunked at 1024): max difference from a plain channel %.3g\n", md);
     CHECK(md == 0.0, "direct outputs equal a plain channel bit for bit (max diff %g)", md);
 
-    /* Monitor: centre pan, unity level: each side carries the channel sum at -3.01 dB. */
-    run(e, 512, &ph, 1000, rate);
-    double pl = peak(ml, 0, 512), want = 0;
-    for (uint32_t i = 0; i < 512; i++)
-        want = fmax(want, fabs(((double)out[0][i] + (double)out[1][i]) * sqrt(0.5)));
-    CHECK(fabs(pl - want) < 1e-6 * want, "centre pan: L peak %.6f, want %.6f", pl, want);
+    mix_and_controls(e, &ph, rate);
     char err[256];
-    CHECK(live_ctl_pan(e, 0, -1.0, err, sizeof err) == 0, "pan accepted");
-    CHECK(live_ctl_mute(e, 1, 1) == 0, "mute accepted");
-    run(e, 512, &ph, 1000, rate); /* the gains glide over this period */
-    run(e, 512, &ph, 1000, rate);
-    double r = peak(mr, 0, 512), l = peak(ml, 0, 512), o0 = peak(out[0], 0, 512);
-    printf("hard left, ch 2 muted: L %.6f (ch 1 %.6f), R %.3g\n", l, o0, r);
-    CHECK(r == 0.0 && fabs(l - o0) < 1e-7, "hard left pan and mute: L = ch 1, R silent");
-    CHECK(live_ctl_mute(e, 1, 0) == 0 && live_ctl_solo(e, 1, 1) == 0, "solo accepted");
-    CHECK(live_ctl_level(e, 1, -6.0, err, sizeof err) == 0, "level accepted");
-    run(e, 512, &ph, 1000, rate);
-    run(e, 512, &ph, 1000, rate);
-    l = peak(ml, 0, 512);
-    double o1 = peak(out[1], 0, 512) * pow(10.0, -6.0 / 20.0) * sqrt(0.5);
-    printf("ch 2 soloed at -6 dB, centre: L %.6f, want %.6f\n", l, o1);
-    CHECK(fabs(l - o1) < 1e-6, "solo: only ch 2, at -6 dB and -3.01 dB pan law");
-
-    /* Refusals. */
-    CHECK(live_ctl_param_value(e, 0, "gain", 500.0, err, sizeof err) != 0, "gain 500 refused");
-    CHECK(strstr(err, "gain must be") != NULL, "message: %s", err);
-    CHECK(live_ctl_param(e, 5, "gain", "30", err, sizeof err) != 0, "channel 6 refused: %s", err);
-    CHECK(live_ctl_preset(e, 0, "no-such-preset", err, sizeof err) != 0, "bad preset: %s", err);
-    CHECK(live_ctl_pan(e, 0, 2.0, err, sizeof err) != 0, "pan 2 refused");
-
-    /* A gain change reaches the channel: 40 dB instead of 30 raises the output by 10 dB once the
-     * glide is over. */
-    double before = peak(out[0], 0, 512);
-    CHECK(live_ctl_param_value(e, 0, "gain", 40.0, err, sizeof err) == 0, "gain 40 accepted");
-    for (int i = 0; i < 40; i++) run(e, 512, &ph, 1000, rate); /* the glide is exponential */
-    double after = peak(out[0], 0, 512);
-    printf("gain 30 -> 40 dB: output %+.3f dB\n", 20 * log10(after / before));
-    CHECK(fabs(20 * log10(after / before) - 10.0) < 0.05, "gain change is +10 dB");
 
     /* Sample-rate change: new channels at 96 kHz, built here, swapped in at the next period. */
     CHECK(live_ctl_rate(e, 96000.0, NULL, 0) == 0, "rate change accepted");
