@@ -10,7 +10,7 @@ NEW=$(cd "$2" && pwd)
 runs=${3:-5}
 shift 2
 [ $# -gt 0 ] && shift
-presets=${*:-$("$NEW/gainstage" presets | awk '{ print $1 }')}
+presets=${*:-$("$OLD/gainstage" presets | awk '{ print $1 }')} # both builds have them
 T=$(mktemp -d "${TMPDIR:-/tmp}/gs-builds.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 "$NEW/tools/gs-mksig" --rate 48000 --seconds 60 --peak -6 voice "$T/in.wav" >/dev/null

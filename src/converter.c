@@ -163,7 +163,7 @@ GS_REALTIME static void cm_set(void *self, size_t id, double value) {
     switch (id + m->offset) {
     case P_GAIN: gs_ramp_to(&c->gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     case P_FS: c->vfs = gs_dbu_to_volts_per_unit(value); break;
-    case P_BITS: c->q.bits = 16 + 4 * (int)lrint(value); break;
+    case P_BITS: gs_quantizer_set_bits(&c->q, 16 + 4 * (int)lrint(value)); break;
     case P_DITHER: c->q.dither = value > 0.5; break;
     case P_SHAPING:
         c->q.shaping = (int)lrint(value);

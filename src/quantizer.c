@@ -3,8 +3,14 @@
 
 #include <stdlib.h>
 
-void gs_quantizer_init(gs_quantizer *q, int bits, int dither, uint64_t seed) {
+void gs_quantizer_set_bits(gs_quantizer *q, int bits) {
     q->bits = bits;
+    q->step = ldexp(1.0, 1 - bits);
+    q->full = ldexp(1.0, bits - 1);
+}
+
+void gs_quantizer_init(gs_quantizer *q, int bits, int dither, uint64_t seed) {
+    gs_quantizer_set_bits(q, bits);
     q->dither = dither;
     q->shaping = 0;
     q->e1 = q->e2 = 0.0;
@@ -28,8 +34,7 @@ void gs_quantizer_free(gs_quantizer *q) { free(q); }
 GS_REALTIME gs_status gs_quantizer_process(gs_quantizer *q, const float *in, int32_t *out,
                                            size_t n) {
     if (!q || (n && (!in || !out))) return GS_ERR_INVALID_ARGUMENT;
-    double full = ldexp(1.0, q->bits - 1);
-    for (size_t i = 0; i < n; i++) out[i] = (int32_t)(gs_quantizer_next(q, (double)in[i]) * full);
+    for (size_t i = 0; i < n; i++) out[i] = (int32_t)(gs_quantizer_next(q, (double)in[i]) * q->full);
     return GS_OK;
 }
 
