@@ -5,47 +5,13 @@
  *
  *   bench_startup [--runs N] [--rate HZ]...   (default rates 44.1, 48, 50, 96, 192 kHz)
  */
+#include "startup_cpu.h"
+
 #include <gainstage/gainstage.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-static double cpu_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
-}
-
-/* In a fresh child: create model at rate, set quality (NULL: leave the default), and report the
- * CPU milliseconds through a pipe; negative on failure. */
-static double startup_ms(const char *model, const char *quality, double rate) {
-    int fd[2];
-    if (pipe(fd) != 0) return -1.0;
-    pid_t pid = fork();
-    if (pid < 0) return -1.0;
-    if (pid == 0) {
-        close(fd[0]);
-        double t0 = cpu_ms();
-        gs_channel *ch = NULL;
-        gs_status st = gs_channel_new(model, rate, 4096, &ch);
-        if (st == GS_OK && quality) st = gs_channel_set_text(ch, "quality", quality);
-        double ms = st == GS_OK ? cpu_ms() - t0 : -1.0;
-        ssize_t w = write(fd[1], &ms, sizeof ms);
-        gs_channel_free(ch);
-        _exit(w == (ssize_t)sizeof ms ? 0 : 1);
-    }
-    close(fd[1]);
-    double ms = -1.0;
-    if (read(fd[0], &ms, sizeof ms) != (ssize_t)sizeof ms) ms = -1.0;
-    close(fd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return ms;
-}
 
 int main(int argc, char **argv) {
     int runs = 3;
@@ -78,7 +44,7 @@ int main(int argc, char **argv) {
             for (int r = 0; r < nrates; r++) {
                 double best = 1e30;
                 for (int k = 0; k < runs; k++) {
-                    double ms = startup_ms(models[m], qualities[q], rates[r]);
+                    double ms = startup_cpu_ms(models[m], qualities[q], rates[r], 4096);
                     if (ms >= 0.0 && ms < best) best = ms;
                 }
                 if (best < 1e30)

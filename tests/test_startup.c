@@ -8,53 +8,14 @@
  * (triode.c) and well under 1 ms the oversamplers; before the low-delay designs were tabulated,
  * 360 to 420 ms at 44.1/48 kHz. */
 #include "check.h"
+#include "startup_cpu.h"
 
 #include <gainstage/gainstage.h>
 
 #include <stdio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 enum { RUNS = 5 };
 #define LIMIT_MS 5.0
-
-static double cpu_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
-}
-
-/* CPU ms of gs_channel_new + setting the quality in a fresh child; negative on failure. */
-static double startup_ms(const char *model, const char *quality, double rate) {
-    int fd[2];
-    if (pipe(fd) != 0) return -1.0;
-    fflush(NULL); /* nothing buffered is written twice by the child */
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1.0;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        double t0 = cpu_ms();
-        gs_channel *ch = NULL;
-        gs_status st = gs_channel_new(model, rate, 256, &ch);
-        if (st == GS_OK) st = gs_channel_set_text(ch, "quality", quality);
-        double ms = st == GS_OK ? cpu_ms() - t0 : -1.0;
-        ssize_t w = write(fd[1], &ms, sizeof ms);
-        _exit(w == (ssize_t)sizeof ms ? 0 : 1);
-    }
-    close(fd[1]);
-    double ms = -1.0;
-    if (read(fd[0], &ms, sizeof ms) != (ssize_t)sizeof ms) ms = -1.0;
-    close(fd[0]);
-    int status = 0;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        ms = -1.0;
-    return ms;
-}
 
 int main(void) {
     const char *models[] = {"tube-stage", "tube-preamp"};
@@ -66,7 +27,7 @@ int main(void) {
             for (unsigned r = 0; r < sizeof rates / sizeof rates[0]; r++) {
                 double best = -1.0;
                 for (int k = 0; k < RUNS; k++) {
-                    double ms = startup_ms(models[m], qualities[q], rates[r]);
+                    double ms = startup_cpu_ms(models[m], qualities[q], rates[r], 256);
                     if (ms >= 0.0 && (best < 0.0 || ms < best)) best = ms;
                     if (best >= 0.0 && best <= 0.5 * LIMIT_MS) break; /* clearly within */
                 }
