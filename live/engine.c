@@ -18,6 +18,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
+/* Distinct strips one session may switch between (the built-in ones are 8). */
+#define LIVE_TABLES 64
+
 typedef enum {
     CMD_PARAM, /* k, id, value */
     CMD_SWAP,  /* k, ptr = new channel */
@@ -53,7 +56,7 @@ struct live_engine {
 
     /* Process-thread state. */
     strip_rt s[LIVE_MAX_CH];
-    float *pre;     /* n x LIVE_CHUNK: each input chunk, read from its port buffer once */
+    float *pre; /* n x LIVE_CHUNK: each input chunk, read from its port buffer once */
     double rate_rt;
     uint32_t win_n, win_len;
     float mon_acc_l, mon_acc_r;
@@ -74,6 +77,12 @@ struct live_engine {
     double rate_ctl;
     live_rec_point point_ctl;
     live_ring *cmd, *trash;
+    /* Strips' parameter tables (one channel per distinct chain, never processed): the mirror's
+     * `model` points into one, and a snapshot (live_ctl_get) may be read after the channel has
+     * switched to another preset, so they live until live_engine_free. */
+    pthread_mutex_t tlock;
+    int n_tables;
+    gs_channel *table[LIVE_TABLES];
 };
 
 #define CMD_SLOTS 4096
@@ -89,16 +98,46 @@ static void seterr(char *err, size_t esz, const char *fmt, const char *a, const 
     if (err && esz) snprintf(err, esz, fmt, a, b);
 }
 
-/* A preset's full parameter vector: the model's defaults with the preset's values on top. */
-static int preset_values(const gs_preset *p, const gs_model_info **model, double *v, char *err,
-                         size_t esz) {
-    const gs_model_info *m = gs_model_find(gs_preset_model(p));
-    if (gs_preset_block_count(p)) {
-        /* The engine keeps one registry model's parameter vector per channel (issue 14, item 5). */
-        seterr(err, esz, "preset '%s' is a strip (%s); live channels do not run strips yet",
-               gs_preset_name(p), gs_preset_model(p));
-        return -1;
+/* The table of the strip whose canonical chain text is `chain`: the engine's, made on first use
+ * from preset p (a channel of one-sample blocks: it is never processed). NULL with err filled. */
+static const gs_model_info *strip_table(live_engine *e, const gs_preset *p, char *err, size_t esz) {
+    const gs_model_info *m = NULL;
+    pthread_mutex_lock(&e->tlock);
+    for (int i = 0; i < e->n_tables && !m; i++)
+        if (!strcmp(gs_channel_model(e->table[i])->name, gs_preset_model(p)))
+            m = gs_channel_model(e->table[i]);
+    gs_channel *ch = NULL;
+    if (!m && e->n_tables == LIVE_TABLES) {
+        seterr(err, esz, "preset '%s': this session has used %s distinct strips already",
+               gs_preset_name(p), "64");
+    } else if (!m && gs_channel_new_preset(p, 48000.0, 1, &ch) != GS_OK) {
+        seterr(err, esz, "cannot create the strip '%s' (%s)", gs_preset_name(p),
+               gs_preset_model(p));
+    } else if (!m) {
+        e->table[e->n_tables++] = ch;
+        m = gs_channel_model(ch);
     }
+    pthread_mutex_unlock(&e->tlock);
+    return m;
+}
+
+/* The channel behind a strip's table, or NULL for a registry model. */
+static gs_channel *table_channel(live_engine *e, const gs_model_info *m) {
+    gs_channel *ch = NULL;
+    pthread_mutex_lock(&e->tlock);
+    for (int i = 0; i < e->n_tables && !ch; i++)
+        if (gs_channel_model(e->table[i]) == m) ch = e->table[i];
+    pthread_mutex_unlock(&e->tlock);
+    return ch;
+}
+
+/* A preset's full parameter vector: the model's (or the strip's) defaults with the preset's
+ * values on top. */
+static int preset_values(live_engine *e, const gs_preset *p, const gs_model_info **model, double *v,
+                         char *err, size_t esz) {
+    const gs_model_info *m =
+        gs_preset_block_count(p) ? strip_table(e, p, err, esz) : gs_model_find(gs_preset_model(p));
+    if (!m && gs_preset_block_count(p)) return -1;
     if (!m || m->n_params > LIVE_MAX_PARAMS) {
         seterr(err, esz, "preset '%s' uses model '%s' that this build cannot run",
                gs_preset_name(p), gs_preset_model(p));
@@ -116,10 +155,14 @@ static int preset_values(const gs_preset *p, const gs_model_info **model, double
     return 0;
 }
 
-/* A channel for strip k's current control state at `rate` (non-RT: allocates). */
+/* A channel for strip k's current control state at `rate` (non-RT: allocates). A strip's table
+ * is named by its canonical chain text, which the chain parser reads back. */
 static gs_channel *make_channel(live_strip_ctl *c, double rate) {
     gs_channel *ch = NULL;
-    if (gs_channel_new(c->model->name, rate, LIVE_CHUNK, &ch) != GS_OK) return NULL;
+    if (gs_model_find(c->model->name) == c->model
+            ? gs_channel_new(c->model->name, rate, LIVE_CHUNK, &ch) != GS_OK
+            : gs_channel_new_chain(c->model->name, rate, LIVE_CHUNK, &ch, NULL, 0) != GS_OK)
+        return NULL;
     for (size_t i = 0; i < c->model->n_params; i++) gs_channel_set(ch, i, c->param[i]);
     gs_channel_reset(ch); /* values apply at once, circuit at its DC operating point */
     c->latency = gs_channel_latency(ch);
@@ -130,10 +173,23 @@ static gs_channel *make_channel(live_strip_ctl *c, double rate) {
  * when a parameter the table marks GS_PARAM_LATENCY (the tube models' quality) changes: it can
  * redesign the model, and with it its latency, without a new instance. The process thread's
  * instance takes the value and restarts with that latency; the DAW is told from c->latency. */
-static void refresh_latency(live_strip_ctl *c, double rate) {
-    uint32_t latency;
-    if (gs_model_latency(c->model, c->param, c->model->n_params, rate, &latency) == GS_OK)
-        c->latency = latency;
+static void refresh_latency(live_engine *e, live_strip_ctl *c, double rate) {
+    uint32_t latency, sum = 0;
+    gs_channel *t = table_channel(e, c->model);
+    if (!t) {
+        if (gs_model_latency(c->model, c->param, c->model->n_params, rate, &latency) == GS_OK)
+            c->latency = latency;
+        return;
+    }
+    /* A strip's latency is the sum of its blocks', each asked of its model with its values. */
+    for (size_t b = 0; b < gs_channel_block_count(t); b++) {
+        const gs_model_info *bm;
+        size_t first, count;
+        gs_channel_block_at(t, b, NULL, &bm, &first, &count);
+        if (gs_model_latency(bm, c->param + first, count, rate, &latency) != GS_OK) return;
+        sum += latency;
+    }
+    c->latency = sum;
 }
 
 static void pan_gains(double pan, double level, float *gl, float *gr) {
@@ -151,7 +207,7 @@ static int engine_strip_init(live_engine *e, const live_config *cfg, int k, doub
                                  : live_preset_load(cfg->preset[k], err, esz);
     if (!p) return -1;
     live_strip_ctl *c = &e->ctl[k];
-    int bad = preset_values(p, &c->model, c->param, err, esz);
+    int bad = preset_values(e, p, &c->model, c->param, err, esz);
     gs_preset_free(p);
     if (bad) return -1;
     snprintf(c->preset, sizeof c->preset, "%s", cfg->preset[k]);
@@ -186,6 +242,7 @@ live_engine *live_engine_new(const live_config *cfg, double rate, char *err, siz
     live_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->tlock, NULL);
     e->n = cfg->n;
     e->in_vpu = cfg->in_vpu;
     e->out_vpu = cfg->out_vpu;
@@ -227,6 +284,8 @@ void live_engine_free(live_engine *e) {
     live_ring_free(e->cmd);
     live_ring_free(e->trash);
     free(e->pre);
+    for (int i = 0; i < e->n_tables; i++) gs_channel_free(e->table[i]);
+    pthread_mutex_destroy(&e->tlock);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }
@@ -254,6 +313,19 @@ static int check_k(const live_engine *e, int k, char *err, size_t esz) {
     return 0;
 }
 
+/* Why `symbol` is not one of channel's parameters, in one line: "model tube-preamp has no
+ * parameter 'drvie'; did you mean 'drive'?", or for a strip "strip 'CHAIN': drive is in
+ * tube1 and tube2: write tube1.drive" (the library's words, gs_param_find_explain). */
+static void param_unknown(const gs_model_info *m, const char *symbol, char *err, size_t esz) {
+    char why[512];
+    gs_param_find_explain(m, symbol, why, sizeof why);
+    if (!err || !esz) return;
+    if (gs_model_find(m->name) == m)
+        snprintf(err, esz, "model %s has %s", m->name, why);
+    else
+        snprintf(err, esz, "strip '%.300s': %s", m->name, why);
+}
+
 int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, char *err,
                          size_t esz) {
     if (check_k(e, k, err, esz)) return -1;
@@ -262,7 +334,7 @@ int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, ch
     int rc = -1;
     size_t id;
     if (gs_model_param_find(c->model, symbol, &id) != GS_OK) {
-        seterr(err, esz, "model %s has no parameter '%s'", c->model->name, symbol);
+        param_unknown(c->model, symbol, err, esz);
     } else {
         const gs_param_info *pi = &c->model->params[id];
         if (gs_param_check(pi, v) != GS_OK) {
@@ -275,7 +347,7 @@ int live_ctl_param_value(live_engine *e, int k, const char *symbol, double v, ch
                 seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
             } else {
                 c->param[id] = v;
-                if (pi->flags & GS_PARAM_LATENCY) refresh_latency(c, e->rate_ctl);
+                if (pi->flags & GS_PARAM_LATENCY) refresh_latency(e, c, e->rate_ctl);
                 rc = 0;
             }
         }
@@ -292,10 +364,7 @@ int live_ctl_param(live_engine *e, int k, const char *symbol, const char *text, 
     pthread_mutex_unlock(&e->lock);
     size_t id;
     if (gs_model_param_find(m, symbol, &id) != GS_OK) {
-        const char *near = gs_param_suggest(m, symbol);
-        if (err && esz)
-            snprintf(err, esz, "model %s has no parameter '%s'%s%s%s", m->name, symbol,
-                     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        param_unknown(m, symbol, err, esz);
         return -1;
     }
     double v;
@@ -320,7 +389,7 @@ int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t e
     next = e->ctl[k];
     double rate = e->rate_ctl;
     pthread_mutex_unlock(&e->lock);
-    if (preset_values(pp, &next.model, next.param, err, esz)) {
+    if (preset_values(e, pp, &next.model, next.param, err, esz)) {
         gs_preset_free(p);
         return -1;
     }
@@ -343,7 +412,7 @@ int live_ctl_preset(live_engine *e, int k, const char *name, char *err, size_t e
                     (c->model->params[i].flags & GS_PARAM_LATENCY) && next.param[i] != c->param[i];
             }
             *c = next;
-            if (relat) refresh_latency(c, rate);
+            if (relat) refresh_latency(e, c, rate);
         }
         pthread_mutex_unlock(&e->lock);
         return rc;
@@ -441,14 +510,16 @@ int live_ctl_rate(live_engine *e, double rate, char *err, size_t esz) {
         pthread_mutex_unlock(&e->lock);
         return 0;
     }
-    live_strip_ctl snap[LIVE_MAX_CH];
-    memcpy(snap, e->ctl, sizeof snap);
+    /* (On the heap: 64 mirrors of 128 values are too much for a thread's stack.) */
+    live_strip_ctl *snap = malloc(LIVE_MAX_CH * sizeof *snap);
+    if (snap) memcpy(snap, e->ctl, LIVE_MAX_CH * sizeof *snap);
     pthread_mutex_unlock(&e->lock);
     gs_channel *fresh[LIVE_MAX_CH] = {0};
     for (int k = 0; k < e->n; k++) {
-        fresh[k] = make_channel(&snap[k], rate);
+        fresh[k] = snap ? make_channel(&snap[k], rate) : NULL;
         if (!fresh[k]) {
             for (int j = 0; j < k; j++) gs_channel_free(fresh[j]);
+            free(snap);
             if (err && esz) snprintf(err, esz, "cannot create the channels at %.0f Hz", rate);
             return -1;
         }
@@ -457,6 +528,7 @@ int live_ctl_rate(live_engine *e, double rate, char *err, size_t esz) {
     if (live_ring_write_space(e->cmd) < (size_t)(e->n + 1) * sizeof(live_cmd)) {
         pthread_mutex_unlock(&e->lock);
         for (int k = 0; k < e->n; k++) gs_channel_free(fresh[k]);
+        free(snap);
         if (err && esz) snprintf(err, esz, "cannot switch to %.0f Hz: command queue full", rate);
         return -1;
     }
@@ -477,6 +549,7 @@ int live_ctl_rate(live_engine *e, double rate, char *err, size_t esz) {
     for (int k = 0; k < e->n; k++) e->ctl[k].latency = snap[k].latency;
     e->rate_ctl = rate;
     pthread_mutex_unlock(&e->lock);
+    free(snap);
     return 0;
 }
 

@@ -42,8 +42,10 @@
 /* Channels are created for this block length; longer JACK periods are processed in chunks, so
  * any buffer size (and changes of it while running) works without re-creating anything. */
 #define LIVE_CHUNK 1024u
-#define LIVE_MAX_PARAMS 64
-#define LIVE_NAME 128
+/* Parameters of one channel: a strip's are all its blocks' (the built-in strips have up to 52). */
+#define LIVE_MAX_PARAMS 128
+/* A preset name or a chain text (a strip's: GS_STRIP_MAX_BLOCKS blocks of up to 72 characters). */
+#define LIVE_NAME 1200
 /* Meter window: peaks and RMS are published every 1/LIVE_METER_HZ s. */
 #define LIVE_METER_HZ 20.0
 
@@ -60,7 +62,8 @@ typedef void (*live_log_fn)(void *ctx, live_level level, const char *msg);
 
 /* A preset by built-in name, or from a file if the name is a path (contains '/' or ends in
  * ".preset") or no built-in has that name (the file's name without folders and extension is the
- * preset's). NULL with err filled on failure. Freed with gs_preset_free (a no-op for built-ins). */
+ * preset's), or a strip from a chain text (live_preset_is_chain: no file of that name exists).
+ * NULL with err filled on failure. Freed with gs_preset_free (a no-op for built-ins). */
 gs_preset *live_preset_load(const char *name_or_path, char *err, size_t esz);
 /* The same; *usage tells a wrong name or file content (1) from a system failure (0: cannot
  * open or read, out of memory), for the command's exit status. */
@@ -77,10 +80,14 @@ typedef struct live_preset_dirs {
 int live_preset_dirs_add(live_preset_dirs *d, const char *dir);
 /* Add the session file's folder (session_path may be NULL) and the XDG data folder. */
 void live_preset_dirs_std(live_preset_dirs *d, const char *session_path);
+/* A text that names a chain rather than a preset: it has '|', '=' or a space, or it is a
+ * model's name (a one-block strip). 1 or 0. */
+int live_preset_is_chain(const char *text);
 /* A name a surface or a session may use: not empty, shorter than LIVE_NAME, no '/', '\\',
  * "..", '#', '=', control characters, leading '.' or space, trailing space (1), else 0. */
 int live_preset_name_ok(const char *name);
-/* A preset named by a surface or a session: a built-in, or NAME (or NAME.preset) directly in one
+/* A preset named by a surface or a session: a built-in, a chain text (live_preset_is_chain: it
+ * reads no file), or NAME (or NAME.preset) directly in one
  * of the folders, a regular file (opened with O_NOFOLLOW | O_NONBLOCK, never through a symlink,
  * at most 64 KiB). Anything else is refused with one line that quotes no file content and does
  * not tell whether a file exists outside the folders. NULL with err filled. */
@@ -100,7 +107,9 @@ typedef struct live_meter {
 
 /* The control-side mirror of one channel strip. */
 typedef struct live_strip_ctl {
-    char preset[LIVE_NAME];
+    char preset[LIVE_NAME]; /* the preset's name or the chain text, as the user gave it */
+    /* The registry's model, or for a strip its table ("block.symbol" symbols): owned by the
+     * engine and valid until live_engine_free (a snapshot may outlive a preset change). */
     const gs_model_info *model;
     double param[LIVE_MAX_PARAMS];
     double level_db; /* monitor level, dB; <= LIVE_LEVEL_OFF is off */

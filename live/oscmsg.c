@@ -169,8 +169,8 @@ static int channel_query(live_engine *e, int k, const char *leaf, const char *pa
         live_strip_ctl c;
         live_ctl_get(e, k, &c);
         double gain = NAN;
-        for (size_t i = 0; i < c.model->n_params; i++)
-            if (!strcmp(c.model->params[i].symbol, "gain")) gain = c.param[i];
+        size_t id; /* a strip's one "gain" (block.gain), as /param finds it */
+        if (gs_model_param_find(c.model, "gain", &id) == GS_OK) gain = c.param[id];
         reply_init(r, path);
         add_s(r, c.preset);
         add_f(r, gain);

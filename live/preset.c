@@ -88,6 +88,22 @@ static void base_name(const char *name, char *pname, size_t size) {
     if (dot && dot != pname) *dot = '\0';
 }
 
+int live_preset_is_chain(const char *text) {
+    return strpbrk(text, "|= ") != NULL || gs_model_find(text) != NULL;
+}
+
+/* A strip from a chain text: the library's parser, its message as it is (one line naming the
+ * block or symbol). */
+static gs_preset *chain_preset(const char *text, char *err, size_t esz) {
+    gs_preset *p = NULL;
+    char perr[256] = "";
+    if (gs_preset_parse_chain(text, &p, perr, sizeof perr) != GS_OK) {
+        snprintf(err, esz, "chain '%.200s': %s", text, perr[0] ? perr : "not a valid chain");
+        return NULL;
+    }
+    return p;
+}
+
 /* ---- presets named by a control surface or a session: the preset folders only ---------- */
 
 int live_preset_dirs_add(live_preset_dirs *d, const char *dir) {
@@ -155,6 +171,14 @@ gs_preset *live_preset_named(const live_preset_dirs *d, const char *name, char *
     }
     const gs_preset *bp = gs_preset_find(name);
     if (bp) return (gs_preset *)bp;
+    /* A chain names models only, never a file: as safe from a surface as a built-in. The text
+     * is quoted only if it is printable. */
+    if (live_preset_is_chain(name) && strlen(name) < LIVE_NAME) {
+        int printable = 1;
+        for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+            if (*c < 0x20 || *c == 0x7f) printable = 0;
+        if (printable) return chain_preset(name, err, esz);
+    }
     if (!live_preset_name_ok(name)) {
         /* Not echoed: it may hold control characters. */
         snprintf(err, esz,
@@ -212,6 +236,7 @@ gs_preset *live_preset_load_ex(const char *name, int *usage, char *err, size_t e
         const gs_preset *p = gs_preset_find(name);
         if (p) return (gs_preset *)p;  /* built-ins: gs_preset_free() ignores them */
         if (access(name, F_OK) != 0) { /* (a FIFO's open would block: not opened here) */
+            if (live_preset_is_chain(name)) return chain_preset(name, err, esz);
             const char *near = gs_preset_suggest(name);
             snprintf(err, esz, "unknown preset '%s'%s%s%s (see 'gainstage presets')", name,
                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
