@@ -52,6 +52,9 @@ static const char help_text[] =
     "      --name NAME           JACK client name (default gainstage)\n"
     "      --osc-port PORT       OSC (UDP) port, 'auto' for any free one, 'off' (default 7770)\n"
     "      --osc-bind ADDR       address OSC listens on (default 127.0.0.1: this machine only)\n"
+    "      --web [ADDR:]PORT     the browser mixer on http://ADDR:PORT/ (ADDR default 127.0.0.1;\n"
+    "                            PORT 0: any free one); on any other address than the loopback\n"
+    "                            only with the access token printed at start (?token=...)\n"
     "      --in-dbu X            input calibration: dBu of a full-scale sine (default -20)\n"
     "      --out-dbu X           output calibration (default +18, EBU R68)\n"
     "      --status-interval S   seconds between status lines when not on a terminal (default 1)\n"
@@ -80,7 +83,8 @@ enum {
     O_OUTDBU,
     O_STATUS,
     O_DURATION,
-    O_PRESETDIR
+    O_PRESETDIR,
+    O_WEB
 };
 
 typedef struct live_opts {
@@ -89,12 +93,36 @@ typedef struct live_opts {
     const char *chan_preset[LIVE_MAX_CH];
     int connect;
     const char *record, *session, *server, *name, *osc_port, *osc_bind;
+    const char *web_port; /* NULL: no browser mixer */
+    char web_bind[256];
     int point, point_given, fmt, fmt_given;
     double in_dbu, out_dbu;
     int in_given, out_given;
     double status_s, duration;
     live_preset_dirs dirs;
 } live_opts;
+
+/* --web [ADDR:]PORT ("[v6]:PORT" too): 0, or EXIT_USAGE after a message. */
+static int web_opt(const char *arg, live_opts *o) {
+    const char *colon = strrchr(arg, ':');
+    const char *port = colon ? colon + 1 : arg;
+    size_t alen = colon ? (size_t)(colon - arg) : 0;
+    if (alen >= 2 && arg[0] == '[' && arg[alen - 1] == ']') {
+        arg++;
+        alen -= 2;
+    }
+    char *end;
+    long v = strtol(port, &end, 10);
+    if (!*port || *end || v < 0 || v > 65535 || (colon && alen == 0) ||
+        alen >= sizeof o->web_bind) {
+        cli_error("--web needs [ADDR:]PORT with PORT from 0 to 65535, not '%s'", optarg);
+        return EXIT_USAGE;
+    }
+    snprintf(o->web_bind, sizeof o->web_bind, "%.*s", (int)(colon ? alen : 9),
+             colon ? arg : "127.0.0.1");
+    o->web_port = port;
+    return 0;
+}
 
 /* One option (getopt's c and optarg) into o: 0, -1 after --help, EXIT_USAGE after a message,
  * or 1 if c is none of ours. */
@@ -150,6 +178,7 @@ static int one_opt(int c, live_opts *o) {
     case O_NAME: o->name = optarg; break;
     case O_OSCPORT: o->osc_port = optarg; break;
     case O_OSCBIND: o->osc_bind = optarg; break;
+    case O_WEB: return web_opt(optarg, o);
     case O_INDBU:
     case O_OUTDBU:
         if (cli_parse_double(optarg, &v) || v < -120.0 || v > 60.0) {
@@ -201,6 +230,7 @@ static int parse_opts(int argc, char **argv, live_opts *o) {
                                          {"status-interval", required_argument, 0, O_STATUS},
                                          {"duration", required_argument, 0, O_DURATION},
                                          {"preset-dir", required_argument, 0, O_PRESETDIR},
+                                         {"web", required_argument, 0, O_WEB},
                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = 2;
@@ -315,9 +345,22 @@ static live_engine *make_engine(const live_opts *o, const live_config *cfg, cons
 static int open_surfaces(const live_opts *o, live_app *a, live_frontend **fe) {
     live_frontend_opts fo = {.osc_bind = o->osc_bind,
                              .osc_port = !strcmp(o->osc_port, "auto") ? "0" : o->osc_port,
-                             .status_interval = o->status_s};
+                             .status_interval = o->status_s,
+                             .web_bind = o->web_bind,
+                             .web_port = o->web_port};
     char err[512];
     int n = 0;
+    if (o->web_port) {
+#ifdef GS_LIVE_WEB
+        fe[n] = live_web_frontend.open(a, &fo, err, sizeof err);
+        if (fe[n])
+            n++;
+        else
+            cli_error("%s", err);
+#else
+        cli_error("--web: this gainstage was built without libwebsockets; no browser mixer");
+#endif
+    }
     if (strcmp(o->osc_port, "off") != 0) {
         fe[n] = live_osc_frontend.open(a, &fo, err, sizeof err);
         if (fe[n])
@@ -347,7 +390,7 @@ static int run(const live_opts *o, const live_backend_iface *be, live_backend *b
     if (o->connect) be->connect_system(b);
     int exit_code = 0;
     if (o->record && live_app_record(a, 1, err, sizeof err)) exit_code = EXIT_RUNTIME;
-    live_frontend *fe[4] = {0};
+    live_frontend *fe[5] = {0};
     int nfe = exit_code ? 0 : open_surfaces(o, a, fe);
     if (!exit_code && live_app_run(a, fe, nfe, &got_signal)) exit_code = EXIT_RUNTIME;
     /* The terminal view first: the stop messages then land on a restored terminal. */

@@ -239,6 +239,29 @@ void live_app_status(live_app *a, char *buf, size_t size) {
     }
 }
 
+void live_app_info_get(live_app *a, live_app_info *out) {
+    memset(out, 0, sizeof *out);
+    out->rate = atomic_load(&a->rate);
+    out->bufsize = atomic_load(&a->bufsize);
+    out->xruns = atomic_load(&a->xruns);
+    live_miss_counts mc;
+    live_engine_misses(a->e, &mc);
+    out->late = mc.missed;
+    pthread_mutex_lock(&a->rec_lock);
+    out->load_mean = a->load_n ? a->load_sum / (double)a->load_n : 0.0;
+    out->load_max = a->load_max;
+    if (a->rec) {
+        live_rec_status s;
+        live_rec_status_get(a->rec, &s);
+        out->recording = !s.failed;
+        out->rec_seconds = s.seconds;
+        /* The take's name without its folder. */
+        const char *base = strrchr(s.take, '/');
+        snprintf(out->take, sizeof out->take, "%.255s", base ? base + 1 : s.take);
+    }
+    pthread_mutex_unlock(&a->rec_lock);
+}
+
 /* ---- main loop ------------------------------------------------------------------------------ */
 
 /* The engine's load since the last call into the run's totals. */

@@ -43,6 +43,17 @@ int live_app_save_session(live_app *a, char *err, size_t esz);
 /* "48000 Hz, 256 frames, load ..., xruns N[, rec ...] | 1: -14.0 dBFS | ..." */
 void live_app_status(live_app *a, char *buf, size_t size);
 void live_app_quit(live_app *a);
+/* The figures of the status line as numbers, for a surface that draws them (the browser mixer):
+ * any control thread. */
+typedef struct live_app_info {
+    uint32_t rate, bufsize;
+    double load_mean, load_max; /* fractions of a period, over the run */
+    uint64_t xruns, late;       /* late: periods that missed their deadline */
+    int recording;              /* a take is open */
+    double rec_seconds;
+    char take[256];
+} live_app_info;
+void live_app_info_get(live_app *a, live_app_info *out);
 
 /* The main loop: every 50 ms, follow the back end (rate and latency changes, going away) and the
  * recorder (a failed disk), then tick the surfaces; until a surface or live_app_quit asks, the

@@ -1,5 +1,6 @@
 /* gainstage live: the control-surface interface (the terminal view live/ui.c, status lines
- * live/status.c, OSC live/osc.c; a browser mixer is planned).
+ * live/status.c, OSC live/osc.c, the browser mixer
+ * live/web.c).
  *
  * A surface shows the application's state and changes it only through app.h (live_app_*) and
  * the engine's live_ctl_* (which validate, mirror and queue every change for the process
@@ -24,6 +25,7 @@ typedef struct live_frontend {
 typedef struct live_frontend_opts {
     const char *osc_bind, *osc_port; /* OSC: address and UDP port ("0": any free one) */
     double status_interval;          /* status lines: seconds between two */
+    const char *web_bind, *web_port; /* the browser mixer (web_port NULL: off; "0": any port) */
 } live_frontend_opts;
 
 typedef struct live_frontend_iface {
@@ -40,6 +42,7 @@ typedef struct live_frontend_iface {
 extern const live_frontend_iface live_ui_frontend;     /* live/ui.c: meters and keys */
 extern const live_frontend_iface live_status_frontend; /* live/status.c: a line each interval */
 extern const live_frontend_iface live_osc_frontend;    /* live/osc.c: OSC over UDP */
+extern const live_frontend_iface live_web_frontend;    /* live/web.c: the browser mixer */
 
 static inline int live_frontend_tick(live_frontend *f) { return f ? f->iface->tick(f) : 0; }
 static inline void live_frontend_close(live_frontend *f) {

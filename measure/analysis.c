@@ -506,8 +506,162 @@ static int gain_1k(const gsm_dut *dut, const gsm_meas_opts *o, double settle, gs
     return 0;
 }
 
+/* ---- Hum: mains lines on silence, then subtracted from everything the tones measure */
+
+/* A line counts as hum when the power in its bins is this many times the noise there (10 dB): a
+ * line of noise alone exceeds it with a probability far below 1e-9. */
+#define HUM_SIGNIFICANT 10.0
+
+/* The device under test as the measurements see it: samples counted from the first one (the
+ * hum's phase is referred to that count), and the hum's period, once measured, subtracted. */
+typedef struct hum_ctx {
+    const gsm_dut *dut;
+    uint64_t pos;  /* samples the device has processed */
+    double *table; /* one mains period of the hum, at pos % period == index; NULL: none */
+    size_t period; /* samples */
+    int subtract;  /* 0 while the noise is measured (it includes the hum) */
+} hum_ctx;
+
+static int hum_process(void *ctx, const float *in, float *out, uint32_t n) {
+    hum_ctx *h = ctx;
+    if (h->dut->process(h->dut->ctx, in, out, n)) return -1;
+    if (h->table && h->subtract) {
+        size_t j = (size_t)(h->pos % h->period);
+        for (uint32_t i = 0; i < n; i++) {
+            out[i] = (float)(out[i] - h->table[j]);
+            if (++j == h->period) j = 0;
+        }
+    }
+    h->pos += n;
+    return 0;
+}
+
+/* Median power of the bins from b0/2 to 2 b0 (at least 64 bins) that no mains line or DC holds:
+ * the noise floor near a line. */
+static double hum_floor(const double *p, const char *mark, long nb, long b0) {
+    long lo = b0 / 2, hi = 2 * b0 > b0 + 64 ? 2 * b0 : b0 + 64;
+    if (hi > nb - 1) hi = nb - 1;
+    double *v = malloc(sizeof(double) * (size_t)(hi - lo + 1));
+    size_t m = 0;
+    for (long b = lo; b <= hi; b++)
+        if (!mark[b]) v[m++] = p[b];
+    double med = 0.0;
+    if (m) {
+        qsort(v, m, sizeof v[0], cmp_double);
+        med = v[m / 2];
+    }
+    free(v);
+    return med;
+}
+
+/* Complex amplitude c of the component Re(c e^(j omega t)) of y, t the device's sample count
+ * (y[0] at t0): the windowed projection, exact for a sinusoid at omega whatever its bin, other
+ * components 7 bins away or more leaking below the window's -177 dB sidelobes. */
+static void hum_line(const float *y, const double *w, size_t n, double omega, uint64_t t0,
+                     double *re, double *im) {
+    double ar = 0.0, ai = 0.0, sw = 0.0, ph0 = fmod(omega * (double)t0, 2.0 * PI);
+    for (size_t i = 0; i < n; i++) {
+        double ph = ph0 + omega * (double)i;
+        ar += w[i] * y[i] * cos(ph);
+        ai -= w[i] * y[i] * sin(ph);
+        sw += w[i];
+    }
+    *re = 2.0 * ar / sw;
+    *im = 2.0 * ai / sw;
+}
+
+/* Hum on silence: for 50 and 60 Hz mains, every harmonic m f (m = 1..GSM_MAX_HUM, below 20 kHz
+ * and 0.45 of the rate) whose bins stand out of the noise and above float rounding; the family with
+ * more power is the hum. Its lines, summed over one mains period, become the table hum_process
+ * subtracts. */
+static int hum_measure(const gsm_dut *hd, hum_ctx *hc, const gsm_meas_opts *o, gsm_report *r) {
+    size_t n = o->fft_n, pre = (size_t)((o->quick ? 0.2 : 0.5) * hd->rate) + hd->latency;
+    const long hw = GSM_WIN_HALF_WIDTH + 1, nb = (long)(n / 2 + 1); /* off-bin: one more */
+    float *x = calloc(pre + n, sizeof(float)), *y = malloc(sizeof(float) * (pre + n));
+    double *p = malloc(sizeof(double) * (size_t)nb), *w = malloc(sizeof(double) * n);
+    char *mark = calloc((size_t)nb, 1);
+    int rc = gsm_dut_run(hd, x, y, pre + n);
+    uint64_t t0 = hc->pos - n;
+    const double fam[2] = {50.0, 60.0}, binhz = hd->rate / (double)n;
+    const double fmax_hz = fmin(20000.0, 0.45 * hd->rate);
+    double re[2][GSM_MAX_HUM], im[2][GSM_MAX_HUM], pw[2][GSM_MAX_HUM], tot[2] = {0.0, 0.0};
+    if (rc) goto done;
+    spectrum(y + pre, n, p, 0, NULL, NULL);
+    gsm_window_fill(w, n);
+    /* Below float32 rounding of the capture (2^-24 of its peak) a line is the rounding of a
+     * periodic output, not hum. */
+    double peak = 0.0;
+    for (size_t i = 0; i < n; i++) peak = fmax(peak, fabs(y[pre + i]));
+    double rounding = 0.5 * (peak * 0x1p-24) * (peak * 0x1p-24);
+    for (long b = 0; b <= hw && b < nb; b++) mark[b] = 1;
+    for (int f = 0; f < 2; f++)
+        for (int m = 1; m <= GSM_MAX_HUM && m * fam[f] < fmax_hz; m++) {
+            long b0 = lround(m * fam[f] / binhz);
+            for (long b = b0 - hw; b <= b0 + hw; b++)
+                if (b >= 0 && b < nb) mark[b] = 1;
+        }
+    for (int f = 0; f < 2; f++)
+        for (int m = 1; m <= GSM_MAX_HUM; m++) {
+            pw[f][m - 1] = 0.0;
+            if (m * fam[f] >= fmax_hz) continue;
+            long b0 = lround(m * fam[f] / binhz);
+            double floor_p = hum_floor(p, mark, nb, b0);
+            if (band(p, b0 - hw, b0 + hw, nb) <= HUM_SIGNIFICANT * (double)(2 * hw + 1) * floor_p)
+                continue;
+            hum_line(y + pre, w, n, 2.0 * PI * m * fam[f] / hd->rate, t0, &re[f][m - 1],
+                     &im[f][m - 1]);
+            pw[f][m - 1] = 0.5 * (re[f][m - 1] * re[f][m - 1] + im[f][m - 1] * im[f][m - 1]);
+            if (pw[f][m - 1] <= rounding) pw[f][m - 1] = 0.0;
+            tot[f] += pw[f][m - 1];
+        }
+    int f = tot[1] > tot[0];
+    r->hum_mains_hz = tot[f] > 0.0 ? fam[f] : 0.0;
+    r->hum_n = 0;
+    for (int m = 1; m <= GSM_MAX_HUM && tot[f] > 0.0; m++)
+        if (pw[f][m - 1] > 0.0) {
+            r->hum_freq[r->hum_n] = m * fam[f];
+            r->hum_line_dbfs[r->hum_n++] = 10.0 * log10(pw[f][m - 1] / 0.5);
+        }
+    r->hum_rms = sqrt(tot[f]);
+    r->hum_dbfs = 10.0 * log10(tot[f] / 0.5); /* -inf without hum: null in the report */
+    r->hum_dbu = 20.0 * log10(r->hum_rms * hd->out_vpu / 0.7745966692);
+    /* The table needs a whole number of samples per mains period (every common rate has). */
+    double per = hd->rate / fam[f];
+    r->hum_removed = tot[f] > 0.0 && fabs(per - round(per)) < 1e-9;
+    if (r->hum_removed) {
+        hc->period = (size_t)round(per);
+        hc->table = calloc(hc->period, sizeof(double));
+        for (int m = 1; m <= GSM_MAX_HUM; m++) {
+            if (pw[f][m - 1] <= 0.0) continue;
+            double om = 2.0 * PI * m * fam[f] / hd->rate;
+            for (size_t j = 0; j < hc->period; j++)
+                hc->table[j] +=
+                    re[f][m - 1] * cos(om * (double)j) - im[f][m - 1] * sin(om * (double)j);
+        }
+    }
+done:
+    free(x);
+    free(y);
+    free(p);
+    free(w);
+    free(mark);
+    return rc;
+}
+
+static int measure_tones(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
+    double settle = o->quick ? 0.1 : 0.25;
+    /* THD, THD+N, gain and harmonics against level at 1 kHz and 100 Hz. */
+    if (sweep(dut, o, 1000.0, &r->sweep[0]) || sweep(dut, o, 100.0, &r->sweep[1])) return -1;
+    if (drive_harmonics(dut, o, settle, r) || freq_response(dut, o, settle, r) ||
+        transfer_curve(dut, o, settle, r) || aliasing(dut, o, settle, r) ||
+        gain_1k(dut, o, settle, r))
+        return -1;
+    return 0;
+}
+
 /* The device is never reset between measurements, so their order is part of the method: each
- * one starts from the state the previous one left (after its own settling). */
+ * one starts from the state the previous one left (after its own settling). Hum first, on the
+ * fresh device's silence. */
 int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
     memset(r, 0, sizeof *r);
     r->rate = dut->rate;
@@ -516,18 +670,21 @@ int gsm_measure_all(const gsm_dut *dut, const gsm_meas_opts *o, gsm_report *r) {
     r->in_vpu = dut->in_vpu;
     r->out_vpu = dut->out_vpu;
     r->nominal_dbfs = o->nominal_dbfs;
-    double settle = o->quick ? 0.1 : 0.25;
-    /* THD, THD+N, gain and harmonics against level at 1 kHz and 100 Hz. */
-    if (sweep(dut, o, 1000.0, &r->sweep[0]) || sweep(dut, o, 100.0, &r->sweep[1])) return -1;
-    if (drive_harmonics(dut, o, settle, r) || freq_response(dut, o, settle, r) ||
-        transfer_curve(dut, o, settle, r) || aliasing(dut, o, settle, r) ||
-        gain_1k(dut, o, settle, r))
-        return -1;
-    /* Noise, DC, latency, polarity, CPU. */
-    if (noise_dc(dut, o, r)) return -1;
-    r->ein_dbu = r->noise_dbu - r->gain_1k_db;
-    r->ein_dbu_a = r->noise_dbu_a - r->gain_1k_db;
-    if (latency_polarity(dut, o, r)) return -1;
-    if (cpu_cost(dut, o, r)) return -1;
-    return 0;
+    hum_ctx hc = {dut, 0, NULL, 0, 1};
+    gsm_dut hd = *dut;
+    hd.ctx = &hc;
+    hd.process = hum_process;
+    int rc = hum_measure(&hd, &hc, o, r) || measure_tones(&hd, o, r) ? -1 : 0;
+    /* Noise and DC with the hum in (a meter's reading), then latency, polarity, CPU (the
+     * device alone: the subtraction's cost is not the device's). */
+    hc.subtract = 0;
+    if (!rc) rc = noise_dc(&hd, o, r);
+    hc.subtract = 1;
+    if (!rc) {
+        r->ein_dbu = r->noise_dbu - r->gain_1k_db;
+        r->ein_dbu_a = r->noise_dbu_a - r->gain_1k_db;
+        rc = latency_polarity(&hd, o, r) || cpu_cost(dut, o, r) ? -1 : 0;
+    }
+    free(hc.table);
+    return rc;
 }

@@ -48,6 +48,7 @@ void gsm_window_fill(double *w, size_t n);
 #define GSM_MAX_ALIAS 16
 #define GSM_SPEC_POINTS 2048 /* stored spectra are peak-held down to this many points */
 #define GSM_MAX_TC 4800
+#define GSM_MAX_HUM 40 /* mains lines looked at: the fundamental and harmonics 2..40 */
 
 /* One tone's analysis. Harmonic powers are mean squares in units^2; NaN above Nyquist. */
 typedef struct gsm_tone {
@@ -109,7 +110,16 @@ typedef struct gsm_report {
     double gain_1k_db;             /* small-signal voltage gain at 1 kHz, dB */
     double ein_dbu, ein_dbu_a;     /* noise_dbu - gain */
     double dc_units, dc_volts;     /* output with silence in */
-    int lat_impulse, pol_impulse;  /* samples; +1 / -1 */
+    /* Hum with silence in: the lines of the mains fundamental and its harmonics that stand out of
+     * the noise (method in report.c). Measured first; the tone measurements see the device's
+     * output with these lines subtracted (hum_removed), so that hum on a tone's bins is neither
+     * its harmonics nor its gain nor aliasing. The noise figures above still include it. */
+    double hum_mains_hz;                                      /* 50 or 60; 0: no line stood out */
+    int hum_n;                                                /* lines found */
+    double hum_freq[GSM_MAX_HUM], hum_line_dbfs[GSM_MAX_HUM]; /* Hz; RMS dBFS of each line */
+    double hum_rms, hum_dbfs, hum_dbu; /* all lines: units RMS; dBFS (sine at full scale = 0 dB) */
+    int hum_removed;                   /* 1: subtracted (the rate is a whole number of periods) */
+    int lat_impulse, pol_impulse;      /* samples; +1 / -1 */
     int lat_xcorr, pol_xcorr;
     double xcorr_peak; /* normalised cross-correlation at its peak */
     double cpu_xrt;    /* seconds of audio per CPU second, one channel */

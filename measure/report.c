@@ -47,10 +47,22 @@ static const char *method_text[][2] = {
     {"aliasing", "Tones at the alias level; alias figure: power of every bin from DC +/- 6 to "
                  "Nyquist that belongs to no harmonic (any order whose bins reach below Nyquist) "
                  "over the fundamental's. The spectra are peak-held to 2048 points."},
+    {"hum", "Measured first, on the fresh device: digital silence in, after 0.5 s (quick: 0.2 "
+            "s) of settling, one FFT length. For 50 and 60 Hz mains, each harmonic m f (m = 1 to "
+            "40, below 20 kHz and 0.45 of the rate) whose bins (+/- 7) hold more than 10 times "
+            "the noise there (the median of the other bins from f/2 to 2 f) and whose power is "
+            "above float32 rounding (2^-24 of the capture's peak); its complex "
+            "amplitude by the windowed projection at its exact frequency. The family with more "
+            "power is the hum: its mains frequency, its lines and their RMS sum, in dBFS (a "
+            "full-scale sine is 0 dBFS) and dBu. Where the rate holds a whole number of samples "
+            "per mains period, the lines, phase-locked to the device's sample count, are "
+            "subtracted from its output for every tone measurement, so that hum falling on a "
+            "tone's bins (a 100 Hz tone on 50 Hz mains' second harmonic) is neither its "
+            "fundamental, its harmonics nor aliasing; the noise and DC figures keep it."},
     {"noise", "Input terminated (digital silence) after 0.5 s (quick: 0.2 s) of settling; output "
               "power from 20 Hz to 20 kHz, unweighted and A-weighted (IEC 61672-1), converted to "
               "dBu with the output calibration; EIN = output noise - small-signal gain at 1 kHz "
-              "(in volts, with both calibrations)."},
+              "(in volts, with both calibrations). Hum included (it is also reported alone)."},
     {"latency", "Impulse: one sample at the nominal peak after settled silence; latency is the "
                 "delay of the largest output deviation and polarity its sign. Cross-correlation: "
                 "periodic white noise at the nominal RMS, circular cross-correlation of one period "
@@ -89,6 +101,7 @@ static const char *method_title[][2] = {
     {"transfer", "Static transfer curve"},
     {"compression", "Compression"},
     {"aliasing", "Aliasing"},
+    {"hum", "Hum"},
     {"noise", "Noise and EIN"},
     {"latency", "Latency and polarity"},
     {"dc_offset", "DC offset"},
@@ -183,6 +196,12 @@ static void json_results(json_t *j, const gsm_report *r) {
                                   "out_dbu", jnum(r->noise_dbu), "out_dbu_a", jnum(r->noise_dbu_a),
                                   "gain_1k_db", jnum(r->gain_1k_db), "ein_dbu", jnum(r->ein_dbu),
                                   "ein_dbu_a", jnum(r->ein_dbu_a)));
+    json_object_set_new(j, "hum",
+                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "mains_hz",
+                                  jnum(r->hum_mains_hz), "freq_hz", jarr(r->hum_freq, r->hum_n),
+                                  "line_dbfs", jarr(r->hum_line_dbfs, r->hum_n), "rms_units",
+                                  jnum(r->hum_rms), "dbfs", jnum(r->hum_dbfs), "dbu",
+                                  jnum(r->hum_dbu), "removed_from_tones", r->hum_removed));
     json_object_set_new(
         j, "latency",
         json_pack("{s:i, s:i, s:i, s:i, s:i, s:o}", "reported", (int)r->latency_reported, "impulse",
@@ -221,6 +240,8 @@ static json_t *json_summary(const gsm_report *r, const gsm_meas_opts *o) {
                     : NAN);
     add_sum(sum, "alias5k", "Aliasing, 5 kHz tone", "dB", r->al5_db);
     add_sum(sum, "alias9k", "Aliasing, 9 kHz tone", "dB", r->al9_db);
+    add_sum(sum, "hum_dbfs", "Hum on silence (mains and harmonics)", "dBFS", r->hum_dbfs);
+    add_sum(sum, "hum_hz", "Hum: mains frequency", "Hz", r->hum_n ? r->hum_mains_hz : NAN);
     add_sum(sum, "noise_dbu", "Output noise, 20 Hz-20 kHz", "dBu", r->noise_dbu);
     add_sum(sum, "noise_dbu_a", "Output noise, A-weighted", "dBu(A)", r->noise_dbu_a);
     add_sum(sum, "ein_dbu", "EIN, 20 Hz-20 kHz", "dBu", r->ein_dbu);

@@ -180,11 +180,24 @@ static int has_panel_numbers(const char *const *names) {
     return 0;
 }
 
-/* The index of the choice `text` names (by name, or by its front-panel number), or -1. */
+/* Choices renamed since they were stored: the old name reads as the new one wherever the new one
+ * is a choice, so presets, sessions and command lines written before keep their meaning. */
+static const struct {
+    const char *old_name, *new_name;
+} renamed_choices[] = {
+    {"standard", "fast"}, /* the tube models' 2x quality, default until issue 15 */
+};
+
+/* The index of the choice `text` names (by name, by an old name, or by its front-panel number),
+ * or -1. */
 static long choice_by_name(const char *const *names, const char *text) {
     size_t n = count_names(names);
     for (size_t i = 0; i < n; i++)
         if (same_ignoring_spaces(text, names[i], 0)) return (long)i;
+    for (size_t r = 0; r < GS_ARRAY_LEN(renamed_choices); r++)
+        if (same_ignoring_spaces(text, renamed_choices[r].old_name, 0))
+            for (size_t i = 0; i < n; i++)
+                if (!strcasecmp(names[i], renamed_choices[r].new_name)) return (long)i;
     double tv, cv;
     const char *tend, *cunit;
     if (!leading_number(text, &tv, &tend)) return -1;

@@ -7,7 +7,9 @@
 
 enum { P_BPLUS, P_RP, P_RK, P_CK, P_RGS, P_RG, P_CIN, P_COUT, P_RL, P_TUBE, P_QUALITY, P_COUNT };
 
-const char *const gs_tube_quality_names[] = {"standard", "high", "low-alias", NULL};
+/* Index order is what plugin hosts and sessions store: 0 stays the 2x quality, which was named
+ * "standard" while it was the default (issue 15); gs_param_parse still reads that name. */
+const char *const gs_tube_quality_names[] = {"fast", "high", "low-alias", NULL};
 
 static const gs_param_info params[P_COUNT] = {
     {"bplus", "Supply (B+)", GS_UNIT_VOLT, 50.0, 500.0, 250.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
@@ -63,7 +65,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     if (id == P_QUALITY) {
         /* A new time step: the circuit restarts from its operating point (the switch is not
          * smoothed; hosts change quality between takes). */
-        m->q = (unsigned)value < NQ ? (unsigned)value : 0u;
+        m->q = (unsigned)value < NQ ? (unsigned)value : GS_TUBE_QUALITY_DEFAULT;
         redesign(m);
         reset(m);
         return;
@@ -83,6 +85,7 @@ static void *create(double rate, uint32_t max_block) {
     tube_model *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->rate = rate;
+    m->q = GS_TUBE_QUALITY_DEFAULT;
     for (unsigned q = 0; q < NQ; q++) {
         if (gs_tube_os_init(&m->os[q], rate, q, max_block) != GS_OK) {
             destroy(m);
@@ -106,8 +109,8 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
 }
 
 static uint32_t latency_for(const double *values, double rate) {
-    return gs_tube_os_latency(rate,
-                              (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY] : 0u);
+    return gs_tube_os_latency(rate, (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY]
+                                                                     : GS_TUBE_QUALITY_DEFAULT);
 }
 
 static uint32_t latency(const void *self) {

@@ -232,7 +232,7 @@ grep -qE "^source +dynamic +mm +dynamic +choice " "$T/out" && ok || bad "params:
 grep -qxE " +one of: dynamic, ribbon, condenser, pickup, piezo, line, mm" "$T/out" && ok || bad "params: source choices not all listed"
 grep -qxE " +one of: off, 6dB/oct, 12dB/oct, 18dB/oct, 24dB/oct" "$T/out" && ok || bad "params: hpf slopes not all listed"
 expect 0 "" -- $GS params --preset tube
-grep -qxE " +one of: standard, high, low-alias" "$T/out" && ok || bad "params: quality hides high"
+grep -qxE " +one of: fast, high, low-alias" "$T/out" && ok || bad "params: quality hides high"
 expect 0 "" -- $GS params --preset clean
 grep -A1 "^hpf " "$T/out" | grep -qxE " +one of: off, 12dB/oct \(or on/off\)" && ok || bad "params: clean's hpf states"
 # An unknown choice lists the valid ones; on/off only for switches.
@@ -240,7 +240,7 @@ exact 2 "source: 'condensor' is not one of dynamic, ribbon, condenser, pickup, p
     $GS process --preset mic-dynamic --set source=condensor "$T/in16.wav" "$O"; noleft "$O"
 exact 2 "source: 'yes' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm (on/off is for switches)" -- \
     $GS process --preset mic-dynamic --set source=yes "$T/in16.wav" "$O"; noleft "$O"
-exact 2 "quality: 'on' is not one of standard, high, low-alias (on/off is for switches)" -- \
+exact 2 "quality: 'on' is not one of fast, high, low-alias (on/off is for switches)" -- \
     $GS process --preset tube --set quality=on "$T/in16.wav" "$O"; noleft "$O"
 exact 2 "hpf: 'on' is not one of off, 6dB/oct, 12dB/oct, 18dB/oct, 24dB/oct (on/off is for switches)" -- \
     $GS process --preset mic-dynamic --set hpf=on "$T/in16.wav" "$O"; noleft "$O"
@@ -260,6 +260,10 @@ $GS process -q --preset clean --set hpf=12 "$T/voice.wav" "$T/h4.wav" &&
     same "$T/h4.wav" "$T/h5.wav" && ok || bad "clean: hpf=12 is not hpf=on"
 expect 0 "" -- $GS process -q --preset phono --set source=MM --set hum_freq=60 "$T/voice.wav" "$T/h6.wav"
 expect 0 "" -- $GS process -q --force --preset tube --set quality=Low-Alias --set mains=60Hz "$T/voice.wav" "$T/h6.wav"
+# The tube quality "standard" was renamed "fast" (issue 15): old command lines mean the same.
+$GS process -q --force --preset tube --set quality=standard "$T/voice.wav" "$T/qstd.wav" &&
+    $GS process -q --force --preset tube --set quality=fast "$T/voice.wav" "$T/qfast.wav" &&
+    same "$T/qstd.wav" "$T/qfast.wav" && ok || bad "tube: quality=standard is not quality=fast"
 printf 'model = Frontend\nsource = Condenser\nhpf = 24\n' >"$T/names.preset"
 expect 0 "" -- $GS params --preset "$T/names.preset"
 grep -qE "^hpf +off +24dB/oct +24dB/oct " "$T/out" && ok || bad "preset file: hpf = 24: $(grep '^hpf' "$T/out")"

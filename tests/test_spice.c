@@ -23,7 +23,7 @@ static double esr_limit(const char *model, const char *name) {
 
 static int reserved(const char *key) {
     static const char *const keys[] = {"seconds", "fade", "os",           "method", "tmax_div",
-                                       "reltol",  "bp",   "quality_note", NULL};
+                                       "reltol",  "bp",   "quality_note", "bl",     NULL};
     for (int i = 0; keys[i]; i++)
         if (!strcmp(key, keys[i])) return 1;
     return 0;

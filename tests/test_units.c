@@ -70,7 +70,15 @@ static void test_param_parse(void) {
          "'yes' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm (on/off is for "
          "switches)");
     pbad("tube-preamp", "quality", "on",
-         "'on' is not one of standard, high, low-alias (on/off is for switches)");
+         "'on' is not one of fast, high, low-alias (on/off is for switches)");
+    /* A renamed choice reads under its old name (issue 15: "standard" is now "fast"), and only
+     * where the new name is a choice. */
+    pok("tube-preamp", "quality", "fast", 0);
+    pok("tube-stage", "quality", "standard", 0);
+    pok("tube-preamp", "quality", " Standard ", 0);
+    pok("tube-preamp", "quality", "low-alias", 2);
+    pbad("frontend", "source", "standard",
+         "'standard' is not one of dynamic, ribbon, condenser, pickup, piezo, line, mm");
     /* Choices named by front-panel numbers: the number, with or without its unit. */
     pok("frontend", "hpf", "12", 2);
     pok("frontend", "hpf", "12dB/oct", 2);

@@ -503,7 +503,7 @@ static void latency_follows_quality(void) {
         host_open(&h, 1, rates[r], NULL);
         *fixed(&h, GS_LV2_MODEL) = (float)tube;
         for (int q = 0; q < 3; q++) {
-            *param(&h, "quality") = (float)q; /* standard, high, low-alias */
+            *param(&h, "quality") = (float)q; /* fast, high, low-alias */
             memset(x, 0, n * 4);
             host_run(&h, &x, &y, n, 256); /* the model switch's cross-fade, the restart settle */
             x[0] = 0.01f;
@@ -512,7 +512,7 @@ static void latency_follows_quality(void) {
                 if (fabsf(y[i]) > fabsf(y[peak[q]])) peak[q] = i;
         }
         float lat = *fixed(&h, GS_LV2_LATENCY);
-        printf("tube-preamp at %g Hz: impulse peak at %zu (standard), %zu (high), %zu (low-alias), "
+        printf("tube-preamp at %g Hz: impulse peak at %zu (fast), %zu (high), %zu (low-alias), "
                "latency port %.0f\n",
                rates[r], peak[0], peak[1], peak[2], lat);
         CHECK(peak[0] == peak[1] && peak[0] == peak[2], "impulse peaks %zu, %zu, %zu differ",

@@ -68,10 +68,14 @@ PLUG=http://gainstage.invalid/lv2/mono
 inlv2() { LV2_PATH=$LV2DIR "$@"; }
 if "$GS" measure --model tube-preamp --quick --out "$T/tube" >"$T/log" 2>&1; then ok; else bad "measure tube-preamp: $(cat "$T/log")"; fi
 if inlv2 "$GS" measure --lv2 "$PLUG" --lv2-set model=3 --in-dbu -20 --quick --out "$T/plug" >"$T/log" 2>&1; then ok; else bad "measure --lv2 $PLUG: $(cat "$T/log")"; fi
-for k in gain_1k thd_nom24 alias5k; do
+# (alias5k to 0.05 dB: at -107 dB, with the hum subtracted, what is left are the ripple's
+# sidebands on the tone, which move with the hum's phase at the tone's start: the plugin's larger
+# latency lengthens every run before it; measured 0.013 dB apart, -140 dB re the tone)
+for k in gain_1k:0.001 thd_nom24:0.001 alias5k:0.05 hum_dbfs:0.01; do
+    tol=${k#*:} k=${k%:*}
     m=$(json "$T/tube/report.json" $k)
     p=$(json "$T/plug/report.json" $k)
-    if awk -v a="$m" -v b="$p" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 0.001 && d > -0.001) }'; then ok; else bad "$k: model $m dB, plugin $p dB"; fi
+    if awk -v a="$m" -v b="$p" -v t="$tol" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < t && d > -t) }'; then ok; else bad "$k: model $m dB, plugin $p dB"; fi
 done
 # the report's numbers are JSON reals ("9.0"): differences by awk
 lat() { awk -v i="$(json "$1" lat_imp)" -v r="$(json "$1" lat_rep)" 'BEGIN { print i - r, r + 0 }'; }
@@ -88,6 +92,21 @@ if "$GS" measure --compare "$T/clean" "$T/plug" --out "$T/cmp" >"$T/log" 2>&1; t
 [ -s "$T/cmp/thd_vs_level.svg" ] && ok || bad "compare plots"
 n=$(grep -o '<th>' "$T/cmp/index.html" | wc -l)
 [ "$n" -eq 4 ] && ok || bad "compare table has $n columns, want 4"
+
+# Hum (issue 15): the tube preamp at its defaults hums 80 dB below the nominal -18 dBFS, on
+# 50 Hz mains; with 2 % of ripple (-60 dBFS of hum, 18 dB above the 100 Hz sweep's lowest tone,
+# on its bins) its 100 Hz sweep still reads no compression at the low levels (it read +1 dB at
+# 0.05 % before the hum was measured apart and subtracted).
+h=$(json "$T/tube/report.json" hum_dbfs)
+hz=$(json "$T/tube/report.json" hum_hz)
+echo "tube-preamp: hum ${h} dBFS on ${hz} Hz mains"
+lt "$h" -98 && [ "${hz%.*}" = 50 ] && ok || bad "tube-preamp hum $h dBFS at $hz Hz"
+if "$GS" measure --model tube-preamp --set ripple=2 --quick --out "$T/hum" >"$T/log" 2>&1; then ok; else bad "measure ripple=2: $(cat "$T/log")"; fi
+h=$(json "$T/hum/report.json" hum_dbfs)
+c=$(jq '[.thd_vs_level[1].compression_db[0:3][] | fabs] | max' "$T/hum/report.json")
+echo "tube-preamp ripple 2 %: hum ${h} dBFS; 100 Hz sweep, lowest three levels: compression within ${c} dB"
+lt "$h" -50 && lt -70 "$h" && ok || bad "ripple 2 %: hum $h dBFS"
+lt "$c" 0.05 && ok || bad "ripple 2 %: the 100 Hz sweep reads $c dB of compression at its lowest levels"
 
 # --- --lv2 on a third-party plugin -----------------------------------------------------------
 # swh valve is built without our conventions: control ports before the audio ones, no latency

@@ -7,6 +7,9 @@
  *   the reported latency is D;
  * - a one-pole low-pass y += b (x - y): magnitude and phase of b / (1 - (1 - b) e^-jw);
  * - an inverter: polarity -1;
+ * - a wire with mains hum added (two lines, 50 or 60 Hz mains, 8 dB above the lowest sweep
+ *   level): the hum is reported alone, line by line, and spoils neither the 100 Hz sweep (its
+ *   tone sits on the second harmonic of 50 Hz mains) nor the compression nor the aliasing;
  * - the window's highest sidelobe, as stated in the reports. */
 #include "analysis.h"
 #include "check.h"
@@ -22,8 +25,10 @@
 #define PI 3.14159265358979323846
 
 typedef struct sys {
-    int kind; /* 0 wire, 1 square law, 2 delay, 3 one-pole, 4 inverter */
+    int kind; /* 0 wire, 1 square law, 2 delay, 3 one-pole, 4 inverter, 5 wire + hum */
     double a;
+    double mains; /* kind 5: hum a sin(2 pi 2 mains t) + a/2 sin(2 pi 3 mains t + 1), t from 0 */
+    uint64_t t;
     float hist[64];
     unsigned pos, delay;
     double y1;
@@ -42,6 +47,12 @@ static int proc(void *ctx, const float *in, float *out, uint32_t n) {
             break;
         case 3: y = s->y1 = s->y1 + s->a * (x - s->y1); break;
         case 4: y = -x; break;
+        case 5: {
+            double t = (double)s->t++ / RATE;
+            y = x + s->a * sin(2.0 * PI * 2.0 * s->mains * t) +
+                0.5 * s->a * sin(2.0 * PI * 3.0 * s->mains * t + 1.0);
+            break;
+        }
         default: break;
         }
         out[i] = (float)y;
@@ -121,6 +132,7 @@ static void wire(void) {
     CHECK(rep.pol_impulse == 1 && rep.pol_xcorr == 1, "polarity");
     CHECK(fabs(rep.xcorr_peak - 1.0) < 1e-6, "xcorr peak %g", rep.xcorr_peak);
     CHECK(rep.dc_units == 0.0 && rep.noise_rms == 0.0, "silence in, silence out");
+    CHECK(rep.hum_n == 0 && rep.hum_mains_hz == 0.0 && !rep.hum_removed, "no hum found in a wire");
     CHECK(fabs(rep.gain_1k_db) < 1e-4, "gain %g", rep.gain_1k_db);
     CHECK(rep.tc_n > 0 && fabs(rep.tc_out[rep.tc_n / 4] - rep.tc_in[rep.tc_n / 4]) < 1e-6,
           "transfer is the identity");
@@ -206,6 +218,45 @@ static void inverter(void) {
     CHECK(fabs(fabs(rep.fr_phase_deg[0][5]) - 180.0) < 1e-3, "phase 180");
 }
 
+static void hum(void) {
+    for (int f = 0; f < 2; f++) {
+        double mains = f ? 60.0 : 50.0, a = pow(10.0, -70.0 / 20.0); /* -70 dBFS peak line */
+        sys s = {.kind = 5, .a = a, .mains = mains};
+        gsm_dut d = dut_of(&s, 0);
+        gsm_meas_opts o;
+        gsm_meas_opts_default(&o, 1);
+        CHECK(gsm_measure_all(&d, &o, &rep) == 0, "measure hum");
+        /* the lines' RMS in dBFS: -70 and -76 dB re a full-scale sine */
+        double want = 10.0 * log10(a * a + a * a / 4.0);
+        printf("hum %g Hz mains: found %g Hz, %d lines (%.0f Hz %.3f dBFS, %.0f Hz %.3f dBFS), "
+               "total %.3f dBFS (added %.3f), removed %d\n",
+               mains, rep.hum_mains_hz, rep.hum_n, rep.hum_freq[0], rep.hum_line_dbfs[0],
+               rep.hum_n > 1 ? rep.hum_freq[1] : 0.0, rep.hum_n > 1 ? rep.hum_line_dbfs[1] : 0.0,
+               rep.hum_dbfs, want, rep.hum_removed);
+        CHECK(rep.hum_mains_hz == mains && rep.hum_n == 2 && rep.hum_removed, "hum lines");
+        CHECK(rep.hum_freq[0] == 2.0 * mains && rep.hum_freq[1] == 3.0 * mains, "hum freqs");
+        CHECK(fabs(rep.hum_line_dbfs[0] + 70.0) < 0.01 && fabs(rep.hum_line_dbfs[1] + 76.02) < 0.01,
+              "hum line levels %g %g", rep.hum_line_dbfs[0], rep.hum_line_dbfs[1]);
+        CHECK(fabs(rep.hum_dbfs - want) < 0.01, "hum %g dBFS, added %g", rep.hum_dbfs, want);
+        /* the noise figure keeps the hum, as a meter would read it */
+        CHECK(fabs(20.0 * log10(rep.noise_rms * sqrt(2.0)) - want) < 0.05, "noise with hum");
+        /* a wire: unit gain, no compression, no harmonics, at every level of both sweeps; the
+         * lowest (-78 dBFS) sits 8 dB under the hum's first line */
+        double worst_g = 0.0, worst_thd = -INFINITY;
+        for (int w = 0; w < 2; w++)
+            for (int i = 0; i < rep.sweep[w].n; i++) {
+                worst_g = fmax(worst_g, fabs(rep.sweep[w].gain_db[i]));
+                worst_thd = fmax(worst_thd, rep.sweep[w].thd_db[i]);
+            }
+        printf("  with the hum: sweeps' worst gain error %.2g dB, worst THD %.1f dB; aliasing "
+               "%.1f / %.1f dB\n",
+               worst_g, worst_thd, rep.al5_db, rep.al9_db);
+        CHECK(worst_g < 1e-3, "gain (compression) error %g dB", worst_g);
+        CHECK(worst_thd < -100.0, "THD %g dB", worst_thd);
+        CHECK(rep.al5_db < -120.0 && rep.al9_db < -120.0, "aliasing %g %g", rep.al5_db, rep.al9_db);
+    }
+}
+
 int main(void) {
     window_sidelobe();
     wire();
@@ -213,5 +264,6 @@ int main(void) {
     delay();
     one_pole();
     inverter();
+    hum();
     return check_done();
 }

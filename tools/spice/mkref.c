@@ -2,7 +2,7 @@
  *
  *   mkref --netlist TEMPLATE [--set name=value ...] --in INPUT.wav --out REF.wav
  *         [--os 16] [--method trap|gear] [--tmax-div 64] [--reltol 1e-7]
- *         [--node out] [--no-pwl-eq] [--bp up|sample] [--keep] [--quiet]
+ *         [--node out] [--no-pwl-eq] [--bp up|sample] [--out-os K] [--keep] [--quiet]
  *   mkref --filter-report [--os 16]
  *
  * The input (mono float WAV, volts) is reconstructed as a band-limited
@@ -14,6 +14,15 @@
  * sample instant), and the output node is read at exactly the sample
  * instants: nothing is interpolated.  The result is a stereo float WAV:
  * channel 1 = the input samples as given, channel 2 = v(out).
+ *
+ * With --out-os K (K >= 2) the result is band-limited instead: v(out) is read at K times the
+ * rate (every such instant a breakpoint), low-passed by a linear-phase Kaiser FIR at that rate
+ * (flat to within 1e-7 up to the band edge fb, 140 dB down from fs - fb, so that nothing folds
+ * below fb) and decimated to fs. fb = min(22 kHz, (20 kHz + fs/2)/2): the stop edge of the
+ * 20 kHz in-band low-pass the tests compare through (tests/test_tube.c). A reference
+ * read at the sample instants holds the continuous output's own aliasing, which an alias-free
+ * model rightly lacks (issue 15); this one does not. The simulation runs on past the last
+ * sample for the filter's half length (input zero), so the last samples are filtered whole.
  *
  * Simulated time runs from -P samples (P = half the filter length) so that
  * the reconstruction's pre-ringing before the first sample is included and
@@ -233,6 +242,25 @@ static double *upsample(const interp_filter *f, const double *x, long n, long no
     return y;
 }
 
+/* Band edge of a band-limited reference (see the header): the in-band low-pass's stop edge. */
+static double bl_edge(double fs) { return fmin(22000.0, 0.5 * (20000.0 + 0.5 * fs)); }
+
+/* Decimation low-pass at K fs: Kaiser-windowed sinc cut at fs/2, transition fb .. fs - fb, 140
+ * dB (ripple 1e-7 in the band); taps h[0..M] (symmetric), DC gain 1. */
+static double *design_decimator(double fs, int K, int *M) {
+    double fb = bl_edge(fs), dw = 2.0 * M_PI * (fs - 2.0 * fb) / ((double)K * fs);
+    double beta = 0.1102 * (STOP_DB - 8.7), i0b = bessel_i0(beta);
+    *M = (int)ceil((STOP_DB - 7.95) / (2.285 * dw) / 2.0);
+    double *h = xmalloc(sizeof(double) * (size_t)(*M + 1)), dc = 0.0;
+    for (int m = 0; m <= *M; m++) {
+        double r = (double)m / (double)*M;
+        h[m] = bessel_i0(beta * sqrt(fmax(0.0, 1.0 - r * r))) / i0b * sinc((double)m / K);
+        dc += m ? 2.0 * h[m] : h[m];
+    }
+    for (int m = 0; m <= *M; m++) h[m] /= dc;
+    return h;
+}
+
 /* ---------------------------------------------------------------- netlist */
 
 typedef struct {
@@ -415,7 +443,8 @@ static double run_ngspice(const char *ngspice, const char *dir, double *cpu) {
 static void usage(void) {
     fputs("usage: mkref --netlist TEMPLATE [--set name=value ...] --in INPUT.wav --out REF.wav\n"
           "             [--os 16] [--method trap|gear] [--tmax-div 64] [--reltol 1e-7]\n"
-          "             [--node out] [--no-pwl-eq] [--bp up|sample] [--keep] [--quiet]\n"
+          "             [--node out] [--no-pwl-eq] [--bp up|sample] [--out-os K] [--keep]\n"
+          "             [--quiet]\n"
           "       mkref --filter-report [--os 16] [--no-pwl-eq]\n",
           stderr);
     exit(2);
@@ -441,7 +470,7 @@ int main(int argc, char **argv) {
     const char *netlist = NULL, *in_path = NULL, *out_path = NULL, *method = "trap";
     const char *node = "out", *bp = "up";
     const char *ngspice = getenv("NGSPICE") ? getenv("NGSPICE") : "ngspice";
-    long os = 16, tmax_div = 64;
+    long os = 16, tmax_div = 64, out_os = 1;
     double reltol = 1e-7, ttol = 1e-15;
     int keep = 0, pwl_eq = 1, report = 0;
     param_set *ps = xmalloc(sizeof(param_set) * (size_t)argc);
@@ -455,6 +484,7 @@ int main(int argc, char **argv) {
         else if (ARG("--in")) in_path = argv[++i];
         else if (ARG("--out")) out_path = argv[++i];
         else if (ARG("--os")) os = parse_long(argv[++i], "--os");
+        else if (ARG("--out-os")) out_os = parse_long(argv[++i], "--out-os");
         else if (ARG("--method")) method = argv[++i];
         else if (ARG("--tmax-div")) tmax_div = parse_long(argv[++i], "--tmax-div");
         else if (ARG("--reltol")) reltol = parse_double(argv[++i], "--reltol");
@@ -483,6 +513,7 @@ int main(int argc, char **argv) {
 #undef ARG
     }
     if (os < 1 || os > 256) die("--os must be 1..256");
+    if (out_os < 1 || out_os > 64) die("--out-os must be 1..64");
     if (report) {
         interp_filter f;
         design_filter(&f, (int)os, pwl_eq);
@@ -522,9 +553,12 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     interp_filter f;
     design_filter(&f, (int)os, pwl_eq);
-    long L = os, P = f.P;
+    long L = os, P = f.P, K = out_os;
+    int dM = 0; /* decimation filter half length (K fs taps) */
+    double *dh = K > 1 ? design_decimator(fs, (int)K, &dM) : NULL;
+    long E = K > 1 ? dM / K + 2 : 0; /* samples simulated past the last, for the filter */
     long m_stop = (n - 1 + P) * L;      /* upsampled index of the last sample */
-    long nup = m_stop + 2 * L + 1;      /* a little past the end */
+    long nup = m_stop + (2 + E) * L + 1; /* a little past the end */
     double *y = upsample(&f, x, n, nup);
     double t_design = now_s() - t0;
 
@@ -544,12 +578,12 @@ int main(int argc, char **argv) {
     for (long m = 0; m < nup; m++) fprintf(fp, "%.17g %.17g\n", (double)m / fup, y[m]);
     if (fclose(fp) != 0) die("write error on %s", path);
 
-    double T = 1.0 / fs;
+    double T = 1.0 / fs, Tk = T / (double)K; /* the output instants' spacing */
     int up = strcmp(bp, "up") == 0;
     double tick = 1.0 / fup; /* upsampled point spacing */
     /* run half a sample past the last instant, so that it is an ordinary
      * breakpoint and not the final point */
-    double tstop = ((double)(n - 1 + P) + 0.5) / fs;
+    double tstop = ((double)(n - 1 + P + E) + 0.5) / fs;
     double tmax = T / (double)tmax_div;
     double minbreak = 8.0 * (nextafter(tstop, 2.0 * tstop) - tstop);
 
@@ -580,8 +614,9 @@ int main(int argc, char **argv) {
             ".tran %.17g %.17g 0 %.17g\n"
             ".save v(%s) v(in)\n"
             ".end\n",
-            L, up ? "every upsampled point" : "(not the upsampled points: --bp sample)", T, T, T,
-            2.0 * T, 0.5 * T, T, T, T, 2.0 * T, up ? "" : "*", tick, tick, tick, 2.0 * tick,
+            L, up ? "every upsampled point" : "(not the upsampled points: --bp sample)", Tk, Tk,
+            Tk, 2.0 * Tk, 0.5 * Tk, Tk, Tk, Tk, 2.0 * Tk, up ? "" : "*", tick, tick, tick,
+            2.0 * tick,
             up ? "" : "*", minbreak, method, reltol, T, tstop, tmax, node);
     if (fclose(fp) != 0) die("write error on %s", path);
 
@@ -600,15 +635,17 @@ int main(int argc, char **argv) {
     if (tlast < tstop * (1.0 - 1e-15))
         die("simulation stopped at t=%.9g s of %.9g s (did not converge?)", tlast, tstop);
 
-    /* --- pick the sample instants (no interpolation) */
-    float *yout = xmalloc(sizeof(float) * (size_t)n);
+    /* --- pick the output instants (no interpolation): the sample instants, or with --out-os K
+     * every instant q / (K fs) of simulated time from 0 (the pre-roll included) */
+    long q0 = K > 1 ? 0 : P, nq = K > 1 ? K * (n + P + E - 1) + 1 : n;
+    double *yq = xmalloc(sizeof(double) * (size_t)nq);
     double max_rel = 0.0, max_in_err = 0.0;
     long k = 0, dup = 0;
-    for (long j = 0; j < r.npoints && k < n; j++) {
+    for (long j = 0; j < r.npoints && k < nq; j++) {
         const double *row = r.data + (size_t)j * (size_t)r.nvars;
-        double tn = (double)(k + P) / fs;
+        double tn = (double)(k + K * q0) / ((double)K * fs);
         double t = row[it];
-        double rel = fabs(t - tn) / tn;
+        double rel = tn > 0.0 ? fabs(t - tn) / tn : fabs(t);
         if (rel <= ttol) {
             /* ngspice may emit a point more than once (e.g. near a break):
              * all points at this instant must agree; take the nearest. */
@@ -616,7 +653,7 @@ int main(int argc, char **argv) {
             double brel = rel;
             while (j + 1 < r.npoints) {
                 const double *nx = r.data + (size_t)(j + 1) * (size_t)r.nvars;
-                double nrel = fabs(nx[it] - tn) / tn;
+                double nrel = tn > 0.0 ? fabs(nx[it] - tn) / tn : fabs(nx[it]);
                 if (nrel > ttol) break;
                 dup++;
                 if (fabs(nx[io] - row[io]) > 1e-9 * (1.0 + fabs(row[io])))
@@ -629,16 +666,35 @@ int main(int argc, char **argv) {
                 j++;
             }
             if (brel > max_rel) max_rel = brel;
-            yout[k] = (float)best[io];
-            double e = fabs(best[ii] - x[k]);
-            if (e > max_in_err) max_in_err = e;
+            yq[k] = best[io];
+            long ks = (k + K * q0) % K ? -1 : (k + K * q0) / K - P; /* input sample, if one */
+            if (ks >= 0 && ks < n) {
+                double e = fabs(best[ii] - x[ks]);
+                if (e > max_in_err) max_in_err = e;
+            }
             k++;
         } else if (t > tn) {
-            die("no simulator time point at sample %ld (t=%.17g s; nearest %.17g s, rel %.3g)",
+            die("no simulator time point at output instant %ld (t=%.17g s; nearest %.17g s, rel "
+                "%.3g)",
                 k, tn, t, rel);
         }
     }
-    if (k != n) die("got %ld of %ld sample instants from ngspice", k, n);
+    if (k != nq) die("got %ld of %ld output instants from ngspice", k, nq);
+    float *yout = xmalloc(sizeof(float) * (size_t)n);
+    for (long i = 0; i < n; i++) {
+        if (K == 1) {
+            yout[i] = (float)yq[i];
+            continue;
+        }
+        /* sample i is instant K (i + P); before time 0 the circuit rests at its DC point */
+        long c = K * (i + P);
+        double acc = dh[0] * yq[c];
+        for (long m = 1; m <= dM; m++)
+            acc += dh[m] * (yq[c - m < 0 ? 0 : c - m] + yq[c + m]);
+        yout[i] = (float)acc;
+    }
+    free(yq);
+    free(dh);
 
     /* how many upsampled points (source corners) got a time point */
     long corners = 0;
@@ -667,6 +723,10 @@ int main(int argc, char **argv) {
 
     note("%s: %ld samples @ %g Hz, os=%ld taps=%d method=%s tmax=T/%ld reltol=%g bp=%s", out_path,
          n, fs, L, 2 * f.M + 1, method, tmax_div, reltol, bp);
+    if (K > 1)
+        note("  band-limited: read at %ld x the rate, %d-tap decimation filter (flat to %.0f Hz, "
+             "140 dB from %.0f Hz)",
+             K, 2 * dM + 1, bl_edge(fs), fs - bl_edge(fs));
     note("  ngspice %.2f s CPU, %.2f s wall (%ld time points, %.1f per sample), filter+upsample "
          "%.2f s",
          t_cpu, t_sim, r.npoints, (double)r.npoints / (double)(n + P), t_design);

@@ -11,6 +11,7 @@
 # netlist parameters (mkref --set), except these reserved keys:
 #   seconds=S (signal length, default 1.0)   fade=MS (mksignals --fade)
 #   os=N  method=trap|gear  tmax_div=N  reltol=X  bp=up|sample   (mkref options)
+#   bl=K (mkref --out-os K: read at K x the rate, low-passed and decimated: band-limited)
 # Output: tests/ref/NAME.wav (stereo float: ch1 input volts, ch2 output volts).
 set -eu
 
@@ -54,6 +55,7 @@ one() {
             tmax_div) refopts="$refopts --tmax-div $v" ;;
             reltol) refopts="$refopts --reltol $v" ;;
             bp) refopts="$refopts --bp $v" ;;
+            bl) refopts="$refopts --out-os $v" ;;
             *) refopts="$refopts --set $kv" ;;
         esac
     done
