@@ -157,6 +157,7 @@ static void latency(live_engine *e) {
     CHECK(gs_channel_new_chain(c.model->name, 48000.0, 64, &ch, err, sizeof err) == GS_OK, "%s",
           err);
     for (size_t i = 0; i < c.model->n_params; i++) gs_channel_set(ch, i, c.param[i]);
+    gs_channel_reset(ch); /* a quality change redesigns the stage, and its latency, at reset */
     CHECK(c.latency == gs_channel_latency(ch), "latency %u, strip's %u", c.latency,
           gs_channel_latency(ch));
     gs_channel_free(ch);
