@@ -12,6 +12,7 @@
 #      one (an xrun can also hand a client a stale buffer, so the feed is only known up to it),
 #      and up to the feeder's first irregular cycle (late, or an xrun reported to it), which it
 #      prints. (1) holds whatever the feeder did: the engine reads each input buffer once.
+#   A2. the same for channel strips (a built-in strip and a --chain text), and their latency.
 #   B. OSC: meters, gain, mute, solo with the pan law, level, preset, errors; the session file
 #      saves and restores the setup.
 #   C. kill -9 during a recording (pre-preamp tap): the files must open as they are, 'gainstage
@@ -184,6 +185,39 @@ read -r lp ld ll ls <<EOF
 ${m:-0 0 0 0}
 EOF
 check "[ $lp -eq $((ld + ll + ls)) ] && [ $ld -eq 0 ]" "A: late periods $lp (DSP $ld, started late $ll, stalled $ls)"
+
+# --- A2. channel strips: a preset strip and a chain typed on the command line, recorded live,
+# equal 'gainstage process' of the pre-preamp file with the same strip, bit for bit; and the
+# strip's JACK port latency is its blocks' latencies summed (what 'process' reports) ------------
+CH='source source=ribbon | tube-preamp gain=6dB | converter bits=24'
+"$GS" live --server "$SRV" --inputs 2 --channel "1:$CH" --channel 2:boost-tube-boost \
+    --record "$T/recA2" --record-point both --osc-port off --status-interval 0.2 >"$T/A2.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'live: recording' '$T/A2.out'\" 30" "A2: recording did not start: $(cat "$T/A2.out")"
+for k in 1 2; do
+    if [ $k = 1 ]; then set -- --chain "$CH"; else set -- --preset boost-tube-boost; fi
+    l=$("$GS" process --force --no-compensate "$@" "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+    lj=$(($("$H" latency "$SRV" gainstage:out_$k) - $("$H" latency "$SRV" gainstage:in_$k)))
+    check "[ -n '$l' ] && [ '$lj' = '$l' ]" "A2: strip $k: out_$k lags in_$k by $lj, process reports $l"
+    echo "A2: strip $k ($*): JACK latency out_$k - in_$k $lj frames, process reports $l"
+done
+"$H" play "$SRV" gainstage:in_ "$T/s1.wav" "$T/s3.wav" >"$T/playA2.out" || bad "A2: feeder failed"
+kill -TERM "$G"
+reaped "$G" 30
+check "[ $st -eq 0 ]" "A2: SIGTERM status $st: $(cat "$T/A2.out")"
+take=$(ls "$T"/recA2/*.take 2>/dev/null | head -1)
+check "grep -q '^preset.1 = $CH\$' '$take' && grep -q '^preset.2 = boost-tube-boost\$' '$take'" \
+    "A2: the sidecar does not name the strips: $(grep preset "$take")"
+for k in 1 2; do
+    if [ $k = 1 ]; then set -- --chain "$CH"; else set -- --preset boost-tube-boost; fi
+    "$H" strip "$(ls "$T"/recA2/*-ch0$k-pre.wav)" "$take" "$T/a2pre$k.wav" >/dev/null
+    "$H" strip "$(ls "$T"/recA2/*-ch0$k.wav)" "$take" "$T/a2post$k.wav" >/dev/null
+    "$GS" process -q --force --no-compensate "$@" --format f32 "$T/a2pre$k.wav" "$T/a2ref$k.wav"
+    r=$("$H" compare "$T/a2post$k.wav" "$T/a2ref$k.wav" 0)
+    check "[ $? -eq 0 ]" "A2: strip $k post differs from gainstage process $* of pre: $r"
+    echo "A2: strip $k ($*): post-preamp file vs gainstage process of the pre-preamp file: $r"
+done
 
 # --- B. OSC and the session file ------------------------------------------------------------
 "$GS" live --server "$SRV" --inputs 2 --session "$T/s.session" --osc-port auto \
