@@ -12,7 +12,7 @@ MESON_FLAGS ?=
 # tools/install-node-deps.sh, which also installs playwright-core into $(BUILD)/browser).
 DEPS = gcc pkg-config meson ninja-build libsndfile1-dev libfftw3-dev ngspice sox time \
   liblilv-dev libcairo2-dev libjansson-dev libfontconfig-dev libebur128-dev \
-  jackd2 libjack-jackd2-dev liblo-dev libwebsockets-dev lv2-dev lilv-utils sordi jalv ardour procps swh-lv2 groff-base \
+  jackd2 libjack-jackd2-dev pipewire pipewire-jack wireplumber liblo-dev libwebsockets-dev lv2-dev lilv-utils sordi jalv ardour procps swh-lv2 groff-base \
   chromium
 
 .PHONY: all deps build demo check test bench fuzz install uninstall clean format lint

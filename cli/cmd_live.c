@@ -383,13 +383,20 @@ static int run(const live_opts *o, const live_backend_iface *be, live_backend *b
         return EXIT_RUNTIME;
     }
     install_signals();
+    /* A take asked for on the command line starts before the first period: it then holds every
+     * sample the channels processed, so 'gainstage process' of its pre-preamp file gives its
+     * post-preamp file bit for bit, even for circuits whose state moves on silence (a tube
+     * supply's ripple); armed after activation, a few short periods would run before it. */
+    if (o->record && live_app_record(a, 1, err, sizeof err)) {
+        live_app_finish(a);
+        return EXIT_RUNTIME;
+    }
     if (be->activate(b, err, sizeof err) != 0) {
         cli_error("%s", err);
         return EXIT_RUNTIME;
     }
     if (o->connect) be->connect_system(b);
     int exit_code = 0;
-    if (o->record && live_app_record(a, 1, err, sizeof err)) exit_code = EXIT_RUNTIME;
     live_frontend *fe[5] = {0};
     int nfe = exit_code ? 0 : open_surfaces(o, a, fe);
     if (!exit_code && live_app_run(a, fe, nfe, &got_signal)) exit_code = EXIT_RUNTIME;

@@ -26,7 +26,8 @@
 #      stops the recording with a message while the client keeps running; then the server is
 #      stopped under the client, which must exit with status 1 and a message.
 # Every wait polls for a condition with a generous deadline (no fixed sleeps).
-# usage: live.sh GAINSTAGE   (env: MKSIG, WAVTOOL, LIVE_HELPER)
+# usage: live.sh GAINSTAGE   (env: MKSIG, WAVTOOL, LIVE_HELPER; GS_LIVE_SERVER=pipewire runs A
+# and A2 under PipeWire's JACK, see start_pipewire)
 set -u
 GS=$1
 MKSIG=${MKSIG:?}
@@ -68,11 +69,42 @@ osc() { "$H" osc "$PORT" "$@"; }
 oscarg() { p=$1; i=$2; shift 2; "$H" osc "$PORT" "$p" "$@" | awk -v i="$i" '{print $(i + 1)}'; }
 end_test() { finish; }
 
-start_jack() {
-    # Stale registrations of killed servers would stop jackd from starting.
-    sh "$(dirname "$0")/../../tools/jack-clean-stale.sh"
-    jackd -n "$SRV" -d dummy -r 48000 -p "$1" >"$T/jackd.log" 2>&1 &
+# GS_LIVE_SERVER=pipewire: PipeWire's JACK instead of jackd. A private pipewire daemon (runtime
+# and configuration folders in $T, so no user's session is touched, no D-Bus) named $SRV, 48 kHz,
+# the quantum fixed at 64 frames; every JACK client of this script loads PipeWire's libjack (what
+# pw-jack does). No session manager is needed: the clients connect their own ports, and PipeWire
+# drives a node that has no other driver from its dummy driver.
+PW=${GS_LIVE_SERVER:-jackd}
+PWJACK=/usr/lib/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/pipewire-0.3/jack
+start_pipewire() {
+    mkdir -p "$T/pw/run" "$T/pw/cfg/pipewire/pipewire.conf.d"
+    chmod 700 "$T/pw/run"
+    cat >"$T/pw/cfg/pipewire/pipewire.conf.d/gstest.conf" <<EOF
+context.properties = {
+    core.name = $SRV
+    default.clock.rate = 48000
+    default.clock.allowed-rates = [ 48000 ]
+    default.clock.quantum = 64
+    default.clock.min-quantum = 64
+    default.clock.max-quantum = 64
+    support.dbus = false
+}
+EOF
+    export XDG_RUNTIME_DIR="$T/pw/run" PIPEWIRE_RUNTIME_DIR="$T/pw/run"
+    [ -e "$PWJACK/libjack.so.0" ] || { bad "PipeWire's JACK library is missing ($PWJACK): apt-get install pipewire-jack"; end_test; }
+    export LD_LIBRARY_PATH="$PWJACK${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    XDG_CONFIG_HOME="$T/pw/cfg" pipewire >"$T/jackd.log" 2>&1 &
     JPID=$!
+}
+start_jack() {
+    if [ "$PW" = pipewire ]; then
+        start_pipewire
+    else
+        # Stale registrations of killed servers would stop jackd from starting.
+        sh "$(dirname "$0")/../../tools/jack-clean-stale.sh"
+        jackd -n "$SRV" -d dummy -r 48000 -p "$1" >"$T/jackd.log" 2>&1 &
+        JPID=$!
+    fi
     if ! "$H" wait-server "$SRV" 30; then
         bad "jackd did not start: $(cat "$T/jackd.log")"
         end_test
@@ -151,6 +183,14 @@ tstart=$(sed -n 's/^start_frame = //p' "$take")
 off=$((start - tstart))
 echo "A: take starts at frame $tstart, signal at $start: offset $off frames; $(grep -c . "$T/A.out") lines of output"
 grep "periods dropped" "$T/A.out"
+# Under PipeWire at 64 frames a loaded machine has xruns every few tens of milliseconds, and
+# PipeWire reports each to every client: the feed can then be known only up to a frame before
+# the signal starts. Such a comparison holds only silence; it must still be exact (maxdiff 0),
+# and what it covered is printed. (1) above is checked in full whatever the xruns.
+feed_unknown() {
+    [ "$PW" = pipewire ] && echo "$1" | grep -q 'maxdiff=0 .*ref_rms=0$' &&
+        echo "A: the feed was known only before the signal started here: $1"
+}
 for k in 1 2 3 4; do
     pre=$(ls "$T"/recA/*-ch0$k-pre.wav)
     post=$(ls "$T"/recA/*-ch0$k.wav)
@@ -165,13 +205,13 @@ for k in 1 2 3 4; do
     # skipped period, if the loaded machine caused any).
     "$H" expect "$pre" "$take" "$start" "$T/s$k.wav" "$T/in$k.wav" --prefix --until "$knownA" >"$T/exp.out"
     r=$("$H" compare "$T/in$k.wav" "$pre" 0)
-    check "[ $? -eq 0 ]" "A: channel $k pre-preamp file differs from the feed: $r"
+    check "[ $? -eq 0 ] || feed_unknown '$r'" "A: channel $k pre-preamp file differs from the feed: $r"
     echo "A: channel $k: pre-preamp file vs the feed placed by frame times: $r ($(cat "$T/exp.out"))"
     # (3) and offline processing of the feed itself gives the post file (the frames before the
     # first skipped period).
     "$GS" process -q --force --no-compensate --format f32 "$T/in$k.wav" "$T/reff$k.wav"
     r=$("$H" compare "$T/reff$k.wav" "$post" 0)
-    check "[ $? -eq 0 ]" "A: channel $k post differs from gainstage process of the feed: $r"
+    check "[ $? -eq 0 ] || feed_unknown '$r'" "A: channel $k post differs from gainstage process of the feed: $r"
 done
 grep "xruns" "$T/A.out" | tail -1
 # The stop line times the process callback: the late periods are split into their causes, and at
@@ -184,7 +224,8 @@ check "[ -n '$m' ] && echo '$sl' | grep -q 'CPU mean [0-9.]*% max [0-9.]*%, late
 read -r lp ld ll ls <<EOF
 ${m:-0 0 0 0}
 EOF
-check "[ $lp -eq $((ld + ll + ls)) ] && [ $ld -eq 0 ]" "A: late periods $lp (DSP $ld, started late $ll, stalled $ls)"
+# (PipeWire runs at 64 frames, 1.33 ms: there a period can be late for the machine's sake.)
+check "[ $lp -eq $((ld + ll + ls)) ] && { [ $ld -eq 0 ] || [ $PW = pipewire ]; }" "A: late periods $lp (DSP $ld, started late $ll, stalled $ls)"
 
 # --- A2. channel strips: a preset strip and a chain typed on the command line, recorded live,
 # equal 'gainstage process' of the pre-preamp file with the same strip, bit for bit; and the
@@ -198,14 +239,17 @@ check "waitfor \"grep -q 'live: recording' '$T/A2.out'\" 30" "A2: recording did 
 for k in 1 2; do
     if [ $k = 1 ]; then set -- --chain "$CH"; else set -- --preset boost-tube-boost; fi
     l=$("$GS" process --force --no-compensate "$@" "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
-    lj=$(($("$H" latency "$SRV" gainstage:out_$k) - $("$H" latency "$SRV" gainstage:in_$k)))
-    check "[ -n '$l' ] && [ '$lj' = '$l' ]" "A2: strip $k: out_$k lags in_$k by $lj, process reports $l"
+    # (The server may publish a port's latency a few periods after the client set it.)
+    lagk() { echo $(($("$H" latency "$SRV" gainstage:out_$k) - $("$H" latency "$SRV" gainstage:in_$k))); }
+    check "[ -n '$l' ] && waitfor '[ \$(lagk) = $l ]' 10" "A2: strip $k: out_$k lags in_$k by $(lagk), process reports $l"
+    lj=$(lagk)
     echo "A2: strip $k ($*): JACK latency out_$k - in_$k $lj frames, process reports $l"
 done
 "$H" play "$SRV" gainstage:in_ "$T/s1.wav" "$T/s3.wav" >"$T/playA2.out" || bad "A2: feeder failed"
 kill -TERM "$G"
 reaped "$G" 30
 check "[ $st -eq 0 ]" "A2: SIGTERM status $st: $(cat "$T/A2.out")"
+grep -E "^live: (stopped|recording .* stopped)" "$T/A2.out"
 take=$(ls "$T"/recA2/*.take 2>/dev/null | head -1)
 check "grep -q '^preset.1 = $CH\$' '$take' && grep -q '^preset.2 = boost-tube-boost\$' '$take'" \
     "A2: the sidecar does not name the strips: $(grep preset "$take")"
@@ -218,6 +262,10 @@ for k in 1 2; do
     check "[ $? -eq 0 ]" "A2: strip $k post differs from gainstage process $* of pre: $r"
     echo "A2: strip $k ($*): post-preamp file vs gainstage process of the pre-preamp file: $r"
 done
+
+# Under PipeWire: the recordings above, bit-exact, are what this run is for (the server options,
+# period changes and server loss below are jackd's).
+[ "$PW" = pipewire ] && end_test
 
 # --- B. OSC and the session file ------------------------------------------------------------
 "$GS" live --server "$SRV" --inputs 2 --session "$T/s.session" --osc-port auto \
