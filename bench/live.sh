@@ -2,14 +2,16 @@
 # DSP load and xruns of 'gainstage live': the engine alone (bench_live), the machine's own
 # scheduling gaps on the test CPU (bench_jitter), then a private
 # 'jackd -d dummy' server at 48 kHz with 64-frame periods, first with a reference client that does
-# nothing but copy a looping file to an output (the machine's own xruns), then 'gainstage live'
-# fed by that looping test client for the same time.
+# nothing but copy (live_helper passthru, fed by the looping test client) to measure the
+# machine, then 'gainstage live' fed the same way for the same time; then both again on a private
+# PipeWire daemon (its JACK, 64-frame quantum). A table compares each server's two runs: our late
+# periods and xruns must not exceed the reference's plus 10 % (issue 16's load proof).
 #   sh bench/live.sh [BUILD] [PRESET] [SECONDS] [CHANNELS]   (defaults: build clean 60 16)
 # Environment (the defaults are the configuration docs/live.md explains and measured):
 #   GS_LIVE_CPU=1         the one CPU that jackd and both clients are pinned to ('' for none)
 #   GS_LIVE_POLL=1        keep that CPU out of its idle halt while the test runs (0: don't)
 #   GS_LIVE_JACKD="-R"    server options before '-d dummy'
-#   GS_LIVE_REF=1         run the reference client first (0: skip it)
+#   GS_LIVE_SERVERS="jackd pipewire"   the servers to run on
 #
 # Why pin and poll: on a virtual machine an idle virtual CPU halts and gives its physical CPU
 # back; the timer or the wake-up of the next period then waits until the host runs that virtual
@@ -19,6 +21,7 @@
 # kernel's idle=poll does); pinning everything to one CPU means one CPU to keep awake, leaves the
 # other one to other work, and is the "one core" the load requirement speaks of.
 set -eu
+TOP=$(dirname "$0")/..
 B=${1:-build}
 P=${2:-clean}
 S=${3:-60}
@@ -26,7 +29,7 @@ N=${4:-16}
 CPU=${GS_LIVE_CPU-1}
 POLL=${GS_LIVE_POLL:-1}
 JOPTS=${GS_LIVE_JACKD:--R}
-REF=${GS_LIVE_REF:-1}
+SERVERS=${GS_LIVE_SERVERS:-jackd pipewire}
 "$B/bench/bench_live" --preset "$P" --seconds 3 1 8 16 32
 # The floor: how often the CPU the test runs on is taken away from a spinning real-time thread.
 "$B/bench/bench_jitter" 10 "${CPU:-1}"
@@ -35,9 +38,10 @@ T=$(mktemp -d)
 export JACK_NO_START_SERVER=1 JACK_NO_AUDIO_RESERVATION=1
 PIN=""
 [ -n "$CPU" ] && PIN="taskset -c $CPU"
-J="" POLLER=""
+J="" POLLER="" F=""
 cleanup() {
     [ -n "$J" ] && kill "$J" 2>/dev/null
+    [ -n "$F" ] && kill "$F" 2>/dev/null
     [ -n "$POLLER" ] && kill "$POLLER" 2>/dev/null
     rm -rf "$T"
 }
@@ -47,68 +51,97 @@ if [ "$POLL" = 1 ]; then
     chrt -i 0 $PIN sh -c 'while :; do :; done' &
     POLLER=$!
 fi
-# Stale registrations of killed servers would stop jackd from starting.
-sh "$(dirname "$0")/../tools/jack-clean-stale.sh"
-# shellcheck disable=SC2086
-$PIN jackd -n "$SRV" $JOPTS -d dummy -r 48000 -p 64 >"$T/jackd.log" 2>&1 &
-J=$!
-"$B/tests/live_helper" wait-server "$SRV" 30
 "$B/tools/gs-mksig" --rate 48000 --seconds 2 --peak -12 pluck "$T/sig.wav"
-echo "server: jackd -n $SRV $JOPTS -d dummy -r 48000 -p 64 ($(sed -n 's/^JACK server starting in //p' "$T/jackd.log"))"
-echo "placement: ${PIN:-no pinning}; idle poller: $([ "$POLL" = 1 ] && echo "on" || echo "off")"
-
-steal() { awk '/^cpu /{print $9}' /proc/stat; } # clock ticks (USER_HZ) the host ran others
-# Server-side view of the xruns since line $1 of its log: the driver woke up too late, or a
-# client had not finished when the next cycle began.
-server_xruns() {
-    tail -n +"$1" "$T/jackd.log" >"$T/jl"
-    printf 'server log: driver late %s, not finished:' "$(grep -c 'JackTimedDriver::Process XRun' "$T/jl" || true)"
-    for c in feeder gainstage; do
-        printf ' %s %s' "$c" "$(grep -c "client = $c was not finished" "$T/jl" || true)"
-    done
-    echo
-}
-
-if [ "$REF" = 1 ]; then
-    l0=$(($(wc -l <"$T/jackd.log") + 1))
-    s0=$(steal)
-    # shellcheck disable=SC2086
-    $PIN "$B/tests/live_helper" play "$SRV" system:playback_ --loop --seconds "$S" \
-        --timeout $((S + 60)) "$T/sig.wav" >"$T/ref.out" || true
-    echo "reference client (copies a looping file to system:playback_1) for $S s:" \
-        "$(grep '^xruns=' "$T/ref.out"), steal $(($(steal) - s0)) ticks"
-    server_xruns "$l0"
-fi
-
-l0=$(($(wc -l <"$T/jackd.log") + 1))
-s0=$(steal)
-# shellcheck disable=SC2086
-$PIN "$B/gainstage" live --server "$SRV" --inputs "$N" --preset "$P" --osc-port off \
-    --duration "$S" --status-interval 10 >"$T/live.out" 2>&1 &
-G=$!
-i=0
-while ! grep -q "^live: client" "$T/live.out" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 set --
 k=1
 while [ $k -le "$N" ]; do set -- "$@" "$T/sig.wav"; k=$((k + 1)); done
-# shellcheck disable=SC2086
-$PIN "$B/tests/live_helper" play "$SRV" gainstage:in_ --loop --timeout $((S + 60)) "$@" \
-    >"$T/feed.out" &
-F=$!
-# The process thread: its scheduling class, and its page faults after the start-up (a fault in
-# the real-time thread is an xrun waiting to happen).
-sleep 2
-RT=$(ps -L -o tid=,cls= -p "$G" | awk '$2 == "FF" || $2 == "RR" {print $1; exit}')
-faults() { awk '{print $10 + $12}' "/proc/$G/task/$RT/stat" 2>/dev/null || echo "?"; }
-f0=$(faults)
-sched=$(chrt -p "$RT" 2>/dev/null | sed -n 's/.*policy: //p;s/.*priority: /priority /p' | tr '\n' ' ')
-sleep $((S > 4 ? S - 3 : 1))
-f1=$(faults)
-wait "$G" || true
-wait "$F" || true
-echo "gainstage live, $N channels of $P for $S s (process thread $RT: ${sched:-?}):"
-grep -E "^live: (client|stopped)" "$T/live.out"
-echo "feeder: $(grep '^xruns=' "$T/feed.out" || echo 'xruns=?'); steal $(($(steal) - s0)) ticks;" \
-    "page faults of the process thread after the first 2 s: $(
-        [ "$f0" != "?" ] && [ "$f1" != "?" ] && echo $((f1 - f0)) || echo '?')"
-server_xruns "$l0"
+FILES="$*"
+echo "placement: ${PIN:-no pinning}; idle poller: $([ "$POLL" = 1 ] && echo "on" || echo "off")"
+
+steal() { awk '/^cpu /{print $9}' /proc/stat; } # clock ticks (USER_HZ) the host ran others
+
+# start_server KIND: jackd -d dummy or a private PipeWire daemon, 48 kHz, 64 frames.
+start_server() {
+    SRV=gsbench-$1-$$
+    if [ "$1" = pipewire ]; then
+        export XDG_RUNTIME_DIR="$T/pw/run" PIPEWIRE_RUNTIME_DIR="$T/pw/run"
+        export LD_LIBRARY_PATH="$(sh "$TOP/tools/pipewire-private.sh" --libjack)"
+        # shellcheck disable=SC2086
+        $PIN sh "$TOP/tools/pipewire-private.sh" "$T/pw" "$SRV" 64 >"$T/server.log" 2>&1 &
+    else
+        unset LD_LIBRARY_PATH
+        # Stale registrations of killed servers would stop jackd from starting.
+        sh "$TOP/tools/jack-clean-stale.sh"
+        # shellcheck disable=SC2086
+        $PIN jackd -n "$SRV" $JOPTS -d dummy -r 48000 -p 64 >"$T/server.log" 2>&1 &
+    fi
+    J=$!
+    "$B/live/tests/live_helper" wait-server "$SRV" 30
+}
+stop_server() { kill "$J" 2>/dev/null; wait "$J" 2>/dev/null || true; J=""; }
+
+# feed DEST: the looping test client into DEST_1..N, in the background ($F).
+feed() {
+    # shellcheck disable=SC2086
+    $PIN "$B/live/tests/live_helper" play "$SRV" "$1" --loop --timeout $((S + 60)) $FILES >"$T/feed.out" &
+    F=$!
+}
+
+# reference KIND: live_helper passthru (copies N inputs to N outputs) fed for S seconds.
+reference() {
+    s0=$(steal)
+    # shellcheck disable=SC2086
+    $PIN "$B/live/tests/live_helper" passthru "$SRV" "$N" "$S" >"$T/ref.out" &
+    R=$!
+    sleep 1
+    feed passthru:in_
+    wait "$R" || true
+    kill "$F" 2>/dev/null; wait "$F" 2>/dev/null || true; F=""
+    REF_LATE=$(sed -n 's/.*late=\([0-9]*\).*/\1/p' "$T/ref.out")
+    REF_X=$(sed -n 's/.*xruns=\([0-9]*\).*/\1/p' "$T/ref.out")
+    REF_C=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' "$T/ref.out")
+    REF_STEAL=$(($(steal) - s0))
+}
+
+# ours KIND: gainstage live with N channels of preset P, fed for S seconds.
+ours() {
+    s0=$(steal)
+    # shellcheck disable=SC2086
+    $PIN "$B/gainstage" live --server "$SRV" --inputs "$N" --preset "$P" --osc-port off \
+        --duration "$S" --status-interval 10 >"$T/live.out" 2>&1 &
+    G=$!
+    i=0
+    while ! grep -q "^live: client" "$T/live.out" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+    feed gainstage:in_
+    wait "$G" || true
+    kill "$F" 2>/dev/null; wait "$F" 2>/dev/null || true; F=""
+    sl=$(grep "^live: stopped" "$T/live.out" || true)
+    echo "$1: $(grep "^live: client" "$T/live.out")"
+    echo "$1: $sl"
+    OUR_X=$(echo "$sl" | sed -n 's/.*xruns \([0-9]*\),.*/\1/p')
+    OUR_LATE=$(echo "$sl" | sed -n 's/.*late periods \([0-9]*\) .*/\1/p')
+    OUR_C=$(echo "$sl" | sed -n 's/.*: \([0-9]*\) periods,.*/\1/p')
+    OUR_STEAL=$(($(steal) - s0))
+}
+
+# ok OURS REF: at most the reference's count plus 10 % (rounded up).
+within() { [ "${1:-x}" != x ] && [ "$1" -le $(($2 + ($2 + 9) / 10)) ]; }
+
+ROWS=""
+fail=0
+for kind in $SERVERS; do
+    start_server "$kind"
+    reference "$kind"
+    ours "$kind"
+    stop_server
+    v=ok
+    within "$OUR_LATE" "${REF_LATE:-0}" && within "$OUR_X" "${REF_X:-0}" || { v=FAIL; fail=1; }
+    ROWS="$ROWS$(printf '%-9s %-22s %8s %6s %6s %7s' "$kind" "passthru (reference)" "${REF_C:-?}" "${REF_LATE:-?}" "${REF_X:-?}" "$REF_STEAL")
+$(printf '%-9s %-22s %8s %6s %6s %7s  %s' "$kind" "gainstage $N x $P" "${OUR_C:-?}" "${OUR_LATE:-?}" "${OUR_X:-?}" "$OUR_STEAL" "$v")
+"
+done
+echo
+echo "$S s each at 48 kHz, 64-frame periods; late = periods that ended after the next had begun"
+printf '%-9s %-22s %8s %6s %6s %7s  %s\n' server client periods late xruns steal "<= ref + 10 %"
+printf '%s' "$ROWS"
+exit $fail

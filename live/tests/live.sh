@@ -69,31 +69,17 @@ osc() { "$H" osc "$PORT" "$@"; }
 oscarg() { p=$1; i=$2; shift 2; "$H" osc "$PORT" "$p" "$@" | awk -v i="$i" '{print $(i + 1)}'; }
 end_test() { finish; }
 
-# GS_LIVE_SERVER=pipewire: PipeWire's JACK instead of jackd. A private pipewire daemon (runtime
-# and configuration folders in $T, so no user's session is touched, no D-Bus) named $SRV, 48 kHz,
-# the quantum fixed at 64 frames; every JACK client of this script loads PipeWire's libjack (what
-# pw-jack does). No session manager is needed: the clients connect their own ports, and PipeWire
-# drives a node that has no other driver from its dummy driver.
+# GS_LIVE_SERVER=pipewire: PipeWire's JACK instead of jackd, a private daemon named $SRV at a
+# 64-frame quantum (tools/pipewire-private.sh); every JACK client of this script then loads
+# PipeWire's libjack (what pw-jack does).
 PW=${GS_LIVE_SERVER:-jackd}
-PWJACK=/usr/lib/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/pipewire-0.3/jack
 start_pipewire() {
-    mkdir -p "$T/pw/run" "$T/pw/cfg/pipewire/pipewire.conf.d"
-    chmod 700 "$T/pw/run"
-    cat >"$T/pw/cfg/pipewire/pipewire.conf.d/gstest.conf" <<EOF
-context.properties = {
-    core.name = $SRV
-    default.clock.rate = 48000
-    default.clock.allowed-rates = [ 48000 ]
-    default.clock.quantum = 64
-    default.clock.min-quantum = 64
-    default.clock.max-quantum = 64
-    support.dbus = false
-}
-EOF
+    PWT="$(dirname "$0")/../../tools/pipewire-private.sh"
+    lib=$(sh "$PWT" --libjack)
+    [ -e "$lib/libjack.so.0" ] || { bad "PipeWire's JACK library is missing ($lib): apt-get install pipewire-jack"; end_test; }
     export XDG_RUNTIME_DIR="$T/pw/run" PIPEWIRE_RUNTIME_DIR="$T/pw/run"
-    [ -e "$PWJACK/libjack.so.0" ] || { bad "PipeWire's JACK library is missing ($PWJACK): apt-get install pipewire-jack"; end_test; }
-    export LD_LIBRARY_PATH="$PWJACK${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    XDG_CONFIG_HOME="$T/pw/cfg" pipewire >"$T/jackd.log" 2>&1 &
+    export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    sh "$PWT" "$T/pw" "$SRV" 64 >"$T/jackd.log" 2>&1 &
     JPID=$!
 }
 start_jack() {

@@ -33,6 +33,11 @@
  *       send N /gainstage/ch/1/get unpaced (reading replies as they come), then compare the
  *       client's OSC counters (/gainstage/status) before and after: every message must have been
  *       answered or counted as dropped. Prints "flood sent=N replies=R answered=A dropped=D".
+ *   live_helper passthru SERVER N SECONDS              the load bench's reference client
+ *       (bench/live.sh): client "passthru" with in_1..in_N and out_1..out_N, copies each input to
+ *       its output for SECONDS, then prints "late=L xruns=X cycles=C": L its periods that ended
+ *       after the next cycle had begun (gainstage live's "late periods", same test), X the xruns
+ *       the server reported to it.
  */
 #include <jack/jack.h>
 #include <lo/lo.h>
@@ -552,6 +557,62 @@ static int latency(const char *server, const char *name) {
     return 0;
 }
 
+/* ---- passthru: a client that only copies, for the machine's share of late periods ---- */
+#define PT_MAX 64
+static struct {
+    jack_client_t *c;
+    jack_port_t *in[PT_MAX], *out[PT_MAX];
+    int n;
+    atomic_ulong late, xruns, cycles;
+} pt;
+
+static int pt_process(jack_nframes_t nf, void *arg) {
+    (void)arg;
+    jack_nframes_t cf;
+    jack_time_t cur, next;
+    float per_us;
+    int have = jack_get_cycle_times(pt.c, &cf, &cur, &next, &per_us) == 0;
+    for (int k = 0; k < pt.n; k++)
+        memcpy(jack_port_get_buffer(pt.out[k], nf), jack_port_get_buffer(pt.in[k], nf),
+               nf * sizeof(float));
+    if (have && next > cur && jack_get_time() > next) atomic_fetch_add(&pt.late, 1);
+    atomic_fetch_add(&pt.cycles, 1);
+    return 0;
+}
+
+static int pt_xrun(void *arg) {
+    (void)arg;
+    atomic_fetch_add(&pt.xruns, 1);
+    return 0;
+}
+
+static int passthru(const char *server, int n, double seconds) {
+    if (n < 1 || n > PT_MAX || !(seconds > 0)) return 2;
+    pt.n = n;
+    pt.c = open_client(server, "passthru");
+    if (!pt.c) {
+        fprintf(stderr, "live_helper: no JACK server '%s'\n", server);
+        return 1;
+    }
+    for (int k = 0; k < n; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "in_%d", k + 1);
+        pt.in[k] = jack_port_register(pt.c, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+        snprintf(name, sizeof name, "out_%d", k + 1);
+        pt.out[k] = jack_port_register(pt.c, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+        if (!pt.in[k] || !pt.out[k]) return 1;
+    }
+    jack_set_process_callback(pt.c, pt_process, NULL);
+    jack_set_xrun_callback(pt.c, pt_xrun, NULL);
+    if (jack_activate(pt.c)) return 1;
+    sleep_ms((long)(seconds * 1000.0));
+    jack_deactivate(pt.c);
+    jack_client_close(pt.c);
+    printf("late=%lu xruns=%lu cycles=%lu\n", atomic_load(&pt.late), atomic_load(&pt.xruns),
+           atomic_load(&pt.cycles));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     /* libjack reports every failed connection attempt on stderr; the probes expect some. */
@@ -568,6 +629,8 @@ int main(int argc, char **argv) {
         return compare(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 0.0);
     if (!strcmp(argv[1], "osc")) return osc(argc, argv);
     if (!strcmp(argv[1], "flood") && argc >= 4) return flood(argv[2], atol(argv[3]));
+    if (!strcmp(argv[1], "passthru") && argc >= 5)
+        return passthru(argv[2], atoi(argv[3]), atof(argv[4]));
     fprintf(stderr, "usage: see the comment at the top of tests/live_helper.c\n");
     return 2;
 }
