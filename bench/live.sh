@@ -76,7 +76,11 @@ start_server() {
         $PIN jackd -n "$SRV" $JOPTS -d dummy -r 48000 -p 64 >"$T/server.log" 2>&1 &
     fi
     J=$!
-    "$B/live/tests/live_helper" wait-server "$SRV" 30
+    "$B/live/tests/live_helper" wait-server "$SRV" 30 || {
+        echo "$1: the server did not start; its log:" >&2
+        tail -5 "$T/server.log" >&2
+        return 1
+    }
 }
 stop_server() { kill "$J" 2>/dev/null; wait "$J" 2>/dev/null || true; J=""; }
 
@@ -111,7 +115,7 @@ ours() {
         --duration "$S" --status-interval 10 >"$T/live.out" 2>&1 &
     G=$!
     i=0
-    while ! grep -q "^live: client" "$T/live.out" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+    while ! grep -q "^live: client" "$T/live.out" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
     feed gainstage:in_
     wait "$G" || true
     kill "$F" 2>/dev/null; wait "$F" 2>/dev/null || true; F=""
@@ -130,7 +134,13 @@ within() { [ "${1:-x}" != x ] && [ "$1" -le $(($2 + ($2 + 9) / 10)) ]; }
 ROWS=""
 fail=0
 for kind in $SERVERS; do
-    start_server "$kind"
+    if ! start_server "$kind"; then
+        stop_server
+        fail=1
+        ROWS="$ROWS$(printf '%-9s %s' "$kind" "no server (see above)")
+"
+        continue
+    fi
     reference "$kind"
     ours "$kind"
     stop_server
