@@ -27,7 +27,12 @@
 #define GS_LV2_MAX_MODELS 32
 #define GS_LV2_MAX_PARAMS 256
 #define GS_LV2_MAX_SYMBOL 64
-
+#define GS_LV2_MAX_NAME 96
+#define GS_LV2_MAX_PLUGINS 64
+#define GS_LV2_MAX_URI 128
+/* Largest integer a float port holds exactly (2^24): the cap of integer-valued ranges (the noise
+ * seed's 0..4294967295 would otherwise be rounded and shown as -1 by some hosts). */
+#define GS_LV2_FLOAT_INT_MAX 16777216.0
 
 /* Meter ports (dBFS) rest at this floor for silence. */
 #define GS_LV2_METER_FLOOR_DB -120.0
@@ -47,12 +52,16 @@ enum {
  * channel models. */
 typedef struct gs_lv2_param {
     char symbol[GS_LV2_MAX_SYMBOL]; /* LV2 port symbol */
+    char name[GS_LV2_MAX_NAME];     /* port name, unique within the plugin */
     const gs_param_info *info;      /* the first model's table entry (name, unit, curve, doc) */
-    double min, max, def;           /* the shared range; default of the first model */
+    double min, max, def;           /* the shared range; default of the first model (port units) */
+    double scale;                   /* library value = port value * scale (1e-9 for nF) */
+    const char *unit;               /* port unit symbol ("nF", "kOhm", "ms"), "" for none */
     int local[GS_LV2_MAX_MODELS];   /* index in model m's table, or -1 if m lacks it */
 } gs_lv2_param;
 
 typedef struct gs_lv2_map {
+    int strip; /* 1: the switchable channel strip (a `model` port); 0: one model's own plugin */
     size_t n_models;
     const gs_model_info *models[GS_LV2_MAX_MODELS];
     size_t n_params;
@@ -66,6 +75,26 @@ typedef struct gs_lv2_map {
  * '-' as '_').
  * Returns GS_OK, or GS_ERR_INVALID_ARGUMENT if a table exceeds the fixed limits above. */
 gs_status gs_lv2_map_build(gs_lv2_map *map, int include_blocks);
+/* Build the map of one model's own plugin: its parameters only, with the command line's
+ * symbols, and no `model` port. GS_ERR_INVALID_ARGUMENT as above. */
+gs_status gs_lv2_map_build_one(gs_lv2_map *map, const gs_model_info *model);
+
+/* Port unit of a library unit over a range: the SI prefix a person reads (pF/nF/uF, kOhm/MOhm,
+ * ms); *scale receives the factor library value = port value * scale. */
+const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale);
+
+/* The plugins of the bundle: index 0 and 1 the strip (mono, stereo: the URIs of the first
+ * version, kept so saved sessions load), then each channel model of the registry in registry
+ * order, mono then stereo, as GS_LV2_URI_BASE "<model>" and "<model>-stereo". Returns the number
+ * of plugins; *model is NULL for the strip, *channels 1 or 2. */
+size_t gs_lv2_plugin_count(void);
+int gs_lv2_plugin_at(size_t index, char *uri, size_t uri_size, const gs_model_info **model,
+                     unsigned *channels);
+
+/* The fixed control at control slot k (0-based after the audio ports) of a map's plugin: one of
+ * the enum above, or -1 past the fixed controls. Model plugins have no GS_LV2_MODEL port. */
+int gs_lv2_fixed_at(const gs_lv2_map *map, unsigned k);
+unsigned gs_lv2_fixed_count(const gs_lv2_map *map);
 
 /* Number of audio ports of a plugin with `channels` channels (1 or 2), and the index of the first
  * fixed control port and of the first parameter port. */
@@ -75,9 +104,14 @@ static inline unsigned gs_lv2_param_base(unsigned channels) {
     return 2u * channels + GS_LV2_FIXED_CONTROLS;
 }
 
+/* Index of the first parameter port of a map's plugin. */
+static inline unsigned gs_lv2_map_param_base(const gs_lv2_map *map, unsigned channels) {
+    return 2u * channels + gs_lv2_fixed_count(map);
+}
+
 /* The value a model receives for a port value v: non-finite values are refused (returns 0),
- * values are clamped to the model's own range, and toggles and choices are rounded. Returns 1
- * and the value in *out when model m has the parameter. */
+ * values are scaled to the library's unit and clamped to the model's own range, and toggles and
+ * choices are rounded. Returns 1 and the value in *out when model m has the parameter. */
 int gs_lv2_param_value(const gs_lv2_map *map, size_t param, size_t model, double v, double *out);
 
 #endif

@@ -1,10 +1,13 @@
-/* gainstage.lv2: the channel models as a mono and a stereo LV2 plugin.
+/* gainstage.lv2: each channel model as its own mono and stereo LV2 plugin, plus the channel strip
+ * (mono, stereo) where the model is switchable.
  *
  * How models and presets map to ports (the trade-off, also in lv2/README.md):
- * - One plugin (per channel count) for all channel models, with a `model` enumeration port, rather
- *   than one plugin per model. A user picks a preamp in one place, a session can switch models
- *   without re-inserting a plugin, and models added to the library appear without new plugin URIs.
- *   The price: the parameter ports are the union of the models' tables (a port the active model
+ * - One plugin per model (GS_LV2_URI_BASE "<model>", "<model>-stereo") shows only that model's
+ *   controls, with the command line's symbols; the list is the library's registry, so a model
+ *   added later gets its plugins with no line here.
+ * - The strip (the first version's URIs "mono" and "stereo", kept so saved sessions load) has a
+ *   `model` enumeration port: a session can switch models without re-inserting a plugin. The
+ *   price: its parameter ports are the union of the models' tables (a port the active model
  *   lacks does nothing), and every model is instantiated up front (memory = sum over models).
  * - Presets are lv2:Preset resources (presets.ttl, generated from the built-in presets), not a
  *   "preset" input port: an LV2 plugin must not write its own input ports, so a preset port could
@@ -57,6 +60,9 @@
 #define CAL_GLIDE_SECONDS 0.010
 /* Peak meters: instant attack; fall of 20 dB in 1.7 s as an IEC 60268-10 type I PPM. */
 #define METER_FALL_DB_PER_S (20.0 / 1.7)
+
+static LV2_Descriptor descriptors[GS_LV2_MAX_PLUGINS];
+static char uris[GS_LV2_MAX_PLUGINS][GS_LV2_MAX_URI];
 
 typedef struct gs_lv2 {
     gs_lv2_map map;
@@ -118,11 +124,21 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate, const char *
     if (!(rate >= GS_RATE_MIN && rate <= GS_RATE_MAX)) return NULL;
     gs_lv2 *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->nch = strcmp(d->URI, GS_LV2_URI_STEREO) ? 1 : 2;
+    /* Which plugin: the descriptor table is the port map's plugin list (gs_lv2_plugin_at). */
+    const gs_model_info *model = NULL;
+    size_t index = (size_t)(d - descriptors);
+    char uri[GS_LV2_MAX_URI];
+    if (index >= gs_lv2_plugin_count() ||
+        !gs_lv2_plugin_at(index, uri, sizeof uri, &model, &p->nch)) {
+        cleanup(p);
+        return NULL;
+    }
     p->rate = rate;
     uint32_t hb = host_max_block(features);
     p->chunk = hb ? (hb < MAX_CHUNK ? hb : MAX_CHUNK) : DEFAULT_CHUNK;
-    if (gs_lv2_map_build(&p->map, GS_LV2_INCLUDE_BLOCKS) != GS_OK || p->map.n_models == 0) {
+    gs_status ms = model ? gs_lv2_map_build_one(&p->map, model)
+                         : gs_lv2_map_build(&p->map, GS_LV2_INCLUDE_BLOCKS);
+    if (ms != GS_OK || p->map.n_models == 0) {
         cleanup(p);
         return NULL;
     }
@@ -162,7 +178,7 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
         return;
     }
     uint32_t k = port - gs_lv2_control_base(n);
-    switch (k) {
+    switch (gs_lv2_fixed_at(&p->map, k)) {
     case GS_LV2_LATENCY: p->p_latency = data; return;
     case GS_LV2_PEAK_IN: p->p_peak_in = data; return;
     case GS_LV2_PEAK_OUT: p->p_peak_out = data; return;
@@ -171,7 +187,7 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     case GS_LV2_OUT_DBU: p->p_out_dbu = data; return;
     default: break;
     }
-    k = port - gs_lv2_param_base(n);
+    k = port - gs_lv2_map_param_base(&p->map, n);
     if (k < p->map.n_params) p->p_param[k] = data;
 }
 
@@ -287,11 +303,21 @@ static const void *extension_data(const char *uri) {
     return NULL;
 }
 
-static const LV2_Descriptor descriptors[] = {
-    {GS_LV2_URI_MONO, instantiate, connect_port, activate, run, NULL, cleanup, extension_data},
-    {GS_LV2_URI_STEREO, instantiate, connect_port, activate, run, NULL, cleanup, extension_data},
-};
-
+/* Filled from the port map's plugin list on every lv2_descriptor() call (the same values each
+ * time, so a concurrent call writes what is already there). */
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index) {
-    return index < 2 ? &descriptors[index] : NULL;
+    if (index >= gs_lv2_plugin_count() || index >= GS_LV2_MAX_PLUGINS) return NULL;
+    const gs_model_info *model;
+    unsigned nch;
+    if (!gs_lv2_plugin_at(index, uris[index], sizeof uris[index], &model, &nch)) return NULL;
+    LV2_Descriptor *d = &descriptors[index];
+    d->URI = uris[index];
+    d->instantiate = instantiate;
+    d->connect_port = connect_port;
+    d->activate = activate;
+    d->run = run;
+    d->deactivate = NULL;
+    d->cleanup = cleanup;
+    d->extension_data = extension_data;
+    return d;
 }

@@ -41,15 +41,109 @@ static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
     return GS_OK;
 }
 
+const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale) {
+    *scale = 1.0;
+    switch (unit) {
+    case GS_UNIT_FARAD: /* the prefix that puts the largest value at 1..1000 or so */
+        if (max <= 1e-9) return *scale = 1e-12, "pF";
+        if (max <= 1e-6) return *scale = 1e-9, "nF";
+        return *scale = 1e-6, "uF";
+    case GS_UNIT_OHM:
+        if (max >= 1e7) return *scale = 1e6, "MOhm";
+        if (max >= 1e4) return *scale = 1e3, "kOhm";
+        return "Ohm";
+    case GS_UNIT_HENRY: return max <= 1e-1 ? (*scale = 1e-3, "mH") : "H";
+    case GS_UNIT_SECOND: return max <= 2.0 ? (*scale = 1e-3, "ms") : "s";
+    case GS_UNIT_ENUM: return "";
+    default: return gs_unit_symbol(unit);
+    }
+}
+
+/* Port units, the float-exact integer cap and unique names, once all models are in. */
+static void finish(gs_lv2_map *map) {
+    for (size_t i = 0; i < map->n_params; i++) {
+        gs_lv2_param *q = &map->params[i];
+        q->unit = gs_lv2_port_unit(q->info->unit, q->max, &q->scale);
+        q->min /= q->scale;
+        q->max /= q->scale;
+        q->def /= q->scale;
+        if (q->info->unit == GS_UNIT_NONE && q->max > GS_LV2_FLOAT_INT_MAX &&
+            q->min == floor(q->min))
+            q->max = GS_LV2_FLOAT_INT_MAX;
+        snprintf(q->name, sizeof q->name, "%s", q->info->name);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(map->params[j].name, q->name)) continue;
+            /* The same name for another meaning ("Input gain" of two models): say whose. */
+            for (size_t m = 0; m < map->n_models; m++)
+                if (q->local[m] >= 0) {
+                    snprintf(q->name, sizeof q->name, "%s (%s)", q->info->name,
+                             map->models[m]->name);
+                    break;
+                }
+            break;
+        }
+    }
+}
+
+int gs_lv2_fixed_at(const gs_lv2_map *map, unsigned k) {
+    if (!map->strip && k >= GS_LV2_MODEL) k++;
+    return k < GS_LV2_FIXED_CONTROLS ? (int)k : -1;
+}
+
+unsigned gs_lv2_fixed_count(const gs_lv2_map *map) {
+    return map->strip ? GS_LV2_FIXED_CONTROLS : GS_LV2_FIXED_CONTROLS - 1u;
+}
+
+static gs_status add_models(gs_lv2_map *map);
+
+gs_status gs_lv2_map_build_one(gs_lv2_map *map, const gs_model_info *model) {
+    if (!map || !model) return GS_ERR_INVALID_ARGUMENT;
+    memset(map, 0, sizeof *map);
+    map->models[map->n_models++] = model;
+    return add_models(map);
+}
+
 gs_status gs_lv2_map_build(gs_lv2_map *map, int include_blocks) {
     if (!map) return GS_ERR_INVALID_ARGUMENT;
     memset(map, 0, sizeof *map);
+    map->strip = 1;
     for (size_t i = 0; i < gs_model_count(); i++) {
         const gs_model_info *mi = gs_model_at(i);
         if (mi->is_block && !include_blocks) continue;
         if (map->n_models == GS_LV2_MAX_MODELS) return GS_ERR_INVALID_ARGUMENT;
         map->models[map->n_models++] = mi;
     }
+    return add_models(map);
+}
+
+size_t gs_lv2_plugin_count(void) {
+    size_t n = 2;
+    for (size_t i = 0; i < gs_model_count(); i++)
+        if (!gs_model_at(i)->is_block) n += 2;
+    return n;
+}
+
+int gs_lv2_plugin_at(size_t index, char *uri, size_t uri_size, const gs_model_info **model,
+                     unsigned *channels) {
+    *channels = 1u + (unsigned)(index % 2);
+    *model = NULL;
+    if (index < 2) {
+        snprintf(uri, uri_size, "%s", index ? GS_LV2_URI_STEREO : GS_LV2_URI_MONO);
+        return 1;
+    }
+    size_t want = index / 2 - 1, k = 0;
+    for (size_t i = 0; i < gs_model_count(); i++) {
+        const gs_model_info *mi = gs_model_at(i);
+        if (mi->is_block || k++ != want) continue;
+        *model = mi;
+        int len =
+            snprintf(uri, uri_size, GS_LV2_URI_BASE "%s%s", mi->name, index % 2 ? "-stereo" : "");
+        return len > 0 && (size_t)len < uri_size;
+    }
+    return 0;
+}
+
+static gs_status add_models(gs_lv2_map *map) {
     for (size_t m = 0; m < map->n_models; m++) {
         const gs_model_info *mi = map->models[m];
         for (size_t k = 0; k < mi->n_params; k++) {
@@ -68,6 +162,7 @@ gs_status gs_lv2_map_build(gs_lv2_map *map, int include_blocks) {
             if (st != GS_OK) return GS_ERR_INVALID_ARGUMENT;
         }
     }
+    finish(map);
     return GS_OK;
 }
 
@@ -76,6 +171,7 @@ int gs_lv2_param_value(const gs_lv2_map *map, size_t param, size_t model, double
     int k = map->params[param].local[model];
     if (k < 0) return 0;
     const gs_param_info *p = &map->models[model]->params[k];
+    v *= map->params[param].scale;
     if (p->kind != GS_PARAM_REAL) v = floor(v + 0.5);
     if (v < p->min) v = p->min;
     if (v > p->max) v = p->max;

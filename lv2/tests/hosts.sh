@@ -43,6 +43,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { printf "%s\n" "$1" | grep -q -- "$2"; }
 hasnt() { ! has "$1" "$2"; }
+not() { ! "$@"; }
 # Peak level in dB of one channel of a file (sox).
 peak_db() { sox "$1" -n remix "$2" stats 2>&1 | awk '/^Pk lev dB/ { print $4 }'; }
 # A built-in LV2 preset as lv2apply options ("-c SYMBOL VALUE" for the model port and every
@@ -103,11 +104,17 @@ validate)
         "$GS" models | grep -q "^$m .*channel" && n_lib=$((n_lib + 1))
     done
     echo "  presets in presets.ttl: $n_presets; built-in presets of channel models: $n_lib"
-    check "every built-in preset of a channel model is an LV2 preset" \
-        [ "$n_presets" -eq "$n_lib" -a "$n_lib" -ge 1 ]
+    # Each preset twice: for the strip (URI preset/NAME) and for its model's plugins
+    # (preset/MODEL/NAME), each applying only to the plugins whose ports it sets.
+    check "every built-in preset of a channel model is an LV2 preset of the strip and of its model" \
+        [ "$n_presets" -eq $((2 * n_lib)) -a "$n_lib" -ge 1 ]
+    for m in $("$GS" models | awk '/channel/ { print $1 }'); do
+        bad=$(awk -v m="$m" -v u="<$URI/$m>" '/^<.*preset\// { p = $1 } /appliesTo/ && p ~ "preset/" m "/" && index($0, u) == 0 { print p }' "$BUNDLE/presets.ttl")
+        check "the presets of $m apply to the $m plugins" [ -z "$bad" ]
+    done
     # Ranges as a host reads them (lilv): minimum <= default <= maximum on every control port.
     # lilv reads an xsd:integer into an int, so the noise seed's maximum 4294967295 once read -1.
-    for u in "$URI/mono" "$URI/stereo"; do
+    for u in $(lv2ls | grep "^$URI/"); do
         info=$(lv2info "$u" 2>/dev/null)
         badr=$(printf "%s\n" "$info" | awk '/Symbol:/ { s = $2 } /Minimum:/ { lo = $2 }
             /Maximum:/ { hi = $2 } /Default:/ { if (!(lo + 0 <= $2 + 0 && $2 + 0 <= hi + 0))
@@ -118,8 +125,13 @@ validate)
             [ -z "$badr" -a "$nports" -ge 10 ]
     done
     seedmax=$(lv2info "$URI/mono" | awk '/Symbol:/ { s = $2 } /Maximum:/ && s == "seed" { print $2 }')
-    check "the seed port's maximum reads as 4294967296 (float of 4294967295), not -1" \
-        near "$seedmax" 4294967296 1
+    check "the seed port's maximum reads as 16777216 (the largest integer a float port holds), not -1" \
+        near "$seedmax" 16777216 0.5
+    # Names a person can tell apart, units a person reads.
+    dup=$(lv2info "$URI/mono" | awk '/Name:/ { $1 = ""; print }' | sort | uniq -d)
+    check "the strip's port names are unique" [ -z "$dup" ]
+    check "capacitors in pF/nF/uF, resistors in Ohm/kOhm/MOhm, never farads" \
+        not grep -q 'units:unit gsu:farad' "$BUNDLE/gainstage.ttl"
     finish
     ;;
 lv2apply)

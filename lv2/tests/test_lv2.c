@@ -668,6 +668,77 @@ out:
     dlclose(so);
 }
 
+/* Every model's own plugin (mono and stereo): the URI of the port map's list, its ports exactly
+ * its model's parameters with the command line's symbols, its latency port the latency a host
+ * compensates (the impulse's peak is there), and no allocation or lock in run(). */
+static void model_plugins(LV2_Descriptor_Function fn) {
+    size_t count = gs_lv2_plugin_count(), n_model_plugins = 0;
+    for (size_t i = 0; i < count; i++) {
+        char uri[GS_LV2_MAX_URI];
+        const gs_model_info *mi;
+        unsigned nch;
+        const LV2_Descriptor *d = fn((uint32_t)i);
+        CHECK(gs_lv2_plugin_at(i, uri, sizeof uri, &mi, &nch), "plugin %zu listed", i);
+        CHECK(d && !strcmp(d->URI, uri), "descriptor %zu is %s", i, uri);
+        if (!d || !mi) continue;
+        n_model_plugins++;
+        static gs_lv2_map mm;
+        CHECK(gs_lv2_map_build_one(&mm, mi) == GS_OK && mm.n_params == mi->n_params,
+              "%s: one port per parameter (%zu)", uri, mm.n_params);
+        for (size_t k = 0; k < mm.n_params; k++)
+            CHECK(!strcmp(mm.params[k].symbol, mi->params[k].symbol), "%s: port %s is --set %s",
+                  uri, mm.params[k].symbol, mi->params[k].symbol);
+        static float ctl[MAXP];
+        unsigned base = gs_lv2_control_base(nch), pbase = gs_lv2_map_param_base(&mm, nch);
+        CHECK(pbase - base == GS_LV2_FIXED_CONTROLS - 1, "%s: no model port", uri);
+        memset(ctl, 0, sizeof ctl);
+        ctl[base + 3] = (float)GS_DEFAULT_IN_DBU;
+        ctl[base + 4] = (float)GS_DEFAULT_OUT_DBU;
+        for (size_t k = 0; k < mm.n_params; k++) ctl[pbase + k] = (float)mm.params[k].def;
+        LV2_Handle hd = d->instantiate(d, RATE, "/nonexistent/", NULL);
+        CHECK(hd != NULL, "%s instantiated", uri);
+        if (!hd) continue;
+        for (unsigned p = base; p < pbase + mm.n_params; p++) d->connect_port(hd, p, &ctl[p]);
+        d->activate(hd);
+        size_t n = 8192;
+        float *x[2] = {calloc(n, 4), calloc(n, 4)}, *y[2] = {calloc(n, 4), calloc(n, 4)};
+        x[0][0] = x[1][0] = 0.5f;
+        for (size_t off = 0; off < n; off += 64) {
+            for (unsigned c = 0; c < nch; c++) {
+                d->connect_port(hd, c, x[c] + off);
+                d->connect_port(hd, nch + c, y[c] + off);
+            }
+            armed = 1;
+            d->run(hd, 64);
+            armed = 0;
+        }
+        gs_channel *ch;
+        uint32_t expect = 0;
+        if (gs_channel_new(mi->name, RATE, 64, &ch) == GS_OK) {
+            expect = gs_channel_latency_max(ch);
+            gs_channel_free(ch);
+        }
+        float lat = ctl[base + GS_LV2_LATENCY];
+        size_t arg = 0;
+        for (size_t k = 0; k < n; k++)
+            if (fabsf(y[nch - 1][k]) > fabsf(y[nch - 1][arg])) arg = k;
+        CHECK(lat == (float)expect && expect > 0, "%s: latency port %.0f, model's %u", uri, lat,
+              expect);
+        CHECK((double)arg >= lat - 1 && (double)arg <= lat + 1,
+              "%s: impulse peak at %zu, latency %.0f", uri, arg, lat);
+        printf("%s: %zu controls, latency %.0f at 48 kHz, impulse peak at %zu\n", uri,
+               gs_lv2_fixed_count(&mm) + mm.n_params, lat, arg);
+        d->cleanup(hd);
+        for (unsigned c = 0; c < 2; c++) {
+            free(x[c]);
+            free(y[c]);
+        }
+    }
+    CHECK(fn((uint32_t)count) == NULL, "%zu plugins", count);
+    CHECK(n_model_plugins >= 8, "a mono and a stereo plugin per channel model: %zu",
+          n_model_plugins);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: test_lv2 PATH/TO/gainstage.so PATH/TO/gainstage-blocks-test.so\n");
@@ -686,7 +757,7 @@ int main(int argc, char **argv) {
     desc_stereo = fn(1);
     CHECK(desc_mono && !strcmp(desc_mono->URI, GS_LV2_URI_MONO), "descriptor 0 is mono");
     CHECK(desc_stereo && !strcmp(desc_stereo->URI, GS_LV2_URI_STEREO), "descriptor 1 is stereo");
-    CHECK(fn(2) == NULL, "two plugins");
+    model_plugins(fn);
     CHECK(gs_lv2_map_build(&map, 0) == GS_OK, "port map");
     CHECK(param_index("gain") != (size_t)-1, "a gain port");
 
