@@ -48,7 +48,8 @@ static double mono_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
+/* For text: an exact zero is -inf dBFS (printf's "-inf"), not a made-up floor. */
+static double dbfs_inf(float x) { return x > 0.0f ? 20.0 * log10((double)x) : -INFINITY; }
 
 void live_app_log(live_app *a, live_level level, const char *fmt, ...) {
     char line[4608];
@@ -234,8 +235,10 @@ void live_app_status(live_app *a, char *buf, size_t size) {
     pthread_mutex_unlock(&a->rec_lock);
     for (int k = 0; k < a->n && len < size; k++) {
         const live_meter *m = live_engine_meter(a->e, k);
-        len += (size_t)snprintf(buf + len, size - len, " | %d: %.1f dBFS", k + 1,
-                                dbfs(atomic_load(&m->out_peak)));
+        /* Before the preamp (the converter input) and after it; silence reads -inf. */
+        len += (size_t)snprintf(buf + len, size - len, " | %d: pre %.1f post %.1f dBFS", k + 1,
+                                dbfs_inf(atomic_load(&m->in_peak)),
+                                dbfs_inf(atomic_load(&m->out_peak)));
     }
 }
 

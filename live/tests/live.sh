@@ -116,6 +116,8 @@ usage 2 "record-point must be" "$GS" live --record-point middle
 usage 2 "record-format must be" "$GS" live --record-format mp3
 usage 2 "channel needs K:PRESET" "$GS" live --channel clean
 usage 2 "takes no file names" "$GS" live extra
+usage 2 "unknown preset .nosuch." "$GS" live --preset nosuch --server "gstest-none-$$"
+usage 1 "JACK server .gstest-env-$$." env JACK_DEFAULT_SERVER="gstest-env-$$" "$GS" live
 usage 1 "cannot connect to the JACK server .gstest-none-$$." "$GS" live --server "gstest-none-$$"
 usage 2 "recover needs one folder" "$GS" recover
 usage 1 "cannot open folder" "$GS" recover "$T/no-such-dir"
