@@ -67,7 +67,8 @@ static const char help_text[] =
     "line\n"
     "every S seconds. OSC commands: see doc/live.md. Recover a killed recording with\n"
     "'gainstage recover DIR'.\n"
-    "Exit status: 0 stopped normally, 1 runtime failure (no server, server went away), 2 usage.\n";
+    "Exit status: 0 stopped normally, 1 runtime failure (no server, server went away), 2 usage\n"
+    "(also an unknown preset, as in 'gainstage process').\n";
 
 /* ---- options --------------------------------------------------------------------------------- */
 
@@ -300,6 +301,20 @@ static int make_config(const live_opts *o, const live_session *sess, live_config
     }
     cfg->dirs = o->dirs;
     live_preset_dirs_std(&cfg->dirs, o->session);
+    /* A preset named on the command line is checked before any server is reached, with
+     * 'process''s exit status: a name that does not exist is a usage error (2), a file that
+     * cannot be read a runtime one (1). */
+    for (int k = 0; k < cfg->n; k++) {
+        if (cfg->named[k]) continue;
+        char err[512];
+        int usage = 0;
+        gs_preset *p = live_preset_load_ex(cfg->preset[k], &usage, err, sizeof err);
+        if (!p) {
+            cli_error("%s", err);
+            return usage ? EXIT_USAGE : EXIT_RUNTIME;
+        }
+        gs_preset_free(p);
+    }
     for (int k = cfg->n; k < LIVE_MAX_CH; k++)
         if (o->chan_preset[k]) {
             cli_error("--channel %d: there are only %d inputs", k + 1, cfg->n);
@@ -434,6 +449,10 @@ int cmd_live(int argc, char **argv) {
         rc = EXIT_RUNTIME;
     }
     const live_backend_iface *be = &live_jack_backend;
+    /* libjack reads $JACK_DEFAULT_SERVER itself; named here, the start-up line and the error
+     * messages say which server it is rather than 'default'. */
+    const char *env_server = getenv("JACK_DEFAULT_SERVER");
+    if (!o.server && env_server && env_server[0]) o.server = env_server;
     live_backend_opts bo = {o.server, o.name};
     live_backend *b = a ? be->open(&bo, live_app_backend_client(a), err, sizeof err) : NULL;
     if (a && !b) {

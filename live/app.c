@@ -28,6 +28,9 @@ struct live_app {
     /* Recording: rec, rec_rate, rec_fail_reported and the load totals under rec_lock. */
     pthread_mutex_t rec_lock;
     live_rec *rec;
+    /* The controls as last logged in the take's sidecar, and when the take started. */
+    live_strip_ctl rec_seen[LIVE_MAX_CH];
+    double rec_t0;
     double rec_rate;
     int rec_fail_reported;
     /* From the back end's threads. */
@@ -48,7 +51,8 @@ static double mono_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
+/* For text: an exact zero is -inf dBFS (printf's "-inf"), not a made-up floor. */
+static double dbfs_inf(float x) { return x > 0.0f ? 20.0 * log10((double)x) : -INFINITY; }
 
 void live_app_log(live_app *a, live_level level, const char *fmt, ...) {
     char line[4608];
@@ -143,8 +147,12 @@ static int detach_rec(live_app *a) {
     return live_engine_rec(a->e) == NULL || atomic_load(&a->gone) ? 0 : -1;
 }
 
+static void log_changes(live_app *a);
+
 static int rec_stop_locked(live_app *a, int report) {
     if (!a->rec) return 0;
+    /* The changes since the last control tick (a quit right after a fader move) still count. */
+    if (!a->rec_fail_reported) log_changes(a);
     if (detach_rec(a)) {
         live_app_log(a, LIVE_ERROR,
                      "the process thread did not let go of the recorder; leaving it open");
@@ -186,6 +194,8 @@ static int rec_start_locked(live_app *a, char *err, size_t esz) {
     }
     a->rec_rate = rate;
     a->rec_fail_reported = 0;
+    memcpy(a->rec_seen, c, sizeof c);
+    a->rec_t0 = mono_now();
     live_engine_attach_rec(a->e, a->rec);
     live_rec_status s;
     live_rec_status_get(a->rec, &s);
@@ -234,8 +244,10 @@ void live_app_status(live_app *a, char *buf, size_t size) {
     pthread_mutex_unlock(&a->rec_lock);
     for (int k = 0; k < a->n && len < size; k++) {
         const live_meter *m = live_engine_meter(a->e, k);
-        len += (size_t)snprintf(buf + len, size - len, " | %d: %.1f dBFS", k + 1,
-                                dbfs(atomic_load(&m->out_peak)));
+        /* Before the preamp (the converter input) and after it; silence reads -inf. */
+        len += (size_t)snprintf(buf + len, size - len, " | %d: pre %.1f post %.1f dBFS", k + 1,
+                                dbfs_inf(atomic_load(&m->in_peak)),
+                                dbfs_inf(atomic_load(&m->out_peak)));
     }
 }
 
@@ -311,8 +323,44 @@ static void follow_latency(live_app *a) {
 }
 
 /* The disk thread gave up (full disk): say why once and close the take; monitoring goes on. */
+/* One "T ch.K.WHAT VALUE" line in the take's sidecar. */
+static int note(live_app *a, double t, int k, const char *what, const char *value) {
+    char line[LIVE_NAME + 96];
+    snprintf(line, sizeof line, "%.3f ch.%d.%s %s", t, k + 1, what, value);
+    return live_rec_note(a->rec, line) == 0;
+}
+
+static int note_num(live_app *a, double t, int k, const char *what, double v) {
+    char num[32];
+    snprintf(num, sizeof num, "%.6g", v);
+    return note(a, t, k, what, num);
+}
+
+/* The changes of every control since the last look (every control tick, 50 ms: the times are
+ * as exact as that), whichever surface made them, into the take's sidecar. Under rec_lock. */
+static void log_changes(live_app *a) {
+    static live_strip_ctl c; /* under rec_lock */
+    double t = mono_now() - a->rec_t0;
+    int logged = 0;
+    for (int k = 0; k < a->n; k++) {
+        live_strip_ctl *o = &a->rec_seen[k];
+        live_ctl_get(a->e, k, &c);
+        if (strcmp(c.preset, o->preset)) logged += note(a, t, k, "preset", c.preset);
+        for (size_t i = 0; i < c.model->n_params && i < LIVE_MAX_PARAMS; i++)
+            if (c.model != o->model || c.param[i] != o->param[i])
+                logged += note_num(a, t, k, c.model->params[i].symbol, c.param[i]);
+        if (c.level_db != o->level_db) logged += note_num(a, t, k, "monitor.level", c.level_db);
+        if (c.pan != o->pan) logged += note_num(a, t, k, "monitor.pan", c.pan);
+        if (c.mute != o->mute) logged += note_num(a, t, k, "monitor.mute", c.mute);
+        if (c.solo != o->solo) logged += note_num(a, t, k, "monitor.solo", c.solo);
+        *o = c;
+    }
+    if (logged) live_rec_note_flush(a->rec);
+}
+
 static void follow_rec(live_app *a) {
     pthread_mutex_lock(&a->rec_lock);
+    if (a->rec && !a->rec_fail_reported) log_changes(a);
     if (a->rec && !a->rec_fail_reported) {
         live_rec_status s;
         live_rec_status_get(a->rec, &s);

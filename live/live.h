@@ -228,6 +228,12 @@ typedef struct live_rec_status {
     char take[4400];
 } live_rec_status;
 void live_rec_status_get(live_rec *r, live_rec_status *s);
+/* Control side: log one change made during the take ("T ch.K.SYMBOL VALUE", T in seconds from
+ * the take's start) as a "param.N = ..." sidecar line; at most LIVE_REC_MAX_NOTES a take. 0, or
+ * -1 when the log is full. live_rec_note_flush rewrites the sidecar with them (not real-time). */
+#define LIVE_REC_MAX_NOTES 100000
+int live_rec_note(live_rec *r, const char *text);
+int live_rec_note_flush(live_rec *r);
 
 /* 'gainstage recover DIR' (recover.c): repair the takes in `dir` whose sidecar still says
  * "status = recording". Every file's outcome goes to `log`. 0 if all were repaired (or none was

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,12 @@ struct live_rec {
     int n_gaps;
     int have_start;
     uint32_t start_frame;
+    /* Control changes during the take ("param.N = ..." lines, live_rec_note), from the control
+     * thread; side_lock also keeps the two threads' sidecar writes apart. */
+    pthread_mutex_t side_lock;
+    char *notes;
+    size_t notes_len, notes_cap;
+    int n_notes;
 };
 
 const char *live_rec_format_name(live_rec_format f) {
@@ -102,7 +109,15 @@ static double mono_now(void) {
 
 /* The sidecar: what the take is, written atomically (common/atomic.h: a temporary file, fsync,
  * rename, fsync of the folder), so a reader finds the old or the new one, never half. */
+static int write_sidecar_locked(live_rec *r, const char *status, uint64_t frames);
 static int write_sidecar(live_rec *r, const char *status, uint64_t frames) {
+    pthread_mutex_lock(&r->side_lock);
+    int rc = write_sidecar_locked(r, status, frames);
+    pthread_mutex_unlock(&r->side_lock);
+    return rc;
+}
+
+static int write_sidecar_locked(live_rec *r, const char *status, uint64_t frames) {
     char path[PATH_MAX + 300];
     snprintf(path, sizeof path, "%s/%s.take", r->dir, r->take);
     char *text = NULL;
@@ -122,6 +137,7 @@ static int write_sidecar(live_rec *r, const char *status, uint64_t frames) {
     if (frames) fprintf(f, "frames = %llu\n", (unsigned long long)frames);
     for (int c = 0; c < r->nch; c++)
         fprintf(f, "file.%d = %s\npreset.%d = %s\n", c + 1, r->file[c], c + 1, r->preset[c]);
+    if (r->notes_len) fwrite(r->notes, 1, r->notes_len, f);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     if (!bad) bad = gsc_atomic_write(path, text, len) != 0;
@@ -323,6 +339,7 @@ live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format 
         SETERR("out of memory for the recorder");
         return NULL;
     }
+    pthread_mutex_init(&r->side_lock, NULL);
     r->nch = nch;
     r->rate = rate;
     r->fmt = fmt;
@@ -370,6 +387,8 @@ int live_rec_stop(live_rec *r) {
     if (r->th_started)
         write_sidecar(r, bad ? "stopped-by-error" : "complete", atomic_load(&r->written));
     live_ring_free(r->rb);
+    pthread_mutex_destroy(&r->side_lock);
+    free(r->notes);
     free(r->buf);
     free(r->zeros);
     free(r);
@@ -402,4 +421,41 @@ void live_rec_status_get(live_rec *r, live_rec_status *s) {
     s->failed = atomic_load_explicit(&r->failed, memory_order_acquire);
     if (s->failed) snprintf(s->msg, sizeof s->msg, "%s", r->msg);
     snprintf(s->take, sizeof s->take, "%s/%s", r->dir, r->take);
+}
+
+int live_rec_note(live_rec *r, const char *text) {
+    /* The value is one sidecar line: control characters and '#' would inject or cut lines. */
+    char clean[LIVE_NAME + 96];
+    snprintf(clean, sizeof clean, "%s", text);
+    for (char *p = clean; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '#') *p = '?';
+    pthread_mutex_lock(&r->side_lock);
+    int rc = -1;
+    if (r->n_notes < LIVE_REC_MAX_NOTES) {
+        char line[LIVE_NAME + 128];
+        int n = snprintf(line, sizeof line, "param.%d = %s\n", r->n_notes + 1, clean);
+        size_t need = r->notes_len + (size_t)n + 1;
+        if (need > r->notes_cap) {
+            size_t cap = r->notes_cap ? 2 * r->notes_cap : 4096;
+            while (cap < need) cap *= 2;
+            char *p = realloc(r->notes, cap);
+            if (p) {
+                r->notes = p;
+                r->notes_cap = cap;
+            }
+        }
+        if (need <= r->notes_cap) {
+            memcpy(r->notes + r->notes_len, line, (size_t)n + 1);
+            r->notes_len += (size_t)n;
+            r->n_notes++;
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&r->side_lock);
+    return rc;
+}
+
+int live_rec_note_flush(live_rec *r) {
+    if (atomic_load(&r->failed)) return -1;
+    return write_sidecar(r, "recording", 0);
 }

@@ -170,8 +170,14 @@ static int ui_tick(live_frontend *f) {
             if (!strcmp(c.model->params[i].symbol, "gain")) gain = c.param[i];
         char b[METER_W + 8];
         bar(b, db, u->hold[k], u->clip_t[k] > 0 && t - u->clip_t[k] < CLIP_S);
-        printf("%c%2d %-10.10s gain %5.1f dB [%s] %6.1f dBFS %s%s\033[K\n", k == u->sel ? '>' : ' ',
-               k + 1, c.preset, gain, b, db, c.mute ? "M" : " ", c.solo ? "S" : " ");
+        /* The bar is after the preamp (what goes to the DAW); the number before it is the
+         * converter input, so a hot source is told from a hot gain. Silence reads -inf. */
+        float pre = atomic_load(&m->in_peak), post = atomic_load(&m->out_peak);
+        printf("%c%2d %-10.10s gain %5.1f dB post [%s] %6.1f pre %6.1f dBFS %s%s\033[K\n",
+               k == u->sel ? '>' : ' ', k + 1, c.preset, gain, b,
+               post > 0.0f ? 20.0 * log10((double)post) : -INFINITY,
+               pre > 0.0f ? 20.0 * log10((double)pre) : -INFINITY, c.mute ? "M" : " ",
+               c.solo ? "S" : " ");
     }
     printf("\033[K\n keys: 1-9/up/down select, +/-/left/right gain, m mute, s solo, r record, "
            "w save session, q quit\033[K\n %s\033[K\n\033[J",

@@ -116,6 +116,8 @@ usage 2 "record-point must be" "$GS" live --record-point middle
 usage 2 "record-format must be" "$GS" live --record-format mp3
 usage 2 "channel needs K:PRESET" "$GS" live --channel clean
 usage 2 "takes no file names" "$GS" live extra
+usage 2 "unknown preset .nosuch." "$GS" live --preset nosuch --server "gstest-none-$$"
+usage 1 "JACK server .gstest-env-$$." env JACK_DEFAULT_SERVER="gstest-env-$$" "$GS" live
 usage 1 "cannot connect to the JACK server .gstest-none-$$." "$GS" live --server "gstest-none-$$"
 usage 2 "recover needs one folder" "$GS" recover
 usage 1 "cannot open folder" "$GS" recover "$T/no-such-dir"
@@ -314,6 +316,22 @@ reaped "$G" 30
 check "[ $st -eq 0 ]" "B: stop status $st"
 check "grep -q '^ch.1.param.gain = 45$' '$T/s.session'" "B: session lacks gain 45: $(cat "$T/s.session")"
 reaped "$F" 30 || bad "B: feeder did not notice the client leaving"
+
+# --- B2. a take's sidecar logs the changes made during it; silence reads -inf (issue 16 item 5)
+"$GS" live --server "$SRV" --inputs 2 --record "$T/recB2" --osc-port auto --status-interval 0.2 \
+    >"$T/B2.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'OSC on' '$T/B2.out'\" 30" "B2: no OSC port: $(cat "$T/B2.out")"
+PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/B2.out")
+osc /gainstage/ch/1/gain f:12.5 >/dev/null
+check "waitfor \"grep -q 'pre -inf post -inf dBFS' '$T/B2.out'\" 30" "B2: silence: $(tail -1 "$T/B2.out")"
+osc /gainstage/ch/2/preset s:tube >/dev/null
+osc /gainstage/quit >/dev/null
+reaped "$G" 30
+take=$(ls "$T"/recB2/*.take | head -1)
+check "grep -Eq '^param\.1 = [0-9.]+ ch\.1\.gain 12\.5\$' '$take'" "B2: sidecar: $(grep param "$take")"
+check "grep -Eq '^param\.[0-9]+ = [0-9.]+ ch\.2\.preset tube\$' '$take'" "B2: no preset switch in the sidecar"
 "$GS" live --server "$SRV" --session "$T/s.session" --osc-port auto >"$T/B2.out" 2>&1 &
 G=$!
 PIDS="$PIDS $G"
