@@ -1,0 +1,83 @@
+/* Common-emitter class-A NPN stage, solved as a circuit (issue 19).
+ *
+ * Circuit (node names as in tools/spice/bjt_stage.cir):
+ *
+ *   in --cin-- b      vcc --r1-- b --r2-- gnd      vcc --rc-- c --cout-- o --rl-- gnd
+ *   Q1: collector c, base b, emitter e;   e --re1-- x --re2-- gnd,  x --ce-- gnd (ce = 0: none)
+ *
+ * The device is ngspice's bipolar model with only IS, BF, BR, VAF set (NF = NR = 1, no series
+ * resistances, no junction capacitances, no leakage or high-injection terms):
+ *   Ic = IS (e^(Vbe/Vt) - e^(Vbc/Vt)) (1 - Vbc/VAF) - IS/BR (e^(Vbc/Vt) - 1)
+ *   Ib = IS/BF (e^(Vbe/Vt) - 1) + IS/BR (e^(Vbc/Vt) - 1)
+ * IS = 10 fA, BF = 200, BR = 2, VAF = 100 V, Vt = kT/q at 27 C (ngspice's constants).
+ *
+ * Method: each capacitor is its trapezoidal companion (conductance gc = 2C/T in parallel with a
+ * source J = gc v + i carrying the state; the rule ngspice uses for the references). With the
+ * device's two currents as unknown sources, the resistive network left is three Thevenin
+ * equivalents, one per terminal:
+ *   v(b) = Vb0 - Rb Ib,   v(c) = Vc0 - Rc Ic,   v(e) = Ve0 + Re (Ib + Ic),
+ * with Vb0, Vc0, Ve0 linear in the input and the three sources, Rb, Rc, Re fixed per design. So
+ * a sample is a 2-unknown Newton iteration in (Vbe, Vbc) on
+ *   Vbe = (Vb0 - Ve0) - (Rb + Re) Ib - Re Ic,   Vbc = (Vb0 - Vc0) - Rb Ib + Rc Ic,
+ * started from the last sample's solution, with SPICE's junction limiting (pnjlim) so that
+ * large steps cannot overflow the exponentials; at most GS_BJT_MAX_ITER iterations.
+ */
+#ifndef GS_BJT_H
+#define GS_BJT_H
+
+#include "internal.h"
+
+/* The device of issue 19 (ngspice .model q npn(is=10f bf=200 br=2 vaf=100)). */
+#define GS_BJT_IS 10e-15
+#define GS_BJT_BF 200.0
+#define GS_BJT_BR 2.0
+#define GS_BJT_VAF 100.0
+/* kT/q at 300.15 K with ngspice-39's constants (1.38064852e-23 J/K, 1.6021766208e-19 C). */
+#define GS_BJT_VT 0.025864186
+#define GS_BJT_MAX_ITER 40
+
+typedef struct gs_bjt_values {
+    double vcc;           /* supply (V) */
+    double r1, r2, rc;    /* bias divider (vcc-b, b-gnd), collector resistor (Ohm) */
+    double re1, re2, ce;  /* unbypassed and bypassed emitter resistors (Ohm), bypass (F; 0 none) */
+    double cin, cout, rl; /* coupling capacitors (F), load (Ohm) */
+} gs_bjt_values;
+
+typedef struct gs_bjt_core {
+    gs_bjt_values val;
+    /* design: conductances and the Thevenin equivalents' fixed parts */
+    double gin, gce, gout;   /* 2C/T of cin, ce, cout (S; gce 0 without ce) */
+    double Rb, Rc, Re;       /* Thevenin resistances of base, collector, emitter (Ohm) */
+    double kb_in, kb_j, kb0; /* Vb0 = kb_in vin - kb_j Jin + kb0 */
+    double kc_j, kc0;        /* Vc0 = kc_j Jout + kc0 */
+    double kx;               /* v(x) = kx (Ie + Jce) */
+    double ko;               /* v(o) = ko (gout v(c) - Jout) */
+    /* state: capacitor voltages (V) and currents (A) at the last sample; a sample's companion
+     * sources are J = gc v + i, so a new design (another T) keeps both continuous */
+    double vcin, vce, vcout; /* in - b, x - gnd, c - o */
+    double iin, ice, iout;
+    double vbe, vbc;       /* last solution (V) */
+    double ic, ib;         /* its currents (A) */
+    double vo;             /* last output (V) */
+    uint64_t nonconverged; /* samples whose iteration hit the bound */
+    uint64_t iterations;   /* total Newton iterations (diagnostics) */
+} gs_bjt_core;
+
+/* Recompute the design for component values at sample period T (s). The capacitor voltages and
+ * currents carry over. */
+void gs_bjt_core_design(gs_bjt_core *c, const gs_bjt_values *val, double T);
+/* DC operating point for zero input (capacitors open). GS_OK or GS_ERR_NOT_CONVERGED (finite
+ * state either way). */
+gs_status gs_bjt_core_reset(gs_bjt_core *c);
+/* One sample: input vin (V); returns v(o) (V). */
+GS_REALTIME double gs_bjt_core_tick(gs_bjt_core *c, double vin);
+/* A block in place: x[i] = gs_bjt_core_tick(c, x[i]). */
+GS_REALTIME void gs_bjt_core_run(gs_bjt_core *c, double *x, uint32_t n);
+/* Node voltages at the last sample (V), for tests: base, collector, emitter. */
+void gs_bjt_core_nodes(const gs_bjt_core *c, double *vb, double *vc, double *ve);
+/* Capacitor voltages at the last sample (V): cin (in - b), ce (x), cout (c - o). */
+void gs_bjt_core_cap_voltages(const gs_bjt_core *c, double *vcin, double *vce, double *vcout);
+/* Device currents for junction voltages (A), exactly the model above. */
+void gs_bjt_currents(double vbe, double vbc, double *ic, double *ib);
+
+#endif

@@ -1,0 +1,173 @@
+/* The common-emitter stage's circuit solver (see bjt.h). */
+#include "bjt.h"
+
+#include <string.h>
+
+#define ISF (GS_BJT_IS / GS_BJT_BF)
+#define ISR (GS_BJT_IS / GS_BJT_BR)
+#define INV_VT (1.0 / GS_BJT_VT)
+/* e^80 A * 1e-14 is 5e20 A: far beyond any current the circuit can carry, finite in doubles. */
+#define EXP_ARG_MAX 80.0
+/* Convergence: the last Newton step moved both junction voltages by less than this (V); the
+ * iteration converges quadratically, so the error left is far smaller still. */
+#define STEP_TOL 1e-10
+
+void gs_bjt_currents(double vbe, double vbc, double *ic, double *ib) {
+    double ef = exp(fmin(vbe * INV_VT, EXP_ARG_MAX)), er = exp(fmin(vbc * INV_VT, EXP_ARG_MAX));
+    *ic = GS_BJT_IS * (ef - er) * (1.0 - vbc / GS_BJT_VAF) - ISR * (er - 1.0);
+    *ib = ISF * (ef - 1.0) + ISR * (er - 1.0);
+}
+
+/* SPICE's junction limiting (pnjlim, Nagel 1975): above the critical voltage a step up is
+ * replaced by the step of the exponential's logarithm, so an iterate never overshoots into
+ * overflow and a large input change still converges. */
+GS_FORCE_INLINE static double pnjlim(double vnew, double vold, int *limited) {
+    /* vcrit = Vt ln(Vt / (sqrt 2 IS)) */
+    static const double vcrit = 0.6386;
+    if (vnew > vcrit && fabs(vnew - vold) > 2.0 * GS_BJT_VT) {
+        *limited = 1;
+        if (vold > 0.0) {
+            double arg = 1.0 + (vnew - vold) * INV_VT;
+            return arg > 0.0 ? vold + GS_BJT_VT * log(arg) : vcrit;
+        }
+        return GS_BJT_VT * log(vnew * INV_VT);
+    }
+    return vnew;
+}
+
+/* Solve Vbe = A - (Rb + Re) Ib - Re Ic, Vbc = B - Rb Ib + Rc Ic from (*x1, *x2). Returns the
+ * iterations used, or -1 if the bound was hit (the best iterate is kept, finite). */
+GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, double Re, double *x1,
+                                 double *x2, double *ic, double *ib, int maxit) {
+    double v1 = *x1, v2 = *x2;
+    const double rbe = Rb + Re;
+    for (int it = 1; it <= maxit; it++) {
+        double ef = exp(fmin(v1 * INV_VT, EXP_ARG_MAX)), er = exp(fmin(v2 * INV_VT, EXP_ARG_MAX));
+        double q = 1.0 - v2 * (1.0 / GS_BJT_VAF);
+        double Ic = GS_BJT_IS * (ef - er) * q - ISR * (er - 1.0);
+        double Ib = ISF * (ef - 1.0) + ISR * (er - 1.0);
+        double c1 = GS_BJT_IS * INV_VT * ef * q;
+        double c2 = -GS_BJT_IS * INV_VT * er * q - GS_BJT_IS * (1.0 / GS_BJT_VAF) * (ef - er) -
+                    ISR * INV_VT * er;
+        double b1 = ISF * INV_VT * ef, b2 = ISR * INV_VT * er;
+        double F1 = A - rbe * Ib - Re * Ic - v1;
+        double F2 = B - Rb * Ib + Rc * Ic - v2;
+        double J11 = -rbe * b1 - Re * c1 - 1.0, J12 = -rbe * b2 - Re * c2;
+        double J21 = -Rb * b1 + Rc * c1, J22 = -Rb * b2 + Rc * c2 - 1.0;
+        double det = J11 * J22 - J12 * J21;
+        if (!(fabs(det) > 1e-300)) det = det < 0.0 ? -1e-300 : 1e-300;
+        double d1 = (J12 * F2 - J22 * F1) / det, d2 = (J21 * F1 - J11 * F2) / det;
+        if (!isfinite(d1) || !isfinite(d2)) break;
+        int limited = 0;
+        double n1 = pnjlim(v1 + d1, v1, &limited), n2 = pnjlim(v2 + d2, v2, &limited);
+        if (!limited && fabs(d1) + fabs(d2) < STEP_TOL) {
+            /* the currents at the final iterate from the linearisation (error O(step^2)) */
+            *ic = Ic + c1 * d1 + c2 * d2;
+            *ib = Ib + b1 * d1 + b2 * d2;
+            *x1 = n1;
+            *x2 = n2;
+            return it;
+        }
+        v1 = n1;
+        v2 = n2;
+    }
+    if (isfinite(v1) && isfinite(v2)) {
+        *x1 = v1;
+        *x2 = v2;
+    }
+    gs_bjt_currents(*x1, *x2, ic, ib);
+    return -1;
+}
+
+void gs_bjt_core_design(gs_bjt_core *c, const gs_bjt_values *val, double T) {
+    c->val = *val;
+    const gs_bjt_values *v = &c->val;
+    c->gin = 2.0 * v->cin / T;
+    c->gce = v->ce > 0.0 ? 2.0 * v->ce / T : 0.0;
+    c->gout = 2.0 * v->cout / T;
+    double g1 = 1.0 / v->r1, g2 = 1.0 / v->r2, grc = 1.0 / v->rc, gl = 1.0 / v->rl;
+    /* base: cin's companion, r1 to vcc and r2 to ground in parallel */
+    c->Rb = 1.0 / (c->gin + g1 + g2);
+    c->kb_in = c->Rb * c->gin;
+    c->kb_j = c->Rb;
+    c->kb0 = c->Rb * v->vcc * g1;
+    /* collector: rc to vcc in parallel with cout's companion in series with rl */
+    c->ko = 1.0 / (c->gout + gl);
+    c->Rc = 1.0 / (grc + gl * c->gout * c->ko);
+    c->kc_j = c->Rc * gl * c->ko;
+    c->kc0 = c->Rc * v->vcc * grc;
+    /* emitter: re1 in series with re2 || ce's companion */
+    c->kx = 1.0 / (1.0 / v->re2 + c->gce);
+    c->Re = v->re1 + c->kx;
+}
+
+gs_status gs_bjt_core_reset(gs_bjt_core *c) {
+    const gs_bjt_values *v = &c->val;
+    /* capacitors open: base divider, collector resistor, both emitter resistors */
+    double Rb = v->r1 * v->r2 / (v->r1 + v->r2), Vb0 = v->vcc * v->r2 / (v->r1 + v->r2);
+    double Re = v->re1 + v->re2, Rc = v->rc, Vc0 = v->vcc;
+    double x1 = 0.6, x2 = -1.0, ic, ib;
+    int it = solve(Vb0, Vb0 - Vc0, Rb, Rc, Re, &x1, &x2, &ic, &ib, 200);
+    double vb = Vb0 - Rb * ib, vc = Vc0 - Rc * ic;
+    c->vbe = x1;
+    c->vbc = x2;
+    c->ic = ic;
+    c->ib = ib;
+    c->vcin = -vb;
+    c->vce = v->re2 * (ic + ib);
+    c->vcout = vc;
+    c->iin = c->ice = c->iout = 0.0;
+    c->vo = 0.0;
+    return it > 0 ? GS_OK : GS_ERR_NOT_CONVERGED;
+}
+
+GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
+    double jin = c->gin * c->vcin + c->iin, jce = c->gce * c->vce + c->ice;
+    double jout = c->gout * c->vcout + c->iout;
+    double vb0 = c->kb_in * vin - c->kb_j * jin + c->kb0;
+    double vc0 = c->kc_j * jout + c->kc0, ve0 = c->kx * jce;
+    double x1 = c->vbe, x2 = c->vbc, ic, ib;
+    int it = solve(vb0 - ve0, vb0 - vc0, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, GS_BJT_MAX_ITER);
+    if (it < 0) {
+        c->nonconverged++;
+        it = GS_BJT_MAX_ITER;
+    }
+    c->iterations += (uint64_t)it;
+    c->vbe = x1;
+    c->vbc = x2;
+    c->ic = ic;
+    c->ib = ib;
+    double vb = vb0 - c->Rb * ib, vc = vc0 - c->Rc * ic, vx = c->kx * (ib + ic + jce);
+    double vo = c->ko * (c->gout * vc - jout);
+    double vcin = vin - vb, vcout = vc - vo;
+    c->iin = gs_undenormal(c->gin * vcin - jin);
+    c->ice = gs_undenormal(c->gce * vx - jce);
+    c->iout = gs_undenormal(c->gout * vcout - jout);
+    c->vcin = vcin;
+    c->vce = vx;
+    c->vcout = vcout;
+    c->vo = vo;
+    return vo;
+}
+
+GS_REALTIME double gs_bjt_core_tick(gs_bjt_core *c, double vin) { return tick(c, vin); }
+
+GS_HOT_CLONES static void run(gs_bjt_core *c, double *x, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) x[i] = tick(c, x[i]);
+}
+
+GS_REALTIME void gs_bjt_core_run(gs_bjt_core *c, double *x, uint32_t n) { run(c, x, n); }
+
+void gs_bjt_core_nodes(const gs_bjt_core *c, double *vb, double *vc, double *ve) {
+    /* v(o) is across rl; v(c) = v(o) + vcout; v(e) = v(x) + re1 Ie; v(b) = v(e) + Vbe */
+    double vcc = c->vo + c->vcout, vee = c->vce + c->val.re1 * (c->ic + c->ib);
+    if (vc) *vc = vcc;
+    if (ve) *ve = vee;
+    if (vb) *vb = vee + c->vbe;
+}
+
+void gs_bjt_core_cap_voltages(const gs_bjt_core *c, double *vcin, double *vce, double *vcout) {
+    *vcin = c->vcin;
+    *vce = c->vce;
+    *vcout = c->vcout;
+}

@@ -1,0 +1,131 @@
+/* The common-emitter NPN class-A stage as a bare model ("bjt-stage", issue 19), every component a
+ * parameter, for validation against ngspice (tools/spice/bjt_stage.cir) and for colour. The
+ * oversampling and its qualities are the tube models' (gs_tube_os_init). */
+#include "bjt.h"
+#include "oversample.h"
+#include "tube_stage.h"
+
+#include <stdlib.h>
+
+enum { P_VCC, P_R1, P_R2, P_RC, P_RE1, P_RE2, P_CE, P_CIN, P_COUT, P_RL, P_QUALITY, P_COUNT };
+
+static const gs_param_info params[P_COUNT] = {
+    {"vcc", "Supply", GS_UNIT_VOLT, 6.0, 60.0, 24.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
+     "supply voltage", 0},
+    {"r1", "Bias resistor (upper)", GS_UNIT_OHM, 1e3, 1e6, 82e3, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "resistor from the supply to the base", 0},
+    {"r2", "Bias resistor (lower)", GS_UNIT_OHM, 1e3, 1e6, 15e3, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "resistor from the base to ground", 0},
+    {"rc", "Collector resistor", GS_UNIT_OHM, 100.0, 100e3, 4.7e3, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "collector load resistor from the supply", 0},
+    {"re1", "Emitter resistor (unbypassed)", GS_UNIT_OHM, 0.0, 10e3, 100.0, GS_CURVE_LINEAR,
+     GS_PARAM_REAL, 1, NULL, "emitter resistor in series with the bypassed one (local feedback)",
+     0},
+    {"re2", "Emitter resistor (bypassed)", GS_UNIT_OHM, 10.0, 100e3, 1e3, GS_CURVE_LOG,
+     GS_PARAM_REAL, 1, NULL, "emitter resistor to ground across the bypass capacitor", 0},
+    {"ce", "Emitter bypass", GS_UNIT_FARAD, 0.0, 1e-3, 100e-6, GS_CURVE_LINEAR, GS_PARAM_REAL, 1,
+     NULL, "capacitor across re2; 0 = none (the whole emitter resistance unbypassed)", 0},
+    {"cin", "Input capacitor", GS_UNIT_FARAD, 100e-9, 100e-6, 10e-6, GS_CURVE_LOG, GS_PARAM_REAL, 1,
+     NULL, "coupling capacitor from the input to the base", 0},
+    {"cout", "Output capacitor", GS_UNIT_FARAD, 100e-9, 100e-6, 10e-6, GS_CURVE_LOG, GS_PARAM_REAL,
+     1, NULL, "coupling capacitor from the collector to the load", 0},
+    {"rl", "Load", GS_UNIT_OHM, 1e3, 10e6, 10e3, GS_CURVE_LOG, GS_PARAM_REAL, 1, NULL,
+     "load resistor after the output capacitor (the output is the voltage across it)", 0},
+    GS_TUBE_QUALITY_PARAM,
+};
+
+#define NQ GS_TUBE_NQUALITY
+
+typedef struct bjt_model {
+    gs_oversampler os[NQ];
+    unsigned q;
+    gs_bjt_core core;
+    double v[P_COUNT];
+    double rate;
+} bjt_model;
+
+static void redesign(bjt_model *m) {
+    gs_bjt_values val = {m->v[P_VCC], m->v[P_R1], m->v[P_R2],  m->v[P_RC],   m->v[P_RE1],
+                         m->v[P_RE2], m->v[P_CE], m->v[P_CIN], m->v[P_COUT], m->v[P_RL]};
+    gs_bjt_core_design(&m->core, &val, 1.0 / (m->rate * m->os[m->q].factor));
+}
+
+GS_REALTIME static void reset(void *self) {
+    bjt_model *m = self;
+    gs_os_reset(&m->os[m->q]);
+    gs_bjt_core_reset(&m->core);
+}
+
+GS_REALTIME static void set(void *self, size_t id, double value) {
+    bjt_model *m = self;
+    m->v[id] = value;
+    if (id == P_QUALITY) {
+        /* a new time step: restart from the operating point (hosts switch between takes) */
+        m->q = (unsigned)value < NQ ? (unsigned)value : GS_TUBE_QUALITY_DEFAULT;
+        redesign(m);
+        reset(m);
+        return;
+    }
+    redesign(m);
+}
+
+static void destroy(void *self) {
+    bjt_model *m = self;
+    if (!m) return;
+    for (unsigned q = 0; q < NQ; q++) gs_os_free(&m->os[q]);
+    free(m);
+}
+
+static void *create(double rate, uint32_t max_block) {
+    bjt_model *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->rate = rate;
+    m->q = GS_TUBE_QUALITY_DEFAULT;
+    for (unsigned q = 0; q < NQ; q++) {
+        if (gs_tube_os_init(&m->os[q], rate, q, max_block) != GS_OK) {
+            destroy(m);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
+    redesign(m);
+    reset(m);
+    return m;
+}
+
+GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
+    bjt_model *m = self;
+    gs_oversampler *os = &m->os[m->q];
+    double *hi = gs_os_up(os, buf, n);
+    gs_bjt_core_run(&m->core, hi, n * os->factor);
+    gs_os_down(os, hi, buf, n);
+}
+
+static uint32_t latency_for(const double *values, double rate) {
+    unsigned q = (unsigned)values[P_QUALITY];
+    return gs_tube_os_latency(rate, q < NQ ? q : GS_TUBE_QUALITY_DEFAULT);
+}
+
+static uint32_t latency(const void *self) {
+    const bjt_model *m = self;
+    return m->os[m->q].latency;
+}
+
+GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
+    st->solver_failures += ((const bjt_model *)self)->core.nonconverged;
+}
+
+const gs_model_vt gs_bjt_stage_model = {
+    {"bjt-stage",
+     "Common-emitter NPN class-A stage (Ebers-Moll with Early voltage), solved as a "
+     "circuit",
+     1, params, P_COUNT},
+    create,
+    destroy,
+    set,
+    process,
+    reset,
+    latency,
+    stats,
+    latency_for,
+};

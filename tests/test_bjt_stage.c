@@ -1,0 +1,143 @@
+/* The common-emitter NPN stage (bjt-stage, issue 19): the DC operating point against ngspice,
+ * the character (H2 dominant at moderate level, asymmetric clipping) and robustness (no NaN, Inf
+ * or runaway at any rate for inputs up to +/-1000 V). Every measured number is printed. */
+#include "bjt.h"
+#include "check.h"
+#include "sigutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK 256u
+
+static gs_bjt_core core_default(double T) {
+    gs_bjt_core c;
+    memset(&c, 0, sizeof c);
+    gs_bjt_values v = {24.0, 82e3, 15e3, 4.7e3, 100.0, 1e3, 100e-6, 10e-6, 10e-6, 10e3};
+    gs_bjt_core_design(&c, &v, T);
+    return c;
+}
+
+/* ngspice-39 .op of tools/spice/bjt_stage.cir at its defaults (vin 0 V, `ngspice -b` with
+ * `.op` and `print v(b) v(c) v(e) @q1[ic]`): 3.558576 V, 11.74812 V, 2.880712 V, 2.606783 mA.
+ * ngspice's default reltol is 1e-3, so agreement is asked to 1e-4 relative. */
+static void test_dc(void) {
+    gs_bjt_core c = core_default(1.0 / 768000.0);
+    gs_status st = gs_bjt_core_reset(&c);
+    double vb, vc, ve;
+    gs_bjt_core_nodes(&c, &vb, &vc, &ve);
+    printf("DC operating point: Vb %.6f V, Vc %.6f V, Ve %.6f V, Ic %.6f mA, Ib %.4f uA\n", vb, vc,
+           ve, c.ic * 1e3, c.ib * 1e6);
+    CHECK(st == GS_OK, "DC point did not converge");
+    CHECK(fabs(vb - 3.558576) < 1e-4 * 3.56, "Vb %g", vb);
+    CHECK(fabs(vc - 11.74812) < 1e-4 * 11.7, "Vc %g", vc);
+    CHECK(fabs(ve - 2.880712) < 1e-4 * 2.88, "Ve %g", ve);
+    CHECK(fabs(c.ic - 2.606783e-3) < 1e-4 * 2.6e-3, "Ic %g", c.ic);
+    /* the device equations themselves at that point */
+    double ic, ib;
+    gs_bjt_currents(c.vbe, c.vbc, &ic, &ib);
+    CHECK(fabs(ic - c.ic) < 1e-9 * c.ic && fabs(ib - c.ib) < 1e-9 * c.ib, "currents");
+}
+
+static gs_channel *stage(double rate) {
+    gs_channel *ch = NULL;
+    gs_status st = gs_channel_new("bjt-stage", rate, BLOCK, &ch);
+    CHECK(st == GS_OK, "create bjt-stage at %g Hz: %s", rate, gs_strerror(st));
+    return ch;
+}
+
+static void run(gs_channel *ch, float *buf, size_t n) {
+    for (size_t i = 0; i < n; i += BLOCK) {
+        uint32_t len = (uint32_t)(n - i < BLOCK ? n - i : BLOCK);
+        gs_channel_process(ch, buf + i, buf + i, len);
+    }
+}
+
+/* 1 kHz sines at 48 kHz: H2 dominant among the harmonics at moderate level; clipped 1 V shows
+ * the two edges (cutoff on the positive output side, saturation on the negative). */
+static void test_character(void) {
+    const double rate = 48000.0;
+    size_t n = (size_t)rate, pre = (size_t)rate;
+    float *x = malloc((n + pre) * sizeof(float));
+    const double amps[] = {0.01, 0.03, 0.1};
+    double h2s[3] = {0, 0, 0};
+    for (size_t a = 0; a < GS_ARRAY_LEN(amps); a++) {
+        gs_channel *ch = stage(rate);
+        if (!ch) continue;
+        for (size_t i = 0; i < n + pre; i++)
+            x[i] = (float)(amps[a] * sin(2.0 * GS_PI * 1000.0 * (double)i / rate));
+        run(ch, x, n + pre);
+        double p1 = tone_power(x + pre, n, 1000.0, rate), p2 = tone_power(x + pre, n, 2000.0, rate);
+        double p3 = tone_power(x + pre, n, 3000.0, rate);
+        double h2 = 10.0 * log10(p2 / p1), h3 = 10.0 * log10(p3 / p1);
+        printf("%.0f mV 1 kHz: gain %.2f dB, H2 %.1f dB, H3 %.1f dB\n", amps[a] * 1e3,
+               10.0 * log10(p1 / (0.5 * amps[a] * amps[a])), h2, h3);
+        CHECK(h2 > h3, "%g V: H2 %.1f not above H3 %.1f", amps[a], h2, h3);
+        h2s[a] = h2;
+        gs_channel_free(ch);
+    }
+    /* H2 relative to the fundamental rises 1 dB per dB of input (second-order term) */
+    double slope = (h2s[1] - h2s[0]) / (20.0 * log10(amps[1] / amps[0]));
+    printf("H2 slope 10 -> 30 mV: %.3f dB/dB\n", slope);
+    CHECK(fabs(slope - 1.0) < 0.1, "H2 slope %.3f dB/dB", slope);
+    gs_channel *ch = stage(rate);
+    if (ch) {
+        for (size_t i = 0; i < n + pre; i++)
+            x[i] = (float)(1.0 * sin(2.0 * GS_PI * 1000.0 * (double)i / rate));
+        run(ch, x, n + pre);
+        double mx = -1e9, mn = 1e9;
+        for (size_t i = pre; i < n + pre; i++) {
+            if (x[i] > mx) mx = x[i];
+            if (x[i] < mn) mn = x[i];
+        }
+        printf("1 V 1 kHz: output peaks %+.3f V / %+.3f V (asymmetric clipping)\n", mx, mn);
+        CHECK(fabs(mx + mn) > 1.0, "peaks %g / %g not asymmetric", mx, mn);
+        gs_channel_stats st;
+        gs_channel_stats_get(ch, &st);
+        CHECK(st.solver_failures == 0, "%llu solver failures",
+              (unsigned long long)st.solver_failures);
+        gs_channel_free(ch);
+    }
+    free(x);
+}
+
+/* +/-1000 V steps, a 1000 V sine and full-scale noise at every rate and quality: every output
+ * finite and within twice the input's reach (a 1000 V step drives both junctions on, so the
+ * collector follows the base), the iteration counted when it fails. */
+static void test_robust(void) {
+    const double rates[] = {44100.0, 48000.0, 96000.0, 192000.0};
+    for (size_t r = 0; r < GS_ARRAY_LEN(rates); r++)
+        for (unsigned q = 0; q < 3; q++) {
+            gs_channel *ch = stage(rates[r]);
+            if (!ch) continue;
+            gs_channel_set_symbol(ch, "quality", q);
+            gs_channel_reset(ch);
+            size_t n = (size_t)(0.3 * rates[r]);
+            float *x = malloc(n * sizeof(float));
+            uint32_t s = 1;
+            for (size_t i = 0; i < n; i++) {
+                s = s * 1664525u + 1013904223u;
+                double noise = (double)(s >> 8) / 8388608.0 - 1.0;
+                x[i] = (float)(1000.0 * (i < n / 4   ? (i / 1000 % 2 ? 1.0 : -1.0)
+                                         : i < n / 2 ? sin(0.01 * (double)i)
+                                                     : noise));
+            }
+            run(ch, x, n);
+            size_t bad = 0;
+            for (size_t i = 0; i < n; i++) bad += !isfinite(x[i]) || fabs(x[i]) > 2000.0;
+            gs_channel_stats st;
+            gs_channel_stats_get(ch, &st);
+            printf("+/-1000 V at %.1f kHz, quality %u: %zu bad samples, %llu solver failures\n",
+                   rates[r] / 1e3, q, bad, (unsigned long long)st.solver_failures);
+            CHECK(bad == 0, "%zu bad samples", bad);
+            free(x);
+            gs_channel_free(ch);
+        }
+}
+
+int main(void) {
+    test_dc();
+    test_character();
+    test_robust();
+    return check_done();
+}
