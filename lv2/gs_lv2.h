@@ -81,7 +81,7 @@ gs_status gs_lv2_map_build_one(gs_lv2_map *map, const gs_model_info *model);
 
 /* Port unit of a library unit over a range: the SI prefix a person reads (pF/nF/uF, kOhm/MOhm,
  * ms); *scale receives the factor library value = port value * scale. */
-const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale);
+const char *gs_lv2_port_unit(gs_unit unit, double min, double max, double *scale);
 
 /* The plugins of the bundle: index 0 and 1 the strip (mono, stereo: the URIs of the first
  * version, kept so saved sessions load), then each channel model of the registry in registry
