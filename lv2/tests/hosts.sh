@@ -283,6 +283,27 @@ jalv)
     check "meters: output minus input peak is -8.0 dB" \
         near "$(awk -v a="${m_out:--999}" -v b="${m_in:-0}" 'BEGIN { print a - b }')" -8.0 0.1
     exec 3>&-
+    # Each model's own plugin in jalv: JACK sees that model's latency, not the strip's.
+    mkfifo "$T/jalv2.in"
+    exec 4<>"$T/jalv2.in"
+    for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
+        jalv -n "gs$m" "$URI/$m" <&4 >"$T/jalv-$m.out" 2>&1 &
+        jp=$!
+        pids="$jp $pids"
+        k=0
+        while ! jack_lsp 2>/dev/null | grep -q "^gs$m:out\$"; do
+            k=$((k + 1))
+            [ $k -gt 100 ] && break
+            sleep 0.1
+        done
+        ml=$(max_latency 48000 "$m")
+        jl=$(jack_lsp -l "gs$m:out" 2>/dev/null | sed -n 's/.*playback latency = \[ \([0-9]*\) .*/\1/p')
+        echo "  $URI/$m in jalv: JACK latency $jl, the model's $ml"
+        check "jalv: $m plugin's JACK latency is the model's ($ml)" [ -n "$jl" -a "$jl" = "$ml" ]
+        kill "$jp"
+        wait "$jp" 2>/dev/null
+    done
+    exec 4>&-
     finish
     ;;
 ardour)
