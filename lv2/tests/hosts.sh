@@ -311,6 +311,8 @@ ardour)
     # track, plugin, preset, parameter change; checks printed as ok/FAIL lines). Ardour's
     # configuration and caches go to the temporary folder, never to the user's.
     lat=$(max_latency)
+    mlat=$(max_latency 48000 tube-preamp)
+    mctl=$(lv2info "$URI/tube-preamp" | grep -c 'lv2core#ControlPort')
     mkdir -p "$T/config" "$T/cache"
     here=$(cd "$(dirname "$0")" && pwd)
     n_all=$(grep -c '^check(' "$here/ardour.lua")
@@ -324,7 +326,9 @@ ardour)
         # In $T with core dumps on: if Ardour ever crashes, the backtrace is printed below.
         (cd "$T" && ulimit -c unlimited 2>/dev/null
         XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
-            GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
+            GS_LATENCY=$lat GS_MODEL_URI=$URI/tube-preamp GS_MODEL_LATENCY=$mlat \
+            GS_MODEL_PRESET=$URI/preset/tube-preamp/tube GS_MODEL_CONTROLS=$mctl \
+            timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
         rc=$?
         if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
             echo "  ardour7-lua crashed; backtrace of the crashing thread, then all threads:"
@@ -344,6 +348,7 @@ ardour)
     [ "$n_fail" -gt 0 ] && tail -20 "$T/ardour.log"
     check "ardour7-lua ran the whole script ($n_all checks, exit 0)" [ "$rc" -eq 0 -a "$n_ok" -eq "$n_all" ]
     check "the saved session holds the plugin" grep -q "$URI/mono" "$T/session/gainstage.ardour"
+    check "the saved session holds the model plugin" grep -q "$URI/tube-preamp" "$T/session/gainstage.ardour"
     finish
     ;;
 *)
