@@ -8,9 +8,10 @@
  * stereo plugin:
  *   0 in_l, 1 in_r, 2 out_l, 3 out_r
  * then, for both, the fixed control ports from GS_LV2_FIXED_CONTROLS (latency, meters, model,
- * calibration), then one input control port per entry of the union of the channel models'
- * parameter tables (gs_lv2_map.params), in registry order: models appended to the registry later
- * append their new ports at the end, so saved sessions of older versions keep their indices.
+ * calibration; a model's own plugin has no `model` port, see gs_lv2_fixed_at), then one input
+ * control port per parameter: in a model's plugin its table, in the strip the union of the
+ * channel models' tables (gs_lv2_map.params), in registry order: models appended to the registry
+ * later append their new ports at the end, so saved sessions of older versions keep their indices.
  */
 #ifndef GS_LV2_H
 #define GS_LV2_H
