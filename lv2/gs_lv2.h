@@ -8,9 +8,10 @@
  * stereo plugin:
  *   0 in_l, 1 in_r, 2 out_l, 3 out_r
  * then, for both, the fixed control ports from GS_LV2_FIXED_CONTROLS (latency, meters, model,
- * calibration), then one input control port per entry of the union of the channel models'
- * parameter tables (gs_lv2_map.params), in registry order: models appended to the registry later
- * append their new ports at the end, so saved sessions of older versions keep their indices.
+ * calibration; a model's own plugin has no `model` port, see gs_lv2_fixed_at), then one input
+ * control port per parameter: in a model's plugin its table, in the strip the union of the
+ * channel models' tables (gs_lv2_map.params), in registry order: models appended to the registry
+ * later append their new ports at the end, so saved sessions of older versions keep their indices.
  */
 #ifndef GS_LV2_H
 #define GS_LV2_H
@@ -81,7 +82,7 @@ gs_status gs_lv2_map_build_one(gs_lv2_map *map, const gs_model_info *model);
 
 /* Port unit of a library unit over a range: the SI prefix a person reads (pF/nF/uF, kOhm/MOhm,
  * ms); *scale receives the factor library value = port value * scale. */
-const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale);
+const char *gs_lv2_port_unit(gs_unit unit, double min, double max, double *scale);
 
 /* The plugins of the bundle: index 0 and 1 the strip (mono, stereo: the URIs of the first
  * version, kept so saved sessions load), then each channel model of the registry in registry

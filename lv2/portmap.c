@@ -41,7 +41,7 @@ static gs_status add(gs_lv2_map *map, size_t m, size_t k, const char *symbol) {
     return GS_OK;
 }
 
-const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale) {
+const char *gs_lv2_port_unit(gs_unit unit, double min, double max, double *scale) {
     *scale = 1.0;
     switch (unit) {
     case GS_UNIT_FARAD: /* the prefix that puts the largest value at 1..1000 or so */
@@ -49,7 +49,7 @@ const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale) {
         if (max <= 1e-6) return *scale = 1e-9, "nF";
         return *scale = 1e-6, "uF";
     case GS_UNIT_OHM:
-        if (max >= 1e7) return *scale = 1e6, "MOhm";
+        if (min >= 1e5) return *scale = 1e6, "MOhm";
         if (max >= 1e4) return *scale = 1e3, "kOhm";
         return "Ohm";
     case GS_UNIT_HENRY: return max <= 1e-1 ? (*scale = 1e-3, "mH") : "H";
@@ -63,7 +63,7 @@ const char *gs_lv2_port_unit(gs_unit unit, double max, double *scale) {
 static void finish(gs_lv2_map *map) {
     for (size_t i = 0; i < map->n_params; i++) {
         gs_lv2_param *q = &map->params[i];
-        q->unit = gs_lv2_port_unit(q->info->unit, q->max, &q->scale);
+        q->unit = gs_lv2_port_unit(q->info->unit, q->min, q->max, &q->scale);
         q->min /= q->scale;
         q->max /= q->scale;
         q->def /= q->scale;
@@ -166,12 +166,42 @@ static gs_status add_models(gs_lv2_map *map) {
     return GS_OK;
 }
 
+/* A port value as the library value the command line parses from the same number written as
+ * `gainstage params` prints it: plain decimals for dB, % and unitless values, an engineering
+ * prefix for physical units ("750p", "470k", "630m": mantissa times the prefix's power of ten,
+ * gs_parse_value). A float holds about 7 significant digits, so the mantissa is rounded to 7;
+ * N / 10^d of two exact integers is rounded as strtod rounds the decimal. So a preset's "250p",
+ * shown as 0.25 nF, or a gain of 45.3 dB, reaches the model as the same double as from
+ * `process`, and the plugin's output is the command line's bit for bit. */
+static double as_parsed(double v, int prefixed) {
+    static const double mult[] = {1e-15, 1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e9, 1e12};
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double a = fabs(v);
+    if (!(a >= 1e-15 && a < 1e15)) return v;
+    int k = 5;
+    if (prefixed) {
+        k = (int)floor(log10(a) / 3.0) + 5;
+        k = k < 0 ? 0 : (k > 9 ? 9 : k);
+    }
+    double m = k == 5 ? a : a / mult[k];
+    int d = 6 - (int)floor(log10(m));
+    if (d < 0 || d > 22) return v; /* 7 digits or more before the point: a float's integer */
+    double r = floor(m * p10[d] + 0.5) / p10[d];
+    if (k != 5) r *= mult[k];
+    return v < 0 ? -r : r;
+}
+
 int gs_lv2_param_value(const gs_lv2_map *map, size_t param, size_t model, double v, double *out) {
     if (param >= map->n_params || model >= map->n_models || !isfinite(v)) return 0;
     int k = map->params[param].local[model];
     if (k < 0) return 0;
     const gs_param_info *p = &map->models[model]->params[k];
-    v *= map->params[param].scale;
+    if (p->kind == GS_PARAM_REAL)
+        v = as_parsed(v * map->params[param].scale, p->unit != GS_UNIT_DB &&
+                                                        p->unit != GS_UNIT_PERCENT &&
+                                                        p->unit != GS_UNIT_NONE);
     if (p->kind != GS_PARAM_REAL) v = floor(v + 0.5);
     if (v < p->min) v = p->min;
     if (v > p->max) v = p->max;

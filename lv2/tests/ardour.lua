@@ -88,11 +88,29 @@ print(string.format("  Ardour's track meter: %.2f dBFS", am))
 check(math.abs(am - (pin + 2.0)) < 0.1, string.format("Ardour's track meter %.3f dBFS, expected %.3f",
   am, pin + 2.0))
 
+-- A model's own plugin (GS_MODEL_URI, latency GS_MODEL_LATENCY) after the strip: Ardour sees its
+-- own latency, its controls by the command line's names, and its presets (preset/MODEL/NAME).
+local muri, mlat = os.getenv("GS_MODEL_URI"), tonumber(os.getenv("GS_MODEL_LATENCY"))
+local mp = ARDOUR.LuaAPI.new_plugin(Session, muri, ARDOUR.PluginType.LV2, "")
+check(not mp:isnil() and t:add_processor_by_index(mp, 1, nil, true) == 0,
+  "model plugin " .. tostring(muri) .. " added after the strip")
+local mplug = (not mp:isnil()) and mp:to_insert():plugin(0) or nil
+check(mplug ~= nil and mp:signal_latency() == mlat,
+  string.format("Ardour sees the model plugin's latency: %d (model: %d)",
+    mplug and mp:signal_latency() or -1, mlat))
+local mpr = mplug and mplug:preset_by_uri(os.getenv("GS_MODEL_PRESET")) or nil
+check(mpr ~= nil and mpr.valid, "model plugin's preset " .. tostring(os.getenv("GS_MODEL_PRESET")) .. " known to Ardour")
+-- (parameter_count() counts the 2 audio ports too, see param() above)
+local mctl = mplug and mplug:parameter_count() - 2 or -1
+check(mctl == tonumber(os.getenv("GS_MODEL_CONTROLS")),
+  "model plugin's control count " .. mctl .. " (lv2info: " .. tostring(os.getenv("GS_MODEL_CONTROLS")) .. ")")
+
 check(Session:save_state("", false, false, false, false, false) == 0, "session saved")
 -- Release every Ardour object this script holds (shared pointers inside Lua values) while the
 -- session still exists: collected later, at interpreter exit, their destructors would run after
 -- Ardour's own clean-up (with MALLOC_PERTURB_ set, as meson test does, that crashed every time).
 -- Then stop the engine, so nothing processes while the session goes.
+mpr, mplug, mp = nil, nil, nil
 pr, plug, p, t, tl, s = nil, nil, nil, nil, nil, nil
 collectgarbage()
 collectgarbage()

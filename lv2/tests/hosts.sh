@@ -48,7 +48,7 @@ not() { ! "$@"; }
 peak_db() { sox "$1" -n remix "$2" stats 2>&1 | awk '/^Pk lev dB/ { print $4 }'; }
 # A built-in LV2 preset as lv2apply options ("-c SYMBOL VALUE" for the model port and every
 # parameter of the preset's model), read from the generated presets.ttl.
-preset_controls() {
+preset_controls() { # NAME (a strip preset) or MODEL/NAME (a model plugin's)
     awk -v p="<$URI/preset/$1>" '
         $0 == p { on = 1; next }
         on && /^$/ { exit }
@@ -66,10 +66,11 @@ preset_controls() {
 # The plugin's latency: the largest of the channel models' (as `gainstage process` reports them),
 # over every `quality` of the models that have one (the tube models' high quality is the longest
 # at 44.1 kHz).
-max_latency() { # [RATE]
+max_latency() { # [RATE [MODEL]]: the strip's latency, or with MODEL that model's plugin's
     "$MKSIG" --rate "${1:-48000}" --seconds 0.1 silence "$T/s.wav"
     best=0
-    for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
+    models=${2:-$("$GS" models | awk '$2 == "channel" { print $1 }')}
+    for m in $models; do
         sets=-
         "$GS" params --model "$m" | grep -q '^quality ' && sets="quality=standard quality=high quality=low-alias"
         for s in $sets; do
@@ -168,6 +169,34 @@ lv2apply)
 44100|2|twotone|-c gain 60 -c pad 1 -c in_dbu -10 -c out_dbu 12|--set gain=60 --set pad=1 --in-dbu -10 --out-dbu 12
 96000|1|sweep|-c polarity 1 -c hpf 1 -c hpf_freq 200 -c rail 9|--set polarity=1 --set hpf=1 --set hpf_freq=200 --set rail=9
 EOF
+    # Each model's own plugin from one of its presets (presets.ttl's preset/MODEL/NAME against
+    # process --preset NAME), values in the ports' units (kOhm, nF) against the CLI's.
+    while IFS='|' read -r model preset rate ch sig lc go; do
+        i=$((i + 1))
+        plugin=$URI/$model
+        [ "$ch" = 2 ] && plugin=$URI/$model-stereo
+        mc=$(preset_controls "$model/$preset")
+        "$MKSIG" --rate "$rate" --channels "$ch" --seconds 0.5 --peak -6 "$sig" "$T/in$i.wav"
+        # shellcheck disable=SC2086
+        lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $mc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
+            cat "$T/lv2apply$i.log"
+        # shellcheck disable=SC2086
+        lm=$("$GS" process --force --no-compensate -f f32 --preset "$preset" $go "$T/in$i.wav" \
+            "$T/cli$i.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+        lp=$(max_latency "$rate" "$model")
+        d=$("$WAV" diff "$T/cli$i.wav" "$T/lv2$i.wav" $((lp - lm)) 2>&1)
+        echo "  case $i: $plugin ($preset), $rate Hz, $sig, [$lc], latency $lp (model now $lm): $d"
+        check "case $i: $plugin bit-identical to gainstage process --preset $preset" \
+            has "$d" "same_shape=1 maxdiff=0 "
+        pk=$("$WAV" info "$T/lv2$i.wav" | sed 's/.*peak=\([^ ]*\).*/\1/')
+        check "case $i: output not silent (peak $pk)" awk -v p="$pk" 'BEGIN { exit !(p > 0.01) }'
+    done <<EOF
+ss-preamp|clean|48000|1|voice|-c gain 50 -c trim -2|--set gain=50 --set trim=-2
+tube-preamp|tube-hot|44100|2|twotone||
+frontend|guitar-hi-z|48000|1|voice|-c zin 470 -c cable 0.75|--set zin=470k --set cable=750p
+frontend|phono|96000|2|sweep||
+digital-preamp|digital|48000|1|sweep|-c gain 20|--set gain=20
+EOF
     finish
     ;;
 jalv)
@@ -254,6 +283,27 @@ jalv)
     check "meters: output minus input peak is -8.0 dB" \
         near "$(awk -v a="${m_out:--999}" -v b="${m_in:-0}" 'BEGIN { print a - b }')" -8.0 0.1
     exec 3>&-
+    # Each model's own plugin in jalv: JACK sees that model's latency, not the strip's.
+    mkfifo "$T/jalv2.in"
+    exec 4<>"$T/jalv2.in"
+    for m in $("$GS" models | awk '$2 == "channel" { print $1 }'); do
+        jalv -n "gs$m" "$URI/$m" <&4 >"$T/jalv-$m.out" 2>&1 &
+        jp=$!
+        pids="$jp $pids"
+        k=0
+        while ! jack_lsp 2>/dev/null | grep -q "^gs$m:out\$"; do
+            k=$((k + 1))
+            [ $k -gt 100 ] && break
+            sleep 0.1
+        done
+        ml=$(max_latency 48000 "$m")
+        jl=$(jack_lsp -l "gs$m:out" 2>/dev/null | sed -n 's/.*playback latency = \[ \([0-9]*\) .*/\1/p')
+        echo "  $URI/$m in jalv: JACK latency $jl, the model's $ml"
+        check "jalv: $m plugin's JACK latency is the model's ($ml)" [ -n "$jl" -a "$jl" = "$ml" ]
+        kill "$jp"
+        wait "$jp" 2>/dev/null
+    done
+    exec 4>&-
     finish
     ;;
 ardour)
@@ -261,6 +311,8 @@ ardour)
     # track, plugin, preset, parameter change; checks printed as ok/FAIL lines). Ardour's
     # configuration and caches go to the temporary folder, never to the user's.
     lat=$(max_latency)
+    mlat=$(max_latency 48000 tube-preamp)
+    mctl=$(lv2info "$URI/tube-preamp" | grep -c 'lv2core#ControlPort')
     mkdir -p "$T/config" "$T/cache"
     here=$(cd "$(dirname "$0")" && pwd)
     n_all=$(grep -c '^check(' "$here/ardour.lua")
@@ -274,7 +326,9 @@ ardour)
         # In $T with core dumps on: if Ardour ever crashes, the backtrace is printed below.
         (cd "$T" && ulimit -c unlimited 2>/dev/null
         XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache GS_SESSION_DIR=$T/session \
-            GS_LATENCY=$lat timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
+            GS_LATENCY=$lat GS_MODEL_URI=$URI/tube-preamp GS_MODEL_LATENCY=$mlat \
+            GS_MODEL_PRESET=$URI/preset/tube-preamp/tube GS_MODEL_CONTROLS=$mctl \
+            timeout 120 ardour7-lua "$here/ardour.lua" >"$T/ardour.log" 2>&1)
         rc=$?
         if [ "$rc" -gt 128 ] && [ -f "$T/core" ] && command -v gdb >/dev/null; then
             echo "  ardour7-lua crashed; backtrace of the crashing thread, then all threads:"
@@ -294,6 +348,7 @@ ardour)
     [ "$n_fail" -gt 0 ] && tail -20 "$T/ardour.log"
     check "ardour7-lua ran the whole script ($n_all checks, exit 0)" [ "$rc" -eq 0 -a "$n_ok" -eq "$n_all" ]
     check "the saved session holds the plugin" grep -q "$URI/mono" "$T/session/gainstage.ardour"
+    check "the saved session holds the model plugin" grep -q "$URI/tube-preamp" "$T/session/gainstage.ardour"
     finish
     ;;
 *)
