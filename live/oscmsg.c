@@ -227,7 +227,9 @@ static int global_change(live_app *app, const char *path, const live_osc_arg *a,
             snprintf(err, esz, "record needs 0 or 1 (or true/false)");
             return -1;
         }
-        return live_app_record(app, on, err, esz);
+        /* An optional second argument names the take (files NAME-chNN.wav). */
+        const char *name = on == 1 && argc >= 2 && a[1].type == 's' ? a[1].s : NULL;
+        return live_app_record_named(app, on, name, err, esz);
     }
     if (!strcmp(path, "/gainstage/session/save") && app)
         return live_app_save_session(app, err, esz);

@@ -82,6 +82,16 @@ async function mixer(browser) {
   check(await until(() => page.evaluate(() =>
     document.querySelector('.strip[data-channel="2"] .solo').classList.contains('on')), 3000),
   'a solo sent by OSC shows on the page');
+  // Record: the take started by --record stops, then one named in the page's box starts.
+  await page.click('#recbtn');
+  check(await until(() => page.evaluate(() => !window.gsMixer.state.rec.on), 3000), 'record button stops the take');
+  await page.fill('#takename', 'webtake');
+  await page.click('#recbtn');
+  check(await until(() => page.evaluate(() => window.gsMixer.state.rec.on &&
+    window.gsMixer.state.rec.take === 'webtake' &&
+    parseFloat(document.getElementById('elapsed').textContent) > 0.2), 5000),
+  `a take named in the page records: ${await page.evaluate(() => document.getElementById('take').textContent)}` +
+  ` ${await page.evaluate(() => document.getElementById('elapsed').textContent)}`);
   if (process.env.GS_SHOT) await page.screenshot({ path: process.env.GS_SHOT, fullPage: true });
   check(errors.length === 0, `no page errors: ${errors.join('; ')}`);
 }

@@ -40,7 +40,7 @@ PIDS="$PIDS $!"
     { bad "mksig (MKSIG=$MKSIG) failed"; finish web_browser; }
 
 # --- on loopback: no token --------------------------------------------------------------------
-"$GS" live --server "$SRV" --inputs 2 --osc-port auto --web 0 --status-interval 60 \
+"$GS" live --server "$SRV" --inputs 2 --osc-port auto --web 0 --status-interval 60 --record "$T/rec" \
     >"$T/A.out" 2>&1 &
 G=$!
 PIDS="$PIDS $G"
@@ -58,6 +58,13 @@ fi
 cat "$T/node.out"
 pass=$((pass + $(grep -c '^ok ' "$T/node.out")))
 "$H" osc "$PORT" /gainstage/quit >/dev/null
+check "waitfor '! kill -0 $G' 30" "gainstage did not quit"
+# The first take's sidecar logs what the page changed (the same control path as OSC).
+first=$(ls "$T"/rec/take-*.take 2>/dev/null | head -1)
+check "grep -Eq '^param\.[0-9]+ = [0-9.]+ ch\.1\.gain 10\$' '$first' && grep -Eq 'ch\.1\.monitor\.mute 1\$' '$first'" \
+    "the page's fader and mute are not in the sidecar: $(grep param "$first" 2>/dev/null)"
+check "[ -f '$T/rec/webtake.take' ] && grep -q 'status = complete' '$T/rec/webtake.take' && [ -f '$T/rec/webtake-ch01.wav' ]" \
+    "the named take: $(ls "$T/rec")"
 
 # --- on another address: the token ------------------------------------------------------------
 "$GS" live --server "$SRV" --name gsweb2 --inputs 1 --osc-port off --web 0.0.0.0:0 \
