@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* OSC replies floor at -180 dBFS (documented in doc/live.md), below any real signal (a 24-bit
+ * LSB is -144 dBFS) and a plain number: many OSC clients (and 'f' consumers that compare or
+ * scale) mishandle an infinite float. The text surfaces print -inf instead. */
 static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
 
 static void reply_init(live_osc_reply *r, const char *path) {
