@@ -171,7 +171,7 @@ static int rec_stop_locked(live_app *a, int report) {
     return rc;
 }
 
-static int rec_start_locked(live_app *a, char *err, size_t esz) {
+static int rec_start_locked(live_app *a, const char *name, char *err, size_t esz) {
     if (a->rec) return 0;
     if (!a->cfg.rec_dir) {
         snprintf(err, esz, "no recording folder (start with --record DIR)");
@@ -185,8 +185,8 @@ static int rec_start_locked(live_app *a, char *err, size_t esz) {
     for (int f = 0; f < nfiles; f++) presets[f] = c[f % a->n].preset;
     double rate = live_engine_rate(a->e);
     char why[512];
-    a->rec = live_rec_start(a->cfg.rec_dir, nfiles, rate, a->cfg.rec_fmt, point, presets, why,
-                            sizeof why);
+    a->rec = live_rec_start_named(a->cfg.rec_dir, name, nfiles, rate, a->cfg.rec_fmt, point,
+                                  presets, why, sizeof why);
     if (!a->rec) {
         live_app_log(a, LIVE_ERROR, "%s", why);
         snprintf(err, esz, "cannot start recording in '%s'", a->cfg.rec_dir);
@@ -206,8 +206,12 @@ static int rec_start_locked(live_app *a, char *err, size_t esz) {
 }
 
 int live_app_record(live_app *a, int on, char *err, size_t esz) {
+    return live_app_record_named(a, on, NULL, err, esz);
+}
+
+int live_app_record_named(live_app *a, int on, const char *name, char *err, size_t esz) {
     pthread_mutex_lock(&a->rec_lock);
-    int rc = on ? rec_start_locked(a, err, esz) : rec_stop_locked(a, 1);
+    int rc = on ? rec_start_locked(a, name, err, esz) : rec_stop_locked(a, 1);
     if (rc && !on) snprintf(err, esz, "stopping the recording failed");
     pthread_mutex_unlock(&a->rec_lock);
     return rc;
@@ -303,7 +307,7 @@ static void follow_rate(live_app *a) {
     pthread_mutex_lock(&a->rec_lock);
     if (a->rec) {
         rec_stop_locked(a, 1);
-        if (rec_start_locked(a, err, sizeof err)) live_app_log(a, LIVE_ERROR, "%s", err);
+        if (rec_start_locked(a, NULL, err, sizeof err)) live_app_log(a, LIVE_ERROR, "%s", err);
     }
     pthread_mutex_unlock(&a->rec_lock);
 }

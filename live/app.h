@@ -39,6 +39,8 @@ void live_app_log(live_app *a, live_level level, const char *fmt, ...)
 
 /* For the surfaces. Each returns 0, or -1 with err filled. */
 int live_app_record(live_app *a, int on, char *err, size_t esz);
+/* The same, a take started named NAME (live_rec_take_name_ok; NULL or "": by the time). */
+int live_app_record_named(live_app *a, int on, const char *name, char *err, size_t esz);
 int live_app_save_session(live_app *a, char *err, size_t esz);
 /* "48000 Hz, 256 frames, load ..., xruns N[, rec ...] | 1: -14.0 dBFS | ..." */
 void live_app_status(live_app *a, char *buf, size_t size);

@@ -215,6 +215,13 @@ live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format 
 /* Stop: the caller has detached the recorder from the engine first. Drains, finalises headers
  * and the sidecar, joins the thread. Returns 0 if every file was closed cleanly. */
 int live_rec_stop(live_rec *r);
+/* live_rec_start with the take named NAME (files NAME-chNN.wav, NAME.take; NAME-2... if taken)
+ * rather than by the time; NULL or "" for the time. NAME: live_rec_take_name_ok. */
+#define LIVE_TAKE_NAME 64
+int live_rec_take_name_ok(const char *name);
+live_rec *live_rec_start_named(const char *dir, const char *name, int nch, double rate,
+                               live_rec_format fmt, live_rec_point point,
+                               const char *const *presets, char *err, size_t esz);
 /* Process thread side: write one period (planar, nch blocks of n floats). */
 GS_LIVE_RT void live_rec_push(live_rec *r, const float *const *bufs, uint32_t n,
                               uint32_t frame_time);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* OSC replies floor at -180 dBFS (documented in doc/live.md), below any real signal (a 24-bit
+ * LSB is -144 dBFS) and a plain number: many OSC clients (and 'f' consumers that compare or
+ * scale) mishandle an infinite float. The text surfaces print -inf instead. */
 static double dbfs(float x) { return x > 1e-9f ? 20.0 * log10((double)x) : -180.0; }
 
 static void reply_init(live_osc_reply *r, const char *path) {
@@ -227,7 +230,9 @@ static int global_change(live_app *app, const char *path, const live_osc_arg *a,
             snprintf(err, esz, "record needs 0 or 1 (or true/false)");
             return -1;
         }
-        return live_app_record(app, on, err, esz);
+        /* An optional second argument names the take (files NAME-chNN.wav). */
+        const char *name = on == 1 && argc >= 2 && a[1].type == 's' ? a[1].s : NULL;
+        return live_app_record_named(app, on, name, err, esz);
     }
     if (!strcmp(path, "/gainstage/session/save") && app)
         return live_app_save_session(app, err, esz);

@@ -81,6 +81,7 @@ struct live_rec {
     char *notes;
     size_t notes_len, notes_cap;
     int n_notes;
+    char want[LIVE_TAKE_NAME]; /* the take's name asked for ("" for the time) */
 };
 
 const char *live_rec_format_name(live_rec_format f) {
@@ -261,6 +262,7 @@ static int reserve_take(live_rec *r, char *err, size_t esz) {
     localtime_r(&now, &tm);
     char stamp[64];
     strftime(stamp, sizeof stamp, "take-%Y%m%d-%H%M%S", &tm);
+    if (r->want[0]) snprintf(stamp, sizeof stamp, "%s", r->want);
     for (int i = 1;; i++) {
         if (i == 1)
             snprintf(r->take, sizeof r->take, "%s", stamp);
@@ -331,14 +333,36 @@ static int rec_open(live_rec *r, char *err, size_t esz) {
     return 0;
 }
 
+int live_rec_take_name_ok(const char *name) {
+    size_t n = strlen(name);
+    if (n == 0 || n >= LIVE_TAKE_NAME || name[0] == '.' || name[0] == '-') return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return 0;
+    return 1;
+}
+
 live_rec *live_rec_start(const char *dir, int nch, double rate, live_rec_format fmt,
                          live_rec_point point, const char *const *presets, char *err, size_t esz) {
+    return live_rec_start_named(dir, NULL, nch, rate, fmt, point, presets, err, esz);
+}
+
+live_rec *live_rec_start_named(const char *dir, const char *name, int nch, double rate,
+                               live_rec_format fmt, live_rec_point point,
+                               const char *const *presets, char *err, size_t esz) {
+    if (name && name[0] && !live_rec_take_name_ok(name)) {
+        SETERR("a take name is 1 to %d letters, digits, '-', '_' or '.' (not first), not '%s'",
+               LIVE_TAKE_NAME - 1, name);
+        return NULL;
+    }
     if (make_dir(dir, err, esz)) return NULL;
     live_rec *r = calloc(1, sizeof *r);
     if (!r) {
         SETERR("out of memory for the recorder");
         return NULL;
     }
+    if (name) snprintf(r->want, sizeof r->want, "%s", name);
     pthread_mutex_init(&r->side_lock, NULL);
     r->nch = nch;
     r->rate = rate;

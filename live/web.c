@@ -82,11 +82,23 @@ static int token_equal(const char *a, const char *b) {
     return diff == 0;
 }
 
+/* The token from the request's Cookie header ("gstoken=T", set by the first page request that
+ * carried ?token=T), so the page's own .css and .js and a reload need no token in their URL. */
+static int cookie_token_ok(live_web *w, struct lws *wsi) {
+    char cookie[1024];
+    if (lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) <= 0) return 0;
+    for (char *save = NULL, *c = strtok_r(cookie, ";", &save); c; c = strtok_r(NULL, ";", &save)) {
+        while (*c == ' ') c++;
+        if (!strncmp(c, "gstoken=", 8) && token_equal(c + 8, w->token)) return 1;
+    }
+    return 0;
+}
+
 static int token_ok(live_web *w, struct lws *wsi) {
     if (!w->need_token) return 1;
     char buf[128];
     const char *v = lws_get_urlarg_by_name(wsi, "token=", buf, (int)sizeof buf);
-    return v && token_equal(v, w->token);
+    return (v && token_equal(v, w->token)) || cookie_token_ok(w, wsi);
 }
 
 /* A browser sends the page's origin: it must name this server (the Host header). Clients that
@@ -124,10 +136,15 @@ static int http_refuse(struct lws *wsi, unsigned status) {
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static int http_headers(struct lws *wsi, const live_web_file *f) {
+static int http_headers(live_web *w, struct lws *wsi, const live_web_file *f) {
     unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
     static const char nosniff[] = "nosniff", nostore[] = "no-store";
+    char cookie[128];
+    snprintf(cookie, sizeof cookie, "gstoken=%s; Path=/; HttpOnly; SameSite=Strict", w->token);
     if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, f->type, f->size, &p, end) ||
+        (w->need_token && lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+                                                      (const unsigned char *)cookie,
+                                                      (int)strlen(cookie), &p, end)) ||
         lws_add_http_header_by_name(
             wsi, (const unsigned char *)"x-content-type-options:", (const unsigned char *)nosniff,
             (int)strlen(nosniff), &p, end) ||
@@ -166,7 +183,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (!f) return http_refuse(wsi, HTTP_STATUS_NOT_FOUND);
         h->file = f;
         h->sent = 0;
-        return http_headers(wsi, f);
+        return http_headers(w, wsi, f);
     }
     case LWS_CALLBACK_HTTP_WRITEABLE: return h && h->file ? http_body(wsi, h) : 0;
     default: return lws_callback_http_dummy(wsi, reason, user, in, len);

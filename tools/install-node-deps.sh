@@ -1,5 +1,5 @@
 #!/bin/sh
-# What the browser test of the reports (measure/tests/report_browser.sh) needs beyond Debian's
+# What the browser tests (measure/tests/report_browser.sh, live/tests/web_browser.sh) need beyond Debian's
 # chromium: node and npm, and playwright-core at the version pinned in tools/browser/ installed
 # into BUILD/browser (never the repository: no node_modules in the tree). playwright-core drives
 # /usr/bin/chromium; it downloads no browser (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD).

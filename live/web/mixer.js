@@ -159,6 +159,8 @@ function connect() {
 }
 
 document.getElementById('recbtn').addEventListener('click', () => {
-  send('/gainstage/record', [mixer.state && mixer.state.rec.on ? 0 : 1]);
+  const on = mixer.state && mixer.state.rec.on;
+  const name = document.getElementById('takename').value.trim();
+  send('/gainstage/record', on ? [0] : name ? [1, name] : [1]);
 });
 connect();
