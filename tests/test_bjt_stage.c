@@ -101,6 +101,32 @@ static void test_character(void) {
     free(x);
 }
 
+/* Aliasing of a 1 V peak 5 / 9 kHz sine at 48 kHz at the default quality (issue 19 target 2:
+ * <= -90 / -80 dB, latency <= 16). NOT met: measured -81.4 / -75.6 dB; `high`'s 120 dB filters
+ * give -85.1 / -75.8, so the solver's own aliasing at 16x dominates. Held here as a regression
+ * bound 2 dB above what was measured, and printed. */
+static void test_alias(void) {
+    const double rate = 48000.0, freqs[2] = {5000.0, 9000.0}, bound[2] = {-79.4, -73.6};
+    for (int k = 0; k < 2; k++) {
+        gs_channel *ch = stage(rate);
+        if (!ch) continue;
+        size_t pre = (size_t)(2.0 * rate), n = (size_t)rate;
+        float *x = malloc((pre + n) * sizeof(float));
+        for (size_t i = 0; i < pre + n; i++)
+            x[i] = (float)sin(2.0 * GS_PI * freqs[k] * (double)i / rate);
+        run(ch, x, pre + n);
+        double a = alias_db(x + pre, n, freqs[k], rate, NULL, NULL);
+        uint32_t lat = gs_channel_latency(ch);
+        printf("1 V %.0f kHz at 48 kHz, default quality: aliasing %.1f dB (target %.0f, NOT met "
+               "below it), latency %u\n",
+               freqs[k] / 1e3, a, k ? -80.0 : -90.0, lat);
+        CHECK(a <= bound[k], "aliasing %.1f dB above the regression bound %.1f", a, bound[k]);
+        CHECK(lat <= 16, "latency %u", lat);
+        free(x);
+        gs_channel_free(ch);
+    }
+}
+
 /* +/-1000 V steps, a 1000 V sine and full-scale noise at every rate and quality: every output
  * finite and within twice the input's reach (a 1000 V step drives both junctions on, so the
  * collector follows the base), the iteration counted when it fails. */
@@ -138,6 +164,7 @@ static void test_robust(void) {
 int main(void) {
     test_dc();
     test_character();
+    test_alias();
     test_robust();
     return check_done();
 }
