@@ -161,10 +161,46 @@ static void test_robust(void) {
         }
 }
 
+/* Every parameter at its minimum and at its maximum (the others at their defaults), at the
+ * fast quality: a 1 V sine then +/-1000 V steps; every output finite and bounded. */
+static void test_param_corners(void) {
+    const gs_model_info *info = gs_model_find("bjt-stage");
+    CHECK(info != NULL, "bjt-stage in the registry");
+    if (!info) return;
+    size_t worst = 0;
+    unsigned long long fails = 0;
+    for (size_t p = 0; p + 1 < info->n_params; p++)
+        for (int end = 0; end < 2; end++) {
+            gs_channel *ch = stage(48000.0);
+            if (!ch) continue;
+            gs_channel_set_symbol(ch, "quality", 0);
+            gs_channel_set_symbol(ch, info->params[p].symbol,
+                                  end ? info->params[p].max : info->params[p].min);
+            gs_channel_reset(ch);
+            size_t n = 9600;
+            float *x = malloc(n * sizeof(float));
+            for (size_t i = 0; i < n; i++)
+                x[i] = (float)(i < n / 2 ? sin(0.13 * (double)i) : (i / 500 % 2 ? 1e3 : -1e3));
+            run(ch, x, n);
+            size_t bad = 0;
+            for (size_t i = 0; i < n; i++) bad += !isfinite(x[i]) || fabs(x[i]) > 2000.0;
+            gs_channel_stats st;
+            gs_channel_stats_get(ch, &st);
+            fails += st.solver_failures;
+            CHECK(bad == 0, "%s = %g: %zu bad samples", info->params[p].symbol,
+                  end ? info->params[p].max : info->params[p].min, bad);
+            if (bad > worst) worst = bad;
+            free(x);
+            gs_channel_free(ch);
+        }
+    printf("parameter corners: worst %zu bad samples, %llu solver failures in all\n", worst, fails);
+}
+
 int main(void) {
     test_dc();
     test_character();
     test_alias();
     test_robust();
+    test_param_corners();
     return check_done();
 }
