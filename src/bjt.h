@@ -59,6 +59,8 @@ typedef struct gs_bjt_core {
     double vbe, vbc;       /* last solution (V) */
     double ic, ib;         /* its currents (A) */
     double vo;             /* last output (V) */
+    double pj[4];          /* -J^-1 at the last solution (row-major): the predictor matrix */
+    double lastA, lastB;   /* the last sample's (Vb0 - Ve0, Vb0 - Vc0) (V) */
     uint64_t nonconverged; /* samples whose iteration hit the bound */
     uint64_t iterations;   /* total Newton iterations (diagnostics) */
 } gs_bjt_core;

@@ -10,7 +10,7 @@
 #define EXP_ARG_MAX 80.0
 /* Convergence: the last Newton step moved both junction voltages by less than this (V); the
  * iteration converges quadratically, so the error left is far smaller still. */
-#define STEP_TOL 1e-10
+#define STEP_TOL 1e-7
 
 void gs_bjt_currents(double vbe, double vbc, double *ic, double *ib) {
     double ef = exp(fmin(vbe * INV_VT, EXP_ARG_MAX)), er = exp(fmin(vbc * INV_VT, EXP_ARG_MAX));
@@ -38,7 +38,7 @@ GS_FORCE_INLINE static double pnjlim(double vnew, double vold, int *limited) {
 /* Solve Vbe = A - (Rb + Re) Ib - Re Ic, Vbc = B - Rb Ib + Rc Ic from (*x1, *x2). Returns the
  * iterations used, or -1 if the bound was hit (the best iterate is kept, finite). */
 GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, double Re, double *x1,
-                                 double *x2, double *ic, double *ib, int maxit) {
+                                 double *x2, double *ic, double *ib, double pj[4], int maxit) {
     double v1 = *x1, v2 = *x2;
     const double rbe = Rb + Re;
     for (int it = 1; it <= maxit; it++) {
@@ -61,6 +61,11 @@ GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, doubl
         int limited = 0;
         double n1 = pnjlim(v1 + d1, v1, &limited), n2 = pnjlim(v2 + d2, v2, &limited);
         if (!limited && fabs(d1) + fabs(d2) < STEP_TOL) {
+            /* -J^-1: dx = pj (dA, dB) to first order, the next sample's predictor */
+            pj[0] = -J22 / det;
+            pj[1] = J12 / det;
+            pj[2] = J21 / det;
+            pj[3] = -J11 / det;
             /* the currents at the final iterate from the linearisation (error O(step^2)) */
             *ic = Ic + c1 * d1 + c2 * d2;
             *ib = Ib + b1 * d1 + b2 * d2;
@@ -76,6 +81,7 @@ GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, doubl
         *x2 = v2;
     }
     gs_bjt_currents(*x1, *x2, ic, ib);
+    pj[0] = pj[1] = pj[2] = pj[3] = 0.0;
     return -1;
 }
 
@@ -107,7 +113,11 @@ gs_status gs_bjt_core_reset(gs_bjt_core *c) {
     double Rb = v->r1 * v->r2 / (v->r1 + v->r2), Vb0 = v->vcc * v->r2 / (v->r1 + v->r2);
     double Re = v->re1 + v->re2, Rc = v->rc, Vc0 = v->vcc;
     double x1 = 0.6, x2 = -1.0, ic, ib;
-    int it = solve(Vb0, Vb0 - Vc0, Rb, Rc, Re, &x1, &x2, &ic, &ib, 200);
+    int it = solve(Vb0, Vb0 - Vc0, Rb, Rc, Re, &x1, &x2, &ic, &ib, c->pj, 200);
+    /* that Jacobian is the DC network's (capacitors open), not the sampled one's: the first
+     * sample starts from the operating point itself */
+    c->pj[0] = c->pj[1] = c->pj[2] = c->pj[3] = 0.0;
+    c->lastA = c->lastB = 0.0;
     double vb = Vb0 - Rb * ib, vc = Vc0 - Rc * ic;
     c->vbe = x1;
     c->vbc = x2;
@@ -126,8 +136,16 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
     double jout = c->gout * c->vcout + c->iout;
     double vb0 = c->kb_in * vin - c->kb_j * jin + c->kb0;
     double vc0 = c->kc_j * jout + c->kc0, ve0 = c->kx * jce;
-    double x1 = c->vbe, x2 = c->vbc, ic, ib;
-    int it = solve(vb0 - ve0, vb0 - vc0, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, GS_BJT_MAX_ITER);
+    double A = vb0 - ve0, B = vb0 - vc0, dA = A - c->lastA, dB = B - c->lastB;
+    /* predictor: the last solution moved along the last linearisation (J^-1 of the same
+     * resistive network; exact to first order in the change of A and B) */
+    double p1 = c->pj[0] * dA + c->pj[1] * dB, p2 = c->pj[2] * dA + c->pj[3] * dB;
+    /* a large predicted move (a step, an overload) is left to the limited iteration */
+    if (!(fabs(p1) + fabs(p2) < 0.05)) p1 = p2 = 0.0;
+    double x1 = c->vbe + p1, x2 = c->vbc + p2, ic, ib;
+    c->lastA = A;
+    c->lastB = B;
+    int it = solve(A, B, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, c->pj, GS_BJT_MAX_ITER);
     if (it < 0) {
         c->nonconverged++;
         it = GS_BJT_MAX_ITER;

@@ -101,6 +101,32 @@ static void test_character(void) {
     free(x);
 }
 
+/* Aliasing of a 1 V peak 5 / 9 kHz sine at 48 kHz at the default quality (issue 19 target 2:
+ * <= -90 / -80 dB, latency <= 16). NOT met: measured -81.4 / -75.6 dB; `high`'s 120 dB filters
+ * give -85.1 / -75.8, so the solver's own aliasing at 16x dominates. Held here as a regression
+ * bound 2 dB above what was measured, and printed. */
+static void test_alias(void) {
+    const double rate = 48000.0, freqs[2] = {5000.0, 9000.0}, bound[2] = {-79.4, -73.6};
+    for (int k = 0; k < 2; k++) {
+        gs_channel *ch = stage(rate);
+        if (!ch) continue;
+        size_t pre = (size_t)(2.0 * rate), n = (size_t)rate;
+        float *x = malloc((pre + n) * sizeof(float));
+        for (size_t i = 0; i < pre + n; i++)
+            x[i] = (float)sin(2.0 * GS_PI * freqs[k] * (double)i / rate);
+        run(ch, x, pre + n);
+        double a = alias_db(x + pre, n, freqs[k], rate, NULL, NULL);
+        uint32_t lat = gs_channel_latency(ch);
+        printf("1 V %.0f kHz at 48 kHz, default quality: aliasing %.1f dB (target %.0f, NOT met "
+               "below it), latency %u\n",
+               freqs[k] / 1e3, a, k ? -80.0 : -90.0, lat);
+        CHECK(a <= bound[k], "aliasing %.1f dB above the regression bound %.1f", a, bound[k]);
+        CHECK(lat <= 16, "latency %u", lat);
+        free(x);
+        gs_channel_free(ch);
+    }
+}
+
 /* +/-1000 V steps, a 1000 V sine and full-scale noise at every rate and quality: every output
  * finite and within twice the input's reach (a 1000 V step drives both junctions on, so the
  * collector follows the base), the iteration counted when it fails. */
@@ -135,9 +161,46 @@ static void test_robust(void) {
         }
 }
 
+/* Every parameter at its minimum and at its maximum (the others at their defaults), at the
+ * fast quality: a 1 V sine then +/-1000 V steps; every output finite and bounded. */
+static void test_param_corners(void) {
+    const gs_model_info *info = gs_model_find("bjt-stage");
+    CHECK(info != NULL, "bjt-stage in the registry");
+    if (!info) return;
+    size_t worst = 0;
+    unsigned long long fails = 0;
+    for (size_t p = 0; p + 1 < info->n_params; p++)
+        for (int end = 0; end < 2; end++) {
+            gs_channel *ch = stage(48000.0);
+            if (!ch) continue;
+            gs_channel_set_symbol(ch, "quality", 0);
+            gs_channel_set_symbol(ch, info->params[p].symbol,
+                                  end ? info->params[p].max : info->params[p].min);
+            gs_channel_reset(ch);
+            size_t n = 9600;
+            float *x = malloc(n * sizeof(float));
+            for (size_t i = 0; i < n; i++)
+                x[i] = (float)(i < n / 2 ? sin(0.13 * (double)i) : (i / 500 % 2 ? 1e3 : -1e3));
+            run(ch, x, n);
+            size_t bad = 0;
+            for (size_t i = 0; i < n; i++) bad += !isfinite(x[i]) || fabs(x[i]) > 2000.0;
+            gs_channel_stats st;
+            gs_channel_stats_get(ch, &st);
+            fails += st.solver_failures;
+            CHECK(bad == 0, "%s = %g: %zu bad samples", info->params[p].symbol,
+                  end ? info->params[p].max : info->params[p].min, bad);
+            if (bad > worst) worst = bad;
+            free(x);
+            gs_channel_free(ch);
+        }
+    printf("parameter corners: worst %zu bad samples, %llu solver failures in all\n", worst, fails);
+}
+
 int main(void) {
     test_dc();
     test_character();
+    test_alias();
     test_robust();
+    test_param_corners();
     return check_done();
 }

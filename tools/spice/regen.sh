@@ -41,6 +41,7 @@ one() {
     case $model in
         opamp-stage) netlist="$here/opamp_stage.cir" ;;
         tube-stage) netlist="$here/tube_stage.cir" ;;
+        bjt-stage) netlist="$here/bjt_stage.cir" ;;
         *) echo "regen: $name: unknown model '$model'" >&2; return 1 ;;
     esac
     seconds=1.0
