@@ -20,6 +20,7 @@ echo
 # bench/peers.sh names the peers (and hosts our LV2 plugin); the tube rows join its run.
 exec sh "$(dirname "$0")/peers.sh" "$B" \
     --model tube-stage \
+    --model tube-stage:quality=fast \
     --model tube-stage:quality=high \
     --model tube-stage:quality=low-alias \
     --model tube-preamp:quality=low-alias \
