@@ -61,7 +61,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     m->v[id] = value;
     if (id == P_QUALITY) {
         /* a new time step: restart from the operating point (hosts switch between takes) */
-        m->q = (unsigned)value < NQ ? (unsigned)value : GS_TUBE_QUALITY_DEFAULT;
+        m->q = gs_tube_quality_index(value);
         redesign(m);
         reset(m);
         return;
@@ -72,7 +72,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 static void destroy(void *self) {
     bjt_model *m = self;
     if (!m) return;
-    for (unsigned q = 0; q < NQ; q++) gs_os_free(&m->os[q]);
+    gs_tube_os_free_all(m->os);
     free(m);
 }
 
@@ -81,11 +81,9 @@ static void *create(double rate, uint32_t max_block) {
     if (!m) return NULL;
     m->rate = rate;
     m->q = GS_TUBE_QUALITY_DEFAULT;
-    for (unsigned q = 0; q < NQ; q++) {
-        if (gs_tube_os_init(&m->os[q], rate, q, max_block) != GS_OK) {
-            destroy(m);
-            return NULL;
-        }
+    if (gs_tube_os_init_all(m->os, rate, max_block) != GS_OK) {
+        free(m);
+        return NULL;
     }
     for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
     redesign(m);
@@ -102,8 +100,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
 }
 
 static uint32_t latency_for(const double *values, double rate) {
-    unsigned q = (unsigned)values[P_QUALITY];
-    return gs_tube_os_latency(rate, q < NQ ? q : GS_TUBE_QUALITY_DEFAULT);
+    return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
 }
 
 static uint32_t latency(const void *self) {

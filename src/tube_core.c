@@ -541,6 +541,27 @@ gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uin
                            0.5 * rate, 120.0);
 }
 
+gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate,
+                              uint32_t max_block) {
+    for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) {
+        gs_status st = gs_tube_os_init(&os[q], rate, q, max_block);
+        if (st != GS_OK) {
+            gs_tube_os_free_all(os);
+            return st;
+        }
+    }
+    return GS_OK;
+}
+
+void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]) {
+    for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) gs_os_free(&os[q]);
+}
+
+unsigned gs_tube_quality_index(double value) {
+    return value >= 0.0 && value < (double)GS_TUBE_NQUALITY ? (unsigned)value
+                                                            : GS_TUBE_QUALITY_DEFAULT;
+}
+
 void gs_tube_psu_design(gs_tube_psu *p, double vraw, double ripple_frac, double mains_hz, double rs,
                         double cf, double T) {
     p->vraw = vraw;

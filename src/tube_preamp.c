@@ -137,7 +137,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
         break;
     case P_LEVEL: gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     case P_QUALITY:
-        m->q = (unsigned)value < NQ ? (unsigned)value : GS_TUBE_QUALITY_DEFAULT;
+        m->q = gs_tube_quality_index(value);
         redesign(m);
         reset(m);
         break;
@@ -148,7 +148,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 static void destroy(void *self) {
     tube_preamp *m = self;
     if (!m) return;
-    for (unsigned q = 0; q < NQ; q++) gs_os_free(&m->os[q]);
+    gs_tube_os_free_all(m->os);
     free(m);
 }
 
@@ -157,11 +157,10 @@ static void *create(double rate, uint32_t max_block) {
     if (!m) return NULL;
     m->rate = rate;
     m->q = GS_TUBE_QUALITY_DEFAULT;
-    for (unsigned q = 0; q < NQ; q++)
-        if (gs_tube_os_init(&m->os[q], rate, q, max_block) != GS_OK) {
-            destroy(m);
-            return NULL;
-        }
+    if (gs_tube_os_init_all(m->os, rate, max_block) != GS_OK) {
+        free(m);
+        return NULL;
+    }
     m->psu.v = params[P_SUPPLY].def;
     for (size_t i = 0; i < P_COUNT; i++) {
         m->v[i] = params[i].def;
@@ -190,8 +189,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
 }
 
 static uint32_t latency_for(const double *values, double rate) {
-    return gs_tube_os_latency(rate, (unsigned)values[P_QUALITY] < NQ ? (unsigned)values[P_QUALITY]
-                                                                     : GS_TUBE_QUALITY_DEFAULT);
+    return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
 }
 
 static uint32_t latency(const void *self) {

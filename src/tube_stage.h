@@ -110,6 +110,13 @@ double gs_tube_core_vk(const gs_tube_core *c);
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
 /* The latency gs_tube_os_init gives, designing nothing (base-rate samples). */
 uint32_t gs_tube_os_latency(double rate, unsigned quality);
+/* Every quality's oversampler of one model, created together so that a quality change between
+ * takes allocates nothing; on failure all are freed again. */
+gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate, uint32_t max_block);
+/* Frees what gs_tube_os_init_all made. */
+void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]);
+/* The quality index of a `quality` parameter value (out of range: the default). */
+unsigned gs_tube_quality_index(double value);
 extern const char *const gs_tube_quality_names[];
 /* The `quality` parameter entry, the same in every tube model's table. */
 /* clang-format off */
