@@ -82,13 +82,23 @@ start_server() {
         return 1
     }
 }
-stop_server() { kill "$J" 2>/dev/null; wait "$J" 2>/dev/null || true; J=""; }
+stop_server() { kill "$J" 2>/dev/null || true; wait "$J" 2>/dev/null || true; J=""; }
 
 # feed DEST: the looping test client into DEST_1..N, in the background ($F).
 feed() {
     # shellcheck disable=SC2086
     $PIN "$B/live/tests/live_helper" play "$SRV" "$1" --loop --timeout $((S + 60)) $FILES >"$T/feed.out" &
     F=$!
+}
+
+# stop_feed: stops the feeder; one that ended before it was asked to is a broken run.
+stop_feed() {
+    if ! kill "$F" 2>/dev/null; then
+        echo "the test client feeding the inputs stopped early: $(cat "$T/feed.out")" >&2
+        FEED_BROKEN=1
+    fi
+    wait "$F" 2>/dev/null || true
+    F=""
 }
 
 # reference KIND: live_helper passthru (copies N inputs to N outputs) fed for S seconds.
@@ -100,7 +110,7 @@ reference() {
     sleep 1
     feed passthru:in_
     wait "$R" || true
-    kill "$F" 2>/dev/null; wait "$F" 2>/dev/null || true; F=""
+    stop_feed
     REF_LATE=$(sed -n 's/.*late=\([0-9]*\).*/\1/p' "$T/ref.out")
     REF_X=$(sed -n 's/.*xruns=\([0-9]*\).*/\1/p' "$T/ref.out")
     REF_C=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' "$T/ref.out")
@@ -118,7 +128,7 @@ ours() {
     while ! grep -q "^live: client" "$T/live.out" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
     feed gainstage:in_
     wait "$G" || true
-    kill "$F" 2>/dev/null; wait "$F" 2>/dev/null || true; F=""
+    stop_feed
     sl=$(grep "^live: stopped" "$T/live.out" || true)
     echo "$1: $(grep "^live: client" "$T/live.out")"
     echo "$1: $sl"
@@ -145,6 +155,7 @@ for kind in $SERVERS; do
     ours "$kind"
     stop_server
     v=ok
+    [ "${FEED_BROKEN:-0}" = 0 ] || { v="FAIL (feed)"; fail=1; }
     within "$OUR_LATE" "${REF_LATE:-0}" && within "$OUR_X" "${REF_X:-0}" || { v=FAIL; fail=1; }
     ROWS="$ROWS$(printf '%-9s %-22s %8s %6s %6s %7s' "$kind" "passthru (reference)" "${REF_C:-?}" "${REF_LATE:-?}" "${REF_X:-?}" "$REF_STEAL")
 $(printf '%-9s %-22s %8s %6s %6s %7s  %s' "$kind" "gainstage $N x $P" "${OUR_C:-?}" "${OUR_LATE:-?}" "${OUR_X:-?}" "$OUR_STEAL" "$v")
