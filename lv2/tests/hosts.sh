@@ -44,6 +44,14 @@ check() { # check DESCRIPTION COMMAND...
 has() { printf "%s\n" "$1" | grep -q -- "$2"; }
 hasnt() { ! has "$1" "$2"; }
 not() { ! "$@"; }
+wait_port() { # PORT: until JACK lists PORT, for at most 10 s (the check after it says if not)
+    k=0
+    while ! jack_lsp 2>/dev/null | grep -qx -- "$1"; do
+        k=$((k + 1))
+        [ $k -gt 100 ] && return 0
+        sleep 0.1
+    done
+}
 # Peak level in dB of one channel of a file (sox).
 peak_db() { sox "$1" -n remix "$2" stats 2>&1 | awk '/^Pk lev dB/ { print $4 }'; }
 # A built-in LV2 preset as lv2apply options ("-c SYMBOL VALUE" for the model port and every
@@ -220,12 +228,7 @@ jalv)
     jalv -c gain=50 -n gsjalv "$URI/mono" <&3 >"$T/jalv.out" 2>&1 &
     jalv_pid=$!
     pids="$jalv_pid $pids"
-    k=0
-    while ! jack_lsp 2>/dev/null | grep -q '^gsjalv:out$'; do
-        k=$((k + 1))
-        [ $k -gt 100 ] && break
-        sleep 0.1
-    done
+    wait_port "gsjalv:out"
     check "jalv loaded the plugin (JACK ports gsjalv:in, gsjalv:out)" \
         sh -c "jack_lsp 2>/dev/null | grep -q '^gsjalv:in$'"
     lat=$(max_latency)
@@ -238,12 +241,7 @@ jalv)
     sleep 0.3
     jack_metro -b 600 -f 1000 -A 0.5 -D 50 -n gsmetro >"$T/metro.log" 2>&1 &
     pids="$! $pids"
-    k=0
-    while ! jack_lsp 2>/dev/null | grep -q '^gsmetro:600_bpm$'; do
-        k=$((k + 1))
-        [ $k -gt 100 ] && break
-        sleep 0.1
-    done
+    wait_port "gsmetro:600_bpm"
     jack_connect gsmetro:600_bpm gsjalv:in
     sleep 0.3
     timeout 20 jack_rec -f "$T/rec.wav" -d 1 -b 32 gsmetro:600_bpm gsjalv:out >"$T/rec.log" 2>&1
@@ -290,12 +288,7 @@ jalv)
         jalv -n "gs$m" "$URI/$m" <&4 >"$T/jalv-$m.out" 2>&1 &
         jp=$!
         pids="$jp $pids"
-        k=0
-        while ! jack_lsp 2>/dev/null | grep -q "^gs$m:out\$"; do
-            k=$((k + 1))
-            [ $k -gt 100 ] && break
-            sleep 0.1
-        done
+        wait_port "gs$m:out"
         ml=$(max_latency 48000 "$m")
         jl=$(jack_lsp -l "gs$m:out" 2>/dev/null | sed -n 's/.*playback latency = \[ \([0-9]*\) .*/\1/p')
         echo "  $URI/$m in jalv: JACK latency $jl, the model's $ml"
