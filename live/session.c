@@ -221,6 +221,8 @@ void live_session_setup(const live_session *s, live_setup *st, const live_setup_
 static int apply_value(live_engine *e, int k, const char *what, const char *text, int keep_params,
                        char *err, size_t esz) {
     double v;
+    /* The preset was taken at set-up (live_session_setup); it is a name, not a number. */
+    if (!strcmp(what, "preset")) return 0;
     if (number(text, &v)) return -1; /* (checked by live_session_parse already) */
     if (!strcmp(what, "level")) return live_ctl_level(e, k, v, err, esz);
     if (!strcmp(what, "pan")) return live_ctl_pan(e, k, v, err, esz);
