@@ -51,7 +51,7 @@ cases() {
 case "${1:-}" in
 tube) net=tube_stage.cir peak=4 reltol=1e-6 deflimit=1e-8 ;;
 bjt) net=bjt_stage.cir peak=1 reltol=1e-7 deflimit=1e-6 ;;
-*) echo "usage: converge-stage.sh tube|bjt" >&2; exit 2 ;;
+*) echo "usage: converge-stage.sh tube|bjt [--cases [NAME ...]]" >&2; exit 2 ;;
 esac
 sh "$here/regen.sh" --build-only
 dir="$here/work/converge-$1"
