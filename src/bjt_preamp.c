@@ -29,7 +29,7 @@
 
 #include <stdlib.h>
 
-enum { P_GAIN, P_DRIVE, P_LEVEL, P_QUALITY, P_COUNT };
+enum { P_GAIN, P_DRIVE, P_LEVEL, P_VCC, P_QUALITY, P_COUNT };
 
 static const gs_param_info params[P_COUNT] = {
     {"gain", "Input gain", GS_UNIT_DB, -20.0, 30.0, 0.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
@@ -38,6 +38,10 @@ static const gs_param_info params[P_COUNT] = {
      "interstage volume control between the two transistor stages", 0},
     {"level", "Output level", GS_UNIT_DB, -60.0, 12.0, -20.0, GS_CURVE_DB, GS_PARAM_REAL, 1, NULL,
      "output attenuator after the second stage", 0},
+    /* at rest (Ie = (Vth - Vbe) / (re1 + re2 + Rb / 201)): 12 V: about 1.0 mA, Vc 7.2 V; 48 V:
+     * about 5.8 mA, Vc 21 V: active, far from both edges, across the range */
+    {"vcc", "Supply", GS_UNIT_VOLT, 12.0, 48.0, 24.0, GS_CURVE_LINEAR, GS_PARAM_REAL, 1, NULL,
+     "supply of both stages (lower: less headroom, earlier and harder clipping)", 0},
     GS_TUBE_QUALITY_PARAM,
 };
 
@@ -52,18 +56,21 @@ typedef struct bjt_preamp {
     gs_ramp in_gain, drive, out_gain; /* per sample at the base rate / high rate */
 } bjt_preamp;
 
-/* The bjt-stage model's default circuit (issue 19) but for the output couplings: 3.3 uF instead
- * of 10 uF into the 10 kOhm load. A driven stage's mean collector voltage moves (bias shift) and
- * leaves through cout with the time constant cout (rc + rl): 147 ms with 10 uF, 49 ms with 3.3 uF.
- * The corner 1 / (2 pi cout (rc + rl)) = 3.3 Hz stays well below the emitter bypass's (about
- * 16 Hz per stage), so the band is unchanged, and after an overload restart bjt-driven matches an
- * untouched instance to -40 dB after 168 ms instead of 473 ms (test_overload's bound: 250 ms). */
+/* The bjt-stage model's default circuit (issue 19; vcc from the `vcc` control) but for the output
+ * couplings: 3.3 uF instead of 10 uF into the 10 kOhm load. A driven stage's mean collector voltage
+ * moves (bias shift) and leaves through cout with the time constant cout (rc + rl): 147 ms with 10
+ * uF, 49 ms with 3.3 uF. The corner 1 / (2 pi cout (rc + rl)) = 3.3 Hz stays well below the emitter
+ * bypass's (about 16 Hz per stage), so the band is unchanged, and after an overload restart
+ * bjt-driven matches an untouched instance to -40 dB after 168 ms instead of 473 ms
+ * (test_overload's bound: 250 ms). */
 static const gs_bjt_values stage_values = {24.0, 82e3,   15e3,  4.7e3,  100.0,
                                            1e3,  100e-6, 10e-6, 3.3e-6, 10e3};
 
 static void redesign(bjt_preamp *m) {
     double T = 1.0 / (m->rate * m->os[m->q].factor);
-    for (int k = 0; k < 2; k++) gs_bjt_core_design(&m->st[k], &stage_values, T);
+    gs_bjt_values val = stage_values;
+    val.vcc = m->v[P_VCC];
+    for (int k = 0; k < 2; k++) gs_bjt_core_design(&m->st[k], &val, T);
 }
 
 GS_REALTIME static void reset(void *self) {
@@ -84,6 +91,9 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
         gs_ramp_to(&m->drive, gs_db_to_gain(value), GS_CTRL_BLOCK * m->os[m->q].factor);
         break;
     case P_LEVEL: gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
+    /* the capacitors keep their charge: the stages move to the new operating point with their
+     * own time constants, as a real supply change would (the channel glides the value) */
+    case P_VCC: redesign(m); break;
     default:
         /* a new time step: restart from the operating point (hosts switch between takes) */
         m->q = gs_tube_quality_index(value);
@@ -109,10 +119,9 @@ static void *create(double rate, uint32_t max_block) {
         free(m);
         return NULL;
     }
-    for (size_t i = 0; i < P_COUNT; i++) {
-        m->v[i] = params[i].def;
+    for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
+    for (size_t i = 0; i < P_COUNT; i++)
         if (i != P_QUALITY) set(m, i, params[i].def);
-    }
     redesign(m);
     reset(m);
     return m;
@@ -147,8 +156,9 @@ GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
 
 const gs_model_vt gs_bjt_preamp_model = {
     {"bjt-preamp",
-     "Two-stage discrete NPN class-A mic preamp: input gain, interstage drive, output level", 0,
-     params, P_COUNT},
+     "Two-stage discrete NPN class-A mic preamp: input gain, interstage drive, output level, "
+     "supply",
+     0, params, P_COUNT},
     create,
     destroy,
     set,
