@@ -376,10 +376,289 @@ static void test_recovery(void) {
           first_good * 1e3, t1 * 1e3);
 }
 
+/* ---- The bjt-preamp channel ------------------------------------------------------------- */
+
+#define RATE 48000.0
+
+static gs_channel *preamp(double rate) {
+    gs_channel *ch = NULL;
+    gs_status st = gs_channel_new("bjt-preamp", rate, 512, &ch);
+    CHECK(st == GS_OK, "create bjt-preamp at %g Hz: %s", rate, gs_strerror(st));
+    return ch;
+}
+
+static void run(gs_channel *ch, float *x, size_t n) {
+    for (size_t i = 0; i < n; i += BLOCK)
+        gs_channel_process(ch, x + i, x + i, (uint32_t)(n - i < BLOCK ? n - i : BLOCK));
+}
+
+/* Gain (dB) of the channel at 1 kHz for 1 mV (both stages linear to -55 dB). */
+static double gain_db(gs_channel *ch) {
+    double g, ph;
+    measure_sine_response(ch, RATE, 1000.0, 1e-3, 0.5, 20, &g, &ph);
+    return 20.0 * log10(g);
+}
+
+/* The magnitude of a stage's emitter impedance at 1 kHz, re1 + alpha/gm + re2 || 1/(jw ce), at
+ * supply vcc: the stage's gain is (rc || rl) over it. */
+static double emitter_z(double vcc) {
+    gs_bjt_values v = defaults;
+    v.vcc = vcc;
+    gs_bjt_core c;
+    core_at_rest(&c, &v);
+    double gm, gpi;
+    small_signal(&c, &gm, &gpi);
+    double beta = gm / gpi, w = 2.0 * GS_PI * 1000.0;
+    double den = 1.0 + pow(w * v.ce * v.re2, 2.0);
+    return hypot(v.re1 + beta / (beta + 1.0) / gm + v.re2 / den, w * v.ce * v.re2 * v.re2 / den);
+}
+
+/* Each control does what it says at 1 kHz: gain +10 dB, drive -10 dB, level +12 dB, each to
+ * 0.05 dB; the supply at 12 V instead of 24 V lowers both stages' current (re' from 9.9 to about
+ * 24 Ohm), which the two emitter impedances predict, to 0.1 dB. */
+static void test_controls(void) {
+    gs_channel *ch = preamp(RATE);
+    if (!ch) return;
+    double g0 = gain_db(ch);
+    struct {
+        const char *sym;
+        double value, def, want;
+    } k[] = {
+        {"gain", 10.0, 0.0, 10.0}, {"drive", -22.0, -12.0, -10.0}, {"level", -8.0, -20.0, 12.0}};
+    printf("bjt-preamp defaults: %.2f dB at 1 kHz, latency %u\n", g0, gs_channel_latency(ch));
+    for (size_t i = 0; i < GS_ARRAY_LEN(k); i++) {
+        gs_channel_set_symbol(ch, k[i].sym, k[i].value);
+        double d = gain_db(ch) - g0;
+        printf("  %s %g dB: %+.3f dB (want %+.1f)\n", k[i].sym, k[i].value, d, k[i].want);
+        CHECK(fabs(d - k[i].want) < 0.05, "%s: %+.3f dB, want %+.1f", k[i].sym, d, k[i].want);
+        gs_channel_set_symbol(ch, k[i].sym, k[i].def);
+    }
+    gs_channel_set_symbol(ch, "vcc", 12.0);
+    double d = gain_db(ch) - g0, want = 2.0 * 20.0 * log10(emitter_z(24.0) / emitter_z(12.0));
+    printf("  vcc 12 V: %+.3f dB (the emitter impedances predict %+.3f)\n", d, want);
+    CHECK(fabs(d - want) < 0.1, "vcc 12 V: %+.3f dB, want %+.3f", d, want);
+
+    /* smoothed: +20 dB of gain at a block boundary glides, no step in the output */
+    gs_channel_set_symbol(ch, "vcc", 24.0);
+    gs_channel_reset(ch);
+    size_t n = 24000;
+    float *x = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(1e-3 * sin(2.0 * GS_PI * 1000.0 * (double)i / RATE));
+    run(ch, x, 12288);
+    gs_channel_set_symbol(ch, "gain", 20.0);
+    run(ch, x + 12288, n - 12288);
+    double dmax_after = 0.0, dmax_change = 0.0;
+    for (size_t i = 12289; i < n; i++) {
+        double dd = fabs((double)x[i] - x[i - 1]);
+        if (i < 12288 + 2048)
+            dmax_change = fmax(dmax_change, dd);
+        else
+            dmax_after = fmax(dmax_after, dd);
+    }
+    printf("  gain +20 dB in a run: largest sample step %.4g V while gliding, %.4g V after\n",
+           dmax_change, dmax_after);
+    CHECK(dmax_change <= 1.01 * dmax_after, "a step of %g V (settled: %g)", dmax_change,
+          dmax_after);
+    free(x);
+    gs_channel_free(ch);
+}
+
+/* The presets at -20 dBFS of the default calibration (11 mV peak): bjt clean (THD < -60 dB),
+ * bjt-driven with H2 dominant at -40 to -25 dB; the gains the preset comments give. */
+static void test_presets(void) {
+    const char *names[2] = {"bjt", "bjt-driven"};
+    const double gains[2] = {38.3, 39.2};
+    for (int k = 0; k < 2; k++) {
+        const gs_preset *p = gs_preset_find(names[k]);
+        CHECK(p && strlen(gs_preset_description(p)) > 10, "preset %s", names[k]);
+        gs_channel *ch = NULL;
+        if (!p || gs_channel_new_preset(p, RATE, 512, &ch) != GS_OK) continue;
+        CHECK(!strcmp(gs_channel_model(ch)->name, "bjt-preamp"), "%s's model", names[k]);
+        size_t pre = 24000, n = 48000;
+        float *x = malloc((pre + n) * sizeof(float));
+        double a = gs_dbu_to_volts_per_unit(GS_DEFAULT_IN_DBU) * 0.1;
+        for (size_t i = 0; i < pre + n; i++)
+            x[i] = (float)(a * sin(2.0 * GS_PI * 1000.0 * (double)i / RATE));
+        run(ch, x, pre + n);
+        double amp, ph, res, h2 = 0.0, h3 = 0.0;
+        fit_sine(x + pre, n, 2.0 * GS_PI * 1000.0 / RATE, &amp, &ph, &res);
+        alias_db(x + pre, n, 1000.0, RATE, &h2, &h3);
+        double thd = 20.0 * log10(res * sqrt(2.0) / amp), g = 20.0 * log10(amp / a);
+        printf("preset %-10s: %.1f mV -> gain %.2f dB, THD+N %.1f dB, H2 %.1f dB, H3 %.1f dB\n",
+               names[k], a * 1e3, g, thd, h2, h3);
+        CHECK(fabs(g - gains[k]) < 0.5, "%s: gain %.2f dB", names[k], g);
+        if (k == 0) CHECK(thd < -60.0, "bjt: THD %.1f dB", thd);
+        if (k == 1) CHECK(thd > -40.0 && thd < -25.0 && h2 > h3, "bjt-driven: THD %.1f dB", thd);
+        free(x);
+        gs_channel_free(ch);
+    }
+}
+
+/* The built-in strip and chains with the stage and the channel: they build and run, finite. */
+static void test_strips(void) {
+    const char *chains[] = {
+        "source | bjt-preamp gain=6dB | converter bits=24",
+        "source source=ribbon | bjt-stage | bjt-preamp drive=-20dB | converter"};
+    for (size_t k = 0; k < 3; k++) {
+        gs_preset *own = NULL;
+        const gs_preset *p = NULL;
+        char err[256] = "";
+        if (k == 0)
+            p = gs_preset_find("interface-bjt");
+        else if (gs_preset_parse_chain(chains[k - 1], &own, err, sizeof err) == GS_OK)
+            p = own;
+        CHECK(p != NULL, "%s: %s", k ? chains[k - 1] : "interface-bjt", err);
+        gs_channel *ch = NULL;
+        if (!p || gs_channel_new_preset(p, RATE, 512, &ch) != GS_OK) {
+            gs_preset_free(own);
+            continue;
+        }
+        size_t n = 24000;
+        float *x = malloc(n * sizeof(float));
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)(0.01 * sin(2.0 * GS_PI * 440.0 * (double)i / RATE));
+        run(ch, x, n);
+        double rms = 0.0;
+        int finite = 1;
+        for (size_t i = n / 2; i < n; i++) {
+            finite &= isfinite(x[i]) != 0;
+            rms += (double)x[i] * x[i];
+        }
+        rms = sqrt(rms / (double)(n / 2));
+        printf("strip %s: %zu blocks, RMS out %.4g, latency %u\n",
+               k ? chains[k - 1] : "interface-bjt", gs_preset_block_count(p), rms,
+               gs_channel_latency(ch));
+        CHECK(finite && rms > 1e-4, "strip %zu: RMS %g", k, rms);
+        free(x);
+        gs_channel_free(ch);
+        gs_preset_free(own);
+    }
+}
+
+/* The reported latency is where a 1 mV impulse peaks, at every quality and rate. */
+static void test_latency(void) {
+    const double rates[] = {44100.0, 48000.0, 96000.0, 192000.0};
+    for (size_t r = 0; r < GS_ARRAY_LEN(rates); r++)
+        for (unsigned q = 0; q < 3; q++) {
+            gs_channel *ch = preamp(rates[r]);
+            if (!ch) continue;
+            gs_channel_set_symbol(ch, "quality", q);
+            gs_channel_reset(ch);
+            static float x[4096];
+            memset(x, 0, sizeof x);
+            x[0] = 1e-3f;
+            run(ch, x, 4096);
+            size_t peak = 0;
+            for (size_t i = 1; i < 4096; i++)
+                if (fabs(x[i]) > fabs(x[peak])) peak = i;
+            CHECK(peak == gs_channel_latency(ch), "%g Hz quality %u: peak at %zu, latency %u",
+                  rates[r], q, peak, gs_channel_latency(ch));
+            if (r == 1)
+                printf("latency at 48 kHz, quality %u: %u samples, impulse peak at %zu\n", q,
+                       gs_channel_latency(ch), peak);
+            gs_channel_free(ch);
+        }
+}
+
+/* Every control at its minimum, then at its maximum, at 44.1 and 192 kHz and every quality:
+ * +/-1000 V steps, a 1000 V sine, full-scale noise, NaN and Inf: every output finite and within
+ * the circuit's reach (no runaway): the channel clamps its input at GS_OVERLOAD_V, and a stage's
+ * output, a difference of node voltages that the junctions tie to the input or the supply, stays
+ * within 2 (|vin| + vcc); so |out| <= 1.2 level 2 (drive 2 (GS_OVERLOAD_V gain + vcc) + vcc), 1.2
+ * for the oversampler's overshoot. Then the controls moved every block while it plays.
+ * No allocation or lock in processing or in setting a control (quality and supply included). */
+static void test_extremes(void) {
+    const double rates[2] = {44100.0, 192000.0};
+    const char *syms[4] = {"gain", "drive", "level", "vcc"};
+    const double lo[4] = {-20.0, -60.0, -60.0, 12.0}, hi[4] = {30.0, 0.0, 12.0, 48.0};
+    size_t bad_all = 0;
+    unsigned long long fails = 0;
+    CHECK(rt_count_install(), "the allocation counter counts");
+    for (size_t r = 0; r < 2; r++)
+        for (unsigned q = 0; q < 3; q++)
+            for (int end = 0; end < 3; end++) {
+                gs_channel *ch = preamp(rates[r]);
+                if (!ch) continue;
+                gs_channel_set_symbol(ch, "quality", q);
+                for (int s = 0; s < 4 && end < 2; s++)
+                    gs_channel_set_symbol(ch, syms[s], end ? hi[s] : lo[s]);
+                gs_channel_reset(ch);
+                size_t n = (size_t)(0.2 * rates[r]);
+                float *x = malloc(n * sizeof(float));
+                uint32_t seed = 1;
+                for (size_t i = 0; i < n; i++) {
+                    seed = seed * 1664525u + 1013904223u;
+                    double noise = (double)(seed >> 8) / 8388608.0 - 1.0;
+                    x[i] = (float)(1000.0 * (i < n / 4   ? (i / 1000 % 2 ? 1.0 : -1.0)
+                                             : i < n / 2 ? sin(0.01 * (double)i)
+                                                         : noise));
+                }
+                x[n / 3] = NAN;
+                x[n / 3 + 7] = INFINITY;
+                x[2 * n / 3] = -INFINITY;
+                rt_allocs = rt_locks = 0;
+                rt_armed = 1;
+                for (size_t i = 0; i < n; i += BLOCK) {
+                    if (end == 2) /* controls moving every block */
+                        for (int s = 0; s < 4; s++)
+                            gs_channel_set_symbol(ch, syms[s],
+                                                  (i / BLOCK + (size_t)s) % 2 ? hi[s] : lo[s]);
+                    gs_channel_process(ch, x + i, x + i, (uint32_t)(n - i < BLOCK ? n - i : BLOCK));
+                }
+                gs_channel_set_symbol(ch, "quality", (q + 1) % 3);
+                rt_armed = 0;
+                CHECK(rt_allocs == 0 && rt_locks == 0, "%ld allocations, %ld locks", rt_allocs,
+                      rt_locks);
+                int m = end == 1 ? 1 : 0; /* the settings that give the largest reach */
+                double reach = 1.2 *
+                               gs_db_to_gain(end == 2 ? hi[2]
+                                             : m      ? hi[2]
+                                                      : lo[2]) *
+                               2.0 *
+                               (gs_db_to_gain(end == 2 ? hi[1]
+                                              : m      ? hi[1]
+                                                       : lo[1]) *
+                                    2.0 *
+                                    (GS_OVERLOAD_V * gs_db_to_gain(end == 2 || m ? hi[0] : lo[0]) +
+                                     (end == 2 || m ? hi[3] : lo[3])) +
+                                (end == 2 || m ? hi[3] : lo[3]));
+                size_t bad = 0;
+                double peak = 0.0;
+                for (size_t i = 0; i < n; i++) {
+                    bad += !isfinite(x[i]) || fabs(x[i]) > reach;
+                    peak = fmax(peak, fabs(x[i]));
+                }
+                if (q == 2)
+                    printf("extremes at %g Hz, controls %s: peak %.4g V (reach %.4g V)\n", rates[r],
+                           end == 2 ? "moving"
+                           : end    ? "max"
+                                    : "min",
+                           peak, reach);
+                gs_channel_stats st;
+                gs_channel_stats_get(ch, &st);
+                fails += st.solver_failures;
+                CHECK(bad == 0, "%g Hz quality %u %s: %zu bad samples", rates[r], q,
+                      end == 2 ? "moving"
+                      : end    ? "max"
+                               : "min",
+                      bad);
+                bad_all += bad;
+                free(x);
+                gs_channel_free(ch);
+            }
+    printf("extremes: %zu bad samples, %llu solver failures in all\n", bad_all, fails);
+}
+
 int main(void) {
     test_corners();
     test_bias_and_compression();
     test_clipping();
     test_recovery();
+    test_controls();
+    test_presets();
+    test_strips();
+    test_latency();
+    test_extremes();
     return check_done();
 }
