@@ -89,6 +89,7 @@ extern const gs_model_vt gs_frontend_model;
 extern const gs_model_vt gs_tube_stage_model;
 extern const gs_model_vt gs_tube_preamp_model;
 extern const gs_model_vt gs_bjt_stage_model;
+extern const gs_model_vt gs_bjt_preamp_model;
 
 /* Choose a float that is never subnormal: below 1e-30 in magnitude becomes 0. For states that
  * decay exponentially, so they cannot slow the CPU down on targets without FTZ. */

@@ -4,10 +4,10 @@
 #include <string.h>
 
 static const gs_model_vt *const models[] = {
-    &gs_ss_preamp_model,  &gs_frontend_model, &gs_opamp_stage_model, &gs_digital_preamp_model,
-    &gs_noise_model,      &gs_gate_model,     &gs_converter_model,   &gs_source_model,
-    &gs_inputstage_model, &gs_riaa_model,     &gs_tube_stage_model,  &gs_tube_preamp_model,
-    &gs_bjt_stage_model,
+    &gs_ss_preamp_model,  &gs_frontend_model,   &gs_opamp_stage_model, &gs_digital_preamp_model,
+    &gs_noise_model,      &gs_gate_model,       &gs_converter_model,   &gs_source_model,
+    &gs_inputstage_model, &gs_riaa_model,       &gs_tube_stage_model,  &gs_tube_preamp_model,
+    &gs_bjt_stage_model,  &gs_bjt_preamp_model,
 };
 
 size_t gs_model_count(void) { return GS_ARRAY_LEN(models); }

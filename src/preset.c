@@ -83,6 +83,22 @@ static const struct {
                  "gain = 12dB\n"
                  "drive = -11dB\n"
                  "level = -40dB\n"},
+    /* The discrete class-A channel (issue 19). bjt: the second stage sees about 10 mV, THD
+     * -71 dB at -20 dBFS (default calibration), 38 dB of gain; bjt-driven: the interstage pot
+     * nearly open, the second stage near its clipping edges, THD -33 dB (mostly 2nd) at -20
+     * dBFS, 39 dB of gain (tests/test_bjt_character.c). */
+    {"bjt", "model = bjt-preamp\n"
+            "description = Two discrete NPN class-A stages, clean and open: 38 dB, a trace of "
+            "2nd harmonic, soft asymmetric clipping when pushed\n"
+            "gain = 10dB\n"
+            "drive = -30dB\n"
+            "level = 0dB\n"},
+    {"bjt-driven", "model = bjt-preamp\n"
+                   "description = Two discrete NPN class-A stages, the second driven: thick 2nd "
+                   "harmonic, compression, saturation on one side and cutoff on the other\n"
+                   "gain = 0dB\n"
+                   "drive = -3dB\n"
+                   "level = -16dB\n"},
     /* Strips (issue 14): chains of blocks, in volts end to end. Gains are set so that a -20 dBFS
      * sine at the default calibration (-40 dBu in, 0 dBFS = +18 dBu out) leaves at -25 to -15
      * dBFS RMS: tests/test_strip.c checks the range. */
@@ -94,6 +110,11 @@ static const struct {
                        "description = Interface input, tube: condenser mic, input stage, two "
                        "12AX7 stages, 24-bit converter\n"
                        "source.source = condenser\ntube-preamp.gain = 6dB\nconverter.bits = 24\n"},
+    {"interface-bjt", "chain = source | input-stage | bjt-preamp | converter\n"
+                      "description = Interface input, discrete transistor: condenser mic, input "
+                      "stage, two NPN class-A stages, 24-bit converter\n"
+                      "source.source = condenser\nbjt-preamp.gain = 10dB\n"
+                      "bjt-preamp.drive = -30dB\nbjt-preamp.level = 0dB\nconverter.bits = 24\n"},
     {"interface-digital", "chain = source | input-stage | digital-preamp\n"
                           "description = Interface input, digital: condenser mic, input stage, "
                           "digital gain (40 dB) into its own 24-bit converter\n"
