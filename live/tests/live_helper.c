@@ -225,9 +225,15 @@ static int play(int argc, char **argv) {
     for (int k = 0; k < P.n; k++) {
         char d[256];
         snprintf(d, sizeof d, "%s%d", dest, k + 1);
-        if (jack_connect(P.c, jack_port_name(P.port[k]), d)) {
-            fprintf(stderr, "live_helper: cannot connect to %s\n", d);
-            return 1;
+        /* The client fed may have announced itself before its ports are all registered
+         * (or, on a loaded machine, before the server has published them): retry for 5 s. */
+        int tries = 0;
+        while (jack_connect(P.c, jack_port_name(P.port[k]), d)) {
+            if (++tries > 100) {
+                fprintf(stderr, "live_helper: cannot connect to %s (tried for 5 s)\n", d);
+                return 1;
+            }
+            usleep(50000);
         }
     }
     uint32_t period = jack_get_buffer_size(P.c);
