@@ -35,6 +35,13 @@
 /* kT/q at 300.15 K with ngspice-39's constants (1.38064852e-23 J/K, 1.6021766208e-19 C). */
 #define GS_BJT_VT 0.025864186
 #define GS_BJT_MAX_ITER 40
+/* Linearised steps (see gs_bjt_core_tick): allowed while the base-collector junction is off
+ * (Vbc below this, V: e^(Vbc/Vt) < 1e-8, its currents below 1e-22 A) and the base-emitter
+ * voltage has moved less than GS_BJT_LIN_DVBE (V) from the last solved point. */
+#define GS_BJT_LIN_VBC (-0.5)
+#ifndef GS_BJT_LIN_DVBE
+#define GS_BJT_LIN_DVBE 2e-5
+#endif
 
 typedef struct gs_bjt_values {
     double vcc;           /* supply (V) */
@@ -63,6 +70,10 @@ typedef struct gs_bjt_core {
     double lastA, lastB;   /* the last sample's (Vb0 - Ve0, Vb0 - Vc0) (V) */
     uint64_t nonconverged; /* samples whose iteration hit the bound */
     uint64_t iterations;   /* total Newton iterations (diagnostics) */
+    double g[4];           /* dIc/dVbe, dIc/dVbc, dIb/dVbe, dIb/dVbc at the last solved point */
+    double lp[4];          /* the last solved point: Vbe, Vbc (V), Ic, Ib (A) */
+    int lin_ok;            /* it allows linearised steps */
+    uint64_t linear_steps; /* samples taken as a linearised step (diagnostics) */
 } gs_bjt_core;
 
 /* Recompute the design for component values at sample period T (s). The capacitor voltages and

@@ -11,9 +11,17 @@
 /* Convergence: the last Newton step moved both junction voltages by less than this (V); the
  * iteration converges quadratically, so the error left is far smaller still. */
 #define STEP_TOL 1e-7
+/* Below this Vbc/Vt, e^x < 4.3e-18: e^x - 1 == -1 in double and IS e^x is below an ulp of every
+ * current it is added to in the active region, so the exponential is skipped (as 0). */
+#define ER_CUT (-40.0)
+
+/* e^x with the argument clamped at EXP_ARG_MAX (NaN clamps too), without a libm fmin call. */
+GS_FORCE_INLINE static double exp_clamped(double x) {
+    return exp(x < EXP_ARG_MAX ? x : EXP_ARG_MAX);
+}
 
 void gs_bjt_currents(double vbe, double vbc, double *ic, double *ib) {
-    double ef = exp(fmin(vbe * INV_VT, EXP_ARG_MAX)), er = exp(fmin(vbc * INV_VT, EXP_ARG_MAX));
+    double ef = exp_clamped(vbe * INV_VT), er = exp_clamped(vbc * INV_VT);
     *ic = GS_BJT_IS * (ef - er) * (1.0 - vbc / GS_BJT_VAF) - ISR * (er - 1.0);
     *ib = ISF * (ef - 1.0) + ISR * (er - 1.0);
 }
@@ -38,11 +46,13 @@ GS_FORCE_INLINE static double pnjlim(double vnew, double vold, int *limited) {
 /* Solve Vbe = A - (Rb + Re) Ib - Re Ic, Vbc = B - Rb Ib + Rc Ic from (*x1, *x2). Returns the
  * iterations used, or -1 if the bound was hit (the best iterate is kept, finite). */
 GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, double Re, double *x1,
-                                 double *x2, double *ic, double *ib, double pj[4], int maxit) {
+                                 double *x2, double *ic, double *ib, double pj[4], double g[4],
+                                 int maxit) {
     double v1 = *x1, v2 = *x2;
     const double rbe = Rb + Re;
     for (int it = 1; it <= maxit; it++) {
-        double ef = exp(fmin(v1 * INV_VT, EXP_ARG_MAX)), er = exp(fmin(v2 * INV_VT, EXP_ARG_MAX));
+        double u2 = v2 * INV_VT;
+        double ef = exp_clamped(v1 * INV_VT), er = u2 < ER_CUT ? 0.0 : exp_clamped(u2);
         double q = 1.0 - v2 * (1.0 / GS_BJT_VAF);
         double Ic = GS_BJT_IS * (ef - er) * q - ISR * (er - 1.0);
         double Ib = ISF * (ef - 1.0) + ISR * (er - 1.0);
@@ -56,16 +66,22 @@ GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, doubl
         double J21 = -Rb * b1 + Rc * c1, J22 = -Rb * b2 + Rc * c2 - 1.0;
         double det = J11 * J22 - J12 * J21;
         if (!(fabs(det) > 1e-300)) det = det < 0.0 ? -1e-300 : 1e-300;
-        double d1 = (J12 * F2 - J22 * F1) / det, d2 = (J21 * F1 - J11 * F2) / det;
+        double rdet = 1.0 / det;
+        double d1 = (J12 * F2 - J22 * F1) * rdet, d2 = (J21 * F1 - J11 * F2) * rdet;
         if (!isfinite(d1) || !isfinite(d2)) break;
         int limited = 0;
         double n1 = pnjlim(v1 + d1, v1, &limited), n2 = pnjlim(v2 + d2, v2, &limited);
         if (!limited && fabs(d1) + fabs(d2) < STEP_TOL) {
             /* -J^-1: dx = pj (dA, dB) to first order, the next sample's predictor */
-            pj[0] = -J22 / det;
-            pj[1] = J12 / det;
-            pj[2] = J21 / det;
-            pj[3] = -J11 / det;
+            pj[0] = -J22 * rdet;
+            pj[1] = J12 * rdet;
+            pj[2] = J21 * rdet;
+            pj[3] = -J11 * rdet;
+            /* dIc/dVbe, dIc/dVbc, dIb/dVbe, dIb/dVbc there, for the linearised steps */
+            g[0] = c1;
+            g[1] = c2;
+            g[2] = b1;
+            g[3] = b2;
             /* the currents at the final iterate from the linearisation (error O(step^2)) */
             *ic = Ic + c1 * d1 + c2 * d2;
             *ib = Ib + b1 * d1 + b2 * d2;
@@ -82,6 +98,7 @@ GS_FORCE_INLINE static int solve(double A, double B, double Rb, double Rc, doubl
     }
     gs_bjt_currents(*x1, *x2, ic, ib);
     pj[0] = pj[1] = pj[2] = pj[3] = 0.0;
+    g[0] = g[1] = g[2] = g[3] = 0.0;
     return -1;
 }
 
@@ -105,6 +122,8 @@ void gs_bjt_core_design(gs_bjt_core *c, const gs_bjt_values *val, double T) {
     /* emitter: re1 in series with re2 || ce's companion */
     c->kx = 1.0 / (1.0 / v->re2 + c->gce);
     c->Re = v->re1 + c->kx;
+    /* the linearisation belongs to the old network: the next sample solves */
+    c->lin_ok = 0;
 }
 
 gs_status gs_bjt_core_reset(gs_bjt_core *c) {
@@ -113,11 +132,16 @@ gs_status gs_bjt_core_reset(gs_bjt_core *c) {
     double Rb = v->r1 * v->r2 / (v->r1 + v->r2), Vb0 = v->vcc * v->r2 / (v->r1 + v->r2);
     double Re = v->re1 + v->re2, Rc = v->rc, Vc0 = v->vcc;
     double x1 = 0.6, x2 = -1.0, ic, ib;
-    int it = solve(Vb0, Vb0 - Vc0, Rb, Rc, Re, &x1, &x2, &ic, &ib, c->pj, 200);
+    int it = solve(Vb0, Vb0 - Vc0, Rb, Rc, Re, &x1, &x2, &ic, &ib, c->pj, c->g, 200);
     /* that Jacobian is the DC network's (capacitors open), not the sampled one's: the first
      * sample starts from the operating point itself */
     c->pj[0] = c->pj[1] = c->pj[2] = c->pj[3] = 0.0;
     c->lastA = c->lastB = 0.0;
+    c->lin_ok = 0;
+    c->lp[0] = x1;
+    c->lp[1] = x2;
+    c->lp[2] = ic;
+    c->lp[3] = ib;
     double vb = Vb0 - Rb * ib, vc = Vc0 - Rc * ic;
     c->vbe = x1;
     c->vbc = x2;
@@ -137,22 +161,37 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
     double vb0 = c->kb_in * vin - c->kb_j * jin + c->kb0;
     double vc0 = c->kc_j * jout + c->kc0, ve0 = c->kx * jce;
     double A = vb0 - ve0, B = vb0 - vc0, dA = A - c->lastA, dB = B - c->lastB;
-    /* predictor: the last solution moved along the last linearisation (J^-1 of the same
-     * resistive network; exact to first order in the change of A and B) */
-    double p1 = c->pj[0] * dA + c->pj[1] * dB, p2 = c->pj[2] * dA + c->pj[3] * dB;
-    /* a large predicted move (a step, an overload) is left to the limited iteration */
-    if (!(fabs(p1) + fabs(p2) < 0.05)) p1 = p2 = 0.0;
-    double x1 = c->vbe + p1, x2 = c->vbc + p2, ic, ib;
-    c->lastA = A;
-    c->lastB = B;
-    int it = solve(A, B, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, c->pj, GS_BJT_MAX_ITER);
-    if (it < 0) {
-        c->nonconverged++;
-        it = GS_BJT_MAX_ITER;
+    /* the last solution (lastA, lastB -> vbe, vbc) moved along its linearisation (J^-1 of the
+     * same resistive network): one Newton step from it, exact to first order in dA, dB */
+    double p1 = c->pj[0] * dA + c->pj[1] * dB, p2 = c->pj[2] * dA + c->pj[3] * dB, ic, ib;
+    if (c->lin_ok && fabs(p1) < GS_BJT_LIN_DVBE && c->lp[1] + p2 < GS_BJT_LIN_VBC) {
+        /* Linearised step: the move from the last solved point is so small that the Newton
+         * step's quadratic remainder (<= dVbe^2 / 2 Vt, the exponential's, the BC junction
+         * being off) is below GS_BJT_LIN_DVBE^2 / 2 Vt: the step is the solution, no
+         * exponential needed. The point itself (lastA, lastB, lp) is kept. */
+        ic = c->lp[2] + c->g[0] * p1 + c->g[1] * p2;
+        ib = c->lp[3] + c->g[2] * p1 + c->g[3] * p2;
+        c->vbe = c->lp[0] + p1;
+        c->vbc = c->lp[1] + p2;
+        c->linear_steps++;
+    } else {
+        /* a large predicted move (a step, an overload) is left to the limited iteration */
+        if (!(fabs(p1) + fabs(p2) < 0.05)) p1 = p2 = 0.0;
+        double x1 = c->lp[0] + p1, x2 = c->lp[1] + p2;
+        int it = solve(A, B, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, c->pj, c->g, GS_BJT_MAX_ITER);
+        if (it < 0) {
+            c->nonconverged++;
+            it = GS_BJT_MAX_ITER;
+        }
+        c->iterations += (uint64_t)it;
+        c->lastA = A;
+        c->lastB = B;
+        c->vbe = c->lp[0] = x1;
+        c->vbc = c->lp[1] = x2;
+        c->lp[2] = ic;
+        c->lp[3] = ib;
+        c->lin_ok = it < GS_BJT_MAX_ITER && x2 < GS_BJT_LIN_VBC;
     }
-    c->iterations += (uint64_t)it;
-    c->vbe = x1;
-    c->vbc = x2;
     c->ic = ic;
     c->ib = ib;
     double vb = vb0 - c->Rb * ib, vc = vc0 - c->Rc * ic, vx = c->kx * (ib + ic + jce);
@@ -171,7 +210,10 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
 GS_REALTIME double gs_bjt_core_tick(gs_bjt_core *c, double vin) { return tick(c, vin); }
 
 GS_HOT_CLONES static void run(gs_bjt_core *c, double *x, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) x[i] = tick(c, x[i]);
+    /* a local copy: x cannot alias it, so the state stays in registers across samples */
+    gs_bjt_core s = *c;
+    for (uint32_t i = 0; i < n; i++) x[i] = tick(&s, x[i]);
+    *c = s;
 }
 
 GS_REALTIME void gs_bjt_core_run(gs_bjt_core *c, double *x, uint32_t n) { run(c, x, n); }
