@@ -124,6 +124,7 @@ void gs_bjt_core_design(gs_bjt_core *c, const gs_bjt_values *val, double T) {
     c->Re = v->re1 + c->kx;
     /* the linearisation belongs to the old network: the next sample solves */
     c->lin_ok = 0;
+    c->lin_dv = GS_BJT_LIN_DVBE;
 }
 
 gs_status gs_bjt_core_reset(gs_bjt_core *c) {
@@ -161,37 +162,26 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
     double vb0 = c->kb_in * vin - c->kb_j * jin + c->kb0;
     double vc0 = c->kc_j * jout + c->kc0, ve0 = c->kx * jce;
     double A = vb0 - ve0, B = vb0 - vc0, dA = A - c->lastA, dB = B - c->lastB;
-    /* the last solution (lastA, lastB -> vbe, vbc) moved along its linearisation (J^-1 of the
-     * same resistive network): one Newton step from it, exact to first order in dA, dB */
+    /* predictor: the last solution moved along its linearisation (J^-1 of the same resistive
+     * network; exact to first order in the change of A and B) */
     double p1 = c->pj[0] * dA + c->pj[1] * dB, p2 = c->pj[2] * dA + c->pj[3] * dB, ic, ib;
-    if (c->lin_ok && fabs(p1) < GS_BJT_LIN_DVBE && c->lp[1] + p2 < GS_BJT_LIN_VBC) {
-        /* Linearised step: the move from the last solved point is so small that the Newton
-         * step's quadratic remainder (<= dVbe^2 / 2 Vt, the exponential's, the BC junction
-         * being off) is below GS_BJT_LIN_DVBE^2 / 2 Vt: the step is the solution, no
-         * exponential needed. The point itself (lastA, lastB, lp) is kept. */
-        ic = c->lp[2] + c->g[0] * p1 + c->g[1] * p2;
-        ib = c->lp[3] + c->g[2] * p1 + c->g[3] * p2;
-        c->vbe = c->lp[0] + p1;
-        c->vbc = c->lp[1] + p2;
-        c->linear_steps++;
-    } else {
-        /* a large predicted move (a step, an overload) is left to the limited iteration */
-        if (!(fabs(p1) + fabs(p2) < 0.05)) p1 = p2 = 0.0;
-        double x1 = c->lp[0] + p1, x2 = c->lp[1] + p2;
-        int it = solve(A, B, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, c->pj, c->g, GS_BJT_MAX_ITER);
-        if (it < 0) {
-            c->nonconverged++;
-            it = GS_BJT_MAX_ITER;
-        }
-        c->iterations += (uint64_t)it;
-        c->lastA = A;
-        c->lastB = B;
-        c->vbe = c->lp[0] = x1;
-        c->vbc = c->lp[1] = x2;
-        c->lp[2] = ic;
-        c->lp[3] = ib;
-        c->lin_ok = it < GS_BJT_MAX_ITER && x2 < GS_BJT_LIN_VBC;
+    /* a large predicted move (a step, an overload) is left to the limited iteration */
+    if (!(fabs(p1) + fabs(p2) < 0.05)) p1 = p2 = 0.0;
+    double x1 = c->lp[0] + p1, x2 = c->lp[1] + p2;
+    int it = solve(A, B, c->Rb, c->Rc, c->Re, &x1, &x2, &ic, &ib, c->pj, c->g, GS_BJT_MAX_ITER);
+    if (it < 0) {
+        c->nonconverged++;
+        it = GS_BJT_MAX_ITER;
     }
+    c->iterations += (uint64_t)it;
+    c->lastA = A;
+    c->lastB = B;
+    c->vbe = c->lp[0] = x1;
+    c->vbc = c->lp[1] = x2;
+    c->lp[2] = ic;
+    c->lp[3] = ib;
+    c->lin_ok = it < GS_BJT_MAX_ITER && x2 < GS_BJT_LIN_VBC;
+    c->rows_ok = 0;
     c->ic = ic;
     c->ib = ib;
     double vb = vb0 - c->Rb * ib, vc = vc0 - c->Rc * ic, vx = c->kx * (ib + ic + jce);
@@ -207,12 +197,165 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
     return vo;
 }
 
-GS_REALTIME double gs_bjt_core_tick(gs_bjt_core *c, double vin) { return tick(c, vin); }
+/* Linearised samples. While the base-collector junction is off (Vbc < GS_BJT_LIN_VBC: its
+ * exponential is below 1e-8 and its currents below 1e-22 A) and Vbe stays within lin_dv of the
+ * last solved point x* (Vbe*, Vbc* at A*, B*), the solution is the Newton step from x*,
+ *   p = (Vbe - Vbe*, Vbc - Vbc*) = -J*^-1 (A - A*, B - B*),
+ * corrected by one more step for the currents' second-order terms,
+ *   dIc = c1 p1^2 / 2Vt - c1 p1 p2 / (VAF - Vbc*),   dIb = b1 p1^2 / 2Vt,
+ * whose residual r moves the solution by -J*^-1 r. What is left is third order: below
+ * lin_dv^3 / (6 Vt^2) in Vbe and a chord term of the same order (measured against solving
+ * every sample at 768 kHz: -136 to -158 dB re the output, test_bjt_stage). Every sample then is
+ * affine in z = (vin, Jin, Jce, Jout, 1), the companion sources at its start, plus the (p1^2, p1
+ * p2) terms: made once per solved point, a run of linearised samples costs six dot products each
+ * and no exponential. */
+enum { L_VBE, L_VBC, L_VO, L_JIN, L_JCE, L_JOUT, L_IC, L_IB, L_VCIN, L_VX, L_VCOUT, L_NROWS };
+
+static void axpy5(double *y, double a, const double *x) {
+    for (int k = 0; k < 5; k++) y[k] += a * x[k];
+}
+
+static void linear_rows(gs_bjt_core *c) {
+    double(*L)[5] = c->L, (*Q)[2] = c->Q;
+    memset(c->L, 0, sizeof c->L);
+    const double a[5] = {c->kb_in, -c->kb_j, -c->kx, 0.0, c->kb0};
+    const double b[5] = {c->kb_in, -c->kb_j, 0.0, -c->kc_j, c->kb0 - c->kc0};
+    double p1[5] = {0}, p2[5] = {0};
+    axpy5(p1, c->pj[0], a);
+    axpy5(p1, c->pj[1], b);
+    axpy5(p2, c->pj[2], a);
+    axpy5(p2, c->pj[3], b);
+    p1[4] -= c->pj[0] * c->lastA + c->pj[1] * c->lastB;
+    p2[4] -= c->pj[2] * c->lastA + c->pj[3] * c->lastB;
+    axpy5(L[L_VBE], 1.0, p1);
+    L[L_VBE][4] += c->lp[0];
+    axpy5(L[L_VBC], 1.0, p2);
+    L[L_VBC][4] += c->lp[1];
+    axpy5(L[L_IC], c->g[0], p1);
+    axpy5(L[L_IC], c->g[1], p2);
+    L[L_IC][4] += c->lp[2];
+    axpy5(L[L_IB], c->g[2], p1);
+    axpy5(L[L_IB], c->g[3], p2);
+    L[L_IB][4] += c->lp[3];
+    /* vb = vb0 - Rb ib, vc = vc0 - Rc ic, vx = kx (ib + ic + Jce), vo = ko (gout vc - Jout) */
+    double vb[5] = {c->kb_in, -c->kb_j, 0.0, 0.0, c->kb0}, vc[5] = {0.0, 0.0, 0.0, c->kc_j, c->kc0};
+    axpy5(vb, -c->Rb, L[L_IB]);
+    axpy5(vc, -c->Rc, L[L_IC]);
+    axpy5(L[L_VX], c->kx, L[L_IB]);
+    axpy5(L[L_VX], c->kx, L[L_IC]);
+    L[L_VX][2] += c->kx;
+    axpy5(L[L_VO], c->ko * c->gout, vc);
+    L[L_VO][3] -= c->ko;
+    L[L_VCIN][0] = 1.0;
+    axpy5(L[L_VCIN], -1.0, vb);
+    axpy5(L[L_VCOUT], 1.0, vc);
+    axpy5(L[L_VCOUT], -1.0, L[L_VO]);
+    /* J' = g v' + i' with i' = g v' - J: J' = 2 g v' - J */
+    axpy5(L[L_JIN], 2.0 * c->gin, L[L_VCIN]);
+    L[L_JIN][1] -= 1.0;
+    axpy5(L[L_JCE], 2.0 * c->gce, L[L_VX]);
+    L[L_JCE][2] -= 1.0;
+    axpy5(L[L_JOUT], 2.0 * c->gout, L[L_VCOUT]);
+    L[L_JOUT][3] -= 1.0;
+    /* second order, per unit of p1^2 (k = 0) and of p1 p2 (k = 1) */
+    const double rbe = c->Rb + c->Re, dvo_dic = -c->ko * c->gout * c->Rc;
+    for (int k = 0; k < 2; k++) {
+        double dic = k ? -c->g[0] / (GS_BJT_VAF - c->lp[1]) : c->g[0] * (0.5 * INV_VT);
+        double dib = k ? 0.0 : c->g[2] * (0.5 * INV_VT);
+        double r1 = -rbe * dib - c->Re * dic, r2 = -c->Rb * dib + c->Rc * dic;
+        double d1 = c->pj[0] * r1 + c->pj[1] * r2, d2 = c->pj[2] * r1 + c->pj[3] * r2;
+        double ic = dic + c->g[0] * d1 + c->g[1] * d2, ib = dib + c->g[2] * d1 + c->g[3] * d2;
+        double vx = c->kx * (ic + ib), vo = dvo_dic * ic, vcout = -c->Rc * ic - vo;
+        Q[L_VBE][k] = d1;
+        Q[L_VBC][k] = d2;
+        Q[L_IC][k] = ic;
+        Q[L_IB][k] = ib;
+        Q[L_VO][k] = vo;
+        Q[L_VCIN][k] = c->Rb * ib;
+        Q[L_VX][k] = vx;
+        Q[L_VCOUT][k] = vcout;
+        Q[L_JIN][k] = 2.0 * c->gin * c->Rb * ib;
+        Q[L_JCE][k] = 2.0 * c->gce * vx;
+        Q[L_JOUT][k] = 2.0 * c->gout * vcout;
+    }
+    c->rows_ok = 1;
+}
+
+GS_FORCE_INLINE static double dot5(const double *r, double vin, double j1, double j2, double j3) {
+    return (r[0] * vin + r[1] * j1) + (r[2] * j2 + r[3] * j3) + r[4];
+}
+
+/* Linearised samples from x[i] on while they qualify; returns the first index that does not.
+ * The state is brought up to date from the last one taken. */
+GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i, uint32_t n) {
+    double jin = c->gin * c->vcin + c->iin, jce = c->gce * c->vce + c->ice;
+    double jout = c->gout * c->vcout + c->iout;
+    if (!c->rows_ok) {
+        /* the first sample's Vbe by the predictor's own formula: no rows for nothing */
+        double vb0 = c->kb_in * x[i] - c->kb_j * jin + c->kb0, vc0 = c->kc_j * jout + c->kc0;
+        double dA = vb0 - c->kx * jce - c->lastA, dB = vb0 - vc0 - c->lastB;
+        if (!(fabs(c->pj[0] * dA + c->pj[1] * dB) < c->lin_dv)) return i;
+        linear_rows(c);
+    }
+    const double(*L)[5] = (const double(*)[5])c->L, (*Q)[2] = (const double(*)[2])c->Q;
+    const double dv = c->lin_dv, vbe0 = c->lp[0], vbc0 = c->lp[1];
+    double vin = 0.0, j1 = jin, j2 = jce, j3 = jout, s = 0.0, t = 0.0;
+    const uint32_t i0 = i;
+    for (; i < n; i++) {
+        double u = x[i];
+        double p1 = dot5(L[L_VBE], u, jin, jce, jout) - vbe0;
+        double vbc = dot5(L[L_VBC], u, jin, jce, jout);
+        if (!(fabs(p1) < dv && vbc < GS_BJT_LIN_VBC)) break;
+        s = p1 * p1;
+        t = p1 * (vbc - vbc0);
+        x[i] = dot5(L[L_VO], u, jin, jce, jout) + Q[L_VO][0] * s + Q[L_VO][1] * t;
+        vin = u;
+        j1 = jin;
+        j2 = jce;
+        j3 = jout;
+        jin = dot5(L[L_JIN], u, j1, j2, j3) + Q[L_JIN][0] * s + Q[L_JIN][1] * t;
+        jce = dot5(L[L_JCE], u, j1, j2, j3) + Q[L_JCE][0] * s + Q[L_JCE][1] * t;
+        jout = dot5(L[L_JOUT], u, j1, j2, j3) + Q[L_JOUT][0] * s + Q[L_JOUT][1] * t;
+    }
+    if (i == i0) return i;
+        /* the last linearised sample's node values, from its z */
+#define ROW(r) (dot5(L[r], vin, j1, j2, j3) + Q[r][0] * s + Q[r][1] * t)
+    c->vbe = ROW(L_VBE);
+    c->vbc = ROW(L_VBC);
+    c->ic = ROW(L_IC);
+    c->ib = ROW(L_IB);
+    c->vcin = ROW(L_VCIN);
+    c->vce = ROW(L_VX);
+    c->vcout = ROW(L_VCOUT);
+#undef ROW
+    c->vo = x[i - 1];
+    c->iin = gs_undenormal(c->gin * c->vcin - j1);
+    c->ice = gs_undenormal(c->gce * c->vce - j2);
+    c->iout = gs_undenormal(c->gout * c->vcout - j3);
+    c->linear_steps += i - i0;
+    return i;
+}
+
+GS_FORCE_INLINE static void run_impl(gs_bjt_core *c, double *x, uint32_t n) {
+    uint32_t i = 0;
+    while (i < n) {
+        if (c->lin_ok) i = linear_run(c, x, i, n);
+        if (i < n) {
+            x[i] = tick(c, x[i]);
+            i++;
+        }
+    }
+}
+
+GS_REALTIME double gs_bjt_core_tick(gs_bjt_core *c, double vin) {
+    run_impl(c, &vin, 1);
+    return vin;
+}
 
 GS_HOT_CLONES static void run(gs_bjt_core *c, double *x, uint32_t n) {
     /* a local copy: x cannot alias it, so the state stays in registers across samples */
     gs_bjt_core s = *c;
-    for (uint32_t i = 0; i < n; i++) x[i] = tick(&s, x[i]);
+    run_impl(&s, x, n);
     *c = s;
 }
 
