@@ -79,6 +79,7 @@ typedef struct gs_bjt_core {
     double lin_dv;         /* GS_BJT_LIN_DVBE (design sets it; 0 = always solve, for tests) */
     double L[11][5];       /* the linearised step as affine maps (bjt_core.c, linear_rows) */
     double Q[11][2];       /* and its second-order terms */
+    double H[2][7];        /* the next sample's Vbe, Vbc from this one's (z, p1^2, p1 p2) */
     uint64_t linear_steps; /* samples taken as a linearised step (diagnostics) */
 } gs_bjt_core;
 

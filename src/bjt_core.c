@@ -209,6 +209,9 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
  * affine in z = (vin, Jin, Jce, Jout, 1), the companion sources at its start, plus the (p1^2, p1
  * p2) terms: made once per solved point, a run of linearised samples costs six dot products each
  * and no exponential. */
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+
 enum { L_VBE, L_VBC, L_VO, L_JIN, L_JCE, L_JOUT, L_IC, L_IB, L_VCIN, L_VX, L_VCOUT, L_NROWS };
 
 static void axpy5(double *y, double a, const double *x) {
@@ -278,6 +281,19 @@ static void linear_rows(gs_bjt_core *c) {
         Q[L_JCE][k] = 2.0 * c->gce * vx;
         Q[L_JOUT][k] = 2.0 * c->gout * vcout;
     }
+    /* the next sample's Vbe and Vbc but for its input term, straight from this sample's z and
+     * second-order terms: the loop's dependency chain is then one map long, not two */
+    for (int r = 0; r < 2; r++) {
+        double *h = c->H[r];
+        const double *l = L[r ? L_VBC : L_VBE];
+        memset(h, 0, 7 * sizeof(double));
+        for (int k = 0; k < 3; k++) {
+            axpy5(h, l[1 + k], L[L_JIN + k]);
+            h[5] += l[1 + k] * Q[L_JIN + k][0];
+            h[6] += l[1 + k] * Q[L_JIN + k][1];
+        }
+        h[4] += l[4];
+    }
     c->rows_ok = 1;
 }
 
@@ -299,23 +315,40 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
     }
     const double(*L)[5] = (const double(*)[5])c->L, (*Q)[2] = (const double(*)[2])c->Q;
     const double dv = c->lin_dv, vbe0 = c->lp[0], vbc0 = c->lp[1];
+    /* the maps as columns of vectors (GCC / Clang vector extensions): (vo, Jin', Jce', Jout')
+     * and the next (Vbe - Vbe*, Vbc) but for the input term, so that a sample is two short
+     * multiply-add trees on shared broadcasts */
+#define COLA(k) ((v4d){L[L_VO][k], L[L_JIN][k], L[L_JCE][k], L[L_JOUT][k]})
+#define COLQ(k) ((v4d){Q[L_VO][k], Q[L_JIN][k], Q[L_JCE][k], Q[L_JOUT][k]})
+#define COLH(k) ((v2d){c->H[0][k], c->H[1][k]})
+    const v4d a0 = COLA(0), a1 = COLA(1), a2 = COLA(2), a3 = COLA(3), a4 = COLA(4);
+    const v4d a5 = COLQ(0), a6 = COLQ(1);
+    const v2d e0 = COLH(0), e1 = COLH(1), e2 = COLH(2), e3 = COLH(3), e5 = COLH(5), e6 = COLH(6);
+    const v2d e4 = COLH(4) - (v2d){vbe0, 0.0}, cu = (v2d){L[L_VBE][0], L[L_VBC][0]};
+#undef COLA
+#undef COLQ
+#undef COLH
+    v2d hv = (v2d){L[L_VBE][1] * jin + L[L_VBE][2] * jce + L[L_VBE][3] * jout + L[L_VBE][4] - vbe0,
+                   L[L_VBC][1] * jin + L[L_VBC][2] * jce + L[L_VBC][3] * jout + L[L_VBC][4]};
     double vin = 0.0, j1 = jin, j2 = jce, j3 = jout, s = 0.0, t = 0.0;
     const uint32_t i0 = i;
     for (; i < n; i++) {
         double u = x[i];
-        double p1 = dot5(L[L_VBE], u, jin, jce, jout) - vbe0;
-        double vbc = dot5(L[L_VBC], u, jin, jce, jout);
+        v2d pv = cu * u + hv;
+        double p1 = pv[0], vbc = pv[1];
         if (!(fabs(p1) < dv && vbc < GS_BJT_LIN_VBC)) break;
         s = p1 * p1;
         t = p1 * (vbc - vbc0);
-        x[i] = dot5(L[L_VO], u, jin, jce, jout) + Q[L_VO][0] * s + Q[L_VO][1] * t;
+        v4d o = ((a0 * u + a4) + (a1 * jin + a2 * jce)) + (a3 * jout + a5 * s) + a6 * t;
+        hv = ((e0 * u + e4) + (e1 * jin + e2 * jce)) + (e3 * jout + e5 * s) + e6 * t;
+        x[i] = o[0];
         vin = u;
         j1 = jin;
         j2 = jce;
         j3 = jout;
-        jin = dot5(L[L_JIN], u, j1, j2, j3) + Q[L_JIN][0] * s + Q[L_JIN][1] * t;
-        jce = dot5(L[L_JCE], u, j1, j2, j3) + Q[L_JCE][0] * s + Q[L_JCE][1] * t;
-        jout = dot5(L[L_JOUT], u, j1, j2, j3) + Q[L_JOUT][0] * s + Q[L_JOUT][1] * t;
+        jin = o[1];
+        jce = o[2];
+        jout = o[3];
     }
     if (i == i0) return i;
         /* the last linearised sample's node values, from its z */
