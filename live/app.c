@@ -30,6 +30,7 @@ struct live_app {
     live_rec *rec;
     /* The controls as last logged in the take's sidecar, and when the take started. */
     live_strip_ctl rec_seen[LIVE_MAX_CH];
+    double rec_seen_master; /* the monitor master, dB */
     double rec_t0;
     double rec_rate;
     int rec_fail_reported;
@@ -195,6 +196,7 @@ static int rec_start_locked(live_app *a, const char *name, char *err, size_t esz
     a->rec_rate = rate;
     a->rec_fail_reported = 0;
     memcpy(a->rec_seen, c, sizeof c);
+    a->rec_seen_master = live_ctl_master_get(a->e);
     a->rec_t0 = mono_now();
     live_engine_attach_rec(a->e, a->rec);
     live_rec_status s;
@@ -358,6 +360,13 @@ static void log_changes(live_app *a) {
         if (c.mute != o->mute) logged += note_num(a, t, k, "monitor.mute", c.mute);
         if (c.solo != o->solo) logged += note_num(a, t, k, "monitor.solo", c.solo);
         *o = c;
+    }
+    double master = live_ctl_master_get(a->e);
+    if (master != a->rec_seen_master) {
+        char line[96];
+        snprintf(line, sizeof line, "%.3f monitor.level %.6g", t, master);
+        logged += live_rec_note(a->rec, line) == 0;
+        a->rec_seen_master = master;
     }
     if (logged) live_rec_note_flush(a->rec);
 }

@@ -1,5 +1,5 @@
 /* gainstage live: the mixer engine. N preamp channels, direct outputs, a stereo monitor mix with
- * level, pan, mute and solo, meters, and the tap that feeds the recorder.
+ * level, pan, mute and solo and a master level, meters, and the tap that feeds the recorder.
  *
  * Real-time design: live_engine_run() (the back end's process callback's work) owns the channel
  * objects and the mix state. Other threads never touch them: they post fixed-size commands into a
@@ -30,7 +30,8 @@ typedef enum {
     CMD_SOLO,  /* k, id */
     CMD_RATE,  /* value = Hz */
     CMD_REC,   /* ptr = recorder or NULL */
-    CMD_POINT  /* id = live_rec_point */
+    CMD_POINT, /* id = live_rec_point */
+    CMD_MASTER /* value = linear gain of the monitor bus */
 } cmd_type;
 
 typedef struct live_cmd {
@@ -60,6 +61,7 @@ struct live_engine {
     double rate_rt;
     uint32_t win_n, win_len;
     float mon_acc_l, mon_acc_r;
+    float master, mg; /* monitor master: target, and gain applied at the end of the last period */
     live_rec *rec_rt;
     live_rec_point point_rt;
 
@@ -74,6 +76,7 @@ struct live_engine {
     /* Control side. */
     pthread_mutex_t lock;
     live_strip_ctl ctl[LIVE_MAX_CH];
+    double master_db; /* the monitor master's mirror, dB */
     double rate_ctl;
     live_rec_point point_ctl;
     live_ring *cmd, *trash;
@@ -249,6 +252,7 @@ live_engine *live_engine_new(const live_config *cfg, double rate, char *err, siz
     e->dirs = cfg->dirs;
     e->rate_rt = e->rate_ctl = rate;
     e->win_len = (uint32_t)(rate / LIVE_METER_HZ);
+    e->master = e->mg = 1.0f; /* 0 dB: the mix as the channels make it */
     e->pre = calloc((size_t)e->n * LIVE_CHUNK, sizeof(float));
     e->cmd = live_ring_new(CMD_SLOTS * sizeof(live_cmd));
     e->trash = live_ring_new(TRASH_SLOTS * sizeof(gs_channel *));
@@ -492,6 +496,30 @@ int live_ctl_solo(live_engine *e, int k, int on) {
     return 0;
 }
 
+int live_ctl_master(live_engine *e, double db, char *err, size_t esz) {
+    if (!isfinite(db) || db > LIVE_MASTER_MAX) {
+        if (err && esz)
+            snprintf(err, esz, "the monitor master must be a number of dB up to %+.0f",
+                     LIVE_MASTER_MAX);
+        return -1;
+    }
+    if (db < LIVE_MASTER_OFF) db = LIVE_MASTER_OFF;
+    live_cmd a = {CMD_MASTER, 0, 0, db <= LIVE_MASTER_OFF ? 0.0 : pow(10.0, db / 20.0), NULL};
+    pthread_mutex_lock(&e->lock);
+    int rc = post(e, &a);
+    if (rc == 0) e->master_db = db;
+    pthread_mutex_unlock(&e->lock);
+    if (rc) seterr(err, esz, "%s%s", "command queue full (is the JACK server running?)", "");
+    return rc ? -1 : 0;
+}
+
+double live_ctl_master_get(live_engine *e) {
+    pthread_mutex_lock(&e->lock);
+    double db = e->master_db;
+    pthread_mutex_unlock(&e->lock);
+    return db;
+}
+
 void live_ctl_get(live_engine *e, int k, live_strip_ctl *out) {
     pthread_mutex_lock(&e->lock);
     *out = e->ctl[k];
@@ -652,6 +680,7 @@ GS_LIVE_RT static void apply_commands(live_engine *e) {
             atomic_store(&e->rec_seen, e->rec_rt);
             break;
         case CMD_POINT: e->point_rt = (live_rec_point)c.id; break;
+        case CMD_MASTER: e->master = (float)c.value; break;
         }
     }
 }
@@ -719,6 +748,17 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
         s->gl = gl;
         s->gr = gr;
     }
+    /* The monitor master glides over the period the same way, on the summed bus (after the
+     * channels, before the meters); at 0 dB, held, the bus is left as it is. */
+    if (e->mg != 1.0f || e->master != 1.0f) {
+        float dm = (e->master - e->mg) * inv_n;
+        for (uint32_t i = 0; i < nframes; i++) {
+            float g = e->mg + dm * (float)(i + 1);
+            mon_l[i] *= g;
+            mon_r[i] *= g;
+        }
+        e->mg = e->master;
+    }
     for (uint32_t i = 0; i < nframes; i++) {
         float a = fabsf(mon_l[i]), b = fabsf(mon_r[i]);
         if (a > e->mon_acc_l) e->mon_acc_l = a;
@@ -750,4 +790,5 @@ void live_engine_settle(live_engine *e) {
         int audible = !s->mute;
         pan_gains(s->pan, audible ? s->level : 0.0, &s->gl, &s->gr);
     }
+    e->mg = e->master;
 }

@@ -120,6 +120,12 @@ typedef struct live_strip_ctl {
 
 #define LIVE_LEVEL_OFF -90.0
 #define LIVE_LEVEL_MAX 12.0
+/* The monitor master (the gain of the stereo monitor bus, after the channels' levels, pans,
+ * mutes and solos, before the monitor meters): the same range as a channel's level, -90 dB (and
+ * anything below it) is off (silence), at most +12 dB; 0 dB, the default, leaves the mix as it is.
+ * It never touches the direct outputs or the recording. */
+#define LIVE_MASTER_OFF LIVE_LEVEL_OFF
+#define LIVE_MASTER_MAX LIVE_LEVEL_MAX
 
 typedef struct live_engine live_engine;
 typedef struct live_rec live_rec;
@@ -158,6 +164,11 @@ int live_ctl_level(live_engine *e, int k, double db, char *err, size_t esz);
 int live_ctl_pan(live_engine *e, int k, double pan, char *err, size_t esz);
 int live_ctl_mute(live_engine *e, int k, int on);
 int live_ctl_solo(live_engine *e, int k, int on);
+/* The monitor master in dB: at most LIVE_MASTER_MAX, finite; below LIVE_MASTER_OFF it is off
+ * (stored as LIVE_MASTER_OFF). Glides over the next period like the channel levels. */
+int live_ctl_master(live_engine *e, double db, char *err, size_t esz);
+/* The monitor master as last set (dB; LIVE_MASTER_OFF is off). */
+double live_ctl_master_get(live_engine *e);
 /* A consistent copy of strip k's control state. */
 void live_ctl_get(live_engine *e, int k, live_strip_ctl *out);
 /* Rebuild every channel at a new sample rate (off the RT thread) and swap them in. */

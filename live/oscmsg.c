@@ -189,6 +189,15 @@ static int channel_query(live_engine *e, int k, const char *leaf, const char *pa
 /* The global queries: answered into r (1), or 0 if `path` is not one. */
 static int global_query(live_engine *e, live_app *app, const live_osc_stats *st, const char *path,
                         live_osc_reply *r) {
+    if (!strcmp(path, "/gainstage/monitor/get")) {
+        float l, rr;
+        live_engine_monitor_peak(e, &l, &rr);
+        reply_init(r, path);
+        add_f(r, live_ctl_master_get(e)); /* dB, -90 = off */
+        add_f(r, dbfs(l));
+        add_f(r, dbfs(rr));
+        return 1;
+    }
     if (!strcmp(path, "/gainstage/meters")) {
         reply_init(r, path);
         for (int c = 0; c < live_engine_channels(e); c++)
@@ -221,9 +230,17 @@ static int global_query(live_engine *e, live_app *app, const live_osc_stats *st,
     return 0;
 }
 
-/* The application's commands: 0, or -1 with err filled. */
-static int global_change(live_app *app, const char *path, const live_osc_arg *a, int argc,
-                         char *err, size_t esz) {
+/* The global commands (the monitor master, the application's): 0, or -1 with err filled. */
+static int global_change(live_engine *e, live_app *app, const char *path, const live_osc_arg *a,
+                         int argc, char *err, size_t esz) {
+    if (!strcmp(path, "/gainstage/monitor/level")) {
+        double v;
+        if (arg_num(a, argc, 0, &v)) {
+            snprintf(err, esz, "the monitor master needs a finite number of dB");
+            return -1;
+        }
+        return live_ctl_master(e, v, err, esz);
+    }
     if (!strcmp(path, "/gainstage/record") && app) {
         int on = arg_bool(a, argc, 0);
         if (on < 0) {
@@ -285,7 +302,7 @@ int live_osc_dispatch(live_engine *e, live_app *app, const live_osc_stats *stats
         }
     } else {
         if (global_query(e, app, stats, path, r)) return 0;
-        bad = global_change(app, path, argv, argc, err, sizeof err) != 0;
+        bad = global_change(e, app, path, argv, argc, err, sizeof err) != 0;
     }
     if (bad) {
         live_osc_reply_error(r, path, err[0] ? err : "refused");

@@ -103,6 +103,9 @@ static const char *check_pair(const char *key, const char *val) {
         return live_rec_point_parse(val) < 0 ? "must be post, pre or both" : NULL;
     if (!strcmp(key, "record_format"))
         return live_rec_format_parse(val) < 0 ? "must be wav-f32, wav-s24 or flac" : NULL;
+    /* The monitor master as a channel's level: at most +12 dB, anything below -90 is off. */
+    if (!strcmp(key, "monitor.level"))
+        return number(val, &v) || v > LIVE_MASTER_MAX ? "must be a number of dB up to +12" : NULL;
     int k = channel_key(key, &rest);
     if (k < 0) return "is not a channel's key (ch.K.NAME with K from 1 to 64)";
     if (k == 0) return NULL;
@@ -218,6 +221,8 @@ void live_session_setup(const live_session *s, live_setup *st, const live_setup_
 static int apply_value(live_engine *e, int k, const char *what, const char *text, int keep_params,
                        char *err, size_t esz) {
     double v;
+    /* The preset was taken at set-up (live_session_setup); it is a name, not a number. */
+    if (!strcmp(what, "preset")) return 0;
     if (number(text, &v)) return -1; /* (checked by live_session_parse already) */
     if (!strcmp(what, "level")) return live_ctl_level(e, k, v, err, esz);
     if (!strcmp(what, "pan")) return live_ctl_pan(e, k, v, err, esz);
@@ -234,6 +239,15 @@ void live_session_apply(const live_session *s, live_engine *e, const int *keep_p
     for (int i = 0; s && i < s->n; i++) {
         int ch;
         char rest[128], err[256] = "";
+        double v;
+        /* A session without it (older ones) leaves the master at 0 dB. */
+        if (!strcmp(s->line[i].key, "monitor.level") && !number(s->line[i].val, &v) &&
+            live_ctl_master(e, v, err, sizeof err) && log) {
+            char line[4096 + 512];
+            snprintf(line, sizeof line, "session '%s' line %zu: monitor.level: %s", s->path,
+                     s->line[i].line, err[0] ? err : "refused");
+            log(ctx, LIVE_ERROR, line);
+        }
         if (sscanf(s->line[i].key, "ch.%d.%127s", &ch, rest) != 2 || ch < 1 || ch > n) continue;
         if (apply_value(e, ch - 1, rest, s->line[i].val, keep_params[ch - 1], err, sizeof err) &&
             log) {
@@ -259,6 +273,7 @@ int live_session_write(const char *path, live_engine *e, double in_dbu, double o
     fprintf(f, "inputs = %d\nin_dbu = %.17g\nout_dbu = %.17g\n", n, in_dbu, out_dbu);
     fprintf(f, "record_point = %s\nrecord_format = %s\n",
             live_rec_point_name(live_engine_rec_point(e)), live_rec_format_name(fmt));
+    fprintf(f, "monitor.level = %.17g\n", live_ctl_master_get(e));
     int unsafe = 0;
     for (int k = 0; k < n; k++) {
         live_strip_ctl c;

@@ -1,5 +1,6 @@
 /* gainstage live: the terminal view. Meters with peak hold and clip markers, gain, preset, mute,
- * solo, xruns; keys change the selected channel. ANSI escapes only (any VT100-like terminal).
+ * solo, xruns, the monitor mix with its master level; keys change the selected channel and the
+ * master. ANSI escapes only (any VT100-like terminal).
  * The terminal is put in non-canonical mode without echo and restored on every exit path that
  * runs code (a normal stop, Ctrl-C, SIGTERM, the server going away); only kill -9 cannot.
  */
@@ -85,6 +86,13 @@ static void change_gain(live_ui *u, double step) {
     snprintf(u->msg, sizeof u->msg, "model %s has no gain parameter", c.model->name);
 }
 
+/* The monitor master one step up or down, kept in its range (the floor is off). */
+static void change_master(live_ui *u, double step) {
+    double v = live_ctl_master_get(u->e) + step;
+    v = v > LIVE_MASTER_MAX ? LIVE_MASTER_MAX : v;
+    live_ctl_master(u->e, v, u->msg, sizeof u->msg);
+}
+
 static int keys(live_ui *u) {
     char buf[16];
     ssize_t n;
@@ -108,6 +116,8 @@ static int keys(live_ui *u) {
                 change_gain(u, 1.0);
             else if (c == '-' || c == '_')
                 change_gain(u, -1.0);
+            else if (c == '>' || c == '<') /* not '[': an arrow key's escape has one */
+                change_master(u, c == '>' ? 1.0 : -1.0);
             else if (c == 'm') {
                 live_ctl_get(u->e, u->sel, &s);
                 live_ctl_mute(u->e, u->sel, !s.mute);
@@ -179,8 +189,20 @@ static int ui_tick(live_frontend *f) {
                pre > 0.0f ? 20.0 * log10((double)pre) : -INFINITY, c.mute ? "M" : " ",
                c.solo ? "S" : " ");
     }
-    printf("\033[K\n keys: 1-9/up/down select, +/-/left/right gain, m mute, s solo, r record, "
-           "w save session, q quit\033[K\n %s\033[K\n\033[J",
+    /* The monitor bus after its master (what the headphones get). */
+    float ml, mr;
+    live_engine_monitor_peak(u->e, &ml, &mr);
+    double master = live_ctl_master_get(u->e);
+    char mdb[16];
+    if (master <= LIVE_MASTER_OFF)
+        snprintf(mdb, sizeof mdb, "  off");
+    else
+        snprintf(mdb, sizeof mdb, "%5.1f", master);
+    printf("\033[K\n monitor    master %s dB  L %6.1f R %6.1f dBFS\033[K\n", mdb,
+           ml > 0.0f ? 20.0 * log10((double)ml) : -INFINITY,
+           mr > 0.0f ? 20.0 * log10((double)mr) : -INFINITY);
+    printf("\033[K\n keys: 1-9/up/down select, +/-/left/right gain, m mute, s solo, </> monitor "
+           "master, r record, w save session, q quit\033[K\n %s\033[K\n\033[J",
            u->msg);
     fflush(stdout);
     return 0;

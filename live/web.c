@@ -220,11 +220,12 @@ static json_t *state_json(live_web *w) {
     json_t *ch = json_array();
     for (int k = 0; k < live_engine_channels(w->e); k++)
         json_array_append_new(ch, strip_json(w, k));
-    return json_pack("{s:s, s:o, s:[f,f], s:i, s:i, s:f, s:f, s:I, s:I, s:{s:b, s:s, s:f}}", "t",
-                     "state", "ch", ch, "mon", (double)l, (double)r, "rate", (int)in.rate, "period",
-                     (int)in.bufsize, "load", in.load_mean, "loadmax", in.load_max, "xruns",
-                     (json_int_t)in.xruns, "late", (json_int_t)in.late, "rec", "on", in.recording,
-                     "take", in.take, "seconds", in.rec_seconds);
+    return json_pack("{s:s, s:o, s:[f,f], s:f, s:i, s:i, s:f, s:f, s:I, s:I, s:{s:b, s:s, s:f}}",
+                     "t", "state", "ch", ch, "mon", (double)l, (double)r, "master",
+                     live_ctl_master_get(w->e), "rate", (int)in.rate, "period", (int)in.bufsize,
+                     "load", in.load_mean, "loadmax", in.load_max, "xruns", (json_int_t)in.xruns,
+                     "late", (json_int_t)in.late, "rec", "on", in.recording, "take", in.take,
+                     "seconds", in.rec_seconds);
 }
 
 /* Serialised into buf after LWS_PRE; the length, or 0 if it does not fit. */

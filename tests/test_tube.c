@@ -3,11 +3,10 @@
  * describe, and robustness. Every measured number is printed. */
 #include "check.h"
 #include "sigutil.h"
+#include "spiceref.h"
 #include "internal.h"
 #include "tube_stage.h"
-#include "window.h"
 
-#include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -155,131 +154,14 @@ static void test_dc(void) {
     gs_channel_free(ch);
 }
 
-/* ---- ngspice references */
-static float *read_ref(const char *name, double *rate, size_t *n) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.wav", GS_REF_DIR, name);
-    SF_INFO si;
-    memset(&si, 0, sizeof si);
-    SNDFILE *f = sf_open(path, SFM_READ, &si);
-    if (!f) return NULL;
-    float *st = malloc((size_t)si.frames * 2 * sizeof(float));
-    if (si.channels != 2 || sf_readf_float(f, st, si.frames) != si.frames) {
-        free(st);
-        sf_close(f);
-        return NULL;
-    }
-    sf_close(f);
-    *rate = si.samplerate;
-    *n = (size_t)si.frames;
-    return st;
+/* ---- ngspice references (the reader, the in-band low-pass and the ESR: spiceref.h) */
+static int for_each_case(int band_limited, spiceref_fn fn, void *ctx) {
+    return spiceref_for_each(GS_REF_DIR, "tube-stage", band_limited, fn, ctx);
 }
 
-/* The in-band low-pass (issue 15): linear phase, flat to 20 kHz, 140 dB from the band edge of
- * the band-limited references, min(22 kHz, (20 kHz + fs/2) / 2) (tools/spice/mkref.c,
- * --out-os), so that what it passes of a band-limited reference is the circuit's output
- * without aliasing, and of the model's output what lies below its own aliasing band. A
- * Kaiser-windowed sinc cut halfway; taps h[0..M], symmetric, DC gain 1. */
-typedef struct inband {
-    double h[2048];
-    int M;
-} inband;
-
-static void inband_design(inband *f, double rate) {
-    double fb = fmin(22000.0, 0.5 * (20000.0 + 0.5 * rate)), fc = 0.5 * (20000.0 + fb) / rate;
-    double dw = 2.0 * GS_PI * (fb - 20000.0) / rate, beta = gs_kaiser_beta(140.0), dc = 0.0;
-    f->M = (int)ceil((140.0 - 7.95) / (2.285 * dw) / 2.0);
-    if (f->M > 2047) f->M = 2047;
-    for (int m = 0; m <= f->M; m++) {
-        double x = 2.0 * fc * m, sinc = m ? sin(GS_PI * x) / (GS_PI * x) : 1.0;
-        f->h[m] = 2.0 * fc * sinc * gs_kaiser_window(beta, (double)m / f->M);
-        dc += m ? 2.0 * f->h[m] : f->h[m];
-    }
-    for (int m = 0; m <= f->M; m++) f->h[m] /= dc;
-}
-
-/* x through the in-band low-pass at sample i (M <= i < n - M). */
-static double inband_at(const inband *f, const float *x, size_t stride, size_t i) {
-    double acc = f->h[0] * x[i * stride];
-    for (int m = 1; m <= f->M; m++)
-        acc += f->h[m] * ((double)x[(i - (size_t)m) * stride] + x[(i + (size_t)m) * stride]);
-    return acc;
-}
-
-/* ESR of the model (quality q) against reference `name`; with f, both through the in-band
- * low-pass, over the samples where it has its whole length. */
-static double esr_case(const char *name, char *const *kv, int nkv, unsigned q, const inband *f,
-                       uint32_t *lat) {
-    double rate;
-    size_t n;
-    float *st = read_ref(name, &rate, &n);
-    CHECK(st != NULL, "reference %s/%s.wav missing (tools/spice/regen.sh)", GS_REF_DIR, name);
-    if (!st) return 1.0;
-    gs_channel *ch = NULL;
-    gs_channel_new("tube-stage", rate, BLOCK, &ch);
-    for (int k = 0; k < nkv; k++) {
-        char sym[64];
-        const char *eq = strchr(kv[k], '=');
-        if (!eq || (size_t)(eq - kv[k]) >= sizeof sym) continue;
-        memcpy(sym, kv[k], (size_t)(eq - kv[k]));
-        sym[eq - kv[k]] = '\0';
-        static const char *const reserved[] = {
-            "seconds",  "fade",   "os", "method",
-            "tmax_div", "reltol", "bp", "bl"}; /* signal and mkref options */
-        int skip = 0;
-        for (size_t r = 0; r < GS_ARRAY_LEN(reserved); r++) skip |= !strcmp(sym, reserved[r]);
-        if (skip) continue;
-        gs_status s = gs_channel_set_text(ch, sym, eq + 1);
-        CHECK(s == GS_OK, "%s: set %s: %s", name, kv[k], gs_strerror(s));
-    }
-    gs_channel_set_symbol(ch, "quality", q);
-    gs_channel_reset(ch);
-    *lat = gs_channel_latency(ch);
-    size_t tot = n + *lat;
-    float *y = calloc(tot, sizeof(float));
-    for (size_t i = 0; i < n; i++) y[i] = st[2 * i];
-    run(ch, y, tot);
-    CHECK(stats_of(ch).solver_failures == 0, "%s: %llu solver failures", name,
-          (unsigned long long)stats_of(ch).solver_failures);
-    double e = 0.0, s = 0.0;
-    size_t from = f ? (size_t)f->M : 0, to = f ? n - (size_t)f->M : n;
-    for (size_t i = from; i < to; i++) {
-        double r = f ? inband_at(f, st + 1, 2, i) : st[2 * i + 1];
-        double d = (f ? inband_at(f, y + *lat, 1, i) : y[i + *lat]) - r;
-        e += d * d;
-        s += r * r;
-    }
-    free(y);
-    free(st);
-    gs_channel_free(ch);
-    return e / s;
-}
-
-/* Each tube-stage case of tests/ref/MANIFEST, band-limited (a bl= key) or not: fn gets the
- * line's fields (name, model, rate, signal, peak, key=value ...). Returns the number of cases. */
-typedef void (*case_fn)(char **tok, int nt, void *ctx);
-
-static int for_each_case(int band_limited, case_fn fn, void *ctx) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/MANIFEST", GS_REF_DIR);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "no %s", path);
-    if (!f) return 0;
-    char line[512];
-    int cases = 0;
-    while (fgets(line, sizeof line, f)) {
-        char *tok[16];
-        int nt = 0, bl = 0;
-        for (char *p = strtok(line, " \t\r\n"); p && nt < 16; p = strtok(NULL, " \t\r\n"))
-            tok[nt++] = p;
-        if (nt < 5 || tok[0][0] == '#' || strcmp(tok[1], "tube-stage") != 0) continue;
-        for (int k = 5; k < nt; k++) bl |= !strncmp(tok[k], "bl=", 3);
-        if (bl != band_limited) continue;
-        fn(tok, nt, ctx);
-        cases++;
-    }
-    fclose(f);
-    return cases;
+static double esr_case(const char *name, char *const *kv, int nkv, unsigned q,
+                       const spiceref_inband *f, uint32_t *lat) {
+    return spiceref_esr(GS_REF_DIR, "tube-stage", name, kv, nkv, q, f, BLOCK, lat);
 }
 
 static void spice_case(char **tok, int nt, void *ctx) {
@@ -313,8 +195,8 @@ static const double inband_limit[3] = {1e-3, 1e-6, 1e-5}; /* fast, high, low-ali
 static void inband_case(char **tok, int nt, void *ctx) {
     double *worst = ctx, e[3];
     uint32_t lat[3];
-    inband f;
-    inband_design(&f, atof(tok[2]));
+    spiceref_inband f;
+    spiceref_inband_design(&f, atof(tok[2]));
     for (unsigned q = 0; q < 3; q++) {
         e[q] = esr_case(tok[0], tok + 5, nt - 5, q, &f, &lat[q]);
         if (e[q] > worst[q]) worst[q] = e[q];
@@ -347,7 +229,7 @@ static void test_spice_raw(void) {
     for (int c = 0; c < 2; c++) {
         double rate;
         size_t n;
-        float *st = read_ref(names[c], &rate, &n);
+        float *st = spiceref_read(GS_REF_DIR, names[c], &rate, &n);
         CHECK(st != NULL, "reference %s missing", names[c]);
         if (!st) continue;
         gs_oversampler os;

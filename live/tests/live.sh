@@ -33,7 +33,7 @@ GS=$1
 MKSIG=${MKSIG:?}
 WAV=${WAVTOOL:?}
 H=${LIVE_HELPER:?}
-. "$(dirname "$0")/../../tests/lib.sh"
+. "$(dirname "$0")/lib.sh" # check, waitfor (over tests/lib.sh)
 SRV=gstest-$$
 export JACK_NO_START_SERVER=1
 export JACK_NO_AUDIO_RESERVATION=1
@@ -45,18 +45,6 @@ test_cleanup() {
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
     [ -n "$JPID" ] && kill -9 "$JPID" 2>/dev/null
     [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
-}
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-
-# waitfor CONDITION SECONDS: evaluate CONDITION every 50 ms until it holds.
-waitfor() {
-    _n=0
-    while ! eval "$1" >/dev/null 2>&1; do
-        _n=$((_n + 1))
-        [ $_n -ge $(($2 * 20)) ] && return 1
-        sleep 0.05
-    done
-    return 0
 }
 # reaped PID SECONDS: wait until PID has exited, then collect its status in $st.
 reaped() {
@@ -284,6 +272,21 @@ osc /gainstage/ch/2/solo i:1 >/dev/null
 monl() { oscarg /gainstage/meters 3; }
 check "waitfor 'near \$(monl) $mon 0.1' 30" "B: solo ch 2: monitor L $(monl), want $mon"
 echo "B: ch 2 soloed: monitor L $(monl) dBFS (want $mon: ch 2 alone, centre pan -3.01 dB)"
+# The monitor master (issue 16): the bus 6 dB down, read back; refused out of range; the direct
+# output as it was. Left at -4.5 dB for the session below.
+r=$(osc /gainstage/monitor/level f:-6)
+check "[ '$r' = '/gainstage/ok /gainstage/monitor/level' ]" "B: master reply '$r'"
+mon6=$(awk -v m="$mon" 'BEGIN { print m - 6 }')
+check "waitfor 'near \$(monl) $mon6 0.1' 30" "B: master -6 dB: monitor L $(monl), want $mon6"
+echo "B: master -6 dB: monitor L $(monl) dBFS (want $mon6)"
+check "[ \"\$(oscarg /gainstage/monitor/get 1)\" = -6.0000 ]" "B: master reads $(oscarg /gainstage/monitor/get 1)"
+for v in f:12.5 s:nan s:inf s:-6dB; do
+    r=$(osc /gainstage/monitor/level $v)
+    check "echo '$r' | grep -q '^/gainstage/error /gainstage/monitor/level .*monitor master'" "B: master $v: '$r'"
+done
+check "[ \"\$(oscarg /gainstage/monitor/get 1)\" = -6.0000 ]" "B: refusals changed the master: $(oscarg /gainstage/monitor/get 1)"
+check "near \$(meter1) $want40 0.1" "B: the master must not change the direct output (meter $(meter1))"
+osc /gainstage/monitor/level f:-4.5 >/dev/null
 osc /gainstage/ch/2/solo i:0 >/dev/null
 osc /gainstage/ch/1/mute i:1 >/dev/null
 osc /gainstage/ch/2/mute i:1 >/dev/null
@@ -315,6 +318,7 @@ kill -TERM "$G"
 reaped "$G" 30
 check "[ $st -eq 0 ]" "B: stop status $st"
 check "grep -q '^ch.1.param.gain = 45$' '$T/s.session'" "B: session lacks gain 45: $(cat "$T/s.session")"
+check "grep -q '^monitor.level = -4.5$' '$T/s.session'" "B: session lacks the master: $(cat "$T/s.session")"
 reaped "$F" 30 || bad "B: feeder did not notice the client leaving"
 
 # --- B2. a take's sidecar logs the changes made during it; silence reads -inf (issue 16 item 5)
@@ -325,11 +329,13 @@ PIDS="$PIDS $G"
 check "waitfor \"grep -q 'OSC on' '$T/B2.out'\" 30" "B2: no OSC port: $(cat "$T/B2.out")"
 PORT=$(sed -n 's|.*OSC on osc.udp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/B2.out")
 osc /gainstage/ch/1/gain f:12.5 >/dev/null
+osc /gainstage/monitor/level f:-3 >/dev/null
 check "waitfor \"grep -q 'pre -inf post -inf dBFS' '$T/B2.out'\" 30" "B2: silence: $(tail -1 "$T/B2.out")"
 osc /gainstage/ch/2/preset s:tube >/dev/null
 osc /gainstage/quit >/dev/null
 reaped "$G" 30
 take=$(ls "$T"/recB2/*.take | head -1)
+check "grep -Eq '^param\.[0-9]+ = [0-9.]+ monitor\.level -3\$' '$take'" "B2: no master change in the sidecar"
 check "grep -Eq '^param\.1 = [0-9.]+ ch\.1\.gain 12\.5\$' '$take'" "B2: sidecar: $(grep param "$take")"
 check "grep -Eq '^param\.[0-9]+ = [0-9.]+ ch\.2\.preset tube\$' '$take'" "B2: no preset switch in the sidecar"
 "$GS" live --server "$SRV" --session "$T/s.session" --osc-port auto >"$T/B2.out" 2>&1 &
@@ -344,6 +350,8 @@ r1=$(osc /gainstage/ch/1/get)
 r2=$(osc /gainstage/ch/2/get)
 check "[ '$r1' = '/gainstage/ch/1/get clean 45.0000 0.0000 0.0000 1 0' ]" "B: restored ch 1: '$r1'"
 check "[ '$r2' = '/gainstage/ch/2/get clean 30.0000 -6.0000 -0.5000 1 0' ]" "B: restored ch 2: '$r2'"
+r=$(osc /gainstage/monitor/get | awk '{print $2}')
+check "[ '$r' = -4.5000 ]" "B: restored master: '$r'"
 # A parameter that changes a channel's latency (the tube models' quality) must reach the DAW too.
 latq() { echo $(($("$H" latency "$SRV" gainstage:out_2) - $("$H" latency "$SRV" gainstage:in_2))); }
 lq0=$("$GS" process --force --preset tube --no-compensate "$T/tone.wav" "$T/lat.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
@@ -445,6 +453,9 @@ if command -v script >/dev/null 2>&1; then
     check "waitfor \"grep -q 'keys: 1-9' '$T/E.out'\" 30" "E: no terminal view: $(tail -c 300 "$T/E.out")"
     printf '2m+' >&7
     check "waitfor \"tail -c 2000 '$T/E.out' | grep -q '> 2 clean *gain  31.0 dB.*M'\" 30" "E: keys had no effect: $(tail -c 600 "$T/E.out" | tr '\033' '~')"
+    # The monitor master: two steps up, three down.
+    printf '>><<<' >&7
+    check "waitfor \"tail -c 2000 '$T/E.out' | grep -q 'monitor *master  -1.0 dB'\" 30" "E: master keys: $(tail -c 600 "$T/E.out" | tr '\033' '~')"
     printf 'q' >&7
     reaped "$G" 30
     check "[ $st -eq 0 ]" "E: q should exit with 0, got $st"

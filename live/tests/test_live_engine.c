@@ -5,6 +5,9 @@
  * - a sample-rate change (live_ctl_rate) swaps in channels built off the "RT" thread; after it the
  *   output equals a fresh channel at the new rate, and the old channels are freed by collect;
  * - the monitor mix: constant-power pan law, mute, solo, level; commands take effect in order;
+ * - the monitor master: the bus scaled by the set gain after a linear ramp over one period (to
+ *   float precision), the monitor meters after it, off is silence, the direct outputs untouched
+ *   (they stay bit for bit a plain channel with the master at +6 dB), bad values refused;
  * - bad control values are refused with a message.
  */
 #include "check.h"
@@ -94,6 +97,73 @@ static void mix_and_controls(live_engine *e, double *ph, double rate) {
     CHECK(fabs(20 * log10(after / before) - 10.0) < 0.05, "gain change is +10 dB");
 }
 
+/* The largest |mon[i] - bus[i] * g(i)| over a period, relative to the bus's peak, with the
+ * master's gain g going linearly from g0 to g1 over the period (g(n-1) = g1). The bus is
+ * channel 2 alone (soloed, centre pan, level `lvl` dB): out[1] * lvl * cos(pi/4) each side. */
+static double master_err(const float *mon, uint32_t n, double lvl, double g0, double g1) {
+    double c = pow(10.0, lvl / 20.0) * sqrt(0.5), md = 0, pk = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double g = g0 + (g1 - g0) * (double)(i + 1) / (double)n;
+        double bus = (double)out[1][i] * c;
+        md = fmax(md, fabs((double)mon[i] - bus * g));
+        pk = fmax(pk, fabs(bus));
+    }
+    return pk > 0 ? md / pk : INFINITY;
+}
+
+/* After mix_and_controls: channel 2 soloed at -6 dB, centre. */
+static void master_checks(live_engine *e, double *ph, double rate) {
+    char err[256];
+    const uint32_t n = 512;
+    run(e, n, ph, 1000, rate);
+    double e0 = fmax(master_err(ml, n, -6.0, 1, 1), master_err(mr, n, -6.0, 1, 1));
+    CHECK(e0 < 1e-6, "master 0 dB: bus as the channels make it (rel. error %.3g)", e0);
+    double g = pow(10.0, -9.0 / 20.0);
+    CHECK(live_ctl_master(e, -9.0, err, sizeof err) == 0, "master -9 dB accepted: %s", err);
+    CHECK(live_ctl_master_get(e) == -9.0, "master reads %g", live_ctl_master_get(e));
+    run(e, n, ph, 1000, rate);
+    double er = fmax(master_err(ml, n, -6.0, 1, g), master_err(mr, n, -6.0, 1, g));
+    run(e, n, ph, 1000, rate);
+    double es = fmax(master_err(ml, n, -6.0, g, g), master_err(mr, n, -6.0, g, g));
+    printf("master 0 -> -9 dB: ramp over one period, rel. error %.3g; then steady %.3g\n", er, es);
+    CHECK(er < 1e-6, "the master glides linearly over one period (rel. error %.3g)", er);
+    CHECK(es < 1e-6, "then the bus is scaled by -9 dB to float precision (rel. error %.3g)", es);
+    /* The monitor meters read after the master: a whole meter window at -9 dB. */
+    for (int i = 0; i < 12; i++) run(e, n, ph, 1000, rate);
+    float pl, pr;
+    live_engine_monitor_peak(e, &pl, &pr);
+    double want = peak(ml, 0, n);
+    printf("monitor meter at master -9 dB: L %.6f, bus peak %.6f\n", (double)pl, want);
+    CHECK(fabs((double)pl - want) < 0.01 * want && fabs((double)pr - want) < 0.01 * want,
+          "monitor meter after the master: L %.6f R %.6f, want %.6f", (double)pl, (double)pr, want);
+    /* Refusals leave it as it was; below the floor is off. */
+    CHECK(live_ctl_master(e, 12.5, err, sizeof err) != 0 && strstr(err, "monitor master"),
+          "+12.5 dB refused: %s", err);
+    CHECK(live_ctl_master(e, (double)NAN, err, sizeof err) != 0, "NaN refused");
+    CHECK(live_ctl_master(e, (double)-INFINITY, err, sizeof err) != 0, "-inf refused");
+    CHECK(live_ctl_master_get(e) == -9.0, "refusals changed it: %g", live_ctl_master_get(e));
+    CHECK(live_ctl_master(e, -200.0, err, sizeof err) == 0 &&
+              live_ctl_master_get(e) == LIVE_MASTER_OFF,
+          "-200 dB is off: %g", live_ctl_master_get(e));
+    run(e, n, ph, 1000, rate);
+    er = fmax(master_err(ml, n, -6.0, g, 0), master_err(mr, n, -6.0, g, 0));
+    CHECK(er < 1e-6, "the fade to off glides (rel. error %.3g)", er);
+    for (int i = 0; i < 12; i++) run(e, n, ph, 1000, rate);
+    live_engine_monitor_peak(e, &pl, &pr);
+    CHECK(peak(ml, 0, n) == 0.0 && peak(mr, 0, n) == 0.0 && pl == 0.0f && pr == 0.0f,
+          "master off: monitor silent (peak %g), meters %g %g", peak(ml, 0, n), (double)pl,
+          (double)pr);
+    CHECK(peak(out[1], 0, n) > 0.01, "direct output goes on with the master off");
+    CHECK(live_ctl_master(e, 12.0, err, sizeof err) == 0, "+12 dB accepted: %s", err);
+    run(e, n, ph, 1000, rate);
+    run(e, n, ph, 1000, rate);
+    g = pow(10.0, 12.0 / 20.0);
+    es = fmax(master_err(ml, n, -6.0, g, g), master_err(mr, n, -6.0, g, g));
+    CHECK(es < 1e-6, "master +12 dB (rel. error %.3g)", es);
+    CHECK(live_ctl_master(e, 0.0, err, sizeof err) == 0, "back to 0 dB");
+    run(e, n, ph, 1000, rate);
+}
+
 int main(void) {
     live_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -108,6 +178,9 @@ int main(void) {
     live_engine *e = live_engine_new(&cfg, rate, NULL, 0);
     CHECK(e != NULL, "engine created");
     if (!e) return check_done();
+    CHECK(live_ctl_master_get(e) == 0.0, "the master starts at 0 dB: %g", live_ctl_master_get(e));
+    /* The master at +6 dB: the direct outputs below must not care. */
+    CHECK(live_ctl_master(e, 6.0, NULL, 0) == 0, "master +6 dB accepted");
     live_engine_settle(e);
     gs_channel *ref[N];
     for (int k = 0; k < N; k++) {
@@ -123,8 +196,17 @@ int main(void) {
     }
     printf("periods 64..8192 (chunked at 1024): max difference from a plain channel %.3g\n", md);
     CHECK(md == 0.0, "direct outputs equal a plain channel bit for bit (max diff %g)", md);
+    /* ... while the monitor bus (both channels, centre) was at +6 dB. */
+    double mw = 0;
+    for (uint32_t i = 0; i < 256; i++)
+        mw = fmax(mw, fabs(((double)out[0][i] + (double)out[1][i]) * sqrt(0.5) * pow(10, 0.3)));
+    CHECK(fabs(peak(ml, 0, 256) - mw) < 1e-6 * mw, "master +6 dB: L peak %.6f, want %.6f",
+          peak(ml, 0, 256), mw);
+    CHECK(live_ctl_master(e, 0.0, NULL, 0) == 0, "master 0 dB accepted");
+    run(e, 64, &ph, 1000, rate); /* the glide back to 0 dB */
 
     mix_and_controls(e, &ph, rate);
+    master_checks(e, &ph, rate);
     char err[256];
 
     /* Sample-rate change: new channels at 96 kHz, built here, swapped in at the next period. */

@@ -6,7 +6,9 @@
  * 5.    a take sidecar naming files outside its folder or through a symlink; a LIST chunk after
  *       the data chunk is not audio;
  * 7.    OSC dispatch: strict channel numbers, booleans, finite numbers, T is not 1 dB, every
- *       message answered, the counters in the status reply.
+ *       message answered, the counters in the status reply;
+ * 8.    the monitor master (issue 16): set and read back through OSC, hostile values refused;
+ *       session files store and restore it, an old one loads as 0 dB, out of range is refused.
  * Links gslive_core only.
  */
 #include "app.h"
@@ -132,6 +134,79 @@ static void test_osc(live_engine *e, live_app *a) {
           "status: %s", R.n ? R.arg[0].s : "");
     CHECK(osc(e, a, &st, "/nothing", "") == 1 && !strcmp(R.path, "/gainstage/error"),
           "unknown address answered");
+    /* 8: the monitor master. */
+    CHECK(osc(e, a, &st, "/gainstage/monitor/level", "f", -6.0) == 0 &&
+              !strcmp(R.path, "/gainstage/ok"),
+          "master -6: %s", R.path);
+    CHECK(osc(e, a, &st, "/gainstage/monitor/get", "") == 0 && R.n == 3 && R.arg[0].f == -6.0f &&
+              !strcmp(R.path, "/gainstage/monitor/get"),
+          "master reads back %g", R.n ? (double)R.arg[0].f : NAN);
+    struct {
+        const char *types;
+        double f;
+        const char *s;
+    } hostile[] = {{"f", 12.5, NULL}, {"f", (double)NAN, NULL}, {"d", (double)INFINITY, NULL},
+                   {"s", 0, "nan"},   {"s", 0, "-6dB"},         {"T", 0, NULL},
+                   {"", 0, NULL},     {"f", 1e30, NULL}};
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        int bad = hostile[i].types[0] == 's'
+                      ? osc(e, a, &st, "/gainstage/monitor/level", "s", hostile[i].s)
+                  : hostile[i].types[0] == 'f' || hostile[i].types[0] == 'd'
+                      ? osc(e, a, &st, "/gainstage/monitor/level", hostile[i].types, hostile[i].f)
+                      : osc(e, a, &st, "/gainstage/monitor/level", hostile[i].types);
+        CHECK(bad == 1 && R.n == 2 && strstr(R.arg[1].s, "monitor master"),
+              "hostile master %zu (%s %g %s) not refused clearly: %s", i, hostile[i].types,
+              hostile[i].f, hostile[i].s ? hostile[i].s : "", R.n == 2 ? R.arg[1].s : R.path);
+    }
+    CHECK(live_ctl_master_get(e) == -6.0, "refusals changed the master: %g",
+          live_ctl_master_get(e));
+    CHECK(osc(e, a, &st, "/gainstage/monitor/level", "s", "-3") == 0 &&
+              live_ctl_master_get(e) == -3.0,
+          "master '-3': %g", live_ctl_master_get(e));
+    CHECK(osc(e, a, &st, "/gainstage/monitor/level", "i", (int64_t)-1000) == 0 &&
+              live_ctl_master_get(e) == LIVE_MASTER_OFF,
+          "master -1000 dB is off: %g", live_ctl_master_get(e));
+    CHECK(osc(e, a, &st, "/gainstage/monitor/level", "i", (int64_t)0) == 0 &&
+              live_ctl_master_get(e) == 0.0,
+          "master back to 0");
+}
+
+/* 8: the monitor master in session files. */
+static void test_session_master(live_engine *e, const live_config *cfg) {
+    char err[512], sess[256];
+    snprintf(sess, sizeof sess, "%s/master.session", D);
+    CHECK(live_ctl_master(e, -7.5, err, sizeof err) == 0, "master -7.5: %s", err);
+    CHECK(live_session_write(sess, e, -20, 18, LIVE_FMT_WAV_F32, err, sizeof err) == 0, "%s", err);
+    char *text = live_file_text(sess);
+    CHECK(text && strstr(text, "\nmonitor.level = -7.5\n"), "written: %s", text ? text : "");
+    free(text);
+    live_session *s = NULL;
+    int keep[LIVE_MAX_CH] = {1, 1};
+    live_engine *e2 = live_engine_new(cfg, 48000.0, err, sizeof err);
+    CHECK(e2 && live_session_read(sess, &s, err, sizeof err) == 0 && s, "read back: %s", err);
+    if (e2 && s) {
+        CHECK(live_ctl_master_get(e2) == 0.0, "a new engine's master: %g", live_ctl_master_get(e2));
+        logged[0] = '\0';
+        live_session_apply(s, e2, keep, log_fn, NULL);
+        CHECK(live_ctl_master_get(e2) == -7.5 && !logged[0], "restored master %g (%s)",
+              live_ctl_master_get(e2), logged);
+    }
+    live_session_free(s);
+    live_engine_free(e2);
+    /* An old session (no monitor.level) leaves 0 dB; below -90 is off, as a channel's level. */
+    const char *texts[] = {"inputs = 2\nch.1.level = -3\n", "monitor.level = -300\n"};
+    const double want[] = {0.0, LIVE_MASTER_OFF};
+    for (int i = 0; i < 2; i++) {
+        e2 = live_engine_new(cfg, 48000.0, err, sizeof err);
+        s = NULL;
+        CHECK(e2 && live_session_parse(texts[i], "t", &s, err, sizeof err) == 0 && s, "%s", err);
+        if (e2 && s) live_session_apply(s, e2, keep, log_fn, NULL);
+        CHECK(e2 && live_ctl_master_get(e2) == want[i], "session %d: master %g, want %g", i,
+              e2 ? live_ctl_master_get(e2) : NAN, want[i]);
+        live_session_free(s);
+        live_engine_free(e2);
+    }
+    CHECK(live_ctl_master(e, 0.0, err, sizeof err) == 0, "master back to 0");
 }
 
 static void test_presets(live_engine *e) {
@@ -213,7 +288,8 @@ static void test_session(live_engine *e) {
                          "ch.1.solo = nan\n",       "ch.1.param.gain = nan\n",
                          "ch.01.level = 0\n",       "ch.65.level = 0\n",
                          "ch.+1.level = 0\n",       "ch.4294967297.level = 0\n",
-                         "out_dbu = 0x\n"};
+                         "out_dbu = 0x\n",          "monitor.level = 13\n",
+                         "monitor.level = nan\n",   "monitor.level = -6dB\n"};
     char err[512];
     live_session *s;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -411,6 +487,7 @@ int main(void) {
     test_osc(e, a);
     test_presets(e);
     test_session(e);
+    test_session_master(e, &cfg);
     test_recover();
     live_app_free(a);
     live_engine_free(e);

@@ -77,6 +77,28 @@ async function mixer(browser) {
     document.querySelector('.strip[data-channel="1"] .mute').classList.contains('on') &&
     document.querySelector('.strip[data-channel="1"] .gain').value === '10'), 3000),
   'the second client sees gain 10 and mute on');
+  // The monitor master's fader: the engine's master through OSC, its readout, the second page's
+  // fader, and the monitor meter 10 dB down (ch 1 is muted: the bus is ch 2 alone).
+  const oscMon = () => execFileSync(helper, ['osc', oscPort, '/gainstage/monitor/get']).toString()
+    .trim().split(/\s+/).slice(1).map(Number);
+  await sleep(300); // the meter window after the mute above
+  const mon0 = oscMon();
+  await page.evaluate(() => {
+    const g = document.querySelector('#master .master');
+    g.value = '-10';
+    g.dispatchEvent(new Event('input'));
+    g.dispatchEvent(new Event('change'));
+  });
+  check(await until(() => oscMon()[0] === -10, 3000), `master fader: OSC reads ${oscMon()[0]} dB, want -10`);
+  check((await page.textContent('#master .vmaster')) === '-10.0 dB',
+    `master readout: ${await page.textContent('#master .vmaster')}`);
+  check(await until(() => page2.evaluate(() =>
+    document.querySelector('#master .master').value === '-10' &&
+    document.querySelector('#master .vmaster').textContent === '-10.0 dB'), 3000),
+  'the second client sees the master at -10 dB');
+  check(await until(() => Math.abs(oscMon()[1] - (mon0[1] - 10)) < 0.2, 3000),
+    `monitor L follows the master: ${oscMon()[1].toFixed(2)} dBFS, was ${mon0[1].toFixed(2)}`);
+  console.log(`master: monitor L ${mon0[1].toFixed(2)} dBFS at 0 dB, ${oscMon()[1].toFixed(2)} at -10 dB`);
   // OSC to the page: the third surface agrees too.
   execFileSync(helper, ['osc', oscPort, '/gainstage/ch/2/solo', 'i:1']);
   check(await until(() => page.evaluate(() =>

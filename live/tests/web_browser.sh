@@ -2,7 +2,8 @@
 # The browser mixer (gainstage live --web) in Debian's headless Chromium, driven by
 # playwright-core (web_browser.mjs): the page loads with one strip per channel, the meters move
 # with a test signal, the update rate measured in the browser, a fader and mute change the
-# engine's state (read back through OSC), a second client sees the change; and bound to another
+# engine's state (read back through OSC), the monitor master's fader too (and the monitor meters
+# follow it), a second client sees the changes; and bound to another
 # address than loopback, a request without the printed token gets 403 while the token's page
 # loads with its own .css and .js (the token's cookie).
 # usage: web_browser.sh GAINSTAGE BROWSERDIR   (env: MKSIG, LIVE_HELPER)
@@ -11,7 +12,7 @@ set -u
 GS=$1
 PW=${GS_BROWSER_DIR:-$2}
 H=$LIVE_HELPER
-. "$(dirname "$0")/../../tests/lib.sh"
+. "$(dirname "$0")/lib.sh" # check, waitfor (over tests/lib.sh)
 need() { bad "$1 (make deps installs it)"; finish web_browser; }
 [ -x /usr/bin/chromium ] || need "chromium is not installed: Debian package chromium"
 command -v node >/dev/null 2>&1 || need "node is not installed: Debian packages nodejs and npm"
@@ -22,15 +23,6 @@ command -v jackd >/dev/null 2>&1 || need "jackd is not installed: Debian package
 SRV=gsweb-$$
 PIDS=""
 test_cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-waitfor() {
-    _n=0
-    while ! eval "$1" >/dev/null 2>&1; do
-        _n=$((_n + 1))
-        [ $_n -ge $(($2 * 20)) ] && return 1
-        sleep 0.05
-    done
-}
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
 
 sh "$(dirname "$0")/../../tools/jack-clean-stale.sh"
 jackd -n "$SRV" -d dummy -r 48000 -p 256 >"$T/jackd.log" 2>&1 &

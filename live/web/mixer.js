@@ -103,8 +103,12 @@ function showStrip(s, c, now) {
   if (document.activeElement !== s.preset) s.preset.value = c.preset;
 }
 
+const levelText = (v) => (v <= -90 ? 'off' : v.toFixed(1) + ' dB');
 const master = { l: makeMeter(document.querySelector('#master .left')),
-                 r: makeMeter(document.querySelector('#master .right')) };
+                 r: makeMeter(document.querySelector('#master .right')),
+                 level: document.querySelector('#master .master'),
+                 vlevel: document.querySelector('#master .vmaster') };
+slider(master.level, master.vlevel, '/gainstage/monitor/level', levelText);
 
 function showState(st) {
   const now = performance.now();
@@ -115,6 +119,7 @@ function showState(st) {
   meterSet(master.r, st.mon[1], undefined, now);
   document.querySelector('#master .vl').textContent = dbText(st.mon[0]);
   document.querySelector('#master .vr').textContent = dbText(st.mon[1]);
+  setSlider(master.level, master.vlevel, st.master, levelText);
   document.getElementById('engine').textContent = st.rate + ' Hz, ' + st.period + ' frames';
   document.getElementById('load').textContent =
     (100 * st.load).toFixed(1) + '% (max ' + (100 * st.loadmax).toFixed(1) + '%)';

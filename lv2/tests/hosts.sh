@@ -44,8 +44,36 @@ check() { # check DESCRIPTION COMMAND...
 has() { printf "%s\n" "$1" | grep -q -- "$2"; }
 hasnt() { ! has "$1" "$2"; }
 not() { ! "$@"; }
+wait_port() { # PORT: until JACK lists PORT, for at most 10 s (the check after it says if not)
+    k=0
+    while ! jack_lsp 2>/dev/null | grep -qx -- "$1"; do
+        k=$((k + 1))
+        [ $k -gt 100 ] && return 0
+        sleep 0.1
+    done
+}
 # Peak level in dB of one channel of a file (sox).
 peak_db() { sox "$1" -n remix "$2" stats 2>&1 | awk '/^Pk lev dB/ { print $4 }'; }
+# apply_case I PLUGIN MODEL RATE CHANNELS SIGNAL "LV2APPLY CONTROLS" "PROCESS OPTIONS": the
+# plugin under lv2apply and gainstage process on the same test signal are bit-identical, once
+# lv2apply's output is shifted by the plugin's latency less the model's (MODEL's own plugin, or
+# with MODEL empty the strip plugin, which reports the largest of its models').
+apply_case() {
+    "$MKSIG" --rate "$4" --channels "$5" --seconds 0.5 --peak -6 "$6" "$T/in$1.wav"
+    # shellcheck disable=SC2086
+    lv2apply -i "$T/in$1.wav" -o "$T/lv2$1.wav" $7 "$2" >"$T/lv2apply$1.log" 2>&1 ||
+        cat "$T/lv2apply$1.log"
+    # shellcheck disable=SC2086
+    lm=$("$GS" process --force --no-compensate -f f32 $8 "$T/in$1.wav" "$T/cli$1.wav" 2>&1 |
+        sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
+    lp=$(max_latency "$4" "$3")
+    d=$("$WAV" diff "$T/cli$1.wav" "$T/lv2$1.wav" $((lp - lm)) 2>&1)
+    echo "  case $1: $2, $4 Hz, $5 ch, $6, [$8], latency plugin $lp, model $lm: $d"
+    check "case $1: $2 bit-identical to gainstage process $8 --no-compensate" \
+        has "$d" "same_shape=1 maxdiff=0 "
+    pk=$("$WAV" info "$T/lv2$1.wav" | sed 's/.*peak=\([^ ]*\).*/\1/')
+    check "case $1: output not silent (peak $pk)" awk -v p="$pk" 'BEGIN { exit !(p > 0.01) }'
+}
 # A built-in LV2 preset as lv2apply options ("-c SYMBOL VALUE" for the model port and every
 # parameter of the preset's model), read from the generated presets.ttl.
 preset_controls() { # NAME (a strip preset) or MODEL/NAME (a model plugin's)
@@ -147,23 +175,9 @@ lv2apply)
         i=$((i + 1))
         plugin=$URI/mono
         [ "$ch" = 2 ] && plugin=$URI/stereo
-        "$MKSIG" --rate "$rate" --channels "$ch" --seconds 0.5 --peak -6 "$sig" "$T/in$i.wav"
-        # shellcheck disable=SC2086
-        lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $pc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
-            cat "$T/lv2apply$i.log"
-        # shellcheck disable=SC2086
-        lm=$("$GS" process --force --no-compensate -f f32 $go "$T/in$i.wav" "$T/cli$i.wav" 2>&1 |
-            sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
-        # The plugin keeps one latency for all its models (the largest, so a model switch never
-        # changes it): its output is the model's, delayed by the difference.
-        lp=$(max_latency "$rate")
-        d=$("$WAV" diff "$T/cli$i.wav" "$T/lv2$i.wav" $((lp - lm)) 2>&1)
-        echo "  plugin latency $lp, model latency $lm: compared with a shift of $((lp - lm))"
-        echo "  case $i: $rate Hz, $ch ch, $sig, [$lc]: $d"
-        check "case $i: lv2apply output bit-identical to gainstage process --no-compensate" \
-            has "$d" "same_shape=1 maxdiff=0 "
-        pk=$("$WAV" info "$T/lv2$i.wav" | sed 's/.*peak=\([^ ]*\).*/\1/')
-        check "case $i: output not silent (peak $pk)" awk -v p="$pk" 'BEGIN { exit !(p > 0.01) }'
+        # The strip plugin keeps one latency for all its models (the largest, so a model switch
+        # never changes it): its output is the model's, delayed by the difference.
+        apply_case "$i" "$plugin" "" "$rate" "$ch" "$sig" "$pc $lc" "$go"
     done <<EOF
 48000|1|voice|-c gain 45 -c hpf 1 -c trim -3|--set gain=45 --set hpf=1 --set trim=-3
 44100|2|twotone|-c gain 60 -c pad 1 -c in_dbu -10 -c out_dbu 12|--set gain=60 --set pad=1 --in-dbu -10 --out-dbu 12
@@ -175,21 +189,8 @@ EOF
         i=$((i + 1))
         plugin=$URI/$model
         [ "$ch" = 2 ] && plugin=$URI/$model-stereo
-        mc=$(preset_controls "$model/$preset")
-        "$MKSIG" --rate "$rate" --channels "$ch" --seconds 0.5 --peak -6 "$sig" "$T/in$i.wav"
-        # shellcheck disable=SC2086
-        lv2apply -i "$T/in$i.wav" -o "$T/lv2$i.wav" $mc $lc "$plugin" >"$T/lv2apply$i.log" 2>&1 ||
-            cat "$T/lv2apply$i.log"
-        # shellcheck disable=SC2086
-        lm=$("$GS" process --force --no-compensate -f f32 --preset "$preset" $go "$T/in$i.wav" \
-            "$T/cli$i.wav" 2>&1 | sed -n 's/.*latency \([0-9]*\) samples.*/\1/p')
-        lp=$(max_latency "$rate" "$model")
-        d=$("$WAV" diff "$T/cli$i.wav" "$T/lv2$i.wav" $((lp - lm)) 2>&1)
-        echo "  case $i: $plugin ($preset), $rate Hz, $sig, [$lc], latency $lp (model now $lm): $d"
-        check "case $i: $plugin bit-identical to gainstage process --preset $preset" \
-            has "$d" "same_shape=1 maxdiff=0 "
-        pk=$("$WAV" info "$T/lv2$i.wav" | sed 's/.*peak=\([^ ]*\).*/\1/')
-        check "case $i: output not silent (peak $pk)" awk -v p="$pk" 'BEGIN { exit !(p > 0.01) }'
+        apply_case "$i" "$plugin" "$model" "$rate" "$ch" "$sig" \
+            "$(preset_controls "$model/$preset") $lc" "--preset $preset $go"
     done <<EOF
 ss-preamp|clean|48000|1|voice|-c gain 50 -c trim -2|--set gain=50 --set trim=-2
 tube-preamp|tube-hot|44100|2|twotone||
@@ -220,12 +221,7 @@ jalv)
     jalv -c gain=50 -n gsjalv "$URI/mono" <&3 >"$T/jalv.out" 2>&1 &
     jalv_pid=$!
     pids="$jalv_pid $pids"
-    k=0
-    while ! jack_lsp 2>/dev/null | grep -q '^gsjalv:out$'; do
-        k=$((k + 1))
-        [ $k -gt 100 ] && break
-        sleep 0.1
-    done
+    wait_port "gsjalv:out"
     check "jalv loaded the plugin (JACK ports gsjalv:in, gsjalv:out)" \
         sh -c "jack_lsp 2>/dev/null | grep -q '^gsjalv:in$'"
     lat=$(max_latency)
@@ -238,12 +234,7 @@ jalv)
     sleep 0.3
     jack_metro -b 600 -f 1000 -A 0.5 -D 50 -n gsmetro >"$T/metro.log" 2>&1 &
     pids="$! $pids"
-    k=0
-    while ! jack_lsp 2>/dev/null | grep -q '^gsmetro:600_bpm$'; do
-        k=$((k + 1))
-        [ $k -gt 100 ] && break
-        sleep 0.1
-    done
+    wait_port "gsmetro:600_bpm"
     jack_connect gsmetro:600_bpm gsjalv:in
     sleep 0.3
     timeout 20 jack_rec -f "$T/rec.wav" -d 1 -b 32 gsmetro:600_bpm gsjalv:out >"$T/rec.log" 2>&1
@@ -290,12 +281,7 @@ jalv)
         jalv -n "gs$m" "$URI/$m" <&4 >"$T/jalv-$m.out" 2>&1 &
         jp=$!
         pids="$jp $pids"
-        k=0
-        while ! jack_lsp 2>/dev/null | grep -q "^gs$m:out\$"; do
-            k=$((k + 1))
-            [ $k -gt 100 ] && break
-            sleep 0.1
-        done
+        wait_port "gs$m:out"
         ml=$(max_latency 48000 "$m")
         jl=$(jack_lsp -l "gs$m:out" 2>/dev/null | sed -n 's/.*playback latency = \[ \([0-9]*\) .*/\1/p')
         echo "  $URI/$m in jalv: JACK latency $jl, the model's $ml"

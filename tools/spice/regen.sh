@@ -12,7 +12,8 @@
 #   seconds=S (signal length, default 1.0)   fade=MS (mksignals --fade)
 #   os=N  method=trap|gear  tmax_div=N  reltol=X  bp=up|sample   (mkref options)
 #   bl=K (mkref --out-os K: read at K x the rate, low-passed and decimated: band-limited)
-# Output: tests/ref/NAME.wav (stereo float: ch1 input volts, ch2 output volts).
+# Output: tests/ref/NAME.wav (stereo float: ch1 input volts, ch2 output volts; env REGEN_OUT=DIR
+# writes DIR/NAME.wav instead, for converge-stage.sh).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,9 +64,10 @@ one() {
     in="$here/work/in_$name.wav"
     # shellcheck disable=SC2086
     "$bin/mksignals" "$signal" "$in" --rate "$rate" --seconds "$seconds" --peak "$peak" $sigopts
+    out="${REGEN_OUT:-$root/tests/ref}/$name.wav"
     t0=$(date +%s)
     # shellcheck disable=SC2086
-    if ! "$bin/mkref" --netlist "$netlist" $refopts --in "$in" --out "$root/tests/ref/$name.wav" \
+    if ! "$bin/mkref" --netlist "$netlist" $refopts --in "$in" --out "$out" \
         2> "$here/work/mkref_$name.log"; then
         cat "$here/work/mkref_$name.log" >&2
         echo "regen: $name FAILED" >&2
