@@ -324,34 +324,36 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
     const v4d a0 = COLA(0), a1 = COLA(1), a2 = COLA(2), a3 = COLA(3), a4 = COLA(4);
     const v4d a5 = COLQ(0), a6 = COLQ(1);
     const v2d e0 = COLH(0), e1 = COLH(1), e2 = COLH(2), e3 = COLH(3), e5 = COLH(5), e6 = COLH(6);
-    const v2d e4 = COLH(4) - (v2d){vbe0, 0.0}, cu = (v2d){L[L_VBE][0], L[L_VBC][0]};
+    const v2d e4 = COLH(4) - (v2d){vbe0, vbc0}, cu = (v2d){L[L_VBE][0], L[L_VBC][0]};
 #undef COLA
 #undef COLQ
 #undef COLH
     v2d hv = (v2d){L[L_VBE][1] * jin + L[L_VBE][2] * jce + L[L_VBE][3] * jout + L[L_VBE][4] - vbe0,
-                   L[L_VBC][1] * jin + L[L_VBC][2] * jce + L[L_VBC][3] * jout + L[L_VBC][4]};
-    double vin = 0.0, j1 = jin, j2 = jce, j3 = jout, s = 0.0, t = 0.0;
+                   L[L_VBC][1] * jin + L[L_VBC][2] * jce + L[L_VBC][3] * jout + L[L_VBC][4] - vbc0};
+    const double vbc_max = GS_BJT_LIN_VBC - vbc0;
+    /* the state as (vo, Jin, Jce, Jout); the last linearised sample's z kept as vectors */
+    v4d o = {0.0, jin, jce, jout}, zo = o;
+    v2d st = {0.0, 0.0}, zst = st;
+    double vin = 0.0;
     const uint32_t i0 = i;
     for (; i < n; i++) {
         double u = x[i];
         v2d pv = cu * u + hv;
-        double p1 = pv[0], vbc = pv[1];
-        if (!(fabs(p1) < dv && vbc < GS_BJT_LIN_VBC)) break;
-        s = p1 * p1;
-        t = p1 * (vbc - vbc0);
-        v4d o = ((a0 * u + a4) + (a1 * jin + a2 * jce)) + (a3 * jout + a5 * s) + a6 * t;
-        hv = ((e0 * u + e4) + (e1 * jin + e2 * jce)) + (e3 * jout + e5 * s) + e6 * t;
-        x[i] = o[0];
+        /* pv = (Vbe - Vbe*, Vbc - Vbc*) */
+        double p1 = pv[0];
+        if (!(fabs(p1) < dv && pv[1] < vbc_max)) break;
+        st = pv * p1;
+        double s = st[0], t = st[1], j1 = o[1], j2 = o[2], j3 = o[3];
+        zo = o;
+        zst = st;
         vin = u;
-        j1 = jin;
-        j2 = jce;
-        j3 = jout;
-        jin = o[1];
-        jce = o[2];
-        jout = o[3];
+        o = ((a0 * u + a4) + (a1 * j1 + a2 * j2)) + (a3 * j3 + a5 * s) + a6 * t;
+        hv = ((e0 * u + e4) + (e1 * j1 + e2 * j2)) + (e3 * j3 + e5 * s) + e6 * t;
+        x[i] = o[0];
     }
     if (i == i0) return i;
-        /* the last linearised sample's node values, from its z */
+    /* the last linearised sample's node values, from its z */
+    const double j1 = zo[1], j2 = zo[2], j3 = zo[3], s = zst[0], t = zst[1];
 #define ROW(r) (dot5(L[r], vin, j1, j2, j3) + Q[r][0] * s + Q[r][1] * t)
     c->vbe = ROW(L_VBE);
     c->vbc = ROW(L_VBC);
