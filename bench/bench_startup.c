@@ -1,4 +1,5 @@
-/* Start-up cost: CPU time (ms) of creating one instance of a model, with its quality set, in a
+/* Start-up cost: CPU time (ms) of creating one instance of a model (tube-stage, tube-preamp,
+ * bjt-stage), with its quality set, in a
  * process that has created none before (each measurement forks a fresh child, so no in-process
  * design cache helps), minimum over RUNS children (CPU time of the child alone, so a loaded
  * machine inflates it little; the minimum drops what is left).
@@ -32,13 +33,13 @@ int main(int argc, char **argv) {
         nrates = 5;
         memcpy(rates, def, sizeof def);
     }
-    const char *models[] = {"tube-stage", "tube-preamp"};
+    const char *models[] = {"tube-stage", "tube-preamp", "bjt-stage"};
     const char *qualities[] = {"standard", "high", "low-alias"};
     printf("start-up CPU per instance, ms (min of %d fresh processes)\n", runs);
     printf("%-12s %-10s", "model", "quality");
     for (int r = 0; r < nrates; r++) printf(" %8.1fk", rates[r] / 1000.0);
     printf("\n");
-    for (int m = 0; m < 2; m++)
+    for (int m = 0; m < 3; m++)
         for (int q = 0; q < 3; q++) {
             printf("%-12s %-10s", models[m], qualities[q]);
             for (int r = 0; r < nrates; r++) {
