@@ -76,6 +76,12 @@ typedef struct gs_bjt_core {
     double lp[4];          /* the last solved point: Vbe, Vbc (V), Ic, Ib (A) */
     int lin_ok;            /* it allows linearised steps */
     int rows_ok;           /* L is made for it */
+    /* a linearised run that ended with the block: its loop's own (Jin, Jce, Jout) and next
+     * (Vbe - Vbe*, Vbc - Vbc*), so that the next block resumes with exactly those numbers and
+     * not the node values rebuilt from them (equal only to rounding): a stream cut into blocks
+     * of any length gives the same samples as one call (test_stream) */
+    int lin_carry;
+    double carry[5];
     double lin_dv;         /* GS_BJT_LIN_DVBE (design sets it; 0 = always solve, for tests) */
     double L[11][5];       /* the linearised step as affine maps (bjt_core.c, linear_rows) */
     double Q[11][2];       /* and its second-order terms */

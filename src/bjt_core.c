@@ -124,6 +124,7 @@ void gs_bjt_core_design(gs_bjt_core *c, const gs_bjt_values *val, double T) {
     c->Re = v->re1 + c->kx;
     /* the linearisation belongs to the old network: the next sample solves */
     c->lin_ok = 0;
+    c->lin_carry = 0;
     c->lin_dv = GS_BJT_LIN_DVBE;
 }
 
@@ -139,6 +140,7 @@ gs_status gs_bjt_core_reset(gs_bjt_core *c) {
     c->pj[0] = c->pj[1] = c->pj[2] = c->pj[3] = 0.0;
     c->lastA = c->lastB = 0.0;
     c->lin_ok = 0;
+    c->lin_carry = 0;
     c->lp[0] = x1;
     c->lp[1] = x2;
     c->lp[2] = ic;
@@ -182,6 +184,7 @@ GS_FORCE_INLINE static double tick(gs_bjt_core *c, double vin) {
     c->lp[3] = ib;
     c->lin_ok = it < GS_BJT_MAX_ITER && x2 < GS_BJT_LIN_VBC;
     c->rows_ok = 0;
+    c->lin_carry = 0;
     c->ic = ic;
     c->ib = ib;
     double vb = vb0 - c->Rb * ib, vc = vc0 - c->Rc * ic, vx = c->kx * (ib + ic + jce);
@@ -332,7 +335,12 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
                    L[L_VBC][1] * jin + L[L_VBC][2] * jce + L[L_VBC][3] * jout + L[L_VBC][4] - vbc0};
     const double vbc_max = GS_BJT_LIN_VBC - vbc0;
     /* the state as (vo, Jin, Jce, Jout); the last linearised sample's z kept as vectors */
-    v4d o = {0.0, jin, jce, jout}, zo = o;
+    v4d o = {0.0, jin, jce, jout};
+    if (c->lin_carry) {
+        o = (v4d){0.0, c->carry[0], c->carry[1], c->carry[2]};
+        hv = (v2d){c->carry[3], c->carry[4]};
+    }
+    v4d zo = o;
     v2d st = {0.0, 0.0}, zst = st;
     double vin = 0.0;
     const uint32_t i0 = i;
@@ -352,6 +360,14 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
         x[i] = o[0];
     }
     if (i == i0) return i;
+    c->lin_carry = i == n;
+    if (i == n) {
+        c->carry[0] = o[1];
+        c->carry[1] = o[2];
+        c->carry[2] = o[3];
+        c->carry[3] = hv[0];
+        c->carry[4] = hv[1];
+    }
     /* the last linearised sample's node values, from its z */
     const double j1 = zo[1], j2 = zo[2], j3 = zo[3], s = zst[0], t = zst[1];
 #define ROW(r) (dot5(L[r], vin, j1, j2, j3) + Q[r][0] * s + Q[r][1] * t)
