@@ -675,7 +675,9 @@ GS_REALTIME static GS_FORCE_INLINE void up_fixed(const double *hu, unsigned m, c
  * two outputs at a time: 2 R / 4 accumulators in registers. The generic body with a compile-time
  * R of 8 or 16 was compiled to slower code than with a run-time one (bench_oversample: 1.5 to 4
  * times slower), so the vectors are spelled out. Each output is the same sum in the same order as
- * up_fixed's, so the samples do not change. */
+ * up_fixed's; the last output of an odd block takes the same vector expression (not up_fixed,
+ * whose multiply-adds the compiler may contract otherwise), so that a stream cut into blocks of
+ * any length gives the same samples (test_stream). */
 typedef double gs_os_v4d __attribute__((vector_size(32)));
 GS_REALTIME static GS_FORCE_INLINE void up_vec(const double *hu, unsigned m, const double *x,
                                                double *y, uint32_t n, const unsigned R) {
@@ -698,7 +700,21 @@ GS_REALTIME static GS_FORCE_INLINE void up_vec(const double *hu, unsigned m, con
         memcpy(y + (size_t)R * j, a0, R * sizeof(double));
         memcpy(y + (size_t)R * (j + 1), a1, R * sizeof(double));
     }
-    if (j < n) up_fixed(hu, m, x + j, y + (size_t)R * j, n - j, R);
+    if (j < n) { /* the last of an odd block: the same vector sums, one output */
+        const double *xj = x + j;
+        gs_os_v4d a0[GS_OS_LD_MAX_FACTOR / 4];
+        for (unsigned v = 0; v < NV; v++) a0[v] = (gs_os_v4d){0.0, 0.0, 0.0, 0.0};
+        for (unsigned k = 0; k < m; k++) {
+            const double *h = hu + (size_t)R * k;
+            const double x0 = xj[-(long)k];
+            for (unsigned v = 0; v < NV; v++) {
+                gs_os_v4d hv;
+                memcpy(&hv, h + 4 * v, sizeof hv);
+                a0[v] += hv * x0;
+            }
+        }
+        memcpy(y + (size_t)R * j, a0, R * sizeof(double));
+    }
 }
 
 GS_REALTIME GS_HOT_CLONES static double *lowdelay_up(gs_oversampler *os, const float *in,
@@ -724,16 +740,18 @@ GS_REALTIME GS_HOT_CLONES static double *lowdelay_up(gs_oversampler *os, const f
  * in explicit 4-double vectors: each tap vector is loaded once for the four outputs (one dot
  * product at a time loads two numbers per multiply-add and is bound by the loads). Lanes 0-3 and
  * 4-7 of each output's two accumulators are dot_fwd's eight partial sums, added in its order and
- * combined as it does, so every output is the same number. */
+ * combined as it does. A block's last outputs (fewer than four) take the same body with Q = 1,
+ * not dot_fwd: the compiler may contract dot_fwd's multiply-adds otherwise, and a stream cut
+ * into other blocks must give the same samples (test_stream). */
 GS_REALTIME static GS_FORCE_INLINE void dot_fwd4(const double *a, const double *b, size_t step,
-                                                 unsigned len, float *out) {
+                                                 unsigned len, float *out, const unsigned Q) {
     gs_os_v4d lo[4], hi[4];
-    for (unsigned q = 0; q < 4; q++) lo[q] = hi[q] = (gs_os_v4d){0.0, 0.0, 0.0, 0.0};
+    for (unsigned q = 0; q < Q; q++) lo[q] = hi[q] = (gs_os_v4d){0.0, 0.0, 0.0, 0.0};
     for (unsigned t = 0; t < len; t += 8) {
         gs_os_v4d a0, a1;
         memcpy(&a0, a + t, sizeof a0);
         memcpy(&a1, a + t + 4, sizeof a1);
-        for (unsigned q = 0; q < 4; q++) {
+        for (unsigned q = 0; q < Q; q++) {
             gs_os_v4d b0, b1;
             memcpy(&b0, b + q * step + t, sizeof b0);
             memcpy(&b1, b + q * step + t + 4, sizeof b1);
@@ -741,7 +759,7 @@ GS_REALTIME static GS_FORCE_INLINE void dot_fwd4(const double *a, const double *
             hi[q] += a1 * b1;
         }
     }
-    for (unsigned q = 0; q < 4; q++)
+    for (unsigned q = 0; q < Q; q++)
         out[q] = (float)(((lo[q][0] + hi[q][0]) + (lo[q][1] + hi[q][1])) +
                          ((lo[q][2] + hi[q][2]) + (lo[q][3] + hi[q][3])));
 }
@@ -753,8 +771,11 @@ GS_REALTIME GS_HOT_CLONES static void lowdelay_down(gs_oversampler *os, const do
     double *u = ld->uh;
     memcpy(u + H, hi, (size_t)R * n * sizeof(double));
     uint32_t j = 0;
-    if ((ld->nd & 7u) == 0)
-        for (; j + 4 <= n; j += 4) dot_fwd4(ld->hdr, u + (size_t)R * j + R - 1, R, ld->nd, out + j);
+    if ((ld->nd & 7u) == 0) {
+        for (; j + 4 <= n; j += 4)
+            dot_fwd4(ld->hdr, u + (size_t)R * j + R - 1, R, ld->nd, out + j, 4);
+        for (; j < n; j++) dot_fwd4(ld->hdr, u + (size_t)R * j + R - 1, R, ld->nd, out + j, 1);
+    }
     for (; j < n; j++) out[j] = (float)dot_fwd(ld->hdr, u + (size_t)R * j + R - 1, ld->nd);
     memmove(u, u + (size_t)R * n, H * sizeof(double));
 }
