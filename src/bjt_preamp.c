@@ -27,7 +27,6 @@
 #include "oversample.h"
 #include "tube_stage.h"
 
-#include <stdlib.h>
 
 enum { P_GAIN, P_DRIVE, P_LEVEL, P_VCC, P_QUALITY, P_COUNT };
 
@@ -48,11 +47,9 @@ static const gs_param_info params[P_COUNT] = {
 #define NQ GS_TUBE_NQUALITY
 
 typedef struct bjt_preamp {
-    gs_oversampler os[NQ];
-    unsigned q;
+    gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_bjt_core st[2];
     double v[P_COUNT];
-    double rate;
     gs_ramp in_gain, drive, out_gain; /* per sample at the base rate / high rate */
 } bjt_preamp;
 
@@ -67,7 +64,7 @@ static const gs_bjt_values stage_values = {24.0, 82e3,   15e3,  4.7e3,  100.0,
                                            1e3,  100e-6, 10e-6, 3.3e-6, 10e3};
 
 static void redesign(bjt_preamp *m) {
-    double T = 1.0 / (m->rate * m->os[m->q].factor);
+    double T = 1.0 / (m->h.rate * m->h.os[m->h.q].factor);
     gs_bjt_values val = stage_values;
     val.vcc = m->v[P_VCC];
     for (int k = 0; k < 2; k++) gs_bjt_core_design(&m->st[k], &val, T);
@@ -75,7 +72,7 @@ static void redesign(bjt_preamp *m) {
 
 GS_REALTIME static void reset(void *self) {
     bjt_preamp *m = self;
-    gs_os_reset(&m->os[m->q]);
+    gs_os_reset(&m->h.os[m->h.q]);
     for (int k = 0; k < 2; k++) gs_bjt_core_reset(&m->st[k]);
     gs_ramp_snap(&m->in_gain);
     gs_ramp_snap(&m->drive);
@@ -88,7 +85,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     switch (id) {
     case P_GAIN: gs_ramp_to(&m->in_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     case P_DRIVE:
-        gs_ramp_to(&m->drive, gs_db_to_gain(value), GS_CTRL_BLOCK * m->os[m->q].factor);
+        gs_ramp_to(&m->drive, gs_db_to_gain(value), GS_CTRL_BLOCK * m->h.os[m->h.q].factor);
         break;
     case P_LEVEL: gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     /* the capacitors keep their charge: the stages move to the new operating point with their
@@ -96,29 +93,18 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     case P_VCC: redesign(m); break;
     default:
         /* a new time step: restart from the operating point (hosts switch between takes) */
-        m->q = gs_tube_quality_index(value);
+        m->h.q = gs_tube_quality_index(value);
         redesign(m);
         reset(m);
         break;
     }
 }
 
-static void destroy(void *self) {
-    bjt_preamp *m = self;
-    if (!m) return;
-    gs_tube_os_free_all(m->os);
-    free(m);
-}
+static void destroy(void *self) { gs_tube_os_model_free(self); }
 
 static void *create(double rate, uint32_t max_block) {
-    bjt_preamp *m = calloc(1, sizeof *m);
+    bjt_preamp *m = gs_tube_os_model_new(sizeof *m, rate, max_block);
     if (!m) return NULL;
-    m->rate = rate;
-    m->q = GS_TUBE_QUALITY_DEFAULT;
-    if (gs_tube_os_init_all(m->os, rate, max_block) != GS_OK) {
-        free(m);
-        return NULL;
-    }
     for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
     for (size_t i = 0; i < P_COUNT; i++)
         if (i != P_QUALITY) set(m, i, params[i].def);
@@ -129,7 +115,7 @@ static void *create(double rate, uint32_t max_block) {
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     bjt_preamp *m = self;
-    gs_oversampler *os = &m->os[m->q];
+    gs_oversampler *os = &m->h.os[m->h.q];
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->in_gain) * buf[i]);
     double *hi = gs_os_up(os, buf, n);
     uint32_t len = n * os->factor;
@@ -146,7 +132,7 @@ static uint32_t latency_for(const double *values, double rate) {
 
 static uint32_t latency(const void *self) {
     const bjt_preamp *m = self;
-    return m->os[m->q].latency;
+    return m->h.os[m->h.q].latency;
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {

@@ -5,7 +5,6 @@
 #include "oversample.h"
 #include "tube_stage.h"
 
-#include <stdlib.h>
 
 enum { P_VCC, P_R1, P_R2, P_RC, P_RE1, P_RE2, P_CE, P_CIN, P_COUT, P_RL, P_QUALITY, P_COUNT };
 
@@ -37,22 +36,20 @@ static const gs_param_info params[P_COUNT] = {
 #define NQ GS_TUBE_NQUALITY
 
 typedef struct bjt_model {
-    gs_oversampler os[NQ];
-    unsigned q;
+    gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_bjt_core core;
     double v[P_COUNT];
-    double rate;
 } bjt_model;
 
 static void redesign(bjt_model *m) {
     gs_bjt_values val = {m->v[P_VCC], m->v[P_R1], m->v[P_R2],  m->v[P_RC],   m->v[P_RE1],
                          m->v[P_RE2], m->v[P_CE], m->v[P_CIN], m->v[P_COUT], m->v[P_RL]};
-    gs_bjt_core_design(&m->core, &val, 1.0 / (m->rate * m->os[m->q].factor));
+    gs_bjt_core_design(&m->core, &val, 1.0 / (m->h.rate * m->h.os[m->h.q].factor));
 }
 
 GS_REALTIME static void reset(void *self) {
     bjt_model *m = self;
-    gs_os_reset(&m->os[m->q]);
+    gs_os_reset(&m->h.os[m->h.q]);
     gs_bjt_core_reset(&m->core);
 }
 
@@ -61,7 +58,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     m->v[id] = value;
     if (id == P_QUALITY) {
         /* a new time step: restart from the operating point (hosts switch between takes) */
-        m->q = gs_tube_quality_index(value);
+        m->h.q = gs_tube_quality_index(value);
         redesign(m);
         reset(m);
         return;
@@ -69,22 +66,11 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     redesign(m);
 }
 
-static void destroy(void *self) {
-    bjt_model *m = self;
-    if (!m) return;
-    gs_tube_os_free_all(m->os);
-    free(m);
-}
+static void destroy(void *self) { gs_tube_os_model_free(self); }
 
 static void *create(double rate, uint32_t max_block) {
-    bjt_model *m = calloc(1, sizeof *m);
+    bjt_model *m = gs_tube_os_model_new(sizeof *m, rate, max_block);
     if (!m) return NULL;
-    m->rate = rate;
-    m->q = GS_TUBE_QUALITY_DEFAULT;
-    if (gs_tube_os_init_all(m->os, rate, max_block) != GS_OK) {
-        free(m);
-        return NULL;
-    }
     for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
     redesign(m);
     reset(m);
@@ -93,7 +79,7 @@ static void *create(double rate, uint32_t max_block) {
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     bjt_model *m = self;
-    gs_oversampler *os = &m->os[m->q];
+    gs_oversampler *os = &m->h.os[m->h.q];
     double *hi = gs_os_up(os, buf, n);
     gs_bjt_core_run(&m->core, hi, n * os->factor);
     gs_os_down(os, hi, buf, n);
@@ -105,7 +91,7 @@ static uint32_t latency_for(const double *values, double rate) {
 
 static uint32_t latency(const void *self) {
     const bjt_model *m = self;
-    return m->os[m->q].latency;
+    return m->h.os[m->h.q].latency;
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {

@@ -1,6 +1,7 @@
 /* The common-cathode triode stage's circuit solver (see tube_stage.h). */
 #include "tube_stage.h"
 
+#include <stdlib.h>
 #include <string.h>
 #ifdef GS_TUBE_TRACE
 #include <stdio.h>
@@ -555,6 +556,25 @@ gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate,
 
 void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]) {
     for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) gs_os_free(&os[q]);
+}
+
+void *gs_tube_os_model_new(size_t size, double rate, uint32_t max_block) {
+    gs_tube_os_head *h = calloc(1, size);
+    if (!h) return NULL;
+    h->rate = rate;
+    h->q = GS_TUBE_QUALITY_DEFAULT;
+    if (gs_tube_os_init_all(h->os, rate, max_block) != GS_OK) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void gs_tube_os_model_free(void *model) {
+    gs_tube_os_head *h = model;
+    if (!h) return;
+    gs_tube_os_free_all(h->os);
+    free(h);
 }
 
 unsigned gs_tube_quality_index(double value) {

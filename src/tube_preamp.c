@@ -12,7 +12,6 @@
  */
 #include "tube_stage.h"
 
-#include <stdlib.h>
 
 enum {
     P_GAIN,
@@ -66,18 +65,16 @@ static const gs_param_info params[P_COUNT] = {
 #define DC_BLOCK_HZ 5.0
 
 typedef struct tube_preamp {
-    gs_oversampler os[NQ];
-    unsigned q;
+    gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_tube_core st[2];
     gs_tube_psu psu;
     double v[P_COUNT];
-    double rate;
     gs_ramp in_gain, drive, out_gain; /* per sample at the base rate / high rate */
     double hp_a, hp_x, hp_y;          /* DC blocker */
 } tube_preamp;
 
 static void redesign(tube_preamp *m) {
-    double T = 1.0 / (m->rate * m->os[m->q].factor);
+    double T = 1.0 / (m->h.rate * m->h.os[m->h.q].factor);
     double e0 = 1.0 - m->v[P_WEAR] / 100.0;
     for (int k = 0; k < 2; k++) {
         gs_tube_values val = {100e3,
@@ -96,12 +93,12 @@ static void redesign(tube_preamp *m) {
     gs_tube_psu_design(&m->psu, m->v[P_SUPPLY], m->v[P_RIPPLE] / 100.0,
                        m->v[P_MAINS] >= 0.5 ? 60.0 : 50.0, m->v[P_PSU_R], m->v[P_PSU_C], T);
     m->psu.v = v;
-    m->hp_a = exp(-2.0 * GS_PI * DC_BLOCK_HZ / m->rate);
+    m->hp_a = exp(-2.0 * GS_PI * DC_BLOCK_HZ / m->h.rate);
 }
 
 GS_REALTIME static void reset(void *self) {
     tube_preamp *m = self;
-    gs_os_reset(&m->os[m->q]);
+    gs_os_reset(&m->h.os[m->h.q]);
     /* B+ and the operating points depend on each other through the supply resistance: a fixed
      * point iteration (the loop gain is psu_r / (rp + ra) per stage, well below 1 in range). */
     double b = m->v[P_SUPPLY];
@@ -133,11 +130,11 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     switch (id) {
     case P_GAIN: gs_ramp_to(&m->in_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     case P_DRIVE:
-        gs_ramp_to(&m->drive, gs_db_to_gain(value), GS_CTRL_BLOCK * m->os[m->q].factor);
+        gs_ramp_to(&m->drive, gs_db_to_gain(value), GS_CTRL_BLOCK * m->h.os[m->h.q].factor);
         break;
     case P_LEVEL: gs_ramp_to(&m->out_gain, gs_db_to_gain(value), GS_CTRL_BLOCK); break;
     case P_QUALITY:
-        m->q = gs_tube_quality_index(value);
+        m->h.q = gs_tube_quality_index(value);
         redesign(m);
         reset(m);
         break;
@@ -145,22 +142,11 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     }
 }
 
-static void destroy(void *self) {
-    tube_preamp *m = self;
-    if (!m) return;
-    gs_tube_os_free_all(m->os);
-    free(m);
-}
+static void destroy(void *self) { gs_tube_os_model_free(self); }
 
 static void *create(double rate, uint32_t max_block) {
-    tube_preamp *m = calloc(1, sizeof *m);
+    tube_preamp *m = gs_tube_os_model_new(sizeof *m, rate, max_block);
     if (!m) return NULL;
-    m->rate = rate;
-    m->q = GS_TUBE_QUALITY_DEFAULT;
-    if (gs_tube_os_init_all(m->os, rate, max_block) != GS_OK) {
-        free(m);
-        return NULL;
-    }
     m->psu.v = params[P_SUPPLY].def;
     for (size_t i = 0; i < P_COUNT; i++) {
         m->v[i] = params[i].def;
@@ -173,7 +159,7 @@ static void *create(double rate, uint32_t max_block) {
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     tube_preamp *m = self;
-    gs_oversampler *os = &m->os[m->q];
+    gs_oversampler *os = &m->h.os[m->h.q];
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->in_gain) * buf[i]);
     double *hi = gs_os_up(os, buf, n);
     uint32_t len = n * os->factor;
@@ -194,7 +180,7 @@ static uint32_t latency_for(const double *values, double rate) {
 
 static uint32_t latency(const void *self) {
     const tube_preamp *m = self;
-    return m->os[m->q].latency;
+    return m->h.os[m->h.q].latency;
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {

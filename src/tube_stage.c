@@ -3,7 +3,6 @@
 #include "oversample.h"
 #include "tube_stage.h"
 
-#include <stdlib.h>
 
 enum { P_BPLUS, P_RP, P_RK, P_CK, P_RGS, P_RG, P_CIN, P_COUT, P_RL, P_TUBE, P_QUALITY, P_COUNT };
 
@@ -38,11 +37,9 @@ static const gs_param_info params[P_COUNT] = {
 #define NQ GS_TUBE_NQUALITY
 
 typedef struct tube_model {
-    gs_oversampler os[NQ];
-    unsigned q;
+    gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_tube_core core;
     double v[P_COUNT];
-    double rate;
 } tube_model;
 
 static void redesign(tube_model *m) {
@@ -50,12 +47,12 @@ static void redesign(tube_model *m) {
                           m->v[P_RGS],  m->v[P_RG], m->v[P_CIN],
                           m->v[P_COUT], m->v[P_RL], gs_triode_get((gs_tube_type)m->v[P_TUBE]),
                           1.0};
-    gs_tube_core_design(&m->core, &val, 1.0 / (m->rate * m->os[m->q].factor));
+    gs_tube_core_design(&m->core, &val, 1.0 / (m->h.rate * m->h.os[m->h.q].factor));
 }
 
 GS_REALTIME static void reset(void *self) {
     tube_model *m = self;
-    gs_os_reset(&m->os[m->q]);
+    gs_os_reset(&m->h.os[m->h.q]);
     gs_tube_core_reset(&m->core, m->v[P_BPLUS]);
 }
 
@@ -65,7 +62,7 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     if (id == P_QUALITY) {
         /* A new time step: the circuit restarts from its operating point (the switch is not
          * smoothed; hosts change quality between takes). */
-        m->q = gs_tube_quality_index(value);
+        m->h.q = gs_tube_quality_index(value);
         redesign(m);
         reset(m);
         return;
@@ -74,22 +71,11 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
     redesign(m);
 }
 
-static void destroy(void *self) {
-    tube_model *m = self;
-    if (!m) return;
-    gs_tube_os_free_all(m->os);
-    free(m);
-}
+static void destroy(void *self) { gs_tube_os_model_free(self); }
 
 static void *create(double rate, uint32_t max_block) {
-    tube_model *m = calloc(1, sizeof *m);
+    tube_model *m = gs_tube_os_model_new(sizeof *m, rate, max_block);
     if (!m) return NULL;
-    m->rate = rate;
-    m->q = GS_TUBE_QUALITY_DEFAULT;
-    if (gs_tube_os_init_all(m->os, rate, max_block) != GS_OK) {
-        free(m);
-        return NULL;
-    }
     for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
     redesign(m);
     reset(m);
@@ -98,7 +84,7 @@ static void *create(double rate, uint32_t max_block) {
 
 GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     tube_model *m = self;
-    gs_oversampler *os = &m->os[m->q];
+    gs_oversampler *os = &m->h.os[m->h.q];
     double *hi = gs_os_up(os, buf, n);
     uint32_t len = n * os->factor;
     double bp = m->v[P_BPLUS];
@@ -112,7 +98,7 @@ static uint32_t latency_for(const double *values, double rate) {
 
 static uint32_t latency(const void *self) {
     const tube_model *m = self;
-    return m->os[m->q].latency;
+    return m->h.os[m->h.q].latency;
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {

@@ -115,6 +115,18 @@ uint32_t gs_tube_os_latency(double rate, unsigned quality);
 gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate, uint32_t max_block);
 /* Frees what gs_tube_os_init_all made. */
 void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]);
+/* The part every oversampled model (tube-stage, tube-preamp, bjt-stage, bjt-preamp) starts
+ * with: its oversampler for each quality, all made at creation, and the one in use. */
+typedef struct gs_tube_os_head {
+    gs_oversampler os[GS_TUBE_NQUALITY];
+    unsigned q;
+    double rate; /* base rate (Hz) */
+} gs_tube_os_head;
+/* A zeroed model of `size` bytes whose first member is a gs_tube_os_head, its oversamplers made
+ * at rate for blocks up to max_block and the default quality chosen; NULL on failure. */
+void *gs_tube_os_model_new(size_t size, double rate, uint32_t max_block);
+/* Frees a model made by gs_tube_os_model_new (NULL: nothing). */
+void gs_tube_os_model_free(void *model);
 /* The quality index of a `quality` parameter value (out of range: the default). */
 unsigned gs_tube_quality_index(double value);
 extern const char *const gs_tube_quality_names[];
