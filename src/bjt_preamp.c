@@ -27,7 +27,6 @@
 #include "oversample.h"
 #include "tube_stage.h"
 
-
 enum { P_GAIN, P_DRIVE, P_LEVEL, P_VCC, P_QUALITY, P_COUNT };
 
 static const gs_param_info params[P_COUNT] = {
@@ -130,11 +129,6 @@ static uint32_t latency_for(const double *values, double rate) {
     return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
 }
 
-static uint32_t latency(const void *self) {
-    const bjt_preamp *m = self;
-    return m->h.os[m->h.q].latency;
-}
-
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
     const bjt_preamp *m = self;
     st->solver_failures += m->st[0].nonconverged + m->st[1].nonconverged;
@@ -150,7 +144,7 @@ const gs_model_vt gs_bjt_preamp_model = {
     set,
     process,
     reset,
-    latency,
+    gs_tube_os_model_latency,
     stats,
     latency_for,
 };

@@ -5,7 +5,6 @@
 #include "oversample.h"
 #include "tube_stage.h"
 
-
 enum { P_VCC, P_R1, P_R2, P_RC, P_RE1, P_RE2, P_CE, P_CIN, P_COUT, P_RL, P_QUALITY, P_COUNT };
 
 static const gs_param_info params[P_COUNT] = {
@@ -89,11 +88,6 @@ static uint32_t latency_for(const double *values, double rate) {
     return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
 }
 
-static uint32_t latency(const void *self) {
-    const bjt_model *m = self;
-    return m->h.os[m->h.q].latency;
-}
-
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
     st->solver_failures += ((const bjt_model *)self)->core.nonconverged;
 }
@@ -108,7 +102,7 @@ const gs_model_vt gs_bjt_stage_model = {
     set,
     process,
     reset,
-    latency,
+    gs_tube_os_model_latency,
     stats,
     latency_for,
 };

@@ -577,6 +577,11 @@ void gs_tube_os_model_free(void *model) {
     free(h);
 }
 
+uint32_t gs_tube_os_model_latency(const void *model) {
+    const gs_tube_os_head *h = model;
+    return h->os[h->q].latency;
+}
+
 unsigned gs_tube_quality_index(double value) {
     return value >= 0.0 && value < (double)GS_TUBE_NQUALITY ? (unsigned)value
                                                             : GS_TUBE_QUALITY_DEFAULT;

@@ -12,7 +12,6 @@
  */
 #include "tube_stage.h"
 
-
 enum {
     P_GAIN,
     P_DRIVE,
@@ -178,11 +177,6 @@ static uint32_t latency_for(const double *values, double rate) {
     return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
 }
 
-static uint32_t latency(const void *self) {
-    const tube_preamp *m = self;
-    return m->h.os[m->h.q].latency;
-}
-
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
     const tube_preamp *m = self;
     st->solver_failures += m->st[0].nonconverged + m->st[1].nonconverged;
@@ -198,7 +192,7 @@ const gs_model_vt gs_tube_preamp_model = {
     set,
     process,
     reset,
-    latency,
+    gs_tube_os_model_latency,
     stats,
     latency_for,
 };

@@ -3,7 +3,6 @@
 #include "oversample.h"
 #include "tube_stage.h"
 
-
 enum { P_BPLUS, P_RP, P_RK, P_CK, P_RGS, P_RG, P_CIN, P_COUT, P_RL, P_TUBE, P_QUALITY, P_COUNT };
 
 /* Index order is what plugin hosts and sessions store: 0 stays the 2x quality, which was named
@@ -96,11 +95,6 @@ static uint32_t latency_for(const double *values, double rate) {
     return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
 }
 
-static uint32_t latency(const void *self) {
-    const tube_model *m = self;
-    return m->h.os[m->h.q].latency;
-}
-
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
     st->solver_failures += ((const tube_model *)self)->core.nonconverged;
 }
@@ -113,7 +107,7 @@ const gs_model_vt gs_tube_stage_model = {
     set,
     process,
     reset,
-    latency,
+    gs_tube_os_model_latency,
     stats,
     latency_for,
 };

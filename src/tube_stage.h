@@ -127,6 +127,8 @@ typedef struct gs_tube_os_head {
 void *gs_tube_os_model_new(size_t size, double rate, uint32_t max_block);
 /* Frees a model made by gs_tube_os_model_new (NULL: nothing). */
 void gs_tube_os_model_free(void *model);
+/* Its latency at the quality in use (base-rate samples): the models' latency entry. */
+uint32_t gs_tube_os_model_latency(const void *model);
 /* The quality index of a `quality` parameter value (out of range: the default). */
 unsigned gs_tube_quality_index(double value);
 extern const char *const gs_tube_quality_names[];
