@@ -43,8 +43,6 @@ static const gs_param_info params[P_COUNT] = {
     GS_TUBE_QUALITY_PARAM,
 };
 
-#define NQ GS_TUBE_NQUALITY
-
 typedef struct bjt_preamp {
     gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_bjt_core st[2];

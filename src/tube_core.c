@@ -542,8 +542,13 @@ gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uin
                            0.5 * rate, 120.0);
 }
 
-gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate,
-                              uint32_t max_block) {
+static void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]) {
+    for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) gs_os_free(&os[q]);
+}
+
+/* Every quality's oversampler of one model; on failure all are freed again. */
+static gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate,
+                                     uint32_t max_block) {
     for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) {
         gs_status st = gs_tube_os_init(&os[q], rate, q, max_block);
         if (st != GS_OK) {
@@ -552,10 +557,6 @@ gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate,
         }
     }
     return GS_OK;
-}
-
-void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]) {
-    for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) gs_os_free(&os[q]);
 }
 
 void *gs_tube_os_model_new(size_t size, double rate, uint32_t max_block) {

@@ -60,7 +60,6 @@ static const gs_param_info params[P_COUNT] = {
     GS_TUBE_QUALITY_PARAM,
 };
 
-#define NQ GS_TUBE_NQUALITY
 #define DC_BLOCK_HZ 5.0
 
 typedef struct tube_preamp {

@@ -110,13 +110,9 @@ double gs_tube_core_vk(const gs_tube_core *c);
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
 /* The latency gs_tube_os_init gives, designing nothing (base-rate samples). */
 uint32_t gs_tube_os_latency(double rate, unsigned quality);
-/* Every quality's oversampler of one model, created together so that a quality change between
- * takes allocates nothing; on failure all are freed again. */
-gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate, uint32_t max_block);
-/* Frees what gs_tube_os_init_all made. */
-void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]);
 /* The part every oversampled model (tube-stage, tube-preamp, bjt-stage, bjt-preamp) starts
- * with: its oversampler for each quality, all made at creation, and the one in use. */
+ * with: its oversampler for each quality, all made at creation so that a quality change between
+ * takes allocates nothing, and the one in use. */
 typedef struct gs_tube_os_head {
     gs_oversampler os[GS_TUBE_NQUALITY];
     unsigned q;
