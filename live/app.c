@@ -328,11 +328,14 @@ static void follow_latency(live_app *a) {
     }
 }
 
-/* The disk thread gave up (full disk): say why once and close the take; monitoring goes on. */
-/* One "T ch.K.WHAT VALUE" line in the take's sidecar. */
+/* One "T ch.K.WHAT VALUE" line in the take's sidecar; k < 0: "T WHAT VALUE", a control of the
+ * whole mixer (the monitor master). */
 static int note(live_app *a, double t, int k, const char *what, const char *value) {
     char line[LIVE_NAME + 96];
-    snprintf(line, sizeof line, "%.3f ch.%d.%s %s", t, k + 1, what, value);
+    if (k < 0)
+        snprintf(line, sizeof line, "%.3f %s %s", t, what, value);
+    else
+        snprintf(line, sizeof line, "%.3f ch.%d.%s %s", t, k + 1, what, value);
     return live_rec_note(a->rec, line) == 0;
 }
 
@@ -363,14 +366,13 @@ static void log_changes(live_app *a) {
     }
     double master = live_ctl_master_get(a->e);
     if (master != a->rec_seen_master) {
-        char line[96];
-        snprintf(line, sizeof line, "%.3f monitor.level %.6g", t, master);
-        logged += live_rec_note(a->rec, line) == 0;
+        logged += note_num(a, t, -1, "monitor.level", master);
         a->rec_seen_master = master;
     }
     if (logged) live_rec_note_flush(a->rec);
 }
 
+/* The disk thread gave up (full disk): say why once and close the take; monitoring goes on. */
 static void follow_rec(live_app *a) {
     pthread_mutex_lock(&a->rec_lock);
     if (a->rec && !a->rec_fail_reported) log_changes(a);
