@@ -412,6 +412,33 @@ GS_HOT_CLONES static void run(gs_bjt_core *c, double *x, uint32_t n) {
 
 GS_REALTIME void gs_bjt_core_run(gs_bjt_core *c, double *x, uint32_t n) { run(c, x, n); }
 
+void gs_bjt_sub2_reset(gs_bjt_sub2 *s, const gs_bjt_core *c) {
+    s->x1 = 0.0;
+    s->a1 = s->b1 = c->vo;
+}
+
+GS_REALTIME void gs_bjt_core_run_sub2(gs_bjt_core *c, gs_bjt_sub2 *s, double *x, uint32_t n) {
+    for (uint32_t i0 = 0; i0 < n; i0 += GS_BJT_SUB_CHUNK) {
+        uint32_t m = n - i0 < GS_BJT_SUB_CHUNK ? n - i0 : GS_BJT_SUB_CHUNK;
+        double *xs = x + i0, x1 = s->x1;
+        for (uint32_t i = 0; i < m; i++) {
+            s->buf[2 * i] = 0.5 * (x1 + xs[i]);
+            s->buf[2 * i + 1] = x1 = xs[i];
+        }
+        s->x1 = x1;
+        run(c, s->buf, 2 * m);
+        double a1 = s->a1, b1 = s->b1;
+        for (uint32_t i = 0; i < m; i++) {
+            double a = s->buf[2 * i];
+            xs[i] = 0.25 * (a1 + a) + 0.5 * b1;
+            a1 = a;
+            b1 = s->buf[2 * i + 1];
+        }
+        s->a1 = a1;
+        s->b1 = b1;
+    }
+}
+
 void gs_bjt_core_nodes(const gs_bjt_core *c, double *vb, double *vc, double *ve) {
     /* v(o) is across rl; v(c) = v(o) + vcout; v(e) = v(x) + re1 Ie; v(b) = v(e) + Vbe */
     double vcc = c->vo + c->vcout, vee = c->vce + c->val.re1 * (c->ic + c->ib);

@@ -35,19 +35,25 @@ static const gs_param_info params[P_COUNT] = {
 typedef struct bjt_model {
     gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_bjt_core core;
+    gs_bjt_sub2 sub; /* the default quality's half steps */
     double v[P_COUNT];
 } bjt_model;
+
+/* The default quality runs the solver at twice its oversampler's rate (gs_bjt_core_run_sub2). */
+static int halved(const bjt_model *m) { return m->h.q == GS_TUBE_QUALITY_DEFAULT; }
 
 static void redesign(bjt_model *m) {
     gs_bjt_values val = {m->v[P_VCC], m->v[P_R1], m->v[P_R2],  m->v[P_RC],   m->v[P_RE1],
                          m->v[P_RE2], m->v[P_CE], m->v[P_CIN], m->v[P_COUT], m->v[P_RL]};
-    gs_bjt_core_design(&m->core, &val, 1.0 / (m->h.rate * m->h.os[m->h.q].factor));
+    double hr = m->h.rate * m->h.os[m->h.q].factor * (halved(m) ? 2.0 : 1.0);
+    gs_bjt_core_design(&m->core, &val, 1.0 / hr);
 }
 
 GS_REALTIME static void reset(void *self) {
     bjt_model *m = self;
     gs_os_reset(&m->h.os[m->h.q]);
     gs_bjt_core_reset(&m->core);
+    gs_bjt_sub2_reset(&m->sub, &m->core);
 }
 
 GS_REALTIME static void set(void *self, size_t id, double value) {
@@ -66,7 +72,8 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 static void destroy(void *self) { gs_tube_os_model_free(self); }
 
 static void *create(double rate, uint32_t max_block) {
-    bjt_model *m = gs_tube_os_model_new(sizeof *m, rate, max_block);
+    bjt_model *m =
+        gs_tube_os_model_new_spec(sizeof *m, rate, max_block, &gs_lowdelay_low_alias_sub2);
     if (!m) return NULL;
     for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
     redesign(m);
@@ -78,7 +85,10 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     bjt_model *m = self;
     gs_oversampler *os = &m->h.os[m->h.q];
     double *hi = gs_os_up(os, buf, n);
-    gs_bjt_core_run(&m->core, hi, n * os->factor);
+    if (halved(m))
+        gs_bjt_core_run_sub2(&m->core, &m->sub, hi, n * os->factor);
+    else
+        gs_bjt_core_run(&m->core, hi, n * os->factor);
     gs_os_down(os, hi, buf, n);
 }
 

@@ -36,10 +36,11 @@ static void write_one(const gs_os_ld_table *d, void *arg) {
         taps(w->f, "hu", w->n, d->hu, s->up_periods * d->factor);
         taps(w->f, "hd", w->n, d->hd, s->down_periods * d->factor);
     } else {
-        fprintf(w->f, "    {%a, %a, %a, %uu, %uu, {%uu, %uu, %a, %a, %a, %a, %a, %a}, hu%u, hd%u},\n",
+        fprintf(w->f,
+                "    {%a, %a, %a, %uu, %uu, {%uu, %uu, %a, %a, %a, %a, %a, %a, %a}, hu%u, hd%u},\n",
                 d->rate, d->pass_hz, d->stop_hz, d->factor, d->latency, s->up_periods,
-                s->down_periods, s->up_weight, s->down_weight, s->up_slope, s->down_slope,
-                s->split, s->trans_weight, w->n, w->n);
+                s->down_periods, s->up_weight, s->down_weight, s->up_slope, s->down_slope, s->split,
+                s->trans_weight, s->core_delay, w->n, w->n);
     }
     w->n++;
 }
@@ -54,9 +55,12 @@ int main(int argc, char **argv) {
             gs_oversampler os;
             gs_status st = gs_tube_os_init(&os, rates[r], q, 1);
             gs_os_free(&os);
+            if (st == GS_OK && q == GS_TUBE_QUALITY_DEFAULT) { /* bjt-stage's (half steps) */
+                st = gs_tube_os_init_spec(&os, rates[r], q, 1, &gs_lowdelay_low_alias_sub2);
+                gs_os_free(&os);
+            }
             if (st != GS_OK) {
-                fprintf(stderr, "gs-mkldtab: %g Hz quality %u: %s\n", rates[r], q,
-                        gs_strerror(st));
+                fprintf(stderr, "gs-mkldtab: %g Hz quality %u: %s\n", rates[r], q, gs_strerror(st));
                 return 1;
             }
         }

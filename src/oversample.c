@@ -391,8 +391,10 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
  * 0.22 dB / 2.6 %. (At 8 samples the same method reaches -94 dB of aliasing only with the
  * transition band free, where it then peaks at +37 dB: an input near 23 kHz would drive the
  * tube 70 times harder. Bounded to +3 dB at 8 samples it gives -83 dB.) */
-const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0};
-const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3};
+const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0, 0.0};
+const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3, 0.0};
+const gs_lowdelay_spec gs_lowdelay_low_alias_sub2 = {50,  60,  30000.0, 30000.0, 2.0,
+                                                     4.0, 0.4, 1e-3,    1.0};
 
 /* Designs are costly for long filters (0.13 to 0.17 s of CPU for the 16x low-alias pair on a
  * loaded 2-core machine, 0.34 to 0.39 s before the row blocking and grid interleaving above; about
@@ -426,7 +428,7 @@ static int spec_eq(const gs_lowdelay_spec *a, const gs_lowdelay_spec *b) {
     return a->up_periods == b->up_periods && a->down_periods == b->down_periods &&
            a->up_weight == b->up_weight && a->down_weight == b->down_weight &&
            a->up_slope == b->up_slope && a->down_slope == b->down_slope && a->split == b->split &&
-           a->trans_weight == b->trans_weight;
+           a->trans_weight == b->trans_weight && a->core_delay == b->core_delay;
 }
 
 /* Exact equality of every input of the design: a cached design is used only for the very
@@ -461,7 +463,7 @@ gs_status gs_os_lowdelay_design(double *hu, double *hd, double rate, unsigned fa
      * add up to R latency + R - 1 high-rate samples (R = 2: 2 latency + 1); the split gives the
      * down filter, whose transition is the sharper, the larger part. */
     double R = (double)factor;
-    double total = R * latency + R - 1.0;
+    double total = R * latency + R - 1.0 - spec->core_delay;
     double du = floor(total * spec->split);
     double dd = total - du;
     double hr = R * rate; /* high rate */
@@ -532,7 +534,8 @@ gs_status gs_os_init_lowdelay(gs_oversampler *os, double rate, unsigned factor, 
     memset(os, 0, sizeof *os);
     if (!spec || factor < 2 || factor > GS_OS_LD_MAX_FACTOR || latency < 2 || !(pass_hz > 0.0) ||
         !(stop_hz > pass_hz) || stop_hz >= rate || spec->up_periods < 2 || spec->down_periods < 1 ||
-        !(spec->split > 0.0 && spec->split < 1.0))
+        !(spec->split > 0.0 && spec->split < 1.0) ||
+        !(spec->core_delay >= 0.0 && spec->core_delay < factor))
         return GS_ERR_INVALID_ARGUMENT;
     os->factor = factor;
     os->nstages = 1;
@@ -542,6 +545,7 @@ gs_status gs_os_init_lowdelay(gs_oversampler *os, double rate, unsigned factor, 
     os->ld = ld;
     if (!ld) return GS_ERR_NO_MEMORY;
     ld->rate = rate;
+    ld->core_delay = spec->core_delay;
     ld->nu = spec->up_periods * factor;
     ld->nd = spec->down_periods * factor;
     ld->hu = calloc(ld->nu, sizeof(double));
@@ -586,7 +590,7 @@ void gs_os_lowdelay_error(const gs_oversampler *os, double f_hz, double stop_hz,
         }
         /* up gain R and the factor 1/R of zero-stuffing cancel */
         double hr2 = (ur * dr - ui * di) / R, hi2 = (ur * di + ui * dr) / R;
-        double D = R * os->latency + R - 1.0;
+        double D = R * os->latency + R - 1.0 - ld->core_delay;
         double er = hr2 - cos(w * D), ei = hi2 + sin(w * D);
         double fz = w / (2.0 * GS_PI) * R * ld->rate;
         if (fz <= f_hz && sqrt(er * er + ei * ei) > worst) worst = sqrt(er * er + ei * ei);

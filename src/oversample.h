@@ -26,12 +26,13 @@ typedef struct gs_halfband {
 /* A low-delay (not linear-phase) FIR pair for R-times oversampling: see gs_os_init_lowdelay. */
 #define GS_OS_LD_MAX_FACTOR 16
 typedef struct gs_lowdelay {
-    double *hu, *hd; /* up filter (at the high rate, gain R) and down filter taps */
-    double *hdr;     /* the down filter's taps reversed (the order its loop reads them in) */
-    unsigned nu, nd; /* their lengths (nu a multiple of the factor) */
-    double rate;     /* base rate (Hz) */
-    double *xh;      /* up history: low-rate input, nu/R - 1 + block */
-    double *uh;      /* down history: high-rate input, nd - 1 + R block */
+    double *hu, *hd;   /* up filter (at the high rate, gain R) and down filter taps */
+    double *hdr;       /* the down filter's taps reversed (the order its loop reads them in) */
+    unsigned nu, nd;   /* their lengths (nu a multiple of the factor) */
+    double rate;       /* base rate (Hz) */
+    double core_delay; /* the spec's (high-rate samples between the filters) */
+    double *xh;        /* up history: low-rate input, nu/R - 1 + block */
+    double *uh;        /* down history: high-rate input, nd - 1 + R block */
 } gs_lowdelay;
 
 /* How a low-delay pair is designed: filter lengths in base-rate periods, least-squares stop-band
@@ -41,12 +42,18 @@ typedef struct gs_lowdelay_spec {
     unsigned up_periods, down_periods;
     double up_weight, down_weight, up_slope, down_slope, split;
     double trans_weight; /* 0: transition band free; else the weight of a raised-cosine target */
+    /* high-rate samples of delay the model adds between the two filters (bjt-stage's half
+     * steps: 1), taken off the pair's own so that the whole is still `latency` base samples */
+    double core_delay;
 } gs_lowdelay_spec;
 /* The two designs (oversample.c says how each was chosen): standard, at 8 samples of latency,
  * about 51 dB from the stop edge and 4.2 % passband error to 20 kHz at 48 kHz; low-alias, at 16,
  * about 67 dB, 2.6 %, and no gain above +0.2 dB anywhere (test_oversample). */
 extern const gs_lowdelay_spec gs_lowdelay_standard;
 extern const gs_lowdelay_spec gs_lowdelay_low_alias;
+/* bjt-stage's default: low-alias's design around a solver one high-rate sample late (its half
+ * steps, gs_bjt_core_run_sub2); oversample.c says how its weights were chosen. */
+extern const gs_lowdelay_spec gs_lowdelay_low_alias_sub2;
 
 /* One low-delay design, keyed by everything gs_os_init_lowdelay designs from; the taps are
  * nu = spec.up_periods * factor and nd = spec.down_periods * factor long. */

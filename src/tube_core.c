@@ -520,6 +520,11 @@ uint32_t gs_tube_os_latency(double rate, unsigned quality) {
 }
 
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block) {
+    return gs_tube_os_init_spec(os, rate, quality, max_block, &gs_lowdelay_low_alias);
+}
+
+gs_status gs_tube_os_init_spec(gs_oversampler *os, double rate, unsigned quality,
+                               uint32_t max_block, const gs_lowdelay_spec *low_alias) {
     if (quality == 0) /* 2x, low delay: flat to 20 kHz, stop from 25 kHz (at 48 kHz), 8 samples */
         return gs_os_init_lowdelay(os, rate, 2, max_block, 0.4167 * rate, 0.5208 * rate,
                                    GS_TUBE_LATENCY_STANDARD, &gs_lowdelay_standard);
@@ -531,7 +536,7 @@ gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uin
         unsigned f = rate < 88000.0 ? 16u : (rate < 176000.0 ? 8u : 4u);
         double pass = rate < 46000.0 ? 0.43 * rate : 0.4167 * rate;
         return gs_os_init_lowdelay(os, rate, f, max_block, pass, 0.5208 * rate,
-                                   GS_TUBE_LATENCY_LOW_ALIAS, &gs_lowdelay_low_alias);
+                                   GS_TUBE_LATENCY_LOW_ALIAS, low_alias);
     }
     /* Linear phase, 120 dB, top rate 705.6 kHz or more (8x let the solver's own aliasing reach
      * -88.5 / -72.9 dB at 5 / 9 kHz, 4 V; 16x: -121 / -98). The last down stage stops from the
@@ -548,9 +553,9 @@ static void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]) {
 
 /* Every quality's oversampler of one model; on failure all are freed again. */
 static gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double rate,
-                                     uint32_t max_block) {
+                                     uint32_t max_block, const gs_lowdelay_spec *low_alias) {
     for (unsigned q = 0; q < GS_TUBE_NQUALITY; q++) {
-        gs_status st = gs_tube_os_init(&os[q], rate, q, max_block);
+        gs_status st = gs_tube_os_init_spec(&os[q], rate, q, max_block, low_alias);
         if (st != GS_OK) {
             gs_tube_os_free_all(os);
             return st;
@@ -560,11 +565,16 @@ static gs_status gs_tube_os_init_all(gs_oversampler os[GS_TUBE_NQUALITY], double
 }
 
 void *gs_tube_os_model_new(size_t size, double rate, uint32_t max_block) {
+    return gs_tube_os_model_new_spec(size, rate, max_block, &gs_lowdelay_low_alias);
+}
+
+void *gs_tube_os_model_new_spec(size_t size, double rate, uint32_t max_block,
+                                const gs_lowdelay_spec *low_alias) {
     gs_tube_os_head *h = calloc(1, size);
     if (!h) return NULL;
     h->rate = rate;
     h->q = GS_TUBE_QUALITY_DEFAULT;
-    if (gs_tube_os_init_all(h->os, rate, max_block) != GS_OK) {
+    if (gs_tube_os_init_all(h->os, rate, max_block, low_alias) != GS_OK) {
         free(h);
         return NULL;
     }

@@ -108,6 +108,10 @@ double gs_tube_core_vk(const gs_tube_core *c);
  * (issue 15: what a user gets without asking is alias-free; fast is the opt-in). */
 #define GS_TUBE_QUALITY_DEFAULT 2u
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
+/* The same with another design for the low-alias quality (its rates, edges and latency are
+ * kept; bjt-stage's half steps need gs_lowdelay_low_alias_sub2). */
+gs_status gs_tube_os_init_spec(gs_oversampler *os, double rate, unsigned quality,
+                               uint32_t max_block, const gs_lowdelay_spec *low_alias);
 /* The latency gs_tube_os_init gives, designing nothing (base-rate samples). */
 uint32_t gs_tube_os_latency(double rate, unsigned quality);
 /* The part every oversampled model (tube-stage, tube-preamp, bjt-stage, bjt-preamp) starts
@@ -121,6 +125,9 @@ typedef struct gs_tube_os_head {
 /* A zeroed model of `size` bytes whose first member is a gs_tube_os_head, its oversamplers made
  * at rate for blocks up to max_block and the default quality chosen; NULL on failure. */
 void *gs_tube_os_model_new(size_t size, double rate, uint32_t max_block);
+/* The same with another low-alias design (gs_tube_os_init_spec). */
+void *gs_tube_os_model_new_spec(size_t size, double rate, uint32_t max_block,
+                                const gs_lowdelay_spec *low_alias);
 /* Frees a model made by gs_tube_os_model_new (NULL: nothing). */
 void gs_tube_os_model_free(void *model);
 /* Its latency at the quality in use (base-rate samples): the models' latency entry. */
