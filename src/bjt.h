@@ -81,7 +81,7 @@ typedef struct gs_bjt_core {
      * not the node values rebuilt from them (equal only to rounding): a stream cut into blocks
      * of any length gives the same samples as one call (test_stream) */
     int lin_carry;
-    double carry[5];
+    double carry[8];       /* (Jin, Jce, Jout), then the next pv's base, w and p1 (linear_run) */
     double lin_dv;         /* GS_BJT_LIN_DVBE (design sets it; 0 = always solve, for tests) */
     double L[11][5];       /* the linearised step as affine maps (bjt_core.c, linear_rows) */
     double Q[11][2];       /* and its second-order terms */

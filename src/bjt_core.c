@@ -334,21 +334,27 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
     v2d hv = (v2d){L[L_VBE][1] * jin + L[L_VBE][2] * jce + L[L_VBE][3] * jout + L[L_VBE][4] - vbe0,
                    L[L_VBC][1] * jin + L[L_VBC][2] * jce + L[L_VBC][3] * jout + L[L_VBC][4] - vbc0};
     const double vbc_max = GS_BJT_LIN_VBC - vbc0;
-    /* the state as (vo, Jin, Jce, Jout); the last linearised sample's z kept as vectors */
+    /* the state as (vo, Jin, Jce, Jout); the last linearised sample's z kept as vectors. The
+     * next (Vbe - Vbe*, Vbc - Vbc*) is pv = p1 w + (cu u + base): its second-order part
+     * p1 (e5 p1 + e6 p2) factored so that the loop-carried chain from one pv to the next is a
+     * multiply and two multiply-adds (three levels instead of four) */
     v4d o = {0.0, jin, jce, jout};
+    v2d base = hv, w = {0.0, 0.0};
+    double p1 = 0.0;
     if (c->lin_carry) {
         o = (v4d){0.0, c->carry[0], c->carry[1], c->carry[2]};
-        hv = (v2d){c->carry[3], c->carry[4]};
+        base = (v2d){c->carry[3], c->carry[4]};
+        w = (v2d){c->carry[5], c->carry[6]};
+        p1 = c->carry[7];
     }
+    v2d pv = p1 * w + (cu * x[i] + base);
     v4d zo = o;
     v2d st = {0.0, 0.0}, zst = st;
     double vin = 0.0;
     const uint32_t i0 = i;
     for (; i < n; i++) {
         double u = x[i];
-        v2d pv = cu * u + hv;
-        /* pv = (Vbe - Vbe*, Vbc - Vbc*) */
-        double p1 = pv[0];
+        p1 = pv[0];
         if (!(fabs(p1) < dv && pv[1] < vbc_max)) break;
         st = pv * p1;
         double s = st[0], t = st[1], j1 = o[1], j2 = o[2], j3 = o[3];
@@ -356,8 +362,11 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
         zst = st;
         vin = u;
         o = ((a0 * u + a4) + (a1 * j1 + a2 * j2)) + (a3 * j3 + a5 * s) + a6 * t;
-        hv = ((e0 * u + e4) + (e1 * j1 + e2 * j2)) + (e3 * j3 + e5 * s) + e6 * t;
+        base = ((e0 * u + e4) + (e1 * j1 + e2 * j2)) + e3 * j3;
+        w = e5 * p1 + e6 * pv[1];
         x[i] = o[0];
+        double un = i + 1 < n ? x[i + 1] : 0.0;
+        pv = p1 * w + (cu * un + base);
     }
     if (i == i0) return i;
     c->lin_carry = i == n;
@@ -365,8 +374,11 @@ GS_FORCE_INLINE static uint32_t linear_run(gs_bjt_core *c, double *x, uint32_t i
         c->carry[0] = o[1];
         c->carry[1] = o[2];
         c->carry[2] = o[3];
-        c->carry[3] = hv[0];
-        c->carry[4] = hv[1];
+        c->carry[3] = base[0];
+        c->carry[4] = base[1];
+        c->carry[5] = w[0];
+        c->carry[6] = w[1];
+        c->carry[7] = p1;
     }
     /* the last linearised sample's node values, from its z */
     const double j1 = zo[1], j2 = zo[2], j3 = zo[3], s = zst[0], t = zst[1];
@@ -417,7 +429,9 @@ void gs_bjt_sub2_reset(gs_bjt_sub2 *s, const gs_bjt_core *c) {
     s->a1 = s->b1 = c->vo;
 }
 
-GS_REALTIME void gs_bjt_core_run_sub2(gs_bjt_core *c, gs_bjt_sub2 *s, double *x, uint32_t n) {
+/* cloned like run, with the core copied once for the whole block */
+GS_HOT_CLONES static void run_sub2(gs_bjt_core *core, gs_bjt_sub2 *s, double *x, uint32_t n) {
+    gs_bjt_core cs = *core, *c = &cs;
     for (uint32_t i0 = 0; i0 < n; i0 += GS_BJT_SUB_CHUNK) {
         uint32_t m = n - i0 < GS_BJT_SUB_CHUNK ? n - i0 : GS_BJT_SUB_CHUNK;
         double *xs = x + i0, x1 = s->x1;
@@ -426,7 +440,7 @@ GS_REALTIME void gs_bjt_core_run_sub2(gs_bjt_core *c, gs_bjt_sub2 *s, double *x,
             s->buf[2 * i + 1] = x1 = xs[i];
         }
         s->x1 = x1;
-        run(c, s->buf, 2 * m);
+        run_impl(c, s->buf, 2 * m);
         double a1 = s->a1, b1 = s->b1;
         for (uint32_t i = 0; i < m; i++) {
             double a = s->buf[2 * i];
@@ -437,6 +451,11 @@ GS_REALTIME void gs_bjt_core_run_sub2(gs_bjt_core *c, gs_bjt_sub2 *s, double *x,
         s->a1 = a1;
         s->b1 = b1;
     }
+    *core = cs;
+}
+
+GS_REALTIME void gs_bjt_core_run_sub2(gs_bjt_core *c, gs_bjt_sub2 *s, double *x, uint32_t n) {
+    run_sub2(c, s, x, n);
 }
 
 void gs_bjt_core_nodes(const gs_bjt_core *c, double *vb, double *vc, double *ve) {

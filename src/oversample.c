@@ -393,7 +393,17 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
  * tube 70 times harder. Bounded to +3 dB at 8 samples it gives -83 dB.) */
 const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0, 0.0};
 const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3, 0.0};
-const gs_lowdelay_spec gs_lowdelay_low_alias_sub2 = {50,  60,  30000.0, 30000.0, 2.0,
+/* bjt-stage's default (its solver at twice the rate, one high-rate sample late: core_delay 1).
+ * There the solver's own aliasing is down to -103 / -90 dB (1 V, 5 / 9 kHz), and what was left,
+ * -84.9 dB at 5 kHz with low-alias's weights, was the clipped sine's 6th to 9th harmonics
+ * (30-45 kHz) through the down filter's 67 dB stop band. Stop-band weights of 3e4 (up and down)
+ * falling as (edge / f)^4 instead of ^2 give 73 dB from the edge and -93.5 / -88.0 dB, for
+ * 3.5 % instead of 2.6 % passband error at 20 kHz and a peak of +0.34 dB; lengths of 40 periods
+ * each (not 50 and 60) cost nothing measurable at this delay (the fit is limited by the 16
+ * samples, not the length) and 12 % of the stage's time. Heavier weights (1e5) reach -98 dB
+ * but peak at +0.7 dB with 3.9 % error; 32 periods let a 44.1 kHz sweep's in-band ESR reach
+ * 1.3e-5 (test_bjt). Chosen by test_bjt_stage, test_bjt and test_oversample. */
+const gs_lowdelay_spec gs_lowdelay_low_alias_sub2 = {40,  40,  30000.0, 30000.0, 2.0,
                                                      4.0, 0.4, 1e-3,    1.0};
 
 /* Designs are costly for long filters (0.13 to 0.17 s of CPU for the 16x low-alias pair on a

@@ -254,7 +254,7 @@ int main(void) {
     lowdelay(48000, 16, 16, &gs_lowdelay_low_alias, "low-alias", 0.03, 66.0, 0.5);
     lowdelay(96000, 8, 16, &gs_lowdelay_low_alias, "low-alias", 0.03, 66.0, 0.5);
     /* bjt-stage's: the pair one high-rate sample shorter around its half-stepped solver, and a
-     * deeper stop band (measured 3.4-3.7 %, 72-78 dB, +0.40 to +0.59 dB) */
+     * deeper stop band (measured 3.5-3.7 %, 72.8-76.5 dB, +0.34 to +0.48 dB) */
     lowdelay(48000, 16, 16, &gs_lowdelay_low_alias_sub2, "low-alias (half steps)", 0.04, 70.0, 0.7);
     lowdelay(96000, 8, 16, &gs_lowdelay_low_alias_sub2, "low-alias (half steps)", 0.04, 70.0, 0.7);
     lowdelay(192000, 4, 16, &gs_lowdelay_low_alias_sub2, "low-alias (half steps)", 0.04, 70.0, 0.7);
