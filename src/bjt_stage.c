@@ -39,8 +39,9 @@ typedef struct bjt_model {
     double v[P_COUNT];
 } bjt_model;
 
-/* The default quality runs the solver at twice its oversampler's rate (gs_bjt_core_run_sub2). */
-static int halved(const bjt_model *m) { return m->h.q == GS_TUBE_QUALITY_DEFAULT; }
+/* The default and high qualities run the solver at twice their oversampler's rate
+ * (gs_bjt_core_run_sub2), fast at its rate. */
+static int halved(const bjt_model *m) { return m->h.q != 0; }
 
 static void redesign(bjt_model *m) {
     gs_bjt_values val = {m->v[P_VCC], m->v[P_R1], m->v[P_R2],  m->v[P_RC],   m->v[P_RE1],
@@ -93,7 +94,8 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
 }
 
 static uint32_t latency_for(const double *values, double rate) {
-    return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
+    return gs_tube_os_latency_spec(rate, gs_tube_quality_index(values[P_QUALITY]),
+                                   &gs_lowdelay_low_alias_sub2);
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {

@@ -165,13 +165,18 @@ static int uses_decimator(double rate, double pass_hz, double stop_hz) {
 
 gs_status gs_os_stop_latency(double rate, unsigned factor, double pass_hz, double stop_hz,
                              double atten_db, uint32_t *latency) {
+    return gs_os_stop_latency_core(rate, factor, pass_hz, stop_hz, atten_db, 0, latency);
+}
+
+gs_status gs_os_stop_latency_core(double rate, unsigned factor, double pass_hz, double stop_hz,
+                                  double atten_db, unsigned core_delay, uint32_t *latency) {
     int nst = cascade_stages(factor);
     if (nst < 0 || !(stop_hz > pass_hz) || stop_hz > rate - pass_hz + 1e-9 * rate)
         return GS_ERR_INVALID_ARGUMENT;
     /* Delay of the whole chain in top-rate samples: stage k (rate r*2^k -> r*2^(k+1)) delays by
      * its centre index at its high rate, once up and once down; then padded to whole base-rate
      * samples. gs_os_init_stop designs the same stages from the same helpers. */
-    unsigned top_delay = 0;
+    unsigned top_delay = core_delay;
     double r = rate;
     for (int k = 0; k < nst; k++) {
         unsigned centre = 2 * halfband_nside(r, pass_hz, atten_db) - 1;
@@ -194,6 +199,12 @@ uint32_t gs_os_latency(double rate, unsigned factor, double pass_hz, double atte
 
 gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
                           double pass_hz, double stop_hz, double atten_db) {
+    return gs_os_init_stop_core(os, rate, factor, max_block, pass_hz, stop_hz, atten_db, 0);
+}
+
+gs_status gs_os_init_stop_core(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
+                               double pass_hz, double stop_hz, double atten_db,
+                               unsigned core_delay) {
     memset(os, 0, sizeof *os);
     int nsti = cascade_stages(factor);
     if (nsti < 0) return GS_ERR_INVALID_ARGUMENT;
@@ -206,8 +217,8 @@ gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint
     double r = rate;
     uint32_t nin = max_block;
     /* Delay of the whole chain in top-rate samples: stage k (rate r*2^k -> r*2^(k+1)) delays by
-     * its centre index at its high rate, once up and once down. */
-    unsigned top_delay = 0;
+     * its centre index at its high rate, once up and once down; the model adds core_delay. */
+    unsigned top_delay = core_delay;
     for (unsigned k = 0; k < nst; k++) {
         gs_status st = halfband_init(&os->st[k], r, pass_hz, atten_db, nin);
         if (st == GS_OK && k == 0 && uses_decimator(rate, pass_hz, stop_hz))

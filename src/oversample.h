@@ -115,6 +115,14 @@ gs_status gs_os_init_stop(gs_oversampler *os, double rate, unsigned factor, uint
  * for latency queries that need no instance. */
 gs_status gs_os_stop_latency(double rate, unsigned factor, double pass_hz, double stop_hz,
                              double atten_db, uint32_t *latency);
+/* The two above for a model that adds core_delay top-rate samples between up and down (bjt-stage's
+ * half steps: 1): the padding to whole base-rate samples takes that delay into account, so the
+ * reported latency is the whole chain's. */
+gs_status gs_os_init_stop_core(gs_oversampler *os, double rate, unsigned factor, uint32_t max_block,
+                               double pass_hz, double stop_hz, double atten_db,
+                               unsigned core_delay);
+gs_status gs_os_stop_latency_core(double rate, unsigned factor, double pass_hz, double stop_hz,
+                                  double atten_db, unsigned core_delay, uint32_t *latency);
 /* The same for gs_os_init (0 for invalid arguments). */
 uint32_t gs_os_latency(double rate, unsigned factor, double pass_hz, double atten_db);
 /* R-times oversampling (R = factor, 2 to GS_OS_LD_MAX_FACTOR) with a low-delay polyphase FIR

@@ -509,13 +509,17 @@ double gs_tube_core_vp(const gs_tube_core *c) {
 }
 
 uint32_t gs_tube_os_latency(double rate, unsigned quality) {
+    return gs_tube_os_latency_spec(rate, quality, &gs_lowdelay_low_alias);
+}
+
+uint32_t gs_tube_os_latency_spec(double rate, unsigned quality, const gs_lowdelay_spec *low_alias) {
     if (quality == 0) return GS_TUBE_LATENCY_STANDARD;
     if (quality == 2) return GS_TUBE_LATENCY_LOW_ALIAS;
     /* the linear-phase design of gs_tube_os_init, by the oversampler's own arithmetic */
     unsigned f = rate < 88000.0 ? 16u : (rate < 176000.0 ? 8u : 4u);
     uint32_t latency = 0;
-    gs_os_stop_latency(rate, f, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 0.5 * rate, 120.0,
-                       &latency);
+    gs_os_stop_latency_core(rate, f, rate < 50000.0 ? 20000.0 : 0.4167 * rate, 0.5 * rate, 120.0,
+                            (unsigned)low_alias->core_delay, &latency);
     return latency;
 }
 
@@ -543,8 +547,8 @@ gs_status gs_tube_os_init_spec(gs_oversampler *os, double rate, unsigned quality
      * base Nyquist frequency, not from the half-band's 28 kHz: with half-bands the 5 kHz tone's
      * 5th harmonic (25 kHz) folded to 23 kHz at -41 dB. */
     unsigned f = rate < 88000.0 ? 16u : (rate < 176000.0 ? 8u : 4u);
-    return gs_os_init_stop(os, rate, f, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate,
-                           0.5 * rate, 120.0);
+    return gs_os_init_stop_core(os, rate, f, max_block, rate < 50000.0 ? 20000.0 : 0.4167 * rate,
+                                0.5 * rate, 120.0, (unsigned)low_alias->core_delay);
 }
 
 static void gs_tube_os_free_all(gs_oversampler os[GS_TUBE_NQUALITY]) {

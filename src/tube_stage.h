@@ -109,11 +109,15 @@ double gs_tube_core_vk(const gs_tube_core *c);
 #define GS_TUBE_QUALITY_DEFAULT 2u
 gs_status gs_tube_os_init(gs_oversampler *os, double rate, unsigned quality, uint32_t max_block);
 /* The same with another design for the low-alias quality (its rates, edges and latency are
- * kept; bjt-stage's half steps need gs_lowdelay_low_alias_sub2). */
+ * kept; bjt-stage's half steps need gs_lowdelay_low_alias_sub2), whose core_delay the high
+ * quality's chain takes into account too (the same top rate). */
 gs_status gs_tube_os_init_spec(gs_oversampler *os, double rate, unsigned quality,
                                uint32_t max_block, const gs_lowdelay_spec *low_alias);
 /* The latency gs_tube_os_init gives, designing nothing (base-rate samples). */
 uint32_t gs_tube_os_latency(double rate, unsigned quality);
+/* The same for a model made with gs_tube_os_model_new_spec (whose core delay is also the high
+ * quality's). */
+uint32_t gs_tube_os_latency_spec(double rate, unsigned quality, const gs_lowdelay_spec *low_alias);
 /* The part every oversampled model (tube-stage, tube-preamp, bjt-stage, bjt-preamp) starts
  * with: its oversampler for each quality, all made at creation so that a quality change between
  * takes allocates nothing, and the one in use. */
