@@ -27,7 +27,7 @@ static int run(double f0, unsigned N, double amp, double settle) {
     fftw_plan p = fftw_plan_dft_r2c_1d((int)n, x, X, FFTW_ESTIMATE);
     gs_bjt_core c;
     memset(&c, 0, sizeof c);
-    gs_bjt_values v = {24.0, 82e3, 15e3, 4.7e3, 100.0, 1e3, 100e-6, 10e-6, 10e-6, 10e3};
+    gs_bjt_values v = GS_BJT_DEFAULTS;
     gs_bjt_core_design(&c, &v, 1.0 / fs);
     gs_bjt_core_reset(&c);
     for (size_t i = 0; i < pre; i++)

@@ -52,6 +52,24 @@ typedef struct gs_bjt_values {
     double cin, cout, rl; /* coupling capacitors (F), load (Ohm) */
 } gs_bjt_values;
 
+/* Issue 19's default circuit, the one place its values are written (bjt-stage's parameter
+ * table, bjt-preamp's stages, tests and benches take them from here). */
+#define GS_BJT_DEF_VCC 24.0
+#define GS_BJT_DEF_R1 82e3
+#define GS_BJT_DEF_R2 15e3
+#define GS_BJT_DEF_RC 4.7e3
+#define GS_BJT_DEF_RE1 100.0
+#define GS_BJT_DEF_RE2 1e3
+#define GS_BJT_DEF_CE 100e-6
+#define GS_BJT_DEF_CIN 10e-6
+#define GS_BJT_DEF_COUT 10e-6
+#define GS_BJT_DEF_RL 10e3
+#define GS_BJT_DEFAULTS                                                                            \
+    {                                                                                              \
+        GS_BJT_DEF_VCC, GS_BJT_DEF_R1, GS_BJT_DEF_R2, GS_BJT_DEF_RC, GS_BJT_DEF_RE1,               \
+            GS_BJT_DEF_RE2, GS_BJT_DEF_CE, GS_BJT_DEF_CIN, GS_BJT_DEF_COUT, GS_BJT_DEF_RL          \
+    }
+
 typedef struct gs_bjt_core {
     gs_bjt_values val;
     /* design: conductances and the Thevenin equivalents' fixed parts */

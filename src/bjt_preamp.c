@@ -4,7 +4,7 @@
  * Signal flow: input gain -> common-emitter NPN stage -> interstage drive control -> second
  * common-emitter NPN stage -> output level. Both stages are gs_bjt_core, the circuit of the
  * bjt-stage model with its default values (24 V, 82k/15k bias, rc 4.7k, re1 100 + re2 1k bypassed
- * by 100 uF, cin 10 uF, 10k load) but cout 3.3 uF (see stage_values), in one oversampled region.
+ * by 100 uF, cin 10 uF, 10k load) but cout 3.3 uF (see stage_values()), in one oversampled region.
  *
  * Why the controls are where they are:
  * - `gain` is an ideal input transformer (step-up) or pad in front of the first base: the way the
@@ -57,12 +57,15 @@ typedef struct bjt_preamp {
  * bypass's (about 16 Hz per stage), so the band is unchanged, and after an overload restart
  * bjt-driven matches an untouched instance to -40 dB after 168 ms instead of 473 ms
  * (test_overload's bound: 250 ms). */
-static const gs_bjt_values stage_values = {24.0, 82e3,   15e3,  4.7e3,  100.0,
-                                           1e3,  100e-6, 10e-6, 3.3e-6, 10e3};
+static gs_bjt_values stage_values(void) {
+    gs_bjt_values v = GS_BJT_DEFAULTS;
+    v.cout = 3.3e-6;
+    return v;
+}
 
 static void redesign(bjt_preamp *m) {
     double T = 1.0 / (m->h.rate * m->h.os[m->h.q].factor);
-    gs_bjt_values val = stage_values;
+    gs_bjt_values val = stage_values();
     val.vcc = m->v[P_VCC];
     for (int k = 0; k < 2; k++) gs_bjt_core_design(&m->st[k], &val, T);
 }

@@ -19,8 +19,7 @@
 #define FS 192000.0
 #define BLOCK 256u
 
-static const gs_bjt_values defaults = {24.0, 82e3,   15e3,  4.7e3, 100.0,
-                                       1e3,  100e-6, 10e-6, 10e-6, 10e3};
+static const gs_bjt_values defaults = GS_BJT_DEFAULTS;
 
 static void core_at_rest(gs_bjt_core *c, const gs_bjt_values *v) {
     memset(c, 0, sizeof *c);

@@ -13,7 +13,7 @@
 static gs_bjt_core core_default(double T) {
     gs_bjt_core c;
     memset(&c, 0, sizeof c);
-    gs_bjt_values v = {24.0, 82e3, 15e3, 4.7e3, 100.0, 1e3, 100e-6, 10e-6, 10e-6, 10e3};
+    gs_bjt_values v = GS_BJT_DEFAULTS;
     gs_bjt_core_design(&c, &v, T);
     return c;
 }
