@@ -21,9 +21,9 @@ GS_REALTIME static GS_FORCE_INLINE void currents(const gs_tube_core *c, const do
  * singular to working precision. */
 GS_REALTIME static GS_FORCE_INLINE int jacobian_inverse(const gs_tube_core *c, double dg, double dp,
                                                         double dgg, double Jinv[2][2]) {
-    double j00 = 1.0 - (c->K[0][0] * dg + c->K[0][1] * dgg), j01 = -c->K[0][0] * dp;
-    double j10 = -(c->K[1][0] * dg + c->K[1][1] * dgg), j11 = 1.0 - c->K[1][0] * dp;
-    double det = j00 * j11 - j01 * j10;
+    double j00 = 1.0 - (c->K[0][0] * dg + GS_UNFUSED(c->K[0][1] * dgg)), j01 = -c->K[0][0] * dp;
+    double j10 = -(c->K[1][0] * dg + GS_UNFUSED(c->K[1][1] * dgg)), j11 = 1.0 - c->K[1][0] * dp;
+    double det = j00 * j11 - GS_UNFUSED(j01 * j10);
     if (!(fabs(det) > 1e-300)) return 0;
     double k = 1.0 / det;
     Jinv[0][0] = j11 * k;
@@ -48,8 +48,8 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, gs_tube_solution *
         c->iterations++;
         currents(c, v, f, &dg, &dp, &dgg);
         /* r = v - p - K f, the current terms last: they end the dependency chain */
-        double r0 = (v[0] - p[0]) - (c->K[0][0] * f[0] + c->K[0][1] * f[1]);
-        double r1 = (v[1] - p[1]) - (c->K[1][0] * f[0] + c->K[1][1] * f[1]);
+        double r0 = (v[0] - p[0]) - (c->K[0][0] * f[0] + GS_UNFUSED(c->K[0][1] * f[1]));
+        double r1 = (v[1] - p[1]) - (c->K[1][0] * f[0] + GS_UNFUSED(c->K[1][1] * f[1]));
         double J[2][2];
         int fresh = jacobian_inverse(c, dg, dp, dgg, J);
         /* The first step uses the inverse kept from the last sample (the predictor's), which
@@ -57,19 +57,19 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, gs_tube_solution *
          * independent of the division above, which leaves the critical chain. */
         double n0, n1;
         if (chord && it == 0 && w->jinv_ok) {
-            n0 = v[0] - (w->Jinv[0][0] * r0 + w->Jinv[0][1] * r1);
-            n1 = v[1] - (w->Jinv[1][0] * r0 + w->Jinv[1][1] * r1);
+            n0 = v[0] - (w->Jinv[0][0] * r0 + GS_UNFUSED(w->Jinv[0][1] * r1));
+            n1 = v[1] - (w->Jinv[1][0] * r0 + GS_UNFUSED(w->Jinv[1][1] * r1));
             /* a large step (a violent input) is redone with the fresh inverse: the slopes may
              * have changed a lot along it */
             if (fabs(n0 - v[0]) + fabs(n1 - v[1]) > CHORD_MAX_V) {
                 if (!fresh) break;
-                n0 = v[0] - (J[0][0] * r0 + J[0][1] * r1);
-                n1 = v[1] - (J[1][0] * r0 + J[1][1] * r1);
+                n0 = v[0] - (J[0][0] * r0 + GS_UNFUSED(J[0][1] * r1));
+                n1 = v[1] - (J[1][0] * r0 + GS_UNFUSED(J[1][1] * r1));
             }
         } else {
             if (!fresh) break;
-            n0 = v[0] - (J[0][0] * r0 + J[0][1] * r1);
-            n1 = v[1] - (J[1][0] * r0 + J[1][1] * r1);
+            n0 = v[0] - (J[0][0] * r0 + GS_UNFUSED(J[0][1] * r1));
+            n1 = v[1] - (J[1][0] * r0 + GS_UNFUSED(J[1][1] * r1));
         }
         /* Below Vpk = 0 the plate current is identically 0 (no slope to come back by): a step
          * across that edge goes only halfway to it, so the iteration cannot ping-pong over it. */
@@ -89,8 +89,8 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, gs_tube_solution *
         if (!(nan_check == nan_check)) break; /* NaN guard */
         if (step < tol) {
             /* currents at the solution, to second order from the last linearisation */
-            w->i[0] = f[0] + dg * e0 + dp * e1;
-            w->i[1] = f[1] + dgg * e0;
+            w->i[0] = GS_UNFUSED(f[0]) + dg * e0 + dp * e1;
+            w->i[1] = GS_UNFUSED(f[1]) + dgg * e0;
             w->jg = dg;
             w->jp = dp;
             w->jgg = dgg;
@@ -123,12 +123,12 @@ GS_REALTIME static GS_FORCE_INLINE int solve(gs_tube_core *c, gs_tube_solution *
 GS_REALTIME static GS_FORCE_INLINE void predict(const gs_tube_core *c, gs_tube_solution *w,
                                                 const double p[2]) {
     double *v = w->v;
-    double a0 = w->i[0] - (w->jg * v[0] + w->jp * v[1]), a1 = w->i[1] - w->jgg * v[0];
-    double r0 = p[0] + (c->K[0][0] * a0 + c->K[0][1] * a1);
-    double r1 = p[1] + (c->K[1][0] * a0 + c->K[1][1] * a1);
+    double a0 = w->i[0] - (GS_UNFUSED(w->jg * v[0]) + w->jp * v[1]), a1 = w->i[1] - w->jgg * v[0];
+    double r0 = p[0] + (GS_UNFUSED(c->K[0][0] * a0) + c->K[0][1] * a1);
+    double r1 = p[1] + (GS_UNFUSED(c->K[1][0] * a0) + c->K[1][1] * a1);
     if (w->jinv_ok) {
-        v[0] = w->Jinv[0][0] * r0 + w->Jinv[0][1] * r1;
-        v[1] = w->Jinv[1][0] * r0 + w->Jinv[1][1] * r1;
+        v[0] = w->Jinv[0][0] * r0 + GS_UNFUSED(w->Jinv[0][1] * r1);
+        v[1] = w->Jinv[1][0] * r0 + GS_UNFUSED(w->Jinv[1][1] * r1);
     } else {
         for (int r = 0; r < 2; r++) v[r] = p[r] + c->K[r][0] * w->i[0] + c->K[r][1] * w->i[1];
     }
@@ -148,10 +148,10 @@ GS_REALTIME static GS_FORCE_INLINE void tick_linear(const gs_tube_core *c, doubl
                                                     double p[GS_TUBE_NPORT],
                                                     double acc[GS_TUBE_GROWS]) {
     for (int r = 0; r < GS_TUBE_NPORT; r++)
-        p[r] = (c->Pu[r][0] * vin + c->Pu[r][1] * bplus) + c->ps[r];
+        p[r] = (c->Pu[r][0] * vin + GS_UNFUSED(c->Pu[r][1] * bplus)) + c->ps[r];
     /* the state and input part of the update, while the solver runs */
     for (int r = 0; r < GS_TUBE_GROWS; r++)
-        acc[r] = c->G[GS_TUBE_NCAP][r] * vin + c->G[GS_TUBE_NCAP + 1][r] * bplus;
+        acc[r] = c->G[GS_TUBE_NCAP][r] * vin + GS_UNFUSED(c->G[GS_TUBE_NCAP + 1][r] * bplus);
     for (int k = 0; k < GS_TUBE_NCAP; k++) {
         const double sk = c->s[k];
         for (int r = 0; r < GS_TUBE_GROWS; r++) acc[r] += c->G[k][r] * sk;
@@ -199,7 +199,7 @@ GS_REALTIME static GS_FORCE_INLINE double tick_update(gs_tube_core *c,
     memcpy(c->s_prev, c->s, sizeof c->s);
     const double i0 = c->sol.i[0], i1 = c->sol.i[1];
     for (int r = 0; r < GS_TUBE_GROWS; r++)
-        acc[r] += c->G[GS_TUBE_NCAP + 2][r] * i0 + c->G[GS_TUBE_NCAP + 3][r] * i1;
+        acc[r] += c->G[GS_TUBE_NCAP + 2][r] * i0 + GS_UNFUSED(c->G[GS_TUBE_NCAP + 3][r] * i1);
     memcpy(c->s, acc, sizeof c->s);
     c->ps[0] = acc[GS_TUBE_ROW_PS];
     c->ps[1] = acc[GS_TUBE_ROW_PS + 1];
