@@ -43,18 +43,6 @@ GS_REALTIME static GS_FORCE_INLINE v4l lanes_of(unsigned b) {
                  -(int64_t)((b >> 3) & 1u)};
 }
 
-/* Coefficient j of four lanes' segments. */
-#define COEF(seg, field, j)                                                                        \
-    ((v4d){seg[0]->field[j], seg[1]->field[j], seg[2]->field[j], seg[3]->field[j]})
-
-/* gs_poly6 / gs_poly5 (triode.h) on four lanes, the same expression. */
-#define POLY6(seg, f, t, t2, t4)                                                                   \
-    (((COEF(seg, f, 0) + COEF(seg, f, 1) * t) + t2 * (COEF(seg, f, 2) + COEF(seg, f, 3) * t)) +    \
-     t4 * ((COEF(seg, f, 4) + COEF(seg, f, 5) * t) + t2 * COEF(seg, f, 6)))
-#define POLY5(seg, f, t, t2, t4)                                                                   \
-    (((COEF(seg, f, 0) + COEF(seg, f, 1) * t) + t2 * (COEF(seg, f, 2) + COEF(seg, f, 3) * t)) +    \
-     t4 * (COEF(seg, f, 4) + COEF(seg, f, 5) * t))
-
 /* What the lanes' cores keep constant over a block: K, the tube's table constants. */
 typedef struct lanes_const {
     v4d k00, k01, k10, k11;
@@ -114,42 +102,100 @@ GS_REALTIME static GS_FORCE_INLINE void lane_store(const lanes_sol *S, int l, gs
     w->jinv_ok = S->jok[l] != 0;
 }
 
+/* The four lanes' doubles p[l][o .. o + 3] as four vectors, out[j] = (p[0][o + j], ...,
+ * p[3][o + j]): four loads and a 4 x 4 transpose instead of sixteen scalar inserts. */
+GS_REALTIME static GS_FORCE_INLINE void gather4x4(const double *const p[NL], int o, v4d *out) {
+    v4d r0, r1, r2, r3;
+    memcpy(&r0, p[0] + o, sizeof r0);
+    memcpy(&r1, p[1] + o, sizeof r1);
+    memcpy(&r2, p[2] + o, sizeof r2);
+    memcpy(&r3, p[3] + o, sizeof r3);
+    v4d t0 = __builtin_shufflevector(r0, r1, 0, 4, 2, 6);
+    v4d t1 = __builtin_shufflevector(r0, r1, 1, 5, 3, 7);
+    v4d t2 = __builtin_shufflevector(r2, r3, 0, 4, 2, 6);
+    v4d t3 = __builtin_shufflevector(r2, r3, 1, 5, 3, 7);
+    out[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    out[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    out[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    out[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+/* The segments as plain arrays of doubles (no padding: all members are doubles). */
+#define VP_N ((int)(sizeof(gs_vp_seg) / sizeof(double)))
+#define SX_N ((int)(sizeof(gs_sx_seg) / sizeof(double)))
+_Static_assert(sizeof(gs_vp_seg) == (1 + 2 * (GS_TAB_DEG + 1) + 2 * GS_TAB_DEG) * sizeof(double),
+               "gs_vp_seg is doubles only");
+_Static_assert(sizeof(gs_sx_seg) == (2 * GS_TAB_DEG + 1) * sizeof(double),
+               "gs_sx_seg is doubles only");
+_Static_assert(VP_N == 27 && SX_N == 13, "the gathers below cover these sizes");
+
+/* gs_poly6 / gs_poly5 (triode.h) on four lanes, the same expression. */
+GS_REALTIME static GS_FORCE_INLINE v4d poly6v(const v4d *c, v4d t, v4d t2, v4d t4) {
+    return ((c[0] + c[1] * t) + t2 * (c[2] + c[3] * t)) + t4 * ((c[4] + c[5] * t) + t2 * c[6]);
+}
+GS_REALTIME static GS_FORCE_INLINE v4d poly5s(v4d c0, v4d c1, v4d c2, v4d c3, v4d c4, v4d c5, v4d t,
+                                              v4d t2, v4d t4) {
+    return ((c0 + c1 * t) + t2 * (c2 + c3 * t)) + t4 * (c4 + c5 * t);
+}
+GS_REALTIME static GS_FORCE_INLINE v4d poly5v(const v4d *c, v4d t, v4d t2, v4d t4) {
+    return poly5s(c[0], c[1], c[2], c[3], c[4], c[5], t, t2, t4);
+}
+
 /* currents() of tube_tick.h on four lanes: (Ip, dIp/dVgk, dIp/dVpk) by the tables of
- * gs_triode_ip_scaled, (Ig, dIg/dVgk) by gs_grid_current. Returns the lanes of `act` that need
- * the direct form (Vpk or x outside the tables). */
-GS_REALTIME static GS_FORCE_INLINE unsigned currents4(const lanes_const *L, v4d vgk, v4d vpk,
-                                                      unsigned act, v4d *f0, v4d *dg, v4d *dp,
-                                                      v4d *f1, v4d *dgg) {
-    const gs_vp_seg *g[NL];
+ * gs_triode_ip_scaled, (Ig, dIg/dVgk) by gs_grid_current. Returns the mask of the lanes that
+ * need the direct form (Vpk or x outside the tables); lanes outside act get no grid current. */
+GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, v4d vpk,
+                                                 unsigned act, v4d *f0, v4d *dg, v4d *dp, v4d *f1,
+                                                 v4d *dgg) {
+    const double *g[NL];
     v4d tv;
-    unsigned rare = 0;
+    v4l rare = {0, 0, 0, 0};
     for (int l = 0; l < NL; l++) {
         double t;
         int kv = gs_vp_index(vpk[l], &t);
         tv[l] = t;
-        if (kv < 0 && vpk[l] > 0.0) rare |= 1u << l;
-        g[l] = &L->tube[l]->vp_tab[kv < 0 ? 0 : kv];
+        rare[l] = kv < 0 ? -1 : 0;
+        g[l] = (const double *)&L->tube[l]->vp_tab[kv < 0 ? 0 : kv];
     }
+    /* scale, q[7], a[7], dq[6], da[6]: elements 0..26 (the last four from 23) */
+    v4d e[VP_N + 1];
+    for (int o = 0; o < 24; o += 4) gather4x4(g, o, e + o);
+    {
+        v4d last[4];
+        gather4x4(g, 23, last);
+        e[24] = last[1];
+        e[25] = last[2];
+        e[26] = last[3];
+    }
+    const v4d *cq = e + 1, *ca = e + 1 + (GS_TAB_DEG + 1), *cdq = e + 1 + 2 * (GS_TAB_DEG + 1),
+              *cda = cdq + GS_TAB_DEG;
     v4d tv2 = tv * tv, tv4 = tv2 * tv2;
-    v4d q = POLY6(g, q, tv, tv2, tv4);
+    v4d q = poly6v(cq, tv, tv2, tv4);
     v4d u = (vgk * L->sx_c1) * q + L->sx_c0;
     /* Ip = 0 with no slope: Vpk <= 0 (or NaN), or far below cut-off (or NaN) */
     v4l zero = ~(vpk > 0.0) | ~(u >= 0.0);
-    rare |= bits(~zero & ~(u < (double)GS_LAM_NSEG));
-    v4d a = L->emission * POLY6(g, a, tv, tv2, tv4);
-    const v4d scale = {g[0]->scale, g[1]->scale, g[2]->scale, g[3]->scale};
-    v4d dq = POLY5(g, dq, tv, tv2, tv4) * scale;
-    v4d da = L->emission * POLY5(g, da, tv, tv2, tv4) * scale;
-    const gs_sx_seg *sg[NL];
+    /* the direct form: Vpk > 0 outside the Vpk table (whatever u, read from segment 0 here), or
+     * x above the table */
+    rare = (rare & (vpk > 0.0)) | (~zero & ~(u < (double)GS_LAM_NSEG));
+    v4d a = L->emission * poly6v(ca, tv, tv2, tv4);
+    v4d dq = poly5v(cdq, tv, tv2, tv4) * e[0];
+    v4d da = L->emission * poly5v(cda, tv, tv2, tv4) * e[0];
+    const double *sg[NL];
     v4d kd;
     for (int l = 0; l < NL; l++) {
         int k = u[l] >= 0.0 && u[l] < (double)GS_LAM_NSEG ? (int)u[l] : 0;
         kd[l] = (double)k;
-        sg[l] = &L->tube[l]->sx_tab[k];
+        sg[l] = (const double *)&L->tube[l]->sx_tab[k];
     }
+    /* s[7], ds[6]: elements 0..12 (the last one alone) */
+    v4d s[SX_N - 1];
+    gather4x4(sg, 0, s);
+    gather4x4(sg, 4, s + 4);
+    gather4x4(sg, 8, s + 8);
+    const v4d s12 = {sg[0][12], sg[1][12], sg[2][12], sg[3][12]};
     v4d ts = 2.0 * (u - kd) - 1.0, ts2 = ts * ts, ts4 = ts2 * ts2;
-    v4d sv = POLY6(sg, s, ts, ts2, ts4);
-    v4d ds = POLY5(sg, ds, ts, ts2, ts4) * (2.0 * GS_LAM_INV_H);
+    v4d sv = poly6v(s, ts, ts2, ts4);
+    v4d ds = poly5s(s[7], s[8], s[9], s[10], s[11], s12, ts, ts2, ts4) * (2.0 * GS_LAM_INV_H);
     v4d ip = a * sv, ads = a * ds * L->kp;
     v4d dvgk = ads * q;
     v4d dvpk = da * sv + GS_UNFUSED(ads * vgk * dq);
@@ -159,18 +205,23 @@ GS_REALTIME static GS_FORCE_INLINE unsigned currents4(const lanes_const *L, v4d 
     *dp = sel(zero, z, dvpk);
     /* the grid: cut off (the usual case) or conducting, per lane by the scalar function */
     v4d x = vgk * (1.0 / GS_GRID_VT) + L->grid_x0;
-    unsigned on = bits(x > GS_GRID_X_OFF) & act & ~rare;
     v4d ig = {-GS_GRID_IS, -GS_GRID_IS, -GS_GRID_IS, -GS_GRID_IS}, dig = z;
-    for (int l = 0; l < NL; l++)
-        if (on & (1u << l)) {
-            double d;
-            ig[l] = gs_grid_conducting(L->tube[l], x[l], &d);
-            dig[l] = d;
-        }
+    unsigned on = bits((x > GS_GRID_X_OFF) & ~rare) & act;
+    if (on)
+        for (int l = 0; l < NL; l++)
+            if (on & (1u << l)) {
+                double d;
+                ig[l] = gs_grid_conducting(L->tube[l], x[l], &d);
+                dig[l] = d;
+            }
     *f1 = ig;
     *dgg = dig;
-    return rare & act;
+    return rare;
 }
+
+/* x where m, else keep *y: with every lane set (the usual case: all lanes converge together)
+ * a plain copy. */
+#define TAKE(all, m, y, x) (*(y) = (all) ? (x) : sel((m), (x), *(y)))
 
 /* predict() and solve(chord = 1) of tube_tick.h on four lanes, from the solutions in S and the
  * linear parts (p0, p1). Converged lanes' solutions replace theirs in S and their iteration
@@ -182,24 +233,21 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
     v4d r1 = p1 + (GS_UNFUSED(L->k10 * a0) + L->k11 * a1);
     v4d v0 = S->ji00 * r0 + GS_UNFUSED(S->ji01 * r1);
     v4d v1 = S->ji10 * r0 + GS_UNFUSED(S->ji11 * r1);
-    unsigned act = bits(S->jok), rare = act ^ 0xFu;
-    for (int l = 0; l < NL; l++) cnt[l] = 0;
+    v4l am = S->jok; /* the lanes still iterating */
+    unsigned act = bits(am), rare = act ^ 0xFu;
+    v4l iters = {0, 0, 0, 0};
     const v4d one = {1.0, 1.0, 1.0, 1.0};
     for (int it = 0; it < GS_TUBE_MAX_ITER && act; it++) {
-        for (int l = 0; l < NL; l++) cnt[l] += (int)((act >> l) & 1u);
+        iters -= am;
         v4d f0, dg, dp, f1, dgg;
-        unsigned out = currents4(L, v0, v1, act, &f0, &dg, &dp, &f1, &dgg);
-        rare |= out;
-        act &= ~out;
+        v4l fail = currents4(L, v0, v1, act, &f0, &dg, &dp, &f1, &dgg);
         v4d e_r0 = (v0 - p0) - (L->k00 * f0 + GS_UNFUSED(L->k01 * f1));
         v4d e_r1 = (v1 - p1) - (L->k10 * f0 + GS_UNFUSED(L->k11 * f1));
         /* jacobian_inverse */
         v4d j00 = one - (L->k00 * dg + GS_UNFUSED(L->k01 * dgg)), j01 = -L->k00 * dp;
         v4d j10 = -(L->k10 * dg + GS_UNFUSED(L->k11 * dgg)), j11 = one - L->k10 * dp;
         v4d det = j00 * j11 - GS_UNFUSED(j01 * j10);
-        unsigned bad = act & ~bits(vabs(det) > 1e-300);
-        rare |= bad;
-        act &= ~bad;
+        fail |= ~(vabs(det) > 1e-300);
         v4d k = one / det;
         v4d J00 = j11 * k, J01 = -j01 * k, J10 = -j10 * k, J11 = j00 * k;
         v4d n0 = v0 - (J00 * e_r0 + GS_UNFUSED(J01 * e_r1));
@@ -216,26 +264,33 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
         v4d b0 = vabs(e0), b1 = vabs(e1);
         v4d step = sel(b0 > b1, b0, b1);
         v4d nan_check = e0 + e1;
-        v4l am = lanes_of(act);
+        fail |= ~(nan_check == nan_check);
         v0 = sel(am, n0, v0);
         v1 = sel(am, n1, v1);
-        unsigned nan = act & bits(~(nan_check == nan_check));
-        rare |= nan;
-        act &= ~nan;
-        v4l conv = lanes_of(act) & (step < TOL_V);
-        S->i0 = sel(conv, GS_UNFUSED(f0) + dg * e0 + dp * e1, S->i0);
-        S->i1 = sel(conv, GS_UNFUSED(f1) + dgg * e0, S->i1);
-        S->v0 = sel(conv, v0, S->v0);
-        S->v1 = sel(conv, v1, S->v1);
-        S->jg = sel(conv, dg, S->jg);
-        S->jp = sel(conv, dp, S->jp);
-        S->jgg = sel(conv, dgg, S->jgg);
-        S->ji00 = sel(conv, J00, S->ji00);
-        S->ji01 = sel(conv, J01, S->ji01);
-        S->ji10 = sel(conv, J10, S->ji10);
-        S->ji11 = sel(conv, J11, S->ji11);
-        act &= ~bits(conv);
+        /* failed lanes (Vpk outside the tables, a singular Jacobian, NaN) go to the scalar
+         * solver, which redoes their sample from the start */
+        fail &= am;
+        am &= ~fail;
+        v4l conv = am & (step < TOL_V);
+        unsigned cb = bits(conv), all = cb == 0xFu;
+        rare |= bits(fail);
+        if (cb) {
+            TAKE(all, conv, &S->i0, GS_UNFUSED(f0) + dg * e0 + dp * e1);
+            TAKE(all, conv, &S->i1, GS_UNFUSED(f1) + dgg * e0);
+            TAKE(all, conv, &S->v0, v0);
+            TAKE(all, conv, &S->v1, v1);
+            TAKE(all, conv, &S->jg, dg);
+            TAKE(all, conv, &S->jp, dp);
+            TAKE(all, conv, &S->jgg, dgg);
+            TAKE(all, conv, &S->ji00, J00);
+            TAKE(all, conv, &S->ji01, J01);
+            TAKE(all, conv, &S->ji10, J10);
+            TAKE(all, conv, &S->ji11, J11);
+        }
+        am &= ~conv;
+        act = bits(am);
     }
+    for (int l = 0; l < NL; l++) cnt[l] = (int)iters[l];
     return rare | act;
 }
 
