@@ -16,6 +16,8 @@
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4l __attribute__((vector_size(32)));
+typedef uint64_t v4u __attribute__((vector_size(32)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 #define NL 4
 
@@ -35,7 +37,15 @@ GS_REALTIME static GS_FORCE_INLINE v4d vabs(v4d a) {
 
 /* One bit per lane whose mask is set. */
 GS_REALTIME static GS_FORCE_INLINE unsigned bits(v4l m) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    /* the sign bits, two lanes at a time (movmskpd: SSE2, in every clone) */
+    typedef double v2d __attribute__((vector_size(16)));
+    v2d lo = __builtin_shufflevector((v4d)m, (v4d)m, 0, 1);
+    v2d hi = __builtin_shufflevector((v4d)m, (v4d)m, 2, 3);
+    return (unsigned)(__builtin_ia32_movmskpd(lo) | (__builtin_ia32_movmskpd(hi) << 2));
+#else
     return (unsigned)((m[0] & 1) | (m[1] & 2) | (m[2] & 4) | (m[3] & 8));
+#endif
 }
 
 GS_REALTIME static GS_FORCE_INLINE v4l lanes_of(unsigned b) {
@@ -147,16 +157,16 @@ GS_REALTIME static GS_FORCE_INLINE v4d poly5v(const v4d *c, v4d t, v4d t2, v4d t
 GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, v4d vpk,
                                                  unsigned act, v4d *f0, v4d *dg, v4d *dp, v4d *f1,
                                                  v4d *dgg) {
+    /* gs_vp_index on four lanes: t from the mantissa, the segment from the exponent and the top
+     * three mantissa bits (outside the table: segment 0, and the lane is rare if Vpk > 0) */
+    const v4u vb = (v4u)vpk;
+    const v4d tv = 16.0 * (v4d)((vb & 0x0001FFFFFFFFFFFFull) | 0x3FF0000000000000ull) - 17.0;
+    v4l kv = (v4l)(vb >> 49) - (int64_t)((1023 + GS_VP_OCT_LO) * 8);
+    const v4l kv_in = (kv >= 0) & (kv < GS_VP_NSEG);
+    kv &= kv_in;
+    v4l rare = ~kv_in;
     const double *g[NL];
-    v4d tv;
-    v4l rare = {0, 0, 0, 0};
-    for (int l = 0; l < NL; l++) {
-        double t;
-        int kv = gs_vp_index(vpk[l], &t);
-        tv[l] = t;
-        rare[l] = kv < 0 ? -1 : 0;
-        g[l] = (const double *)&L->tube[l]->vp_tab[kv < 0 ? 0 : kv];
-    }
+    for (int l = 0; l < NL; l++) g[l] = (const double *)&L->tube[l]->vp_tab[kv[l]];
     /* scale, q[7], a[7], dq[6], da[6]: elements 0..26 (the last four from 23) */
     v4d e[VP_N + 1];
     for (int o = 0; o < 24; o += 4) gather4x4(g, o, e + o);
@@ -170,6 +180,7 @@ GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, 
     const v4d *cq = e + 1, *ca = e + 1 + (GS_TAB_DEG + 1), *cdq = e + 1 + 2 * (GS_TAB_DEG + 1),
               *cda = cdq + GS_TAB_DEG;
     v4d tv2 = tv * tv, tv4 = tv2 * tv2;
+    const v4d z = {0.0, 0.0, 0.0, 0.0};
     v4d q = poly6v(cq, tv, tv2, tv4);
     v4d u = (vgk * L->sx_c1) * q + L->sx_c0;
     /* Ip = 0 with no slope: Vpk <= 0 (or NaN), or far below cut-off (or NaN) */
@@ -180,13 +191,12 @@ GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, 
     v4d a = L->emission * poly6v(ca, tv, tv2, tv4);
     v4d dq = poly5v(cdq, tv, tv2, tv4) * e[0];
     v4d da = L->emission * poly5v(cda, tv, tv2, tv4) * e[0];
+    /* the x segment, (int)u where u is in the table (0 elsewhere: those lanes are zero or rare) */
+    const v4l u_in = (u >= 0.0) & (u < (double)GS_LAM_NSEG);
+    const v4i k4 = __builtin_convertvector(sel(u_in, u, z), v4i);
+    const v4d kd = __builtin_convertvector(k4, v4d);
     const double *sg[NL];
-    v4d kd;
-    for (int l = 0; l < NL; l++) {
-        int k = u[l] >= 0.0 && u[l] < (double)GS_LAM_NSEG ? (int)u[l] : 0;
-        kd[l] = (double)k;
-        sg[l] = (const double *)&L->tube[l]->sx_tab[k];
-    }
+    for (int l = 0; l < NL; l++) sg[l] = (const double *)&L->tube[l]->sx_tab[k4[l]];
     /* s[7], ds[6]: elements 0..12 (the last one alone) */
     v4d s[SX_N - 1];
     gather4x4(sg, 0, s);
@@ -199,7 +209,6 @@ GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, 
     v4d ip = a * sv, ads = a * ds * L->kp;
     v4d dvgk = ads * q;
     v4d dvpk = da * sv + GS_UNFUSED(ads * vgk * dq);
-    const v4d z = {0.0, 0.0, 0.0, 0.0};
     *f0 = sel(zero, z, ip);
     *dg = sel(zero, z, dvgk);
     *dp = sel(zero, z, dvpk);
@@ -294,43 +303,129 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
     return rare | act;
 }
 
-/* One sample of four cores (inputs vin, supplies bplus per lane); returns the outputs in y. */
-GS_REALTIME static GS_FORCE_INLINE void tick4(gs_tube_core *const c[NL], const lanes_const *L,
-                                              lanes_sol *S, const double vin[NL],
-                                              const double bplus[NL], double y[NL]) {
-    double p[NL][GS_TUBE_NPORT], acc[NL][GS_TUBE_GROWS];
-    for (int l = 0; l < NL; l++) tick_linear(c[l], vin[l], bplus[l], p[l], acc[l]);
-    const v4d p0 = {p[0][0], p[1][0], p[2][0], p[3][0]};
-    const v4d p1 = {p[0][1], p[1][1], p[2][1], p[3][1]};
+/* The linear part of the lanes' cores in lane form: G (tube_stage.h) for the rows that are not
+ * padding, and Pu; constant over a block. */
+#define NROW (GS_TUBE_ROW_PS + GS_TUBE_NPORT)
+typedef struct lanes_lin {
+    v4d G[GS_TUBE_GCOLS][NROW];
+    v4d pu00, pu01, pu10, pu11;
+} lanes_lin;
+
+/* The lanes' linear state: the companion sources, their last values, the state part of the
+ * next controlling voltages, the last linear part, input and supply current. */
+typedef struct lanes_state {
+    v4d s[GS_TUBE_NCAP], s_prev[GS_TUBE_NCAP];
+    v4d ps0, ps1, pl0, pl1, vin, isup;
+} lanes_state;
+
+static void lanes_load_lin(lanes_lin *M, lanes_state *T, gs_tube_core *const c[NL]) {
+    for (int l = 0; l < NL; l++) {
+        for (int k = 0; k < GS_TUBE_GCOLS; k++)
+            for (int r = 0; r < NROW; r++) M->G[k][r][l] = c[l]->G[k][r];
+        M->pu00[l] = c[l]->Pu[0][0];
+        M->pu01[l] = c[l]->Pu[0][1];
+        M->pu10[l] = c[l]->Pu[1][0];
+        M->pu11[l] = c[l]->Pu[1][1];
+        for (int k = 0; k < GS_TUBE_NCAP; k++) {
+            T->s[k][l] = c[l]->s[k];
+            T->s_prev[k][l] = c[l]->s_prev[k];
+        }
+        T->ps0[l] = c[l]->ps[0];
+        T->ps1[l] = c[l]->ps[1];
+        T->pl0[l] = c[l]->p_last[0];
+        T->pl1[l] = c[l]->p_last[1];
+        T->vin[l] = c[l]->u_last[0];
+        T->isup[l] = c[l]->isup;
+    }
+}
+
+/* Back into the cores after a block of n >= 1 samples (what tick_update leaves). */
+static void lanes_store_lin(const lanes_state *T, gs_tube_core *const c[NL], double bplus) {
+    for (int l = 0; l < NL; l++) {
+        for (int k = 0; k < GS_TUBE_NCAP; k++) {
+            c[l]->s[k] = T->s[k][l];
+            c[l]->s_prev[k] = T->s_prev[k][l];
+        }
+        c[l]->ps[0] = T->ps0[l];
+        c[l]->ps[1] = T->ps1[l];
+        c[l]->p_last[0] = T->pl0[l];
+        c[l]->p_last[1] = T->pl1[l];
+        c[l]->u_last[0] = T->vin[l];
+        c[l]->u_last[1] = bplus;
+        c[l]->isup = T->isup[l];
+        c[l]->vc_held = 0;
+    }
+}
+
+/* One sample of four cores at supply b: tick_linear, the solve and tick_update of tube_tick.h,
+ * element for element the same operations, with the state in lane form. Returns the outputs. */
+GS_REALTIME static GS_FORCE_INLINE v4d tick4(gs_tube_core *const c[NL], const lanes_const *L,
+                                             const lanes_lin *M, lanes_state *T, lanes_sol *S,
+                                             v4d vin, v4d b, v4l *iters) {
+    const v4d p0 = (M->pu00 * vin + GS_UNFUSED(M->pu01 * b)) + T->ps0;
+    const v4d p1 = (M->pu10 * vin + GS_UNFUSED(M->pu11 * b)) + T->ps1;
+    v4d acc[NROW];
+    for (int r = 0; r < NROW; r++)
+        acc[r] = M->G[GS_TUBE_NCAP][r] * vin + GS_UNFUSED(M->G[GS_TUBE_NCAP + 1][r] * b);
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        const v4d sk = T->s[k];
+        for (int r = 0; r < NROW; r++) acc[r] += M->G[k][r] * sk;
+    }
     int cnt[NL];
     unsigned rare = solve4(L, S, p0, p1, cnt);
-    for (int l = 0; l < NL; l++) {
-        if (rare & (1u << l)) {
-            lane_store(S, l, &c[l]->sol);
-            tick_solve(c[l], p[l]);
-            lane_load(S, l, &c[l]->sol);
-        } else {
-            c[l]->iterations += (uint64_t)cnt[l];
-            c[l]->sol.i[0] = S->i0[l];
-            c[l]->sol.i[1] = S->i1[l];
-        }
-        y[l] = tick_update(c[l], p[l], acc[l], vin[l], bplus[l]);
+    v4l counted = {cnt[0], cnt[1], cnt[2], cnt[3]};
+    if (rare) {
+        for (int l = 0; l < NL; l++)
+            if (rare & (1u << l)) {
+                /* the scalar solver from the same start: the last solution and linear part */
+                counted[l] = 0;
+                lane_store(S, l, &c[l]->sol);
+                c[l]->p_last[0] = T->pl0[l];
+                c[l]->p_last[1] = T->pl1[l];
+                const double p[GS_TUBE_NPORT] = {p0[l], p1[l]};
+                tick_solve(c[l], p);
+                lane_load(S, l, &c[l]->sol);
+            }
     }
+    *iters += counted;
+    const v4d i0 = S->i0, i1 = S->i1;
+    for (int r = 0; r < NROW; r++)
+        acc[r] += M->G[GS_TUBE_NCAP + 2][r] * i0 + GS_UNFUSED(M->G[GS_TUBE_NCAP + 3][r] * i1);
+    T->pl0 = p0;
+    T->pl1 = p1;
+    for (int k = 0; k < GS_TUBE_NCAP; k++) {
+        T->s_prev[k] = T->s[k];
+        T->s[k] = acc[k];
+    }
+    T->ps0 = acc[GS_TUBE_ROW_PS];
+    T->ps1 = acc[GS_TUBE_ROW_PS + 1];
+    T->isup = acc[GS_TUBE_ROW_ISUP];
+    T->vin = vin;
+    return acc[GS_TUBE_ROW_Y];
 }
 
 GS_REALTIME GS_HOT_CLONES static void run4(gs_tube_core *const c[NL], double *const x[NL],
                                            uint32_t n, double bplus) {
+    if (n == 0) return;
     lanes_const L;
+    lanes_lin M;
+    lanes_state T;
     lanes_sol S;
     lanes_load_const(&L, c);
+    lanes_load_lin(&M, &T, c);
     for (int l = 0; l < NL; l++) lane_load(&S, l, &c[l]->sol);
-    const double b[NL] = {bplus, bplus, bplus, bplus};
+    const v4d b = {bplus, bplus, bplus, bplus};
+    v4l iters = {0, 0, 0, 0};
     for (uint32_t i = 0; i < n; i++) {
-        double vin[NL] = {x[0][i], x[1][i], x[2][i], x[3][i]}, y[NL];
-        tick4(c, &L, &S, vin, b, y);
+        const v4d vin = {x[0][i], x[1][i], x[2][i], x[3][i]};
+        const v4d y = tick4(c, &L, &M, &T, &S, vin, b, &iters);
         for (int l = 0; l < NL; l++) x[l][i] = y[l];
     }
-    for (int l = 0; l < NL; l++) lane_store(&S, l, &c[l]->sol);
+    lanes_store_lin(&T, c, bplus);
+    for (int l = 0; l < NL; l++) {
+        lane_store(&S, l, &c[l]->sol);
+        c[l]->iterations += (uint64_t)iters[l];
+    }
 }
 
 GS_REALTIME void gs_tube_core_run4(gs_tube_core *const c[4], double *const x[4], uint32_t n,
