@@ -21,8 +21,10 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 
 #define NL 4
 
-/* Every function here that takes or returns a vector is static and always inlined: no call, so
- * no ABI for GCC to warn about in the baseline (non-AVX) clone. */
+/* Every function here that takes or returns a vector by value is static and always inlined: no
+ * call, so no ABI for GCC to warn about in the baseline (non-AVX) clone. The others take
+ * pointers (a vector passed by value between the AVX clone and an uncloned function would not
+ * arrive). */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 /* m ? a : b, lane by lane (m: all ones or zero per lane, as a comparison gives). */
@@ -340,7 +342,7 @@ static void lanes_load_lin(lanes_lin *M, lanes_state *T, gs_tube_core *const c[N
 }
 
 /* Back into the cores after a block of n >= 1 samples (what tick_update leaves). */
-static void lanes_store_lin(const lanes_state *T, gs_tube_core *const c[NL], double bplus) {
+static void lanes_store_lin(const lanes_state *T, gs_tube_core *const c[NL], const v4d *bplus) {
     for (int l = 0; l < NL; l++) {
         for (int k = 0; k < GS_TUBE_NCAP; k++) {
             c[l]->s[k] = T->s[k][l];
@@ -351,7 +353,7 @@ static void lanes_store_lin(const lanes_state *T, gs_tube_core *const c[NL], dou
         c[l]->p_last[0] = T->pl0[l];
         c[l]->p_last[1] = T->pl1[l];
         c[l]->u_last[0] = T->vin[l];
-        c[l]->u_last[1] = bplus;
+        c[l]->u_last[1] = (*bplus)[l];
         c[l]->isup = T->isup[l];
         c[l]->vc_held = 0;
     }
@@ -421,11 +423,63 @@ GS_REALTIME GS_HOT_CLONES static void run4(gs_tube_core *const c[NL], double *co
         const v4d y = tick4(c, &L, &M, &T, &S, vin, b, &iters);
         for (int l = 0; l < NL; l++) x[l][i] = y[l];
     }
-    lanes_store_lin(&T, c, bplus);
+    lanes_store_lin(&T, c, &b);
     for (int l = 0; l < NL; l++) {
         lane_store(&S, l, &c[l]->sol);
         c[l]->iterations += (uint64_t)iters[l];
     }
+}
+
+/* gs_tube_core_run_pair's loop on four channels: per sample each channel's B+ from its own
+ * supply loaded by its two stages' last currents, then the four first stages as lanes, each
+ * channel's ramped drive, and the four second stages. */
+GS_REALTIME GS_HOT_CLONES static void run_pair4(gs_tube_core *const st[NL],
+                                                gs_tube_psu *const psu[NL],
+                                                gs_ramp *const drive[NL], double *const x[NL],
+                                                uint32_t n) {
+    if (n == 0) return;
+    gs_tube_core *c0[NL], *c1[NL];
+    for (int l = 0; l < NL; l++) {
+        c0[l] = &st[l][0];
+        c1[l] = &st[l][1];
+    }
+    lanes_const L0, L1;
+    lanes_lin M0, M1;
+    lanes_state T0, T1;
+    lanes_sol S0, S1;
+    lanes_load_const(&L0, c0);
+    lanes_load_const(&L1, c1);
+    lanes_load_lin(&M0, &T0, c0);
+    lanes_load_lin(&M1, &T1, c1);
+    for (int l = 0; l < NL; l++) {
+        lane_load(&S0, l, &c0[l]->sol);
+        lane_load(&S1, l, &c1[l]->sol);
+    }
+    v4l it0 = {0, 0, 0, 0}, it1 = {0, 0, 0, 0};
+    v4d b = {0.0, 0.0, 0.0, 0.0};
+    for (uint32_t i = 0; i < n; i++) {
+        const v4d load = T0.isup + T1.isup;
+        for (int l = 0; l < NL; l++) b[l] = gs_tube_psu_tick(psu[l], load[l]);
+        const v4d vin = {x[0][i], x[1][i], x[2][i], x[3][i]};
+        const v4d y0 = tick4(c0, &L0, &M0, &T0, &S0, vin, b, &it0);
+        v4d d;
+        for (int l = 0; l < NL; l++) d[l] = gs_ramp_next(drive[l]);
+        const v4d y = tick4(c1, &L1, &M1, &T1, &S1, d * y0, b, &it1);
+        for (int l = 0; l < NL; l++) x[l][i] = y[l];
+    }
+    lanes_store_lin(&T0, c0, &b);
+    lanes_store_lin(&T1, c1, &b);
+    for (int l = 0; l < NL; l++) {
+        lane_store(&S0, l, &c0[l]->sol);
+        lane_store(&S1, l, &c1[l]->sol);
+        c0[l]->iterations += (uint64_t)it0[l];
+        c1[l]->iterations += (uint64_t)it1[l];
+    }
+}
+
+GS_REALTIME void gs_tube_core_run_pair4(gs_tube_core *const st[4], gs_tube_psu *const psu[4],
+                                        gs_ramp *const drive[4], double *const x[4], uint32_t n) {
+    run_pair4(st, psu, drive, x, n);
 }
 
 GS_REALTIME void gs_tube_core_run4(gs_tube_core *const c[4], double *const x[4], uint32_t n,

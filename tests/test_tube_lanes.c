@@ -1,7 +1,8 @@
-/* The four-lane tube solver (gs_tube_core_run4, src/tube_lanes.c) against the one-core one
- * (gs_tube_core_run): four different circuits on four different signals, from a quiet sine to
- * a violent step train that forces the sub-stepping fallback and NaN/Inf input, at several block
- * sizes; every output sample and every part of each core's state must be equal bit for bit. */
+/* The four-lane tube solver (gs_tube_core_run4 and _run_pair4, src/tube_lanes.c) against the
+ * one-core one (gs_tube_core_run, _run_pair): four different circuits on four different signals,
+ * from a quiet sine to a violent step train that forces the sub-stepping fallback and NaN/Inf
+ * input, at several block sizes; every output sample and every part of each core's state must be
+ * equal bit for bit. */
 #include "check.h"
 #include "tube_stage.h"
 
@@ -116,6 +117,73 @@ static void compare(uint32_t block, double *ref[4], double *lan[4]) {
     }
 }
 
+/* Lane l's preamp: two stages (the second with the other lanes' circuit), its own supply
+ * (raw voltage, ripple, mains, resistance, capacitor) settled at the stages' DC current, and its
+ * own drive ramp. */
+static void make_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive, int l) {
+    make_core(&st[0], l);
+    make_core(&st[1], (l + 1) % 4);
+    memset(psu, 0, sizeof *psu);
+    gs_tube_psu_design(psu, BPLUS + 20.0 * l, 0.005 * l, l % 2 ? 60.0 : 50.0, 1e3 + 500.0 * l,
+                       47e-6, 1.0 / RATE);
+    gs_tube_psu_settle(psu,
+                       gs_tube_core_supply_current(&st[0]) + gs_tube_core_supply_current(&st[1]));
+    memset(drive, 0, sizeof *drive);
+    drive->cur = drive->target = 1.0 + l;
+}
+
+/* The drive's new target before block number blk of lane l (a glide now and then). */
+static void drive_move(gs_ramp *drive, int l, uint32_t blk) {
+    if (blk % 7u == 3u) gs_ramp_to(drive, 0.5 + 0.25 * (double)((blk + (uint32_t)l) % 9u), 100);
+}
+
+static void compare_pair(uint32_t block, double *ref[4], double *lan[4]) {
+    gs_tube_core one[4][2], four[4][2];
+    gs_tube_psu psu1[4], psu4[4];
+    gs_ramp dr1[4], dr4[4];
+    gs_tube_core *st[4];
+    gs_tube_psu *pp[4];
+    gs_ramp *dp[4];
+    for (int l = 0; l < 4; l++) {
+        make_pair(one[l], &psu1[l], &dr1[l], l);
+        make_pair(four[l], &psu4[l], &dr4[l], l);
+        st[l] = four[l];
+        pp[l] = &psu4[l];
+        dp[l] = &dr4[l];
+        /* the signals at a tenth, so that the second stage is driven but not only clipped */
+        for (uint32_t i = 0; i < NS; i++) ref[l][i] = lan[l][i] = 0.1 * signal(l, i);
+        for (uint32_t i = 0, b = 0; i < NS; i += block, b++) {
+            drive_move(&dr1[l], l, b);
+            gs_tube_core_run_pair(one[l], &psu1[l], &dr1[l], ref[l] + i,
+                                  NS - i < block ? NS - i : block);
+        }
+    }
+    for (uint32_t i = 0, b = 0; i < NS; i += block, b++) {
+        double *x[4] = {lan[0] + i, lan[1] + i, lan[2] + i, lan[3] + i};
+        for (int l = 0; l < 4; l++) drive_move(&dr4[l], l, b);
+        gs_tube_core_run_pair4(st, pp, dp, x, NS - i < block ? NS - i : block);
+    }
+    for (int l = 0; l < 4; l++) {
+        uint32_t first = NS;
+        for (uint32_t i = 0; i < NS && first == NS; i++)
+            if (memcmp(&ref[l][i], &lan[l][i], sizeof(double))) first = i;
+        CHECK(first == NS, "pair, block %u lane %d: first different sample %u (%.17g vs %.17g)",
+              block, l, first, first < NS ? ref[l][first] : 0.0, first < NS ? lan[l][first] : 0.0);
+        for (int k = 0; k < 2; k++)
+            CHECK(same_state(&one[l][k], &four[l][k]),
+                  "pair, block %u lane %d stage %d: state differs (iterations %llu vs %llu)", block,
+                  l, k, (unsigned long long)one[l][k].iterations,
+                  (unsigned long long)four[l][k].iterations);
+        CHECK(!memcmp(&psu1[l], &psu4[l], sizeof psu1[l]), "pair, block %u lane %d: supply differs",
+              block, l);
+        CHECK(!memcmp(&dr1[l], &dr4[l], sizeof dr1[l]), "pair, block %u lane %d: drive differs",
+              block, l);
+        printf("pair, block %4u lane %d: B+ %.3f V, %llu + %llu failed samples\n", block, l,
+               psu1[l].v, (unsigned long long)one[l][0].nonconverged,
+               (unsigned long long)one[l][1].nonconverged);
+    }
+}
+
 int main(void) {
     double *ref[4], *lan[4];
     for (int l = 0; l < 4; l++) {
@@ -129,6 +197,7 @@ int main(void) {
     CHECK(fb > 0, "the step train never forced the sub-stepping fallback");
     static const uint32_t blocks[] = {1, 13, 64, 4096};
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare(blocks[b], ref, lan);
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare_pair(blocks[b], ref, lan);
     /* the lanes are really different (a kernel that ran lane 0 four times would fail above, but
      * say so plainly) and the NaN reached lane 3's output as in the scalar path */
     CHECK(memcmp(ref[0], ref[1], NS * sizeof(double)) != 0, "lanes 0 and 1 gave the same output");
