@@ -8,9 +8,10 @@
  * scalar code (tube_tick.h) run per lane, and the predictor and Newton iteration below repeat
  * its operations in the same order and expression shapes (so that -ffp-contract=fast fuses the
  * same multiply-adds in the x86-64-v3 clone; tests/test_tube_lanes.c compares the two bit for
- * bit). A lane that needs a rare path (the last inverse Jacobian singular, Vpk outside the
- * tables, a singular or non-finite step, no convergence in the first pass) redoes its sample
- * with the scalar solver from the same starting point. */
+ * bit). The plate current's direct form (outside its tables) and the conducting grid are the
+ * scalar out-of-line functions, called per lane. A lane that needs a rare path (the last
+ * inverse Jacobian singular, a singular or non-finite step, no convergence in the first pass)
+ * redoes its sample with the scalar solver from the same starting point. */
 #include "tube_stage.h"
 #include "tube_tick.h"
 
@@ -153,12 +154,12 @@ GS_REALTIME static GS_FORCE_INLINE v4d poly5v(const v4d *c, v4d t, v4d t2, v4d t
     return poly5s(c[0], c[1], c[2], c[3], c[4], c[5], t, t2, t4);
 }
 
-/* currents() of tube_tick.h on four lanes: (Ip, dIp/dVgk, dIp/dVpk) by the tables of
- * gs_triode_ip_scaled, (Ig, dIg/dVgk) by gs_grid_current. Returns the mask of the lanes that
- * need the direct form (Vpk or x outside the tables); lanes outside act get no grid current. */
-GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, v4d vpk,
-                                                 unsigned act, v4d *f0, v4d *dg, v4d *dp, v4d *f1,
-                                                 v4d *dgg) {
+/* currents() of tube_tick.h on four lanes: (Ip, dIp/dVgk, dIp/dVpk) by gs_triode_ip_scaled's
+ * tables (its direct form per lane outside them), (Ig, dIg/dVgk) by gs_grid_current; lanes
+ * outside act get no direct form or grid current (their values are not used). */
+GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, v4d vgk, v4d vpk,
+                                                  unsigned act, v4d *f0, v4d *dg, v4d *dp, v4d *f1,
+                                                  v4d *dgg) {
     /* gs_vp_index on four lanes: t from the mantissa, the segment from the exponent and the top
      * three mantissa bits (outside the table: segment 0, and the lane is rare if Vpk > 0) */
     const v4u vb = (v4u)vpk;
@@ -166,7 +167,7 @@ GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, 
     v4l kv = (v4l)(vb >> 49) - (int64_t)((1023 + GS_VP_OCT_LO) * 8);
     const v4l kv_in = (kv >= 0) & (kv < GS_VP_NSEG);
     kv &= kv_in;
-    v4l rare = ~kv_in;
+    v4l rare = ~kv_in; /* lanes for the direct form */
     const double *g[NL];
     for (int l = 0; l < NL; l++) g[l] = (const double *)&L->tube[l]->vp_tab[kv[l]];
     /* scale, q[7], a[7], dq[6], da[6]: elements 0..26 (the last four from 23) */
@@ -214,10 +215,25 @@ GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, 
     *f0 = sel(zero, z, ip);
     *dg = sel(zero, z, dvgk);
     *dp = sel(zero, z, dvpk);
+    /* outside the tables (a hard-driven stage: the grid well positive, or the plate near 0 V):
+     * the direct form per lane, the same out-of-line function and scaling as
+     * gs_triode_ip_scaled */
+    const unsigned direct = bits(rare) & act;
+    if (direct)
+        for (int l = 0; l < NL; l++)
+            if (direct & (1u << l)) {
+                double dvg, dvp;
+                const double em = L->emission[l];
+                (*f0)[l] = em * gs_triode_ip_direct(L->tube[l], vgk[l], vpk[l], &dvg, &dvp);
+                dvg *= em;
+                dvp *= em;
+                (*dg)[l] = dvg;
+                (*dp)[l] = dvp;
+            }
     /* the grid: cut off (the usual case) or conducting, per lane by the scalar function */
     v4d x = vgk * (1.0 / GS_GRID_VT) + L->grid_x0;
     v4d ig = {-GS_GRID_IS, -GS_GRID_IS, -GS_GRID_IS, -GS_GRID_IS}, dig = z;
-    unsigned on = bits((x > GS_GRID_X_OFF) & ~rare) & act;
+    unsigned on = bits(x > GS_GRID_X_OFF) & act;
     if (on)
         for (int l = 0; l < NL; l++)
             if (on & (1u << l)) {
@@ -227,7 +243,6 @@ GS_REALTIME static GS_FORCE_INLINE v4l currents4(const lanes_const *L, v4d vgk, 
             }
     *f1 = ig;
     *dgg = dig;
-    return rare;
 }
 
 /* x where m, else keep *y: with every lane set (the usual case: all lanes converge together)
@@ -251,14 +266,14 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
     for (int it = 0; it < GS_TUBE_MAX_ITER && act; it++) {
         iters -= am;
         v4d f0, dg, dp, f1, dgg;
-        v4l fail = currents4(L, v0, v1, act, &f0, &dg, &dp, &f1, &dgg);
+        currents4(L, v0, v1, act, &f0, &dg, &dp, &f1, &dgg);
         v4d e_r0 = (v0 - p0) - (L->k00 * f0 + GS_UNFUSED(L->k01 * f1));
         v4d e_r1 = (v1 - p1) - (L->k10 * f0 + GS_UNFUSED(L->k11 * f1));
         /* jacobian_inverse */
         v4d j00 = one - (L->k00 * dg + GS_UNFUSED(L->k01 * dgg)), j01 = -L->k00 * dp;
         v4d j10 = -(L->k10 * dg + GS_UNFUSED(L->k11 * dgg)), j11 = one - L->k10 * dp;
         v4d det = j00 * j11 - GS_UNFUSED(j01 * j10);
-        fail |= ~(vabs(det) > 1e-300);
+        v4l fail = ~(vabs(det) > 1e-300);
         v4d k = one / det;
         v4d J00 = j11 * k, J01 = -j01 * k, J10 = -j10 * k, J11 = j00 * k;
         v4d n0 = v0 - (J00 * e_r0 + GS_UNFUSED(J01 * e_r1));
@@ -278,7 +293,7 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
         fail |= ~(nan_check == nan_check);
         v0 = sel(am, n0, v0);
         v1 = sel(am, n1, v1);
-        /* failed lanes (Vpk outside the tables, a singular Jacobian, NaN) go to the scalar
+        /* failed lanes (a singular Jacobian, NaN) go to the scalar
          * solver, which redoes their sample from the start */
         fail &= am;
         am &= ~fail;

@@ -73,15 +73,22 @@ static int same_state(const gs_tube_core *a, const gs_tube_core *b) {
 }
 
 /* Samples of lane l where the first Newton pass failed (more than GS_TUBE_MAX_ITER iterations:
- * the sub-stepping fallback ran), counted tick by tick on a core of its own. */
-static unsigned fallbacks(int l) {
+ * the sub-stepping fallback ran), counted tick by tick on a core of its own; and in *direct
+ * those whose solution lies outside the plate current's tables (Vpk outside [1/16, 2048) V or
+ * Koren's x above GS_LAM_HI: the direct form). */
+static unsigned fallbacks(int l, unsigned *direct) {
     gs_tube_core c;
     make_core(&c, l);
+    const gs_triode_params *t = c.val.tube;
     unsigned n = 0;
+    *direct = 0;
     for (uint32_t i = 0; i < NS; i++) {
         uint64_t it = c.iterations;
         (void)gs_tube_core_tick(&c, signal(l, i), BPLUS);
         n += c.iterations - it > GS_TUBE_MAX_ITER;
+        double vgk = c.sol.v[0], vpk = c.sol.v[1];
+        double x = t->kp * (1.0 / t->mu + vgk / sqrt(t->kvb + vpk * vpk));
+        *direct += vpk > 0.0 && (vpk < 0.0625 || vpk >= 2048.0 || x > GS_LAM_HI);
     }
     return n;
 }
@@ -192,9 +199,11 @@ int main(void) {
         if (!ref[l] || !lan[l]) return 1;
     }
     /* the test means something only if the rare paths are taken */
-    unsigned fb = fallbacks(3);
-    printf("lane 3: %u samples through the sub-stepping fallback\n", fb);
+    unsigned direct, fb = fallbacks(3, &direct);
+    printf("lane 3: %u samples through the sub-stepping fallback, %u solved outside the tables\n",
+           fb, direct);
     CHECK(fb > 0, "the step train never forced the sub-stepping fallback");
+    CHECK(direct > 0, "the step train never left the plate current's tables");
     static const uint32_t blocks[] = {1, 13, 64, 4096};
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare(blocks[b], ref, lan);
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare_pair(blocks[b], ref, lan);
