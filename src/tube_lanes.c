@@ -22,39 +22,26 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 
 #define NL 4
 
-/* Every function here that takes or returns a vector by value is static and always inlined: no
- * call, so no ABI for GCC to warn about in the baseline (non-AVX) clone. The others take
- * pointers (a vector passed by value between the AVX clone and an uncloned function would not
- * arrive). */
-#pragma GCC diagnostic ignored "-Wpsabi"
+/* Vectors go to functions by pointer (a vector passed by value between the AVX clone and an
+ * uncloned function would not arrive). */
 
-/* m ? a : b, lane by lane (m: all ones or zero per lane, as a comparison gives). */
-GS_REALTIME static GS_FORCE_INLINE v4d sel(v4l m, v4d a, v4d b) {
-    return (v4d)((m & (v4l)a) | (~m & (v4l)b));
-}
-
-GS_REALTIME static GS_FORCE_INLINE v4d vabs(v4d a) {
-    const v4l mag = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    return (v4d)((v4l)a & mag);
-}
+/* m ? a : b, lane by lane (m: all ones or zero per lane, as a comparison gives); |a|. Macros,
+ * as are the helpers below that take vectors: a vector passed by value to a function, even an
+ * inlined one, draws GCC's ABI note in the baseline (non-AVX) clone. */
+#define SEL(m, a, b) ((v4d)(((m) & (v4l)(a)) | (~(m) & (v4l)(b))))
+#define VABS(a) ((v4d)((v4l)(a) & (v4l){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX}))
 
 /* One bit per lane whose mask is set. */
-GS_REALTIME static GS_FORCE_INLINE unsigned bits(v4l m) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    /* the sign bits, two lanes at a time (movmskpd: SSE2, in every clone) */
-    typedef double v2d __attribute__((vector_size(16)));
-    v2d lo = __builtin_shufflevector((v4d)m, (v4d)m, 0, 1);
-    v2d hi = __builtin_shufflevector((v4d)m, (v4d)m, 2, 3);
-    return (unsigned)(__builtin_ia32_movmskpd(lo) | (__builtin_ia32_movmskpd(hi) << 2));
+/* the sign bits, two lanes at a time (movmskpd: SSE2, in every clone) */
+typedef double v2d __attribute__((vector_size(16)));
+#define BITS(m)                                                                                    \
+    ((unsigned)(__builtin_ia32_movmskpd(__builtin_shufflevector((v4d)(m), (v4d)(m), 0, 1)) |       \
+                (__builtin_ia32_movmskpd(__builtin_shufflevector((v4d)(m), (v4d)(m), 2, 3))        \
+                 << 2)))
 #else
-    return (unsigned)((m[0] & 1) | (m[1] & 2) | (m[2] & 4) | (m[3] & 8));
+#define BITS(m) ((unsigned)(((m)[0] & 1) | ((m)[1] & 2) | ((m)[2] & 4) | ((m)[3] & 8)))
 #endif
-}
-
-GS_REALTIME static GS_FORCE_INLINE v4l lanes_of(unsigned b) {
-    return (v4l){-(int64_t)(b & 1u), -(int64_t)((b >> 1) & 1u), -(int64_t)((b >> 2) & 1u),
-                 -(int64_t)((b >> 3) & 1u)};
-}
 
 /* What the lanes' cores keep constant over a block: K, the tube's table constants. */
 typedef struct lanes_const {
@@ -142,24 +129,21 @@ _Static_assert(sizeof(gs_sx_seg) == (2 * GS_TAB_DEG + 1) * sizeof(double),
                "gs_sx_seg is doubles only");
 _Static_assert(VP_N == 27 && SX_N == 13, "the gathers below cover these sizes");
 
-/* gs_poly6 / gs_poly5 (triode.h) on four lanes, the same expression. */
-GS_REALTIME static GS_FORCE_INLINE v4d poly6v(const v4d *c, v4d t, v4d t2, v4d t4) {
-    return ((c[0] + c[1] * t) + t2 * (c[2] + c[3] * t)) + t4 * ((c[4] + c[5] * t) + t2 * c[6]);
-}
-GS_REALTIME static GS_FORCE_INLINE v4d poly5s(v4d c0, v4d c1, v4d c2, v4d c3, v4d c4, v4d c5, v4d t,
-                                              v4d t2, v4d t4) {
-    return ((c0 + c1 * t) + t2 * (c2 + c3 * t)) + t4 * (c4 + c5 * t);
-}
-GS_REALTIME static GS_FORCE_INLINE v4d poly5v(const v4d *c, v4d t, v4d t2, v4d t4) {
-    return poly5s(c[0], c[1], c[2], c[3], c[4], c[5], t, t2, t4);
-}
+/* gs_poly6 / gs_poly5 (triode.h) on four lanes, the same expressions (c: coefficient vectors). */
+#define POLY6(c, t, t2, t4)                                                                        \
+    ((((c)[0] + (c)[1] * (t)) + (t2) * ((c)[2] + (c)[3] * (t))) +                                  \
+     (t4) * (((c)[4] + (c)[5] * (t)) + (t2) * (c)[6]))
+#define POLY5S(c0, c1, c2, c3, c4, c5, t, t2, t4)                                                  \
+    ((((c0) + (c1) * (t)) + (t2) * ((c2) + (c3) * (t))) + (t4) * ((c4) + (c5) * (t)))
+#define POLY5(c, t, t2, t4) POLY5S((c)[0], (c)[1], (c)[2], (c)[3], (c)[4], (c)[5], t, t2, t4)
 
 /* currents() of tube_tick.h on four lanes: (Ip, dIp/dVgk, dIp/dVpk) by gs_triode_ip_scaled's
  * tables (its direct form per lane outside them), (Ig, dIg/dVgk) by gs_grid_current; lanes
  * outside act get no direct form or grid current (their values are not used). */
-GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, v4d vgk, v4d vpk,
-                                                  unsigned act, v4d *f0, v4d *dg, v4d *dp, v4d *f1,
-                                                  v4d *dgg) {
+GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, const v4d *pvgk,
+                                                  const v4d *pvpk, unsigned act, v4d *f0, v4d *dg,
+                                                  v4d *dp, v4d *f1, v4d *dgg) {
+    const v4d vgk = *pvgk, vpk = *pvpk;
     /* gs_vp_index on four lanes: t from the mantissa, the segment from the exponent and the top
      * three mantissa bits (outside the table: segment 0, and the lane is rare if Vpk > 0) */
     const v4u vb = (v4u)vpk;
@@ -184,19 +168,19 @@ GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, v4d vgk,
               *cda = cdq + GS_TAB_DEG;
     v4d tv2 = tv * tv, tv4 = tv2 * tv2;
     const v4d z = {0.0, 0.0, 0.0, 0.0};
-    v4d q = poly6v(cq, tv, tv2, tv4);
+    v4d q = POLY6(cq, tv, tv2, tv4);
     v4d u = (vgk * L->sx_c1) * q + L->sx_c0;
     /* Ip = 0 with no slope: Vpk <= 0 (or NaN), or far below cut-off (or NaN) */
     v4l zero = ~(vpk > 0.0) | ~(u >= 0.0);
     /* the direct form: Vpk > 0 outside the Vpk table (whatever u, read from segment 0 here), or
      * x above the table */
     rare = (rare & (vpk > 0.0)) | (~zero & ~(u < (double)GS_LAM_NSEG));
-    v4d a = L->emission * poly6v(ca, tv, tv2, tv4);
-    v4d dq = poly5v(cdq, tv, tv2, tv4) * e[0];
-    v4d da = L->emission * poly5v(cda, tv, tv2, tv4) * e[0];
+    v4d a = L->emission * POLY6(ca, tv, tv2, tv4);
+    v4d dq = POLY5(cdq, tv, tv2, tv4) * e[0];
+    v4d da = L->emission * POLY5(cda, tv, tv2, tv4) * e[0];
     /* the x segment, (int)u where u is in the table (0 elsewhere: those lanes are zero or rare) */
     const v4l u_in = (u >= 0.0) & (u < (double)GS_LAM_NSEG);
-    const v4i k4 = __builtin_convertvector(sel(u_in, u, z), v4i);
+    const v4i k4 = __builtin_convertvector(SEL(u_in, u, z), v4i);
     const v4d kd = __builtin_convertvector(k4, v4d);
     const double *sg[NL];
     for (int l = 0; l < NL; l++) sg[l] = (const double *)&L->tube[l]->sx_tab[k4[l]];
@@ -207,18 +191,18 @@ GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, v4d vgk,
     gather4x4(sg, 8, s + 8);
     const v4d s12 = {sg[0][12], sg[1][12], sg[2][12], sg[3][12]};
     v4d ts = 2.0 * (u - kd) - 1.0, ts2 = ts * ts, ts4 = ts2 * ts2;
-    v4d sv = poly6v(s, ts, ts2, ts4);
-    v4d ds = poly5s(s[7], s[8], s[9], s[10], s[11], s12, ts, ts2, ts4) * (2.0 * GS_LAM_INV_H);
+    v4d sv = POLY6(s, ts, ts2, ts4);
+    v4d ds = POLY5S(s[7], s[8], s[9], s[10], s[11], s12, ts, ts2, ts4) * (2.0 * GS_LAM_INV_H);
     v4d ip = a * sv, ads = a * ds * L->kp;
     v4d dvgk = ads * q;
     v4d dvpk = da * sv + GS_UNFUSED(ads * vgk * dq);
-    *f0 = sel(zero, z, ip);
-    *dg = sel(zero, z, dvgk);
-    *dp = sel(zero, z, dvpk);
+    *f0 = SEL(zero, z, ip);
+    *dg = SEL(zero, z, dvgk);
+    *dp = SEL(zero, z, dvpk);
     /* outside the tables (a hard-driven stage: the grid well positive, or the plate near 0 V):
      * the direct form per lane, the same out-of-line function and scaling as
      * gs_triode_ip_scaled */
-    const unsigned direct = bits(rare) & act;
+    const unsigned direct = BITS(rare) & act;
     if (direct)
         for (int l = 0; l < NL; l++)
             if (direct & (1u << l)) {
@@ -233,7 +217,7 @@ GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, v4d vgk,
     /* the grid: cut off (the usual case) or conducting, per lane by the scalar function */
     v4d x = vgk * (1.0 / GS_GRID_VT) + L->grid_x0;
     v4d ig = {-GS_GRID_IS, -GS_GRID_IS, -GS_GRID_IS, -GS_GRID_IS}, dig = z;
-    unsigned on = bits(x > GS_GRID_X_OFF) & act;
+    unsigned on = BITS(x > GS_GRID_X_OFF) & act;
     if (on)
         for (int l = 0; l < NL; l++)
             if (on & (1u << l)) {
@@ -247,33 +231,34 @@ GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, v4d vgk,
 
 /* x where m, else keep *y: with every lane set (the usual case: all lanes converge together)
  * a plain copy. */
-#define TAKE(all, m, y, x) (*(y) = (all) ? (x) : sel((m), (x), *(y)))
+#define TAKE(all, m, y, x) (*(y) = (all) ? (x) : SEL((m), (x), *(y)))
 
 /* predict() and solve(chord = 1) of tube_tick.h on four lanes, from the solutions in S and the
  * linear parts (p0, p1). Converged lanes' solutions replace theirs in S and their iteration
  * counts go to cnt; returns the lanes left to the scalar solver (S untouched there). */
-GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_sol *S, v4d p0,
-                                                   v4d p1, int cnt[NL]) {
+GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_sol *S,
+                                                   const v4d *pp0, const v4d *pp1, int cnt[NL]) {
+    const v4d p0 = *pp0, p1 = *pp1;
     v4d a0 = S->i0 - (GS_UNFUSED(S->jg * S->v0) + S->jp * S->v1), a1 = S->i1 - S->jgg * S->v0;
     v4d r0 = p0 + (GS_UNFUSED(L->k00 * a0) + L->k01 * a1);
     v4d r1 = p1 + (GS_UNFUSED(L->k10 * a0) + L->k11 * a1);
     v4d v0 = S->ji00 * r0 + GS_UNFUSED(S->ji01 * r1);
     v4d v1 = S->ji10 * r0 + GS_UNFUSED(S->ji11 * r1);
     v4l am = S->jok; /* the lanes still iterating */
-    unsigned act = bits(am), rare = act ^ 0xFu;
+    unsigned act = BITS(am), rare = act ^ 0xFu;
     v4l iters = {0, 0, 0, 0};
     const v4d one = {1.0, 1.0, 1.0, 1.0};
     for (int it = 0; it < GS_TUBE_MAX_ITER && act; it++) {
         iters -= am;
         v4d f0, dg, dp, f1, dgg;
-        currents4(L, v0, v1, act, &f0, &dg, &dp, &f1, &dgg);
+        currents4(L, &v0, &v1, act, &f0, &dg, &dp, &f1, &dgg);
         v4d e_r0 = (v0 - p0) - (L->k00 * f0 + GS_UNFUSED(L->k01 * f1));
         v4d e_r1 = (v1 - p1) - (L->k10 * f0 + GS_UNFUSED(L->k11 * f1));
         /* jacobian_inverse */
         v4d j00 = one - (L->k00 * dg + GS_UNFUSED(L->k01 * dgg)), j01 = -L->k00 * dp;
         v4d j10 = -(L->k10 * dg + GS_UNFUSED(L->k11 * dgg)), j11 = one - L->k10 * dp;
         v4d det = j00 * j11 - GS_UNFUSED(j01 * j10);
-        v4l fail = ~(vabs(det) > 1e-300);
+        v4l fail = ~(VABS(det) > 1e-300);
         v4d k = one / det;
         v4d J00 = j11 * k, J01 = -j01 * k, J10 = -j10 * k, J11 = j00 * k;
         v4d n0 = v0 - (J00 * e_r0 + GS_UNFUSED(J01 * e_r1));
@@ -281,25 +266,25 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
         if (it == 0) {
             v4d c0 = v0 - (S->ji00 * e_r0 + GS_UNFUSED(S->ji01 * e_r1));
             v4d c1 = v1 - (S->ji10 * e_r0 + GS_UNFUSED(S->ji11 * e_r1));
-            v4l big = (vabs(c0 - v0) + vabs(c1 - v1)) > CHORD_MAX_V;
-            n0 = sel(big, n0, c0);
-            n1 = sel(big, n1, c1);
+            v4l big = (VABS(c0 - v0) + VABS(c1 - v1)) > CHORD_MAX_V;
+            n0 = SEL(big, n0, c0);
+            n1 = SEL(big, n1, c1);
         }
-        n1 = sel((n1 <= 0.0) & (v1 > 0.0), 0.5 * v1, n1);
+        n1 = SEL((n1 <= 0.0) & (v1 > 0.0), 0.5 * v1, n1);
         v4d e0 = n0 - v0, e1 = n1 - v1;
-        v4d b0 = vabs(e0), b1 = vabs(e1);
-        v4d step = sel(b0 > b1, b0, b1);
+        v4d b0 = VABS(e0), b1 = VABS(e1);
+        v4d step = SEL(b0 > b1, b0, b1);
         v4d nan_check = e0 + e1;
         fail |= ~(nan_check == nan_check);
-        v0 = sel(am, n0, v0);
-        v1 = sel(am, n1, v1);
+        v0 = SEL(am, n0, v0);
+        v1 = SEL(am, n1, v1);
         /* failed lanes (a singular Jacobian, NaN) go to the scalar
          * solver, which redoes their sample from the start */
         fail &= am;
         am &= ~fail;
         v4l conv = am & (step < TOL_V);
-        unsigned cb = bits(conv), all = cb == 0xFu;
-        rare |= bits(fail);
+        unsigned cb = BITS(conv), all = cb == 0xFu;
+        rare |= BITS(fail);
         if (cb) {
             TAKE(all, conv, &S->i0, GS_UNFUSED(f0) + dg * e0 + dp * e1);
             TAKE(all, conv, &S->i1, GS_UNFUSED(f1) + dgg * e0);
@@ -314,7 +299,7 @@ GS_REALTIME static GS_FORCE_INLINE unsigned solve4(const lanes_const *L, lanes_s
             TAKE(all, conv, &S->ji11, J11);
         }
         am &= ~conv;
-        act = bits(am);
+        act = BITS(am);
     }
     for (int l = 0; l < NL; l++) cnt[l] = (int)iters[l];
     return rare | act;
@@ -376,9 +361,10 @@ static void lanes_store_lin(const lanes_state *T, gs_tube_core *const c[NL], con
 
 /* One sample of four cores at supply b: tick_linear, the solve and tick_update of tube_tick.h,
  * element for element the same operations, with the state in lane form. Returns the outputs. */
-GS_REALTIME static GS_FORCE_INLINE v4d tick4(gs_tube_core *const c[NL], const lanes_const *L,
-                                             const lanes_lin *M, lanes_state *T, lanes_sol *S,
-                                             v4d vin, v4d b, v4l *iters) {
+GS_REALTIME static GS_FORCE_INLINE void tick4(gs_tube_core *const c[NL], const lanes_const *L,
+                                              const lanes_lin *M, lanes_state *T, lanes_sol *S,
+                                              const v4d *pvin, const v4d *pb, v4l *iters, v4d *y) {
+    const v4d vin = *pvin, b = *pb;
     const v4d p0 = (M->pu00 * vin + GS_UNFUSED(M->pu01 * b)) + T->ps0;
     const v4d p1 = (M->pu10 * vin + GS_UNFUSED(M->pu11 * b)) + T->ps1;
     v4d acc[NROW];
@@ -389,7 +375,7 @@ GS_REALTIME static GS_FORCE_INLINE v4d tick4(gs_tube_core *const c[NL], const la
         for (int r = 0; r < NROW; r++) acc[r] += M->G[k][r] * sk;
     }
     int cnt[NL];
-    unsigned rare = solve4(L, S, p0, p1, cnt);
+    unsigned rare = solve4(L, S, &p0, &p1, cnt);
     v4l counted = {cnt[0], cnt[1], cnt[2], cnt[3]};
     if (rare) {
         for (int l = 0; l < NL; l++)
@@ -418,7 +404,7 @@ GS_REALTIME static GS_FORCE_INLINE v4d tick4(gs_tube_core *const c[NL], const la
     T->ps1 = acc[GS_TUBE_ROW_PS + 1];
     T->isup = acc[GS_TUBE_ROW_ISUP];
     T->vin = vin;
-    return acc[GS_TUBE_ROW_Y];
+    *y = acc[GS_TUBE_ROW_Y];
 }
 
 GS_REALTIME GS_HOT_CLONES static void run4(gs_tube_core *const c[NL], double *const x[NL],
@@ -435,7 +421,8 @@ GS_REALTIME GS_HOT_CLONES static void run4(gs_tube_core *const c[NL], double *co
     v4l iters = {0, 0, 0, 0};
     for (uint32_t i = 0; i < n; i++) {
         const v4d vin = {x[0][i], x[1][i], x[2][i], x[3][i]};
-        const v4d y = tick4(c, &L, &M, &T, &S, vin, b, &iters);
+        v4d y;
+        tick4(c, &L, &M, &T, &S, &vin, &b, &iters, &y);
         for (int l = 0; l < NL; l++) x[l][i] = y[l];
     }
     lanes_store_lin(&T, c, &b);
@@ -476,10 +463,12 @@ GS_REALTIME GS_HOT_CLONES static void run_pair4(gs_tube_core *const st[NL],
         const v4d load = T0.isup + T1.isup;
         for (int l = 0; l < NL; l++) b[l] = gs_tube_psu_tick(psu[l], load[l]);
         const v4d vin = {x[0][i], x[1][i], x[2][i], x[3][i]};
-        const v4d y0 = tick4(c0, &L0, &M0, &T0, &S0, vin, b, &it0);
+        v4d y0, y;
+        tick4(c0, &L0, &M0, &T0, &S0, &vin, &b, &it0, &y0);
         v4d d;
         for (int l = 0; l < NL; l++) d[l] = gs_ramp_next(drive[l]);
-        const v4d y = tick4(c1, &L1, &M1, &T1, &S1, d * y0, b, &it1);
+        const v4d vin1 = d * y0;
+        tick4(c1, &L1, &M1, &T1, &S1, &vin1, &b, &it1, &y);
         for (int l = 0; l < NL; l++) x[l][i] = y[l];
     }
     lanes_store_lin(&T0, c0, &b);
