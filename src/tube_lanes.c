@@ -48,6 +48,8 @@ typedef struct lanes_const {
     v4d k00, k01, k10, k11;
     v4d sx_c1, sx_c0, kp, emission, grid_x0;
     const gs_triode_params *tube[NL];
+    const gs_vp_seg *vp_tab[NL]; /* the tubes' tables, one load nearer */
+    const gs_sx_seg *sx_tab[NL];
 } lanes_const;
 
 /* The lanes' last solutions (gs_tube_solution, one lane per core). */
@@ -69,6 +71,8 @@ static void lanes_load_const(lanes_const *L, gs_tube_core *const c[NL]) {
         L->emission[l] = c[l]->val.emission;
         L->grid_x0[l] = t->grid_x0;
         L->tube[l] = t;
+        L->vp_tab[l] = t->vp_tab;
+        L->sx_tab[l] = t->sx_tab;
     }
 }
 
@@ -153,7 +157,7 @@ GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, const v4
     kv &= kv_in;
     v4l rare = ~kv_in; /* lanes for the direct form */
     const double *g[NL];
-    for (int l = 0; l < NL; l++) g[l] = (const double *)&L->tube[l]->vp_tab[kv[l]];
+    for (int l = 0; l < NL; l++) g[l] = (const double *)&L->vp_tab[l][kv[l]];
     /* scale, q[7], a[7], dq[6], da[6]: elements 0..26 (the last four from 23) */
     v4d e[VP_N + 1];
     for (int o = 0; o < 24; o += 4) gather4x4(g, o, e + o);
@@ -183,7 +187,7 @@ GS_REALTIME static GS_FORCE_INLINE void currents4(const lanes_const *L, const v4
     const v4i k4 = __builtin_convertvector(SEL(u_in, u, z), v4i);
     const v4d kd = __builtin_convertvector(k4, v4d);
     const double *sg[NL];
-    for (int l = 0; l < NL; l++) sg[l] = (const double *)&L->tube[l]->sx_tab[k4[l]];
+    for (int l = 0; l < NL; l++) sg[l] = (const double *)&L->sx_tab[l][k4[l]];
     /* s[7], ds[6]: elements 0..12 (the last one alone) */
     v4d s[SX_N - 1];
     gather4x4(sg, 0, s);
