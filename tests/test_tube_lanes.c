@@ -204,6 +204,22 @@ int main(void) {
            fb, direct);
     CHECK(fb > 0, "the step train never forced the sub-stepping fallback");
     CHECK(direct > 0, "the step train never left the plate current's tables");
+    {
+        /* an empty block changes nothing (as gs_tube_core_run) */
+        gs_tube_core c[4], keep[4];
+        gs_tube_core *p4[4];
+        for (int l = 0; l < 4; l++) {
+            make_core(&c[l], l);
+            (void)gs_tube_core_tick(&c[l], 0.5, BPLUS);
+            keep[l] = c[l];
+            p4[l] = &c[l];
+        }
+        double *x[4] = {ref[0], ref[1], ref[2], ref[3]};
+        gs_tube_core_run4(p4, x, 0, BPLUS);
+        for (int l = 0; l < 4; l++)
+            CHECK(same_state(&c[l], &keep[l]) && c[l].vc_held == keep[l].vc_held,
+                  "lane %d: an empty block changed the state", l);
+    }
     static const uint32_t blocks[] = {1, 13, 64, 4096};
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare(blocks[b], ref, lan);
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare_pair(blocks[b], ref, lan);
