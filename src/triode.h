@@ -15,6 +15,16 @@
 
 #include <string.h>
 
+/* x, kept out of multiply-add contraction: under -ffp-contract=fast GCC fuses, of a*b + c*d, the
+ * product it meets first in its IL, which depends on the surrounding code. Marking the unfused
+ * product fixes the choice, so that the tube solver's one-core and four-lane versions
+ * (tube_tick.h, tube_lanes.c) round alike (__builtin_assoc_barrier: GCC 12; no code). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define GS_UNFUSED(x) __builtin_assoc_barrier(x)
+#else
+#define GS_UNFUSED(x) (x)
+#endif
+
 struct gs_vp_seg;
 struct gs_sx_seg;
 
@@ -217,7 +227,7 @@ GS_REALTIME static GS_FORCE_INLINE double gs_triode_ip_scaled(const gs_triode_pa
     double ds = gs_poly5(sg->ds, ts, ts2, ts4) * (2.0 * GS_LAM_INV_H);
     double ip = a * sv, ads = a * ds * t->kp;
     *dvgk = ads * q;
-    *dvpk = da * sv + ads * vgk * dq;
+    *dvpk = da * sv + GS_UNFUSED(ads * vgk * dq);
     return ip;
 }
 

@@ -191,6 +191,16 @@ GS_REALTIME void gs_tube_core_run(gs_tube_core *c, double *x, uint32_t n, double
  * and stage 1. */
 GS_REALTIME void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive,
                                        double *x, uint32_t n);
+/* Four different cores at once (tube_lanes.c): x[l][i] = gs_tube_core_tick(c[l], x[l][i], bplus)
+ * for each lane l, solved as the four lanes of vectors so that their dependency chains overlap.
+ * Bit for bit what gs_tube_core_run(c[l], x[l], n, bplus) gives, counters included. */
+GS_REALTIME void gs_tube_core_run4(gs_tube_core *const c[4], double *const x[4], uint32_t n,
+                                   double bplus);
+/* Four tube preamps at once (tube_lanes.c): for each lane l, what
+ * gs_tube_core_run_pair(st[l], psu[l], drive[l], x[l], n) gives, bit for bit; st[l] points to
+ * that channel's two stages. */
+GS_REALTIME void gs_tube_core_run_pair4(gs_tube_core *const st[4], gs_tube_psu *const psu[4],
+                                        gs_ramp *const drive[4], double *const x[4], uint32_t n);
 
 /* B+ (V) of a tube-preamp model instance (the state a gs_model_vt create returned), for tests. */
 double gs_tube_preamp_bplus(const void *self);
