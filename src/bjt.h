@@ -117,23 +117,34 @@ gs_status gs_bjt_core_reset(gs_bjt_core *c);
 GS_REALTIME double gs_bjt_core_tick(gs_bjt_core *c, double vin);
 /* A block in place: x[i] = gs_bjt_core_tick(c, x[i]) (the same arithmetic). */
 GS_REALTIME void gs_bjt_core_run(gs_bjt_core *c, double *x, uint32_t n);
-/* Two half steps per sample, for a core designed at T/2 (bjt-stage's default quality, issue 19
- * target 2): the solver's own aliasing at 16x (-84 / -76 dB on a 1 V 5 / 9 kHz sine) falls by
- * about 19 and 14 dB per doubling of its rate. The half step's input is the mean of the two samples
- * around it (the input is band-limited to the base band, 16 times below this rate, so the
- * straight line is within 1e-5 of it at 5 kHz); the output is brought back to T by the
- * half-band-like kernel (1/4, 1/2, 1/4) centred on the previous sample, whose zeros at the
- * half-step Nyquist frequency remove what would fold back onto the audio band. That centre is one
- * sample (at T) late, a delay the oversampler's design subtracts (gs_lowdelay_spec.core_delay). */
+/* Half steps where the circuit needs them (bjt-stage's default and high qualities, issue 19
+ * target 2). The solver's own aliasing at 16x (-84 / -76 dB on a 1 V 5 / 9 kHz sine) falls by
+ * about 19 and 14 dB per doubling of its rate, but only the samples it solves in full (a junction
+ * moving fast, clipping) make harmonics high enough to fold: a linearised sample is an affine
+ * map. So a sample is first tried as one linearised step at T (the core passed in); where that
+ * does not qualify it is two solved half steps at T/2 (the core kept here, the state handed
+ * across: capacitor voltages and currents, the junctions' solution and its slopes, with each
+ * core's own predictor rebuilt for its network). Every sample has a whole-step output b and a
+ * mid-step output a: the solved half step's, or for a linearised sample the cubic through the
+ * last four b (at 5 kHz within 1e-7 of the circuit's; the half step's input is the same cubic
+ * through the inputs). The output is brought back to T by the half-band-like kernel (1/4, 1/2,
+ * 1/4) over (a, b, a) centred on the previous sample, whose zeros at the half-step Nyquist
+ * frequency remove what would fold back onto the audio band. That centre is one sample (at T)
+ * late, a delay the oversampler's design subtracts (gs_lowdelay_spec.core_delay). */
 #define GS_BJT_SUB_CHUNK 256
 typedef struct gs_bjt_sub2 {
-    double x1;     /* the last input sample (V) */
-    double a1, b1; /* the last sample's half-step and whole-step outputs (V) */
-    double buf[2 * GS_BJT_SUB_CHUNK];
+    gs_bjt_core s;       /* the half-step core (designed at T/2) */
+    int on_s;            /* 1: s holds the latest state, 0: the whole-step core does */
+    double xh[3], bh[3]; /* the last three samples' inputs and whole-step outputs, oldest first */
+    double a1;           /* the last sample's mid-step output */
+    double xin[GS_BJT_SUB_CHUNK], bb[GS_BJT_SUB_CHUNK], ab[GS_BJT_SUB_CHUNK];
+    unsigned char half[GS_BJT_SUB_CHUNK]; /* 1: that sample took the half steps */
 } gs_bjt_sub2;
-/* Start at the core's rest (its last output, the input at 0 V). */
-void gs_bjt_sub2_reset(gs_bjt_sub2 *s, const gs_bjt_core *c);
-/* A block in place at two half steps per sample: x[i] becomes the output for x[i - 1]. */
+/* Design the whole-step core c at T and the half-step core at T / 2. */
+void gs_bjt_sub2_design(gs_bjt_sub2 *s, gs_bjt_core *c, const gs_bjt_values *val, double T);
+/* Both cores at their operating point, at rest (input 0 V). */
+gs_status gs_bjt_sub2_reset(gs_bjt_sub2 *s, gs_bjt_core *c);
+/* A block in place: x[i] becomes the output for x[i - 1] (at T). */
 GS_REALTIME void gs_bjt_core_run_sub2(gs_bjt_core *c, gs_bjt_sub2 *s, double *x, uint32_t n);
 /* Node voltages at the last sample (V), for tests: base, collector, emitter. */
 void gs_bjt_core_nodes(const gs_bjt_core *c, double *vb, double *vc, double *ve);

@@ -424,32 +424,135 @@ GS_HOT_CLONES static void run(gs_bjt_core *c, double *x, uint32_t n) {
 
 GS_REALTIME void gs_bjt_core_run(gs_bjt_core *c, double *x, uint32_t n) { run(c, x, n); }
 
-void gs_bjt_sub2_reset(gs_bjt_sub2 *s, const gs_bjt_core *c) {
-    s->x1 = 0.0;
-    s->a1 = s->b1 = c->vo;
+void gs_bjt_sub2_design(gs_bjt_sub2 *s, gs_bjt_core *c, const gs_bjt_values *val, double T) {
+    gs_bjt_core_design(c, val, T);
+    gs_bjt_core_design(&s->s, val, 0.5 * T);
 }
 
-/* cloned like run, with the core copied once for the whole block */
-GS_HOT_CLONES static void run_sub2(gs_bjt_core *core, gs_bjt_sub2 *s, double *x, uint32_t n) {
-    gs_bjt_core cs = *core, *c = &cs;
+gs_status gs_bjt_sub2_reset(gs_bjt_sub2 *s, gs_bjt_core *c) {
+    gs_status st = gs_bjt_core_reset(c);
+    gs_bjt_core_reset(&s->s);
+    s->on_s = 1; /* nothing is linearised before a first solve */
+    for (int k = 0; k < 3; k++) {
+        s->xh[k] = 0.0;
+        s->bh[k] = c->vo;
+    }
+    s->a1 = c->vo;
+    return st;
+}
+
+/* The predictor of c's network at its solved point (lp, g): -J^-1 and the (A, B) that point
+ * solves, A* = Vbe* + (Rb + Re) Ib* + Re Ic*, B* = Vbc* + Rb Ib* - Rc Ic* (the residuals of
+ * solve's two equations are zero there). No slopes (a failed solve): no prediction, as after
+ * solve's own failure. */
+static void predictor_at(gs_bjt_core *c) {
+    const double *g = c->g, *lp = c->lp, rbe = c->Rb + c->Re;
+    c->lastA = lp[0] + rbe * lp[3] + c->Re * lp[2];
+    c->lastB = lp[1] + c->Rb * lp[3] - c->Rc * lp[2];
+    if (g[0] == 0.0 && g[1] == 0.0 && g[2] == 0.0 && g[3] == 0.0) {
+        c->pj[0] = c->pj[1] = c->pj[2] = c->pj[3] = 0.0;
+        return;
+    }
+    double J11 = -rbe * g[2] - c->Re * g[0] - 1.0, J12 = -rbe * g[3] - c->Re * g[1];
+    double J21 = -c->Rb * g[2] + c->Rc * g[0], J22 = -c->Rb * g[3] + c->Rc * g[1] - 1.0;
+    double det = J11 * J22 - J12 * J21;
+    if (!(fabs(det) > 1e-300)) det = det < 0.0 ? -1e-300 : 1e-300;
+    double rdet = 1.0 / det;
+    c->pj[0] = -J22 * rdet;
+    c->pj[1] = J12 * rdet;
+    c->pj[2] = J21 * rdet;
+    c->pj[3] = -J11 * rdet;
+}
+
+/* d takes over from s: the circuit's state and the last solved point, which are the same in
+ * either network; what depends on the time step (the predictor, the linearised rows, a carried
+ * run) is d's own, rebuilt. */
+static void adopt(gs_bjt_core *d, const gs_bjt_core *s) {
+    d->vcin = s->vcin;
+    d->vce = s->vce;
+    d->vcout = s->vcout;
+    d->iin = s->iin;
+    d->ice = s->ice;
+    d->iout = s->iout;
+    d->vbe = s->vbe;
+    d->vbc = s->vbc;
+    d->ic = s->ic;
+    d->ib = s->ib;
+    d->vo = s->vo;
+    memcpy(d->g, s->g, sizeof d->g);
+    memcpy(d->lp, s->lp, sizeof d->lp);
+    d->lin_ok = s->lin_ok;
+    d->rows_ok = 0;
+    d->lin_carry = 0;
+    predictor_at(d);
+}
+
+/* The cubic through four equally spaced samples y[-3..0], at -1/2 (Lagrange weights). */
+GS_FORCE_INLINE static double mid_cubic(double y3, double y2, double y1, double y0) {
+    return (0.0625 * y3 - 0.3125 * y2) + (0.9375 * y1 + 0.3125 * y0);
+}
+
+/* One chunk's samples into sb->bb (whole-step outputs) and, where solved, sb->ab (mid-step). */
+GS_FORCE_INLINE static void steps_chunk(gs_bjt_core *L, gs_bjt_sub2 *sb, uint32_t m) {
+    gs_bjt_core *S = &sb->s;
+    const double *xin = sb->xin;
+    uint32_t j = 0;
+    while (j < m) {
+        uint32_t j2 = j;
+        if (!sb->on_s || S->lin_ok) {
+            if (sb->on_s) {
+                adopt(L, S);
+                sb->on_s = 0;
+            }
+            if (L->lin_ok) j2 = linear_run(L, sb->bb, j, m);
+            for (uint32_t k = j; k < j2; k++) sb->half[k] = 0;
+        }
+        if (j2 < m) {
+            if (!sb->on_s) {
+                adopt(S, L);
+                sb->on_s = 1;
+            }
+#define XAT(k) ((k) >= 0 ? xin[(k)] : sb->xh[3 + (k)])
+            const int32_t k = (int32_t)j2;
+            double xm = mid_cubic(XAT(k - 3), XAT(k - 2), XAT(k - 1), xin[k]);
+#undef XAT
+            sb->ab[j2] = tick(S, xm);
+            sb->bb[j2] = tick(S, xin[j2]);
+            sb->half[j2] = 1;
+            j2++;
+        }
+        j = j2;
+    }
+}
+
+/* cloned like run, with the whole-step core copied once for the whole block */
+GS_HOT_CLONES static void run_sub2(gs_bjt_core *core, gs_bjt_sub2 *sb, double *x, uint32_t n) {
+    gs_bjt_core cs = *core;
     for (uint32_t i0 = 0; i0 < n; i0 += GS_BJT_SUB_CHUNK) {
         uint32_t m = n - i0 < GS_BJT_SUB_CHUNK ? n - i0 : GS_BJT_SUB_CHUNK;
-        double *xs = x + i0, x1 = s->x1;
-        for (uint32_t i = 0; i < m; i++) {
-            s->buf[2 * i] = 0.5 * (x1 + xs[i]);
-            s->buf[2 * i + 1] = x1 = xs[i];
-        }
-        s->x1 = x1;
-        run_impl(c, s->buf, 2 * m);
-        double a1 = s->a1, b1 = s->b1;
-        for (uint32_t i = 0; i < m; i++) {
-            double a = s->buf[2 * i];
-            xs[i] = 0.25 * (a1 + a) + 0.5 * b1;
+        double *xs = x + i0;
+        memcpy(sb->xin, xs, m * sizeof(double));
+        memcpy(sb->bb, xs, m * sizeof(double)); /* linear_run works in place */
+        steps_chunk(&cs, sb, m);
+        /* the kernel, and the mid-step outputs of the linearised samples */
+        double a1 = sb->a1, b3 = sb->bh[0], b2 = sb->bh[1], b1 = sb->bh[2];
+        for (uint32_t k = 0; k < m; k++) {
+            double b = sb->bb[k];
+            double a = sb->half[k] ? sb->ab[k] : mid_cubic(b3, b2, b1, b);
+            xs[k] = 0.25 * (a1 + a) + 0.5 * b1;
             a1 = a;
-            b1 = s->buf[2 * i + 1];
+            b3 = b2;
+            b2 = b1;
+            b1 = b;
         }
-        s->a1 = a1;
-        s->b1 = b1;
+        sb->a1 = a1;
+        sb->bh[0] = b3;
+        sb->bh[1] = b2;
+        sb->bh[2] = b1;
+        for (uint32_t k = 0; k < 3; k++) {
+            int32_t src = (int32_t)m - 3 + (int32_t)k; /* the chunk's last three inputs */
+            sb->xh[k] = src >= 0 ? sb->xin[src] : sb->xh[3 + src];
+        }
     }
     *core = cs;
 }

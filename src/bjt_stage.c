@@ -36,7 +36,7 @@ static const gs_param_info params[P_COUNT] = {
 typedef struct bjt_model {
     gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_bjt_core core;
-    gs_bjt_sub2 sub; /* the default quality's half steps */
+    gs_bjt_sub2 sub; /* the default and high qualities' half steps */
     double v[P_COUNT];
 } bjt_model;
 
@@ -47,15 +47,20 @@ static int halved(const bjt_model *m) { return m->h.q != 0; }
 static void redesign(bjt_model *m) {
     gs_bjt_values val = {m->v[P_VCC], m->v[P_R1], m->v[P_R2],  m->v[P_RC],   m->v[P_RE1],
                          m->v[P_RE2], m->v[P_CE], m->v[P_CIN], m->v[P_COUT], m->v[P_RL]};
-    double hr = m->h.rate * m->h.os[m->h.q].factor * (halved(m) ? 2.0 : 1.0);
-    gs_bjt_core_design(&m->core, &val, 1.0 / hr);
+    double T = 1.0 / (m->h.rate * m->h.os[m->h.q].factor);
+    if (halved(m))
+        gs_bjt_sub2_design(&m->sub, &m->core, &val, T);
+    else
+        gs_bjt_core_design(&m->core, &val, T);
 }
 
 GS_REALTIME static void reset(void *self) {
     bjt_model *m = self;
     gs_os_reset(&m->h.os[m->h.q]);
-    gs_bjt_core_reset(&m->core);
-    gs_bjt_sub2_reset(&m->sub, &m->core);
+    if (halved(m))
+        gs_bjt_sub2_reset(&m->sub, &m->core);
+    else
+        gs_bjt_core_reset(&m->core);
 }
 
 GS_REALTIME static void set(void *self, size_t id, double value) {
@@ -100,7 +105,8 @@ static uint32_t latency_for(const double *values, double rate) {
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
-    st->solver_failures += ((const bjt_model *)self)->core.nonconverged;
+    const bjt_model *m = self;
+    st->solver_failures += m->core.nonconverged + m->sub.s.nonconverged;
 }
 
 const gs_model_vt gs_bjt_stage_model = {

@@ -260,7 +260,68 @@ static void test_param_corners(void) {
     printf("parameter corners: worst %zu bad samples, %llu solver failures in all\n", worst, fails);
 }
 
+/* The default quality hands the state between its whole-step and half-step cores sample by
+ * sample (gs_bjt_core_run_sub2). A 1 kHz sine whose level swings from 10 mV to 2 V crosses
+ * between the two regimes many times: at 768 kHz, blocks of 1, 7 and 300 give the same samples
+ * as one call, and both paths are taken; through the channel (with a NaN and an Inf sample),
+ * blocks of 1, 13 and 100 give what blocks of 256 give, all finite. */
+static double swing(size_t i, double rate) {
+    double t = (double)i / rate, env = 0.01 + 1.99 * (0.5 - 0.5 * cos(2.0 * GS_PI * 4.0 * t));
+    return env * sin(2.0 * GS_PI * 1000.0 * t);
+}
+
+static void test_blocks_core(void) {
+    enum { N = 76800 };
+    static double ref[N], y[N];
+    static gs_bjt_sub2 sub;
+    const gs_bjt_values v = GS_BJT_DEFAULTS;
+    const uint32_t lens[] = {N, 1, 7, 300};
+    for (size_t l = 0; l < GS_ARRAY_LEN(lens); l++) {
+        gs_bjt_core c;
+        memset(&c, 0, sizeof c);
+        memset(&sub, 0, sizeof sub);
+        gs_bjt_sub2_design(&sub, &c, &v, 1.0 / 768000.0);
+        gs_bjt_sub2_reset(&sub, &c);
+        double *x = l ? y : ref;
+        for (size_t i = 0; i < N; i++) x[i] = swing(i, 768000.0);
+        for (size_t i = 0; i < N; i += lens[l])
+            gs_bjt_core_run_sub2(&c, &sub, x + i, (uint32_t)(N - i < lens[l] ? N - i : lens[l]));
+        if (!l) {
+            printf("half steps: %llu linearised whole steps, %llu half-step iterations in %d "
+                   "samples\n",
+                   (unsigned long long)c.linear_steps, (unsigned long long)sub.s.iterations, N);
+            CHECK(c.linear_steps > N / 10 && sub.s.iterations > N / 10, "both paths taken");
+        } else {
+            CHECK(!memcmp(y, ref, sizeof y), "core: blocks of %u differ from one call", lens[l]);
+        }
+    }
+}
+
+static void test_blocks(void) {
+    test_blocks_core();
+    const double rate = 48000.0;
+    enum { N = 24000 };
+    static float ref[N], y[N];
+    const uint32_t lens[] = {BLOCK, 1, 13, 100};
+    for (size_t l = 0; l < GS_ARRAY_LEN(lens); l++) {
+        gs_channel *ch = stage(rate);
+        if (!ch) return;
+        float *x = l ? y : ref;
+        for (size_t i = 0; i < N; i++) x[i] = (float)swing(i, rate);
+        x[7000] = NAN;
+        x[15000] = INFINITY;
+        for (size_t i = 0; i < N; i += lens[l])
+            gs_channel_process(ch, x + i, x + i, (uint32_t)(N - i < lens[l] ? N - i : lens[l]));
+        gs_channel_free(ch);
+        if (l) CHECK(!memcmp(y, ref, sizeof y), "channel: blocks of %u differ", lens[l]);
+    }
+    int finite = 1;
+    for (size_t i = 0; i < N; i++) finite &= isfinite(ref[i]);
+    CHECK(finite, "non-finite output");
+}
+
 int main(void) {
+    test_blocks();
     test_dc();
     test_linearised();
     test_character();
