@@ -404,8 +404,8 @@ static gs_status ls_design(double *h, unsigned n, double wp, double ws, double D
  * tube 70 times harder. Bounded to +3 dB at 8 samples it gives -83 dB.) */
 const gs_lowdelay_spec gs_lowdelay_standard = {24, 40, 30.0, 30.0, 0.0, 0.0, 1.0 / 3.0, 0.0, 0.0};
 const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0, 0.4, 1e-3, 0.0};
-/* bjt-stage's default (its solver at twice the rate, one high-rate sample late: core_delay 1).
- * There the solver's own aliasing is down to -103 / -90 dB (1 V, 5 / 9 kHz), and what was left,
+/* bjt-stage's default (its solved samples at twice the rate, one high-rate sample late: core_delay
+ * 1). There the solver's own aliasing is down to -103 / -90 dB (1 V, 5 / 9 kHz), and what was left,
  * -84.9 dB at 5 kHz with low-alias's weights, was the clipped sine's 6th to 9th harmonics
  * (30-45 kHz) through the down filter's 67 dB stop band. Stop-band weights of 3e4 (up and down)
  * falling as (edge / f)^4 instead of ^2 give 73 dB from the edge and -93.5 / -88.0 dB, for

@@ -160,10 +160,10 @@ static void test_character(void) {
  * <= -90 / -80 dB, latency <= 16), and of the same tones at 44.1 and 96 kHz. With the solver at
  * 16x it was -81.4 / -75.6 dB at 48 kHz, the solver's own aliasing (bench_bjt_alias: the solver
  * alone on a directly sampled sine gives -84.1 / -75.7 dB at 16x, -103.1 / -90.0 at 32x); the
- * default now takes two half steps per 16x sample (gs_bjt_core_run_sub2) inside a low-delay pair
- * with a deeper stop band (gs_lowdelay_low_alias_sub2): measured -93.5 / -88.0 dB at 48 kHz,
- * -94.0 / -86.6 at 44.1, -101.5 / -86.1 at 96. The 2 s of settling put everything below 100 Hz
- * at -155 dB (-37 dB after 0.25 s). */
+ * default now solves the samples it cannot linearise as two half steps (gs_bjt_core_run_sub2)
+ * inside a low-delay pair with a deeper stop band (gs_lowdelay_low_alias_sub2): measured -93.6 /
+ * -89.0 dB at 48 kHz, -93.9 / -86.4 at 44.1, -102.0 / -87.5 at 96. The 2 s of settling put
+ * everything below 100 Hz at -155 dB (-37 dB after 0.25 s). */
 static void test_alias_at(double rate) {
     const double freqs[2] = {5000.0, 9000.0}, bound[2] = {-90.0, -80.0};
     for (int k = 0; k < 2; k++) {
