@@ -46,6 +46,7 @@ static const gs_param_info params[P_COUNT] = {
 typedef struct bjt_preamp {
     gs_tube_os_head h; /* first: gs_tube_os_model_new */
     gs_bjt_core st[2];
+    gs_bjt_sub2 sub[2]; /* the default and high qualities' half steps, as in bjt-stage */
     double v[P_COUNT];
     gs_ramp in_gain, drive, out_gain; /* per sample at the base rate / high rate */
 } bjt_preamp;
@@ -63,17 +64,32 @@ static gs_bjt_values stage_values(void) {
     return v;
 }
 
+/* As bjt-stage: the default and high qualities solve a sample that cannot be linearised as two
+ * half steps (gs_bjt_core_run_sub2), each stage one 16x sample late, which the oversampler's
+ * design takes off (gs_lowdelay_low_alias_sub2x2, core_delay 2). */
+static int halved(const bjt_preamp *m) { return m->h.q != 0; }
+
 static void redesign(bjt_preamp *m) {
     double T = 1.0 / (m->h.rate * m->h.os[m->h.q].factor);
     gs_bjt_values val = stage_values();
     val.vcc = m->v[P_VCC];
-    for (int k = 0; k < 2; k++) gs_bjt_core_design(&m->st[k], &val, T);
+    for (int k = 0; k < 2; k++) {
+        if (halved(m))
+            gs_bjt_sub2_design(&m->sub[k], &m->st[k], &val, T);
+        else
+            gs_bjt_core_design(&m->st[k], &val, T);
+    }
 }
 
 GS_REALTIME static void reset(void *self) {
     bjt_preamp *m = self;
     gs_os_reset(&m->h.os[m->h.q]);
-    for (int k = 0; k < 2; k++) gs_bjt_core_reset(&m->st[k]);
+    for (int k = 0; k < 2; k++) {
+        if (halved(m))
+            gs_bjt_sub2_reset(&m->sub[k], &m->st[k]);
+        else
+            gs_bjt_core_reset(&m->st[k]);
+    }
     gs_ramp_snap(&m->in_gain);
     gs_ramp_snap(&m->drive);
     gs_ramp_snap(&m->out_gain);
@@ -103,7 +119,8 @@ GS_REALTIME static void set(void *self, size_t id, double value) {
 static void destroy(void *self) { gs_tube_os_model_free(self); }
 
 static void *create(double rate, uint32_t max_block) {
-    bjt_preamp *m = gs_tube_os_model_new(sizeof *m, rate, max_block);
+    bjt_preamp *m =
+        gs_tube_os_model_new_spec(sizeof *m, rate, max_block, &gs_lowdelay_low_alias_sub2x2);
     if (!m) return NULL;
     for (size_t i = 0; i < P_COUNT; i++) m->v[i] = params[i].def;
     for (size_t i = 0; i < P_COUNT; i++)
@@ -119,20 +136,28 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->in_gain) * buf[i]);
     double *hi = gs_os_up(os, buf, n);
     uint32_t len = n * os->factor;
-    gs_bjt_core_run(&m->st[0], hi, len);
+    if (halved(m))
+        gs_bjt_core_run_sub2(&m->st[0], &m->sub[0], hi, len);
+    else
+        gs_bjt_core_run(&m->st[0], hi, len);
     for (uint32_t i = 0; i < len; i++) hi[i] *= gs_ramp_next(&m->drive);
-    gs_bjt_core_run(&m->st[1], hi, len);
+    if (halved(m))
+        gs_bjt_core_run_sub2(&m->st[1], &m->sub[1], hi, len);
+    else
+        gs_bjt_core_run(&m->st[1], hi, len);
     gs_os_down(os, hi, buf, n);
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->out_gain) * buf[i]);
 }
 
 static uint32_t latency_for(const double *values, double rate) {
-    return gs_tube_os_latency(rate, gs_tube_quality_index(values[P_QUALITY]));
+    return gs_tube_os_latency_spec(rate, gs_tube_quality_index(values[P_QUALITY]),
+                                   &gs_lowdelay_low_alias_sub2x2);
 }
 
 GS_REALTIME static void stats(const void *self, gs_channel_stats *st) {
     const bjt_preamp *m = self;
-    st->solver_failures += m->st[0].nonconverged + m->st[1].nonconverged;
+    st->solver_failures += m->st[0].nonconverged + m->st[1].nonconverged +
+                           m->sub[0].s.nonconverged + m->sub[1].s.nonconverged;
 }
 
 const gs_model_vt gs_bjt_preamp_model = {

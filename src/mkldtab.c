@@ -58,6 +58,10 @@ int main(int argc, char **argv) {
             if (st == GS_OK && q == GS_TUBE_QUALITY_DEFAULT) { /* bjt-stage's (half steps) */
                 st = gs_tube_os_init_spec(&os, rates[r], q, 1, &gs_lowdelay_low_alias_sub2);
                 gs_os_free(&os);
+                if (st == GS_OK) { /* bjt-preamp's (two half-stepped stages) */
+                    st = gs_tube_os_init_spec(&os, rates[r], q, 1, &gs_lowdelay_low_alias_sub2x2);
+                    gs_os_free(&os);
+                }
             }
             if (st != GS_OK) {
                 fprintf(stderr, "gs-mkldtab: %g Hz quality %u: %s\n", rates[r], q, gs_strerror(st));

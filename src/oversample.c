@@ -416,6 +416,8 @@ const gs_lowdelay_spec gs_lowdelay_low_alias = {50, 60, 3000.0, 1000.0, 2.0, 2.0
  * 1.3e-5 (test_bjt). Chosen by test_bjt_stage, test_bjt and test_oversample. */
 const gs_lowdelay_spec gs_lowdelay_low_alias_sub2 = {40,  40,  30000.0, 30000.0, 2.0,
                                                      4.0, 0.4, 1e-3,    1.0};
+const gs_lowdelay_spec gs_lowdelay_low_alias_sub2x2 = {40,  40,  30000.0, 30000.0, 2.0,
+                                                       4.0, 0.4, 1e-3,    2.0};
 
 /* Designs are costly for long filters (0.13 to 0.17 s of CPU for the 16x low-alias pair on a
  * loaded 2-core machine, 0.34 to 0.39 s before the row blocking and grid interleaving above; about

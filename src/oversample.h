@@ -54,6 +54,8 @@ extern const gs_lowdelay_spec gs_lowdelay_low_alias;
 /* bjt-stage's default: low-alias's design around a solver one high-rate sample late (its half
  * steps, gs_bjt_core_run_sub2); oversample.c says how its weights were chosen. */
 extern const gs_lowdelay_spec gs_lowdelay_low_alias_sub2;
+/* bjt-preamp's: the same around its two half-stepped stages (two high-rate samples late). */
+extern const gs_lowdelay_spec gs_lowdelay_low_alias_sub2x2;
 
 /* One low-delay design, keyed by everything gs_os_init_lowdelay designs from; the taps are
  * nu = spec.up_periods * factor and nd = spec.down_periods * factor long. */

@@ -209,9 +209,9 @@ static void count_design(const gs_os_ld_table *design, void *arg) {
  * that the tube models' designs at the tabulated rates are all in the table (else their instances
  * would pay the design again: over 0.1 s of CPU at 44.1/48 kHz). */
 static void lowdelay_tables(void) {
-    CHECK(gs_os_ld_ntables == 18,
-          "%u tabulated designs, expected 3 per rate (standard, low-alias, its half-step form) at "
-          "6 rates",
+    CHECK(gs_os_ld_ntables == 24,
+          "%u tabulated designs, expected 4 per rate (standard, low-alias, its half-step forms for "
+          "one and two stages) at 6 rates",
           gs_os_ld_ntables);
     unsigned same = 0;
     for (unsigned i = 0; i < gs_os_ld_ntables; i++) {
@@ -239,6 +239,10 @@ static void lowdelay_tables(void) {
             CHECK(gs_tube_os_init_spec(&os, rates[r], q, 64, &gs_lowdelay_low_alias_sub2) == GS_OK,
                   "%g Hz bjt-stage default", rates[r]);
             gs_os_free(&os);
+            CHECK(gs_tube_os_init_spec(&os, rates[r], q, 64, &gs_lowdelay_low_alias_sub2x2) ==
+                      GS_OK,
+                  "%g Hz bjt-preamp default", rates[r]);
+            gs_os_free(&os);
         }
     gs_os_lowdelay_each(count_design, &designed);
     CHECK(designed == 0, "%u tube designs at tabulated rates were not in the table", designed);
@@ -258,6 +262,8 @@ int main(void) {
     lowdelay(48000, 16, 16, &gs_lowdelay_low_alias_sub2, "low-alias (half steps)", 0.04, 70.0, 0.7);
     lowdelay(96000, 8, 16, &gs_lowdelay_low_alias_sub2, "low-alias (half steps)", 0.04, 70.0, 0.7);
     lowdelay(192000, 4, 16, &gs_lowdelay_low_alias_sub2, "low-alias (half steps)", 0.04, 70.0, 0.7);
+    lowdelay(48000, 16, 16, &gs_lowdelay_low_alias_sub2x2, "low-alias (two half-stepped stages)",
+             0.04, 70.0, 0.7);
     chain(48000, 8, 20000, 0, 75);
     chain(44100, 8, 20000, 0, 75);
     chain(96000, 4, 40000, 0, 75);
