@@ -311,6 +311,14 @@ GS_REALTIME static gs_status batch_run(gs_stream *const *s, size_t m, const floa
     return st;
 }
 
+/* Whether a stream is among the first m of a batch (a stream named twice runs twice, in order:
+ * its second visit starts a new batch). */
+GS_REALTIME static int batch_has(gs_stream *const *s, size_t m, const gs_stream *x) {
+    for (size_t i = 0; i < m; i++)
+        if (s[i] == x) return 1;
+    return 0;
+}
+
 GS_REALTIME gs_status gs_stream_process_many(gs_stream *const *s, size_t count,
                                              const float *const *in, float *const *out,
                                              uint32_t n) {
@@ -324,7 +332,7 @@ GS_REALTIME gs_status gs_stream_process_many(gs_stream *const *s, size_t count,
         }
         size_t m = 1;
         while (m < STREAM_BATCH && k + m < count && s[k + m] && in[k + m] && out[k + m] &&
-               s[k + m]->block == s[k]->block)
+               s[k + m]->block == s[k]->block && !batch_has(s + k, m, s[k + m]))
             m++;
         gs_status r = batch_run(s + k, m, in + k, out + k, n);
         if (r != GS_OK) st = r;

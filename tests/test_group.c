@@ -217,9 +217,55 @@ static void test_errors(void) {
     gs_channel_free(c);
 }
 
+/* A channel or a stream named twice in one call runs twice, in order, as one by one. */
+static void test_repeats(void) {
+    enum { R = 6 };
+    static const int idx[R] = {0, 1, 0, 3, 4, 1};
+    gs_channel *a[5], *b[5];
+    gs_stream *sa[5], *sb[5];
+    for (int k = 0; k < 5; k++) {
+        a[k] = make(k == 2 ? 5 : k);
+        b[k] = make(k == 2 ? 5 : k);
+        if (!a[k] || !b[k]) return;
+        gs_stream_new(a[k], 0, &sa[k]);
+        gs_stream_new(b[k], 0, &sb[k]);
+    }
+    float x[R][BLOCK], ya[R][BLOCK], yb[R][BLOCK];
+    const float *pin[R];
+    float *pout[R];
+    gs_channel *ca[R];
+    gs_stream *ssa[R];
+    int diff = 0;
+    for (int blk = 0; blk < 20; blk++) {
+        for (int r = 0; r < R; r++) {
+            for (uint32_t i = 0; i < BLOCK; i++) x[r][i] = input(r, (uint64_t)blk * BLOCK + i);
+            pin[r] = x[r];
+            pout[r] = ya[r];
+            ca[r] = a[idx[r]];
+            ssa[r] = sa[idx[r]];
+        }
+        if (blk < 10) {
+            gs_channel_process_many(ca, R, pin, pout, BLOCK);
+            for (int r = 0; r < R; r++) gs_channel_process(b[idx[r]], x[r], yb[r], BLOCK);
+        } else {
+            gs_stream_process_many(ssa, R, pin, pout, BLOCK);
+            for (int r = 0; r < R; r++) gs_stream_process(sb[idx[r]], x[r], yb[r], BLOCK);
+        }
+        for (int r = 0; r < R; r++) diff += memcmp(ya[r], yb[r], sizeof ya[r]) != 0;
+    }
+    CHECK(diff == 0, "%d repeated entries differ from one by one", diff);
+    for (int k = 0; k < 5; k++) {
+        gs_stream_free(sa[k]);
+        gs_stream_free(sb[k]);
+        gs_channel_free(a[k]);
+        gs_channel_free(b[k]);
+    }
+}
+
 int main(void) {
     test_channels();
     test_streams();
     test_errors();
+    test_repeats();
     return check_done();
 }

@@ -5,8 +5,8 @@
  *   (dB, V, Ohm, F, Hz, s), never in normalised "0..1" values.
  * - Functions return a gs_status; gs_strerror() names it. Nothing here calls exit() or prints.
  * - Objects are opaque; every *_free(NULL) is a no-op.
- * - Real-time safety: gs_channel_process(), gs_channel_set*() and gs_channel_get() never allocate,
- *   lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
+ * - Real-time safety: gs_channel_process(), gs_channel_process_many(), gs_channel_set*() and
+ *   gs_channel_get() never allocate, lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
  *
  * Sections, by object: status and version; units and values; models and parameters; presets;
  * channel; meters; clip safe; noise helpers; levels and calibration.
