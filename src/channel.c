@@ -417,14 +417,10 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
     return GS_OK;
 }
 
-/* Whether a channel whose input guard gave `at` runs its model in one process call over the
- * block (what its process4 stands for): a model with a group path, not a strip, no overload
- * ending in the block and no parameter step pending (a glide splits the block at control rate). */
+/* Whether a channel whose input guard gave `at` can run in a group over the block: a model with
+ * a group path, not a strip, and no overload ending in the block (the restart splits it). */
 GS_REALTIME static int groupable(const gs_channel *ch, uint32_t at, uint32_t n) {
-    if (!ch->process4 || gs_vt_is_strip(ch->vt) || at < n || ch->gliding) return 0;
-    for (size_t i = 0; i < ch->n; i++)
-        if (ch->pending[i]) return 0;
-    return 1;
+    return ch->process4 && !gs_vt_is_strip(ch->vt) && at == n;
 }
 
 /* Channels waiting for three more of the same model (gs_channel_process_many). */
@@ -441,6 +437,40 @@ GS_REALTIME static void group_flush(group *g, uint32_t n) {
     for (unsigned i = 0; i < g->n; i++) {
         run_model(g->ch[i], g->out[i], n);
         process_out(g->ch[i], g->out[i], n);
+    }
+    g->n = 0;
+}
+
+/* Four channels of one model over the block, in step: run_model's schedule for each (a lane
+ * with values pending is updated at the start and, while it glides, every GS_CTRL_BLOCK
+ * samples), the pieces as short as the shortest lane's. A lane that does not glide then runs
+ * its block in pieces, the same samples: the models with a group path do not depend on the
+ * partition of a block (test_group asserts it for tube-preamp). */
+GS_REALTIME static void group_run(group *g, uint32_t n) {
+    int pend[4];
+    void *self[4];
+    for (unsigned l = 0; l < 4; l++) {
+        gs_channel *c = g->ch[l];
+        pend[l] = c->gliding;
+        for (size_t i = 0; i < c->n && !pend[l]; i++) pend[l] = c->pending[i];
+        self[l] = c->state;
+    }
+    for (uint32_t done = 0; done < n;) {
+        uint32_t len = n - done;
+        for (unsigned l = 0; l < 4; l++) {
+            if (!pend[l]) continue;
+            update_params(g->ch[l]);
+            pend[l] = g->ch[l]->gliding;
+            if (pend[l] && len > GS_CTRL_BLOCK) len = GS_CTRL_BLOCK;
+        }
+        float *buf[4];
+        for (unsigned l = 0; l < 4; l++) buf[l] = g->out[l] + done;
+        g->ch[0]->process4(self, buf, len);
+        done += len;
+    }
+    for (unsigned l = 0; l < 4; l++) {
+        g->ch[l]->grouped++;
+        process_out(g->ch[l], g->out[l], n);
     }
     g->n = 0;
 }
@@ -479,14 +509,7 @@ GS_REALTIME gs_status gs_channel_process_many(gs_channel *const *ch, size_t coun
         g[j].ch[g[j].n] = c;
         g[j].out[g[j].n++] = out[k];
         if (g[j].n < 4) continue;
-        void *self[4];
-        for (unsigned i = 0; i < 4; i++) self[i] = g[j].ch[i]->state;
-        c->process4(self, g[j].out, n);
-        for (unsigned i = 0; i < 4; i++) {
-            g[j].ch[i]->grouped++;
-            process_out(g[j].ch[i], g[j].out[i], n);
-        }
-        g[j].n = 0;
+        group_run(&g[j], n);
     }
     for (unsigned j = 0; j < ng; j++) group_flush(&g[j], n); /* fewer than four left */
     fp_leave(fm);

@@ -57,8 +57,9 @@ typedef struct gs_model_vt {
 
 /* A model's group path: four instances at once, each exactly what process(self[l], buf[l], n)
  * gives (bit for bit, state included), e.g. solved as the lanes of vectors. The four are
- * distinct; the channel calls it only when none of them has a parameter step pending in the
- * block (gs_channel_process_many). Real-time safe. Not a field of gs_model_vt: every model's
+ * distinct; the channel calls it for pieces of a block, between parameter steps (set) at control
+ * rate while any of them glides, so a model with one must not depend on the partition of a block
+ * (gs_channel_process_many). Real-time safe. Not a field of gs_model_vt: every model's
  * positional initializer would need one more entry (-Wmissing-field-initializers). */
 typedef void (*gs_process4_fn)(void *const self[4], float *const buf[4], uint32_t n);
 /* tube-preamp's (tube_preamp.c). */

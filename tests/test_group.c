@@ -52,6 +52,9 @@ static void events(gs_channel *const c[NCH], int b) {
     if (b == 30) gs_channel_reset(c[5]);
     if (b == 40) gs_channel_set_symbol(c[4], "quality", 0.0); /* fast: 2x in a 16x group */
     if (b == 60) gs_channel_set_symbol(c[4], "quality", 2.0);
+    if (b == 66) /* every channel glides at once, by different distances */
+        for (int k = 0; k < NCH; k++)
+            gs_channel_set_symbol(c[k], is_tube(k) ? "gain" : "trim", 3.0 - k);
 }
 
 static void test_channels(void) {
@@ -106,16 +109,16 @@ static void test_channels(void) {
     CHECK(s3.nonfinite_inputs == 1, "the NaN was counted (%llu)",
           (unsigned long long)s3.nonfinite_inputs);
     CHECK(s0.overloads == 1, "the overload ended once (%llu)", (unsigned long long)s0.overloads);
-    /* Groups of four: the first four tube channels (0, 1, 3, 4), and 5 or 6 in place of one that
-     * glides, has a quality change pending or ends an overload in the block. */
+    /* Groups of four: the first four tube channels (0, 1, 3, 4), also while they glide, and 5 in
+     * place of 0 in the block where its overload ends. */
     uint64_t sum = 0;
     for (int k = 0; k < NCH; k++) sum += gs_channel_grouped(a[k]);
     CHECK(sum % 4 == 0, "grouped four at a time (%llu channel blocks)", (unsigned long long)sum);
     CHECK(gs_channel_grouped(a[2]) == 0, "another model is never grouped");
-    CHECK(gs_channel_grouped(a[0]) > 60, "the group path ran (%llu blocks)",
-          (unsigned long long)gs_channel_grouped(a[0]));
-    CHECK(gs_channel_grouped(a[1]) < gs_channel_grouped(a[0]), "a glide runs alone (%llu)",
+    CHECK(gs_channel_grouped(a[1]) == NBLK + 40, "glides run grouped (%llu blocks)",
           (unsigned long long)gs_channel_grouped(a[1]));
+    CHECK(gs_channel_grouped(a[0]) == NBLK + 39, "an overload's end runs alone (%llu blocks)",
+          (unsigned long long)gs_channel_grouped(a[0]));
     CHECK(gs_channel_grouped(a[5]) > 0, "a leftover fills a gap (%llu)",
           (unsigned long long)gs_channel_grouped(a[5]));
     for (int k = 0; k < NCH; k++) {

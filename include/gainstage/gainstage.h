@@ -220,8 +220,8 @@ GS_API double gs_channel_rate(const gs_channel *channel);
  * the state ever becomes non-finite the model is reset and that block is output as silence. */
 GS_API gs_status gs_channel_process(gs_channel *channel, const float *in, float *out, uint32_t n);
 /* gs_channel_process(channel[k], in[k], out[k], n) for k = 0..count-1, bit for bit, and faster:
- * channels of a model with a group path (tube-preamp) and nothing pending in the block run four
- * at a time as the lanes of vectors. in[k] == out[k] is allowed; otherwise no two buffers
+ * channels of a model with a group path (tube-preamp) run four at a time as the lanes of vectors
+ * (also while values glide; not in a block where an overload ends, see GS_OVERLOAD_V). in[k] == out[k] is allowed; otherwise no two buffers
  * overlap. Every channel is processed; the last error is returned (GS_OK if none). */
 GS_API gs_status gs_channel_process_many(gs_channel *const *channel, size_t count,
                                          const float *const *in, float *const *out, uint32_t n);
