@@ -8,9 +8,11 @@
  * cpu p99.9 and cpu max: thread CPU time of single periods, the DSP's own worst case (a period
  * above 100 % there cannot be met on any machine this fast).
  *
- *   bench_live [--preset P] [--rate HZ] [--period N] [--seconds S] [--runs R] [N1 N2 ...]
+ *   bench_live [--preset P] [--rate HZ] [--period N] [--seconds S] [--runs R] [--move SYMBOL]
+ *              [N1 N2 ...]
  *   (defaults: clean, 48000, 64, 3, 1 run, channel counts 1 8 16 32). With R runs each column is
- *   the median of that column over the R runs.
+ *   the median of that column over the R runs. --move SYMBOL: all channels' SYMBOL moves by 3
+ *   (its unit) every 0.1 s, so that they glide (the worst case of a gang move or a recall).
  */
 #include "live.h"
 
@@ -38,8 +40,27 @@ static int cmp(const void *a, const void *b) {
 enum { F_MEAN, F_P99, F_MAX, F_CPU999, F_CPUMAX, F_COUNT };
 
 /* One run of n channels of `preset` for `seconds`; 0, or -1 with a message. */
-static int run_once(const char *preset, int n, double rate, unsigned period, double seconds,
-                    double fig[F_COUNT]) {
+/* Every MOVE_SECONDS of a run with --move, every channel's parameter `move` steps by MOVE_STEP
+ * (in its unit, down where up leaves the range) and back the next time: a gang move, which the
+ * channels glide through (the control side posts, the engine applies at the next period). */
+#define MOVE_SECONDS 0.1
+#define MOVE_STEP 3.0
+
+/* The values of `move` for channel k: its own and the one it steps to. */
+static int move_values(live_engine *e, int k, const char *move, size_t *id, double v[2]) {
+    live_strip_ctl c;
+    live_ctl_get(e, k, &c);
+    if (gs_model_param_find(c.model, move, id) != GS_OK) {
+        fprintf(stderr, "bench_live: preset has no parameter '%s'\n", move);
+        return -1;
+    }
+    v[0] = c.param[*id];
+    v[1] = v[0] + MOVE_STEP <= c.model->params[*id].max ? v[0] + MOVE_STEP : v[0] - MOVE_STEP;
+    return 0;
+}
+
+static int run_once(const char *preset, const char *move, int n, double rate, unsigned period,
+                    double seconds, double fig[F_COUNT]) {
     double tperiod = period / rate;
     live_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -54,6 +75,13 @@ static int run_once(const char *preset, int n, double rate, unsigned period, dou
         return -1;
     }
     live_engine_settle(e);
+    size_t mid = 0;
+    double mv[2] = {0, 0};
+    if (move && move_values(e, 0, move, &mid, mv) != 0) {
+        live_engine_free(e);
+        return -1;
+    }
+    size_t every = (size_t)(MOVE_SECONDS / tperiod);
     size_t len = (size_t)(rate * 2.0); /* 2 s of a guitar-like signal, looped */
     float *sig = malloc(len * sizeof(float));
     for (size_t i = 0; i < len; i++) {
@@ -76,6 +104,9 @@ static int run_once(const char *preset, int n, double rate, unsigned period, dou
         for (int k = 0; k < n; k++)
             for (unsigned i = 0; i < period; i++) in[k][i] = sig[(pos + i + (size_t)k * 997) % len];
         pos += period;
+        if (move && p % every == every - 1)
+            for (int k = 0; k < n; k++)
+                live_ctl_param_value(e, k, move, mv[(p / every) % 2 ? 0 : 1], err, sizeof err);
         double c0 = clk(CLOCK_THREAD_CPUTIME_ID), w0 = clk(CLOCK_MONOTONIC);
         live_engine_run(e, (const float *const *)in, out, ml, mr, period, (uint32_t)pos);
         t[p] = clk(CLOCK_MONOTONIC) - w0;
@@ -105,7 +136,7 @@ static int run_once(const char *preset, int n, double rate, unsigned period, dou
 }
 
 int main(int argc, char **argv) {
-    const char *preset = "clean";
+    const char *preset = "clean", *move = NULL;
     double rate = 48000, seconds = 3;
     unsigned period = 64;
     int counts[16], nc = 0, runs = 1;
@@ -118,6 +149,8 @@ int main(int argc, char **argv) {
             period = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
             seconds = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--move") && i + 1 < argc)
+            move = argv[++i];
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc && atoi(argv[i + 1]) >= 1 &&
                  atoi(argv[i + 1]) <= RUNS_MAX)
             runs = atoi(argv[++i]);
@@ -126,7 +159,7 @@ int main(int argc, char **argv) {
         else {
             fprintf(stderr,
                     "usage: bench_live [--preset P] [--rate HZ] [--period N] "
-                    "[--seconds S] [--runs R (1-%d)] [CHANNELS...]\n",
+                    "[--seconds S] [--runs R (1-%d)] [--move SYMBOL] [CHANNELS...]\n",
                     RUNS_MAX);
             return 2;
         }
@@ -136,16 +169,16 @@ int main(int argc, char **argv) {
         nc = 4;
     }
     printf("gainstage live engine: preset %s, %.0f Hz, %u-frame periods (%.3f ms), %.0f s per "
-           "run, %s of %d run%s\n",
+           "run, %s of %d run%s%s%s\n",
            preset, rate, period, 1e3 * period / rate, seconds, runs > 1 ? "medians" : "one", runs,
-           runs > 1 ? "s" : "");
+           runs > 1 ? "s" : "", move ? ", moving " : "", move ? move : "");
     printf("%8s %10s %10s %10s %12s %10s %14s\n", "channels", "mean %", "p99 %", "max %",
            "cpu p99.9 %", "cpu max %", "ch/core @100%");
     for (int c = 0; c < nc; c++) {
         double fig[F_COUNT][RUNS_MAX], med[F_COUNT];
         for (int r = 0; r < runs; r++) {
             double one[F_COUNT];
-            if (run_once(preset, counts[c], rate, period, seconds, one) != 0) return 1;
+            if (run_once(preset, move, counts[c], rate, period, seconds, one) != 0) return 1;
             for (int f = 0; f < F_COUNT; f++) fig[f][r] = one[f];
         }
         for (int f = 0; f < F_COUNT; f++) {
