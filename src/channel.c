@@ -18,6 +18,7 @@
 
 struct gs_channel {
     const gs_model_vt *vt;
+    gs_process4_fn process4; /* the model's group path, or NULL (process4_of) */
     void *state;
     double rate;
     uint32_t max_block;
@@ -32,6 +33,7 @@ struct gs_channel {
     int overloaded;     /* inside an overload, or in range for less than hold samples after it */
     uint32_t calm;      /* samples in range since the last clamped one */
     uint32_t hold;      /* in-range samples that end an overload: 10 ms */
+    uint64_t grouped;   /* blocks run through the group path (gs_channel_grouped) */
 };
 
 /* Denormal protection: flush-to-zero and denormals-are-zero for the duration of a process call,
@@ -92,6 +94,11 @@ gs_status gs_channel_new(const char *model, double rate, uint32_t max_block, gs_
     return gs_channel_wrap(vt, state, rate, max_block, out);
 }
 
+/* The models with a group path (internal.h). */
+static gs_process4_fn process4_of(const gs_model_vt *vt) {
+    return vt == &gs_tube_preamp_model ? gs_tube_preamp_process4 : NULL;
+}
+
 gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint32_t max_block,
                           gs_channel **out) {
     *out = NULL;
@@ -101,6 +108,7 @@ gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint3
         return GS_ERR_NO_MEMORY;
     }
     ch->vt = vt;
+    ch->process4 = process4_of(vt);
     ch->state = state;
     ch->rate = rate;
     ch->max_block = max_block;
@@ -364,13 +372,15 @@ GS_REALTIME static uint32_t overload_end(gs_channel *ch, uint32_t over_end, uint
     return at;
 }
 
-GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float *out, uint32_t n) {
-    if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
-    if (n > ch->max_block) return GS_ERR_BLOCK_SIZE;
-    if (n == 0) return GS_OK;
-    fpmode fm = fp_enter();
+/* The part of a process call before the model: the copy and the input guard. Returns where an
+ * overload ends in the block (n: it does not). */
+GS_REALTIME static uint32_t process_in(gs_channel *ch, const float *in, float *out, uint32_t n) {
     if (in != out) memcpy(out, in, n * sizeof(float));
-    uint32_t at = overload_end(ch, guard_input(ch, out, n), n);
+    return overload_end(ch, guard_input(ch, out, n), n);
+}
+
+/* The model over the block, with the restart where an overload ended (at < n). */
+GS_REALTIME static void process_model(gs_channel *ch, float *out, uint32_t at, uint32_t n) {
     run_model(ch, out, at);
     if (at < n) {
         /* The overload is over: the circuit restarts from its DC operating point, instead of
@@ -381,6 +391,10 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
         ch->overloaded = 0;
         run_model(ch, out + at, n - at);
     }
+}
+
+/* The part after it: a non-finite output restarts the model and the block is silence. */
+GS_REALTIME static void process_out(gs_channel *ch, float *out, uint32_t n) {
     int bad = 0;
     for (uint32_t i = 0; i < n; i++) bad |= !isfinite(out[i]);
     if (bad) {
@@ -389,8 +403,117 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
         memset(out, 0, n * sizeof(float));
         ch->recoveries++;
     }
+}
+
+GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float *out, uint32_t n) {
+    if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
+    if (n > ch->max_block) return GS_ERR_BLOCK_SIZE;
+    if (n == 0) return GS_OK;
+    fpmode fm = fp_enter();
+    uint32_t at = process_in(ch, in, out, n);
+    process_model(ch, out, at, n);
+    process_out(ch, out, n);
     fp_leave(fm);
     return GS_OK;
+}
+
+/* Whether a channel whose input guard gave `at` can run in a group over the block: a model with
+ * a group path, not a strip, and no overload ending in the block (the restart splits it). */
+GS_REALTIME static int groupable(const gs_channel *ch, uint32_t at, uint32_t n) {
+    return ch->process4 && !gs_vt_is_strip(ch->vt) && at == n;
+}
+
+/* Channels waiting for three more of the same model (gs_channel_process_many). */
+#define GROUP_MODELS 4
+typedef struct group {
+    const gs_model_vt *vt;
+    unsigned n;
+    gs_channel *ch[4];
+    float *out[4];
+} group;
+
+/* Run the waiting channels of a group one by one and empty it. */
+GS_REALTIME static void group_flush(group *g, uint32_t n) {
+    for (unsigned i = 0; i < g->n; i++) {
+        run_model(g->ch[i], g->out[i], n);
+        process_out(g->ch[i], g->out[i], n);
+    }
+    g->n = 0;
+}
+
+/* Four channels of one model over the block, in step: run_model's schedule for each (a lane
+ * with values pending is updated at the start and, while it glides, every GS_CTRL_BLOCK
+ * samples), the pieces as short as the shortest lane's. A lane that does not glide then runs
+ * its block in pieces, the same samples: the models with a group path do not depend on the
+ * partition of a block (test_group asserts it for tube-preamp). */
+GS_REALTIME static void group_run(group *g, uint32_t n) {
+    int pend[4];
+    void *self[4];
+    for (unsigned l = 0; l < 4; l++) {
+        gs_channel *c = g->ch[l];
+        pend[l] = c->gliding;
+        for (size_t i = 0; i < c->n && !pend[l]; i++) pend[l] = c->pending[i];
+        self[l] = c->state;
+    }
+    for (uint32_t done = 0; done < n;) {
+        uint32_t len = n - done;
+        for (unsigned l = 0; l < 4; l++) {
+            if (!pend[l]) continue;
+            update_params(g->ch[l]);
+            pend[l] = g->ch[l]->gliding;
+            if (pend[l] && len > GS_CTRL_BLOCK) len = GS_CTRL_BLOCK;
+        }
+        float *buf[4];
+        for (unsigned l = 0; l < 4; l++) buf[l] = g->out[l] + done;
+        g->ch[0]->process4(self, buf, len);
+        done += len;
+    }
+    for (unsigned l = 0; l < 4; l++) {
+        g->ch[l]->grouped++;
+        process_out(g->ch[l], g->out[l], n);
+    }
+    g->n = 0;
+}
+
+GS_REALTIME gs_status gs_channel_process_many(gs_channel *const *ch, size_t count,
+                                              const float *const *in, float *const *out,
+                                              uint32_t n) {
+    if (!ch || !in || !out) return GS_ERR_INVALID_ARGUMENT;
+    gs_status st = GS_OK;
+    group g[GROUP_MODELS];
+    unsigned ng = 0;
+    fpmode fm = fp_enter();
+    for (size_t k = 0; k < count; k++) {
+        gs_channel *c = ch[k];
+        if (!c || !in[k] || !out[k]) {
+            st = GS_ERR_INVALID_ARGUMENT;
+            continue;
+        }
+        if (n > c->max_block) {
+            st = GS_ERR_BLOCK_SIZE;
+            continue;
+        }
+        if (n == 0) continue;
+        unsigned j = 0;
+        while (j < ng && g[j].vt != c->vt) j++;
+        /* The same channel twice: its earlier visit (and its group) runs first, as in order. */
+        for (unsigned i = 0; j < ng && i < g[j].n; i++)
+            if (g[j].ch[i] == c) group_flush(&g[j], n);
+        uint32_t at = process_in(c, in[k], out[k], n);
+        if (!groupable(c, at, n) || (j == ng && ng == GROUP_MODELS)) {
+            process_model(c, out[k], at, n);
+            process_out(c, out[k], n);
+            continue;
+        }
+        if (j == ng) g[ng++] = (group){c->vt, 0, {0}, {0}};
+        g[j].ch[g[j].n] = c;
+        g[j].out[g[j].n++] = out[k];
+        if (g[j].n < 4) continue;
+        group_run(&g[j], n);
+    }
+    for (unsigned j = 0; j < ng; j++) group_flush(&g[j], n); /* fewer than four left */
+    fp_leave(fm);
+    return st;
 }
 
 size_t gs_channel_block_count(const gs_channel *ch) {
@@ -411,4 +534,7 @@ gs_status gs_channel_block_at(const gs_channel *ch, size_t i, const char **name,
 }
 
 /* Internal (internal.h). */
-uint32_t gs_channel_max_block(const gs_channel *channel) { return channel ? channel->max_block : 0; }
+uint64_t gs_channel_grouped(const gs_channel *channel) { return channel ? channel->grouped : 0; }
+uint32_t gs_channel_max_block(const gs_channel *channel) {
+    return channel ? channel->max_block : 0;
+}

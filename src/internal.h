@@ -55,6 +55,16 @@ typedef struct gs_model_vt {
     uint32_t (*latency_for)(const double *values, double rate);
 } gs_model_vt;
 
+/* A model's group path: four instances at once, each exactly what process(self[l], buf[l], n)
+ * gives (bit for bit, state included), e.g. solved as the lanes of vectors. The four are
+ * distinct; the channel calls it for pieces of a block, between parameter steps (set) at control
+ * rate while any of them glides, so a model with one must not depend on the partition of a block
+ * (gs_channel_process_many). Real-time safe. Not a field of gs_model_vt: every model's
+ * positional initializer would need one more entry (-Wmissing-field-initializers). */
+typedef void (*gs_process4_fn)(void *const self[4], float *const buf[4], uint32_t n);
+/* tube-preamp's (tube_preamp.c). */
+GS_REALTIME void gs_tube_preamp_process4(void *const self[4], float *const buf[4], uint32_t n);
+
 /* The look-ahead (and latency) of a clip safe, in samples (clipsafe.c). */
 uint32_t gs_clipsafe_lookahead_samples(double rate, double lookahead_s);
 
@@ -150,5 +160,7 @@ gs_status gs_strip_block_at(const void *strip, size_t i, const char **name,
 
 /* The largest block the channel was created for, in samples (channel.c). */
 uint32_t gs_channel_max_block(const gs_channel *channel);
+/* Blocks the channel ran through its model's group path, four at once (channel.c), for tests. */
+uint64_t gs_channel_grouped(const gs_channel *channel);
 
 #endif

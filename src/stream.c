@@ -249,7 +249,9 @@ GS_REALTIME static void chunk_out(gs_stream *s, float *y, uint32_t n) {
     s->frames += n;
 }
 
-GS_REALTIME static gs_status chunk(gs_stream *s, const float *x, float *y, uint32_t n) {
+/* A chunk before its channel: a fade that starts, the calibration gains, units to volts in xin,
+ * the pad at the channel's latency. */
+GS_REALTIME static void chunk_pre(gs_stream *s, const float *x, uint32_t n) {
     if (!s->next && s->want != s->ch) fade_start(s);
     for (uint32_t i = 0; i < n; i++) {
         s->gin[i] = gs_ramp_next(&s->in_scale);
@@ -257,13 +259,14 @@ GS_REALTIME static gs_status chunk(gs_stream *s, const float *x, float *y, uint3
     }
     /* Non-finite samples pass through: the channel counts them and treats them as silence. */
     chunk_in(s, x, n);
-    pad *d = &s->pads[s->pa];
-    pad_sync(s, d, s->ch);
-    gs_status st = gs_channel_process(s->ch, s->xin, s->ya, n);
-    pad_run(d, s->ya, n);
+    pad_sync(s, &s->pads[s->pa], s->ch);
+}
+
+/* After it (ya holds its volts): the pad, the incoming channel of a fade, the output. */
+GS_REALTIME static void chunk_post(gs_stream *s, float *y, uint32_t n) {
+    pad_run(&s->pads[s->pa], s->ya, n);
     if (s->next) fade_run(s, n);
     chunk_out(s, y, n);
-    return st;
 }
 
 GS_REALTIME gs_status gs_stream_process(gs_stream *s, const float *in, float *out, uint32_t n) {
@@ -271,9 +274,69 @@ GS_REALTIME gs_status gs_stream_process(gs_stream *s, const float *in, float *ou
     gs_status st = GS_OK;
     for (uint32_t off = 0; off < n;) {
         uint32_t len = n - off < s->block ? n - off : s->block;
-        gs_status r = chunk(s, in + off, out + off, len);
+        chunk_pre(s, in + off, len);
+        gs_status r = gs_channel_process(s->ch, s->xin, s->ya, len);
+        chunk_post(s, out + off, len);
         if (r != GS_OK) st = r;
         off += len;
+    }
+    return st;
+}
+
+/* Streams taken together by gs_stream_process_many: consecutive ones of one chunk size. */
+#define STREAM_BATCH 16
+
+/* A batch of m streams of one chunk size: chunk by chunk, every stream's part before its
+ * channel, the channels together, every stream's part after. */
+GS_REALTIME static gs_status batch_run(gs_stream *const *s, size_t m, const float *const *in,
+                                       float *const *out, uint32_t n) {
+    gs_status st = GS_OK;
+    uint32_t block = s[0]->block;
+    for (uint32_t off = 0; off < n;) {
+        uint32_t len = n - off < block ? n - off : block;
+        gs_channel *ch[STREAM_BATCH];
+        const float *x[STREAM_BATCH];
+        float *y[STREAM_BATCH];
+        for (size_t k = 0; k < m; k++) {
+            chunk_pre(s[k], in[k] + off, len);
+            ch[k] = s[k]->ch;
+            x[k] = s[k]->xin;
+            y[k] = s[k]->ya;
+        }
+        gs_status r = gs_channel_process_many(ch, m, x, y, len);
+        if (r != GS_OK) st = r;
+        for (size_t k = 0; k < m; k++) chunk_post(s[k], out[k] + off, len);
+        off += len;
+    }
+    return st;
+}
+
+/* Whether a stream is among the first m of a batch (a stream named twice runs twice, in order:
+ * its second visit starts a new batch). */
+GS_REALTIME static int batch_has(gs_stream *const *s, size_t m, const gs_stream *x) {
+    for (size_t i = 0; i < m; i++)
+        if (s[i] == x) return 1;
+    return 0;
+}
+
+GS_REALTIME gs_status gs_stream_process_many(gs_stream *const *s, size_t count,
+                                             const float *const *in, float *const *out,
+                                             uint32_t n) {
+    if (!s || !in || !out) return GS_ERR_INVALID_ARGUMENT;
+    gs_status st = GS_OK;
+    for (size_t k = 0; k < count;) {
+        if (!s[k] || !in[k] || !out[k]) {
+            st = GS_ERR_INVALID_ARGUMENT;
+            k++;
+            continue;
+        }
+        size_t m = 1;
+        while (m < STREAM_BATCH && k + m < count && s[k + m] && in[k + m] && out[k + m] &&
+               s[k + m]->block == s[k]->block && !batch_has(s + k, m, s[k + m]))
+            m++;
+        gs_status r = batch_run(s + k, m, in + k, out + k, n);
+        if (r != GS_OK) st = r;
+        k += m;
     }
     return st;
 }

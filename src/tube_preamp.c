@@ -155,14 +155,16 @@ static void *create(double rate, uint32_t max_block) {
     return m;
 }
 
-GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
-    tube_preamp *m = self;
-    gs_oversampler *os = &m->h.os[m->h.q];
+/* The steps before the tube stages: the input gain at the base rate, then up to the high rate
+ * (the returned buffer is the oversampler's, n * factor samples). */
+GS_REALTIME static double *process_up(tube_preamp *m, float *buf, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) buf[i] = (float)(gs_ramp_next(&m->in_gain) * buf[i]);
-    double *hi = gs_os_up(os, buf, n);
-    uint32_t len = n * os->factor;
-    gs_tube_core_run_pair(m->st, &m->psu, &m->drive, hi, len);
-    gs_os_down(os, hi, buf, n);
+    return gs_os_up(&m->h.os[m->h.q], buf, n);
+}
+
+/* The steps after them: down to the base rate, the output level and the DC blocker. */
+GS_REALTIME static void process_down(tube_preamp *m, const double *hi, float *buf, uint32_t n) {
+    gs_os_down(&m->h.os[m->h.q], hi, buf, n);
     for (uint32_t i = 0; i < n; i++) {
         double x = gs_ramp_next(&m->out_gain) * buf[i];
         /* DC blocker y = a (y + x - x1): removes the slow bias shifts and the settling offsets */
@@ -170,6 +172,41 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
         m->hp_x = x;
         buf[i] = (float)m->hp_y;
     }
+}
+
+GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
+    tube_preamp *m = self;
+    double *hi = process_up(m, buf, n);
+    gs_tube_core_run_pair(m->st, &m->psu, &m->drive, hi, n * m->h.os[m->h.q].factor);
+    process_down(m, hi, buf, n);
+}
+
+/* Four preamps: every per-channel step as in process, and the two stages of all four solved
+ * together as the lanes of vectors (gs_tube_core_run_pair4, bit for bit what run_pair gives per
+ * channel). The lanes advance in step, so the four must run at the same high rate length: other
+ * qualities (or rates whose factor differs) go one by one. */
+GS_REALTIME void gs_tube_preamp_process4(void *const self[4], float *const buf[4], uint32_t n) {
+    tube_preamp *m[4];
+    for (int l = 0; l < 4; l++) m[l] = self[l];
+    unsigned f = m[0]->h.os[m[0]->h.q].factor;
+    for (int l = 1; l < 4; l++) {
+        if (m[l]->h.os[m[l]->h.q].factor != f) {
+            for (int k = 0; k < 4; k++) process(self[k], buf[k], n);
+            return;
+        }
+    }
+    double *hi[4];
+    gs_tube_core *st[4];
+    gs_tube_psu *psu[4];
+    gs_ramp *drive[4];
+    for (int l = 0; l < 4; l++) {
+        hi[l] = process_up(m[l], buf[l], n);
+        st[l] = m[l]->st;
+        psu[l] = &m[l]->psu;
+        drive[l] = &m[l]->drive;
+    }
+    gs_tube_core_run_pair4(st, psu, drive, hi, n * f);
+    for (int l = 0; l < 4; l++) process_down(m[l], hi[l], buf[l], n);
 }
 
 static uint32_t latency_for(const double *values, double rate) {

@@ -5,8 +5,8 @@
  *   (dB, V, Ohm, F, Hz, s), never in normalised "0..1" values.
  * - Functions return a gs_status; gs_strerror() names it. Nothing here calls exit() or prints.
  * - Objects are opaque; every *_free(NULL) is a no-op.
- * - Real-time safety: gs_channel_process(), gs_channel_set*() and gs_channel_get() never allocate,
- *   lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
+ * - Real-time safety: gs_channel_process(), gs_channel_process_many(), gs_channel_set*() and
+ *   gs_channel_get() never allocate, lock, block or do I/O. gs_channel_new() allocates everything an instance will ever need.
  *
  * Sections, by object: status and version; units and values; models and parameters; presets;
  * channel; meters; clip safe; noise helpers; levels and calibration.
@@ -219,6 +219,12 @@ GS_API double gs_channel_rate(const gs_channel *channel);
  * buffers must not overlap. Real-time safe. Non-finite input samples are treated as silence; if
  * the state ever becomes non-finite the model is reset and that block is output as silence. */
 GS_API gs_status gs_channel_process(gs_channel *channel, const float *in, float *out, uint32_t n);
+/* gs_channel_process(channel[k], in[k], out[k], n) for k = 0..count-1, bit for bit, and faster:
+ * channels of a model with a group path (tube-preamp) run four at a time as the lanes of vectors
+ * (also while values glide; not in a block where an overload ends, see GS_OVERLOAD_V). in[k] == out[k] is allowed; otherwise no two buffers
+ * overlap. Every channel is processed; the last error is returned (GS_OK if none). */
+GS_API gs_status gs_channel_process_many(gs_channel *const *channel, size_t count,
+                                         const float *const *in, float *const *out, uint32_t n);
 
 /* Return the circuit to its DC operating point, parameters jump to their targets. */
 GS_API void gs_channel_reset(gs_channel *channel);
@@ -391,6 +397,12 @@ GS_API gs_status gs_stream_switch(gs_stream *stream, gs_channel *next, double fa
 /* Process n samples (any n) of input units into output units. in == out is allowed; otherwise
  * the buffers must not overlap. Non-finite input reaches the channel, which treats it as 0. */
 GS_API gs_status gs_stream_process(gs_stream *stream, const float *in, float *out, uint32_t n);
+/* gs_stream_process(stream[k], in[k], out[k], n) for k = 0..count-1, bit for bit, with their
+ * channels processed together (gs_channel_process_many) where streams of one chunk size meet.
+ * Buffers as there, and no two streams share a channel; the last error is returned (GS_OK if
+ * none). */
+GS_API gs_status gs_stream_process_many(gs_stream *const *stream, size_t count,
+                                        const float *const *in, float *const *out, uint32_t n);
 /* Back to rest: a fade cut short (the channel asked for plays), that channel reset to its DC
  * operating point, the padding empty, glides landed, the level window restarted. */
 GS_API void gs_stream_reset(gs_stream *stream);

@@ -13,6 +13,7 @@
 #      and up to the feeder's first irregular cycle (late, or an xrun reported to it), which it
 #      prints. (1) holds whatever the feeder did: the engine reads each input buffer once.
 #   A2. the same for channel strips (a built-in strip and a --chain text), and their latency.
+#   A3. the same for five channels of preset tube (four of them processed as vector lanes).
 #   B. OSC: meters, gain, mute, solo with the pan law, level, preset, errors; the session file
 #      saves and restores the setup.
 #   C. kill -9 during a recording (pre-preamp tap): the files must open as they are, 'gainstage
@@ -237,6 +238,29 @@ for k in 1 2; do
     r=$("$H" compare "$T/a2post$k.wav" "$T/a2ref$k.wav" 0)
     check "[ $? -eq 0 ]" "A2: strip $k post differs from gainstage process $* of pre: $r"
     echo "A2: strip $k ($*): post-preamp file vs gainstage process of the pre-preamp file: $r"
+done
+
+# --- A3. five channels of preset tube, which the engine runs four at a time as vector lanes (and
+# the fifth alone): each recorded channel equals 'gainstage process' of its pre-preamp file, bit
+# for bit --------------------------------------------------------------------------------------
+"$GS" live --server "$SRV" --inputs 5 --preset tube --record "$T/recA3" --record-point both \
+    --osc-port off --status-interval 0.2 >"$T/A3.out" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+check "waitfor \"grep -q 'live: recording' '$T/A3.out'\" 30" "A3: recording did not start: $(cat "$T/A3.out")"
+"$H" play "$SRV" gainstage:in_ "$T/s1.wav" "$T/s2.wav" "$T/s3.wav" "$T/s4.wav" \
+    "$T/s1.wav" >"$T/playA3.out" || bad "A3: feeder failed"
+kill -TERM "$G"
+reaped "$G" 30
+check "[ $st -eq 0 ]" "A3: SIGTERM status $st: $(cat "$T/A3.out")"
+take=$(ls "$T"/recA3/*.take 2>/dev/null | head -1)
+for k in 1 2 3 4 5; do
+    "$H" strip "$(ls "$T"/recA3/*-ch0$k-pre.wav)" "$take" "$T/a3pre$k.wav" >/dev/null
+    "$H" strip "$(ls "$T"/recA3/*-ch0$k.wav)" "$take" "$T/a3post$k.wav" >/dev/null
+    "$GS" process -q --force --no-compensate --preset tube --format f32 "$T/a3pre$k.wav" "$T/a3ref$k.wav"
+    r=$("$H" compare "$T/a3post$k.wav" "$T/a3ref$k.wav" 0)
+    check "[ $? -eq 0 ]" "A3: channel $k post differs from gainstage process --preset tube of pre: $r"
+    echo "A3: channel $k (tube): post-preamp file vs gainstage process of the pre-preamp file: $r"
 done
 
 # Under PipeWire: the recordings above, bit-exact, are what this run is for (the server options,
