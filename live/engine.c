@@ -685,6 +685,43 @@ GS_LIVE_RT static void apply_commands(live_engine *e) {
     }
 }
 
+/* The monitor mix of one period: each channel's output at its level, pan, mute and solo, then
+ * the monitor master on the summed bus. */
+GS_LIVE_RT static void monitor_mix(live_engine *e, float *const *out, float *mon_l, float *mon_r,
+                                   uint32_t nframes, int any_solo) {
+    const float inv_n = 1.0f / (float)nframes;
+    for (int k = 0; k < e->n; k++) {
+        strip_rt *s = &e->s[k];
+        const float *y = out[k];
+        /* Monitor gains glide linearly over the period: no zipper noise on moves, no click on
+         * mute. */
+        float gl, gr;
+        int audible = !s->mute && (!any_solo || s->solo);
+        pan_gains(s->pan, audible ? s->level : 0.0, &gl, &gr);
+        float dl = (gl - s->gl) * inv_n, dr = (gr - s->gr) * inv_n;
+        if (s->gl != 0.0f || gl != 0.0f || s->gr != 0.0f || gr != 0.0f) {
+            for (uint32_t i = 0; i < nframes; i++) {
+                float t = (float)(i + 1);
+                mon_l[i] += y[i] * (s->gl + dl * t);
+                mon_r[i] += y[i] * (s->gr + dr * t);
+            }
+        }
+        s->gl = gl;
+        s->gr = gr;
+    }
+    /* The monitor master glides over the period the same way, on the summed bus (after the
+     * channels, before the meters); at 0 dB, held, the bus is left as it is. */
+    if (e->mg != 1.0f || e->master != 1.0f) {
+        float dm = (e->master - e->mg) * inv_n;
+        for (uint32_t i = 0; i < nframes; i++) {
+            float g = e->mg + dm * (float)(i + 1);
+            mon_l[i] *= g;
+            mon_r[i] *= g;
+        }
+        e->mg = e->master;
+    }
+}
+
 GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *const *out,
                                 float *mon_l, float *mon_r, uint32_t nframes, uint32_t frame_time) {
     apply_commands(e);
@@ -697,7 +734,6 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
         /* A channel swapped in by a command plays at once, as it is. */
         if (gs_stream_channel(s->st) != s->ch) gs_stream_switch(s->st, s->ch, 0.0);
     }
-    const float inv_n = 1.0f / (float)nframes;
     /* Chunk by chunk, every channel, then the chunk goes to the recorder. Each input chunk is
      * copied out of its port buffer once, and the DSP and the recorder's pre-preamp tap both use
      * the copy, so the two taps agree by construction. The port buffer belongs to the client
@@ -735,36 +771,7 @@ GS_LIVE_RT void live_engine_run(live_engine *e, const float *const *in, float *c
             live_rec_push(e->rec_rt, bufs, len, frame_time + off);
         }
     }
-    for (int k = 0; k < e->n; k++) {
-        strip_rt *s = &e->s[k];
-        const float *y = out[k];
-        /* Monitor gains glide linearly over the period: no zipper noise on moves, no click on
-         * mute. */
-        float gl, gr;
-        int audible = !s->mute && (!any_solo || s->solo);
-        pan_gains(s->pan, audible ? s->level : 0.0, &gl, &gr);
-        float dl = (gl - s->gl) * inv_n, dr = (gr - s->gr) * inv_n;
-        if (s->gl != 0.0f || gl != 0.0f || s->gr != 0.0f || gr != 0.0f) {
-            for (uint32_t i = 0; i < nframes; i++) {
-                float t = (float)(i + 1);
-                mon_l[i] += y[i] * (s->gl + dl * t);
-                mon_r[i] += y[i] * (s->gr + dr * t);
-            }
-        }
-        s->gl = gl;
-        s->gr = gr;
-    }
-    /* The monitor master glides over the period the same way, on the summed bus (after the
-     * channels, before the meters); at 0 dB, held, the bus is left as it is. */
-    if (e->mg != 1.0f || e->master != 1.0f) {
-        float dm = (e->master - e->mg) * inv_n;
-        for (uint32_t i = 0; i < nframes; i++) {
-            float g = e->mg + dm * (float)(i + 1);
-            mon_l[i] *= g;
-            mon_r[i] *= g;
-        }
-        e->mg = e->master;
-    }
+    monitor_mix(e, out, mon_l, mon_r, nframes, any_solo);
     for (uint32_t i = 0; i < nframes; i++) {
         float a = fabsf(mon_l[i]), b = fabsf(mon_r[i]);
         if (a > e->mon_acc_l) e->mon_acc_l = a;
