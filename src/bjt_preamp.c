@@ -173,4 +173,5 @@ const gs_model_vt gs_bjt_preamp_model = {
     gs_tube_os_model_latency,
     stats,
     latency_for,
+    NULL,
 };

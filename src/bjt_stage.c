@@ -122,4 +122,5 @@ const gs_model_vt gs_bjt_stage_model = {
     gs_tube_os_model_latency,
     stats,
     latency_for,
+    NULL,
 };

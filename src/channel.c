@@ -18,7 +18,6 @@
 
 struct gs_channel {
     const gs_model_vt *vt;
-    gs_process4_fn process4; /* the model's group path, or NULL (process4_of) */
     void *state;
     double rate;
     uint32_t max_block;
@@ -94,11 +93,6 @@ gs_status gs_channel_new(const char *model, double rate, uint32_t max_block, gs_
     return gs_channel_wrap(vt, state, rate, max_block, out);
 }
 
-/* The models with a group path (internal.h). */
-static gs_process4_fn process4_of(const gs_model_vt *vt) {
-    return vt == &gs_tube_preamp_model ? gs_tube_preamp_process4 : NULL;
-}
-
 gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint32_t max_block,
                           gs_channel **out) {
     *out = NULL;
@@ -108,7 +102,6 @@ gs_status gs_channel_wrap(const gs_model_vt *vt, void *state, double rate, uint3
         return GS_ERR_NO_MEMORY;
     }
     ch->vt = vt;
-    ch->process4 = process4_of(vt);
     ch->state = state;
     ch->rate = rate;
     ch->max_block = max_block;
@@ -420,7 +413,7 @@ GS_REALTIME gs_status gs_channel_process(gs_channel *ch, const float *in, float 
 /* Whether a channel whose input guard gave `at` can run in a group over the block: a model with
  * a group path, not a strip, and no overload ending in the block (the restart splits it). */
 GS_REALTIME static int groupable(const gs_channel *ch, uint32_t at, uint32_t n) {
-    return ch->process4 && !gs_vt_is_strip(ch->vt) && at == n;
+    return ch->vt->process4 && !gs_vt_is_strip(ch->vt) && at == n;
 }
 
 /* Channels waiting for three more of the same model (gs_channel_process_many). */
@@ -465,7 +458,7 @@ GS_REALTIME static void group_run(group *g, uint32_t n) {
         }
         float *buf[4];
         for (unsigned l = 0; l < 4; l++) buf[l] = g->out[l] + done;
-        g->ch[0]->process4(self, buf, len);
+        g->ch[0]->vt->process4(self, buf, len);
         done += len;
     }
     for (unsigned l = 0; l < 4; l++) {

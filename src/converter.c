@@ -237,6 +237,7 @@ const gs_model_vt gs_digital_preamp_model = {
     cm_latency,
     cm_stats,
     cm_latency_for,
+    NULL,
 };
 
 const gs_model_vt gs_converter_model = {
@@ -250,4 +251,5 @@ const gs_model_vt gs_converter_model = {
     cm_latency,
     cm_stats,
     cm_latency_for,
+    NULL,
 };

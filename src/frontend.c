@@ -291,4 +291,5 @@ const gs_model_vt gs_frontend_model = {
     latency,
     NULL,
     latency_for,
+    NULL,
 };

@@ -139,4 +139,5 @@ const gs_model_vt gs_gate_model = {
     latency,
     NULL,
     no_latency,
+    NULL,
 };

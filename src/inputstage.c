@@ -134,4 +134,5 @@ const gs_model_vt gs_inputstage_model = {
     latency,
     NULL,
     no_latency,
+    NULL,
 };

@@ -35,6 +35,13 @@
  * entries are real-time safe. `set` receives the current (already smoothed) value of a parameter
  * and recomputes coefficients; the channel calls it at control rate while a value glides, so it
  * must be cheap (a few transcendental functions at most). */
+/* A model's group path: four instances at once, each exactly what process(self[l], buf[l], n)
+ * gives (bit for bit, state included), e.g. solved as the lanes of vectors. The four are
+ * distinct; the channel calls it for pieces of a block, between parameter steps (set) at control
+ * rate while any of them glides, so a model with one must not depend on the partition of a block
+ * (gs_channel_process_many). Real-time safe. */
+typedef void (*gs_process4_fn)(void *const self[4], float *const buf[4], uint32_t n);
+/* tube-preamp's (tube_preamp.c). */
 typedef struct gs_model_vt {
     gs_model_info info;
     void *(*create)(double rate, uint32_t max_block);
@@ -53,17 +60,9 @@ typedef struct gs_model_vt {
      * gs_model_latency then builds a scratch state. Must agree with `latency`: tests/test_api.c
      * compares them for every model, rate and switch. */
     uint32_t (*latency_for)(const double *values, double rate);
+    /* The group path (gs_process4_fn), or NULL: the model runs one instance at a time. */
+    gs_process4_fn process4;
 } gs_model_vt;
-
-/* A model's group path: four instances at once, each exactly what process(self[l], buf[l], n)
- * gives (bit for bit, state included), e.g. solved as the lanes of vectors. The four are
- * distinct; the channel calls it for pieces of a block, between parameter steps (set) at control
- * rate while any of them glides, so a model with one must not depend on the partition of a block
- * (gs_channel_process_many). Real-time safe. Not a field of gs_model_vt: every model's
- * positional initializer would need one more entry (-Wmissing-field-initializers). */
-typedef void (*gs_process4_fn)(void *const self[4], float *const buf[4], uint32_t n);
-/* tube-preamp's (tube_preamp.c). */
-GS_REALTIME void gs_tube_preamp_process4(void *const self[4], float *const buf[4], uint32_t n);
 
 /* The look-ahead (and latency) of a clip safe, in samples (clipsafe.c). */
 uint32_t gs_clipsafe_lookahead_samples(double rate, double lookahead_s);

@@ -197,6 +197,7 @@ const gs_model_vt gs_noise_model = {
     nb_latency,
     NULL,
     no_latency,
+    NULL,
 };
 
 double gs_noise_thermal_dbu(double r_ohm, double temp_k, double bandwidth_hz) {

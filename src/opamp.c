@@ -160,4 +160,5 @@ const gs_model_vt gs_opamp_stage_model = {
     latency,
     NULL,
     latency_for,
+    NULL,
 };

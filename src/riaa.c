@@ -132,4 +132,5 @@ const gs_model_vt gs_riaa_model = {
     latency,
     NULL,
     latency_for,
+    NULL,
 };

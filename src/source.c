@@ -197,4 +197,5 @@ const gs_model_vt gs_source_model = {
     latency,
     NULL,
     latency_for,
+    NULL,
 };

@@ -184,4 +184,5 @@ const gs_model_vt gs_ss_preamp_model = {
     latency,
     NULL,
     latency_for,
+    NULL,
 };

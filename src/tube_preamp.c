@@ -185,7 +185,7 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
  * together as the lanes of vectors (gs_tube_core_run_pair4, bit for bit what run_pair gives per
  * channel). The lanes advance in step, so the four must run at the same high rate length: other
  * qualities (or rates whose factor differs) go one by one. */
-GS_REALTIME void gs_tube_preamp_process4(void *const self[4], float *const buf[4], uint32_t n) {
+GS_REALTIME static void process4(void *const self[4], float *const buf[4], uint32_t n) {
     tube_preamp *m[4];
     for (int l = 0; l < 4; l++) m[l] = self[l];
     unsigned f = m[0]->h.os[m[0]->h.q].factor;
@@ -231,4 +231,5 @@ const gs_model_vt gs_tube_preamp_model = {
     gs_tube_os_model_latency,
     stats,
     latency_for,
+    process4,
 };

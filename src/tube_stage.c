@@ -108,4 +108,5 @@ const gs_model_vt gs_tube_stage_model = {
     gs_tube_os_model_latency,
     stats,
     latency_for,
+    NULL,
 };
