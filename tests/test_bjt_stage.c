@@ -164,11 +164,13 @@ static void test_character(void) {
  * inside a low-delay pair with a deeper stop band (gs_lowdelay_low_alias_sub2): measured -93.6 /
  * -89.0 dB at 48 kHz, -93.9 / -86.4 at 44.1, -102.0 / -87.5 at 96. The 2 s of settling put
  * everything below 100 Hz at -155 dB (-37 dB after 0.25 s). */
-static void test_alias_at(double rate) {
+static void test_alias_at(double rate, unsigned quality) {
     const double freqs[2] = {5000.0, 9000.0}, bound[2] = {-90.0, -80.0};
     for (int k = 0; k < 2; k++) {
         gs_channel *ch = stage(rate);
         if (!ch) continue;
+        gs_channel_set_symbol(ch, "quality", quality);
+        gs_channel_reset(ch);
         size_t pre = (size_t)(2.0 * rate), n = (size_t)rate;
         float *x = malloc((pre + n) * sizeof(float));
         for (size_t i = 0; i < pre + n; i++)
@@ -176,11 +178,11 @@ static void test_alias_at(double rate) {
         run(ch, x, pre + n);
         double a = alias_db(x + pre, n, freqs[k], rate, NULL, NULL);
         uint32_t lat = gs_channel_latency(ch);
-        printf("1 V %.0f kHz at %g kHz, default quality: aliasing %.1f dB (target %.0f), latency "
-               "%u\n",
-               freqs[k] / 1e3, rate / 1e3, a, bound[k], lat);
+        printf("1 V %.0f kHz at %g kHz, %s: aliasing %.1f dB (target %.0f), latency %u\n",
+               freqs[k] / 1e3, rate / 1e3, quality == 2 ? "default quality" : "high", a, bound[k],
+               lat);
         CHECK(a <= bound[k], "aliasing %.1f dB above the target %.1f", a, bound[k]);
-        CHECK(lat <= 16, "latency %u", lat);
+        CHECK(quality != 2 || lat <= 16, "latency %u", lat);
         free(x);
         gs_channel_free(ch);
     }
@@ -188,7 +190,9 @@ static void test_alias_at(double rate) {
 
 static void test_alias(void) {
     const double rates[] = {44100.0, 48000.0, 96000.0};
-    for (int r = 0; r < 3; r++) test_alias_at(rates[r]);
+    for (int r = 0; r < 3; r++) test_alias_at(rates[r], 2);
+    /* high, which its description calls the least aliasing: -103.1 / -90.1 dB */
+    test_alias_at(48000.0, 1);
 }
 
 /* +/-1000 V steps, a 1000 V sine and full-scale noise at every rate and quality: every output
