@@ -180,3 +180,26 @@ const gs_triode_params *gs_triode_find(const char *name) {
         if (!strcasecmp(name, tubes[i].name) || !strcasecmp(name, aliases[i])) return &tubes[i];
     return NULL;
 }
+
+void gs_triode_ip_hessian(const gs_triode_params *t, double vgk, double vpk, double h[3]) {
+    h[0] = h[1] = h[2] = 0.0;
+    if (!(vpk > 0.0)) return;
+    const double ex = t->ex, kp = t->kp;
+    double q = 1.0 / sqrt(t->kvb + vpk * vpk), q3 = q * q * q;
+    double dq = -vpk * q3, ddq = 3.0 * vpk * vpk * q3 * q * q - q3;
+    double x = kp * (t->inv_mu + vgk * q);
+    if (!(x > GS_LAM_LO)) return;
+    /* softplus and the logistic, without overflow on either side */
+    double sp = x > 0.0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    double sig = x > 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+    double r = sig / sp; /* sigma / softplus: 1 far below cut-off, no 0/0 */
+    double S = pow(sp, ex);
+    double S1 = ex * S * r;
+    double S2 = S * (ex * (ex - 1.0) * r * r + ex * r * (1.0 - sig));
+    double A = t->two_kg1 * pow(vpk / kp, ex);
+    double A1 = ex * A / vpk, A2 = ex * (ex - 1.0) * A / (vpk * vpk);
+    double xg = kp * q, xp = kp * vgk * dq, xgp = kp * dq, xpp = kp * vgk * ddq;
+    h[0] = A * S2 * xg * xg;
+    h[1] = A1 * S1 * xg + A * (S2 * xg * xp + S1 * xgp);
+    h[2] = A2 * S + 2.0 * A1 * S1 * xp + A * (S2 * xp * xp + S1 * xpp);
+}

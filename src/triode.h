@@ -303,4 +303,14 @@ GS_REALTIME static GS_FORCE_INLINE double gs_grid_current(const gs_triode_params
     return gs_grid_conducting(tp, x, dig);
 }
 
+/* Second partial derivatives of Koren's plate current (A/V^2): h[0] = d2Ip/dVgk2,
+ * h[1] = d2Ip/dVgk dVpk, h[2] = d2Ip/dVpk2, from the equation (not the tables), unscaled by
+ * emission. Ip = A(Vpk) S(x) as for gs_triode_ip_scaled, so that
+ *     Ip_gg = A S'' x_g^2,  Ip_gp = A' S' x_g + A (S'' x_g x_p + S' x_gp),
+ *     Ip_pp = A'' S + 2 A' S' x_p + A (S'' x_p^2 + S' x_pp),
+ * with x_g = KP q, x_p = KP Vgk q', x_gp = KP q', x_pp = KP Vgk q'', q' = -Vpk q^3,
+ * q'' = 3 Vpk^2 q^5 - q^3. Zero where the tables give Ip = 0 (Vpk <= 0, x below GS_LAM_LO).
+ * For the tube solver's linearised samples (tube_tick.h); not on any per-sample path. */
+void gs_triode_ip_hessian(const gs_triode_params *t, double vgk, double vpk, double h[3]);
+
 #endif

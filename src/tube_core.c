@@ -214,6 +214,7 @@ static void ps_refresh(gs_tube_core *c) {
 
 void gs_tube_core_design(gs_tube_core *c, const gs_tube_values *val, double T) {
     double gc_old[GS_TUBE_NCAP], vc[GS_TUBE_NCAP];
+    lin_leave(c); /* sol's slopes up to date; the expansion belongs to the old matrices */
     memcpy(gc_old, c->gc, sizeof gc_old);
     gs_tube_core_cap_voltages(c, vc); /* with the old matrices */
     c->val = *val;
@@ -249,6 +250,8 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     /* The DC network: every capacitor open. Solved with the supply ramped up in steps (source
      * stepping), each from the previous solution, which converges from any component values. */
     double zero[GS_TUBE_NCAP] = {0};
+    c->lin.on = c->lin.stale = c->lin.carry_ok = 0;
+    c->lin.backoff = c->lin.wait = 0;
     build(c, zero);
     memset(c->s, 0, sizeof c->s);
     c->sol.v[0] = c->sol.v[1] = 0.0;
@@ -279,8 +282,91 @@ gs_status gs_tube_core_reset(gs_tube_core *c, double bplus) {
     return ok ? GS_OK : GS_ERR_NOT_CONVERGED;
 }
 
+/* The rows of a run of linearised samples (gs_tube_lin's W and mu) from G and the point: rows
+ * 0..7 are G's with the currents (Ip* + e, Ig*); the next sample's a = M (ps' - p*) but for its
+ * input terms is M times G's ps rows, and g . a and dx follow from a. */
+static void lin_rows(gs_tube_core *c) {
+    gs_tube_lin *L = &c->lin;
+    const int ncol = GS_TUBE_NCAP + 3; /* s, vin, B+, e */
+    for (int col = 0; col <= ncol; col++) {
+        double *w = L->W[col];
+        const double *gcol = c->G[col < ncol ? col : GS_TUBE_NCAP + 2];
+        for (int r = 0; r < GS_TUBE_ROW_PS + 2; r++) w[r] = gcol[r];
+        if (col == ncol) /* the constant: the point's currents */
+            for (int r = 0; r < GS_TUBE_ROW_PS + 2; r++)
+                w[r] = c->G[GS_TUBE_NCAP + 2][r] * L->ip + c->G[GS_TUBE_NCAP + 3][r] * L->ig;
+        double ps0 = w[GS_TUBE_ROW_PS], ps1 = w[GS_TUBE_ROW_PS + 1];
+        if (col == ncol) {
+            ps0 -= L->pstar[0];
+            ps1 -= L->pstar[1];
+        }
+        const double a0 = L->M[0][0] * ps0 + L->M[0][1] * ps1;
+        const double a1 = L->M[1][0] * ps0 + L->M[1][1] * ps1;
+        w[GS_TUBE_ROW_PS] = a0;
+        w[GS_TUBE_ROW_PS + 1] = a1;
+        w[GS_TUBE_ROW_PS + 2] = L->g0 * a0 + L->g1 * a1;
+        w[GS_TUBE_ROW_PS + 3] = L->x0 * a0 + L->x1 * a1;
+    }
+    for (int j = 0; j < 2; j++) {
+        const double a0 = L->M[0][0] * c->Pu[0][j] + L->M[0][1] * c->Pu[1][j];
+        const double a1 = L->M[1][0] * c->Pu[0][j] + L->M[1][1] * c->Pu[1][j];
+        L->mu[j][0] = a0;
+        L->mu[j][1] = a1;
+        L->mu[j][2] = L->g0 * a0 + L->g1 * a1;
+        L->mu[j][3] = L->x0 * a0 + L->x1 * a1;
+    }
+}
+
+GS_REALTIME void gs_tube_lin_enter(gs_tube_core *c) {
+    gs_tube_lin *L = &c->lin;
+    const gs_tube_solution *w = &c->sol;
+    const gs_triode_params *t = c->val.tube;
+    const double vgk = w->v[0], vpk = w->v[1];
+    /* the grid's conduction onset: x = GS_GRID_X_OFF in gs_grid_current */
+    const double dmax0 = (GS_GRID_X_OFF - t->grid_x0) * GS_GRID_VT - LIN_GRID_MARGIN - vgk;
+    if (!(dmax0 > 0.0 && vpk > 0.0 && c->sol.jinv_ok)) return;
+    double g0, g1, h[3];
+    const double ip = gs_triode_ip_scaled(t, c->val.emission, vgk, vpk, &g0, &g1);
+    gs_triode_ip_hessian(t, vgk, vpk, h);
+    for (int k = 0; k < 3; k++) h[k] *= c->val.emission;
+    const double k0 = c->K[0][0], k1 = c->K[1][0];
+    const double j00 = 1.0 - k0 * g0, j01 = -k0 * g1, j10 = -k1 * g0, j11 = 1.0 - k1 * g1;
+    const double det = j00 * j11 - j01 * j10; /* = 1 - g . K0 */
+    if (!(fabs(det) > 1e-12 && isfinite(ip + h[0] + h[1] + h[2]))) return;
+    const double cdet = 1.0 / det;
+    L->M[0][0] = j11 * cdet;
+    L->M[0][1] = -j01 * cdet;
+    L->M[1][0] = -j10 * cdet;
+    L->M[1][1] = j00 * cdet;
+    L->ip = ip;
+    L->ig = -GS_GRID_IS;
+    L->vstar[0] = vgk;
+    L->vstar[1] = vpk;
+    L->pstar[0] = vgk - (k0 * ip + c->K[0][1] * L->ig);
+    L->pstar[1] = vpk - (k1 * ip + c->K[1][1] * L->ig);
+    L->g0 = g0;
+    L->g1 = g1;
+    L->hgg = h[0];
+    L->hgp = h[1];
+    L->hpp = h[2];
+    L->h00 = 0.5 * cdet * h[0];
+    L->h01 = cdet * h[1];
+    L->h11 = 0.5 * cdet * h[2];
+    L->k0 = k0;
+    L->k1 = k1;
+    const double q = 1.0 / sqrt(t->kvb + vpk * vpk);
+    L->x0 = t->kp * q;
+    L->x1 = -t->kp * vgk * vpk * q * q * q;
+    L->dmax0 = dmax0;
+    lin_rows(c);
+    L->since = c->linear_steps;
+    L->stale = 0;
+    L->carry_ok = 0;
+    L->on = 1;
+}
+
 GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) {
-    return tick(c, vin, bplus);
+    return tick_one(c, vin, bplus);
 }
 
 /* The two loops are cloned static functions behind plain extern ones: GCC gives an extern
@@ -288,17 +374,60 @@ GS_REALTIME double gs_tube_core_tick(gs_tube_core *c, double vin, double bplus) 
  * visibility attribute say, and the library would export them. One extra call per block. */
 GS_REALTIME GS_HOT_CLONES static void run_one(gs_tube_core *c, double *x, uint32_t n,
                                               double bplus) {
-    for (uint32_t i = 0; i < n; i++) x[i] = tick(c, x[i], bplus);
+    uint32_t i = 0;
+    while (i < n) {
+        if (c->lin.on) i += lin_run(c, x + i, n - i, bplus);
+        if (i == n) break;
+        x[i] = tick_solved(c, x[i], bplus);
+        i++;
+    }
+}
+
+/* Whole samples of the pair (supply, stage 0, drive, stage 1) while both stages stay
+ * linearised; returns how many were taken. A sample either stage leaves is not begun: the
+ * supply and the ramp advance on copies until it is complete. */
+GS_REALTIME static GS_FORCE_INLINE uint32_t lin_run_pair(gs_tube_core st[2], gs_tube_psu *psu,
+                                                         gs_ramp *drive, double *x, uint32_t n) {
+    lin_regs R0, R1;
+    lin_begin(&st[0], &R0);
+    lin_begin(&st[1], &R1);
+    lin_last z0, z1;
+    gs_tube_psu p = *psu;
+    gs_ramp d = *drive;
+    uint32_t k = 0;
+    for (; k < n; k++) {
+        gs_tube_psu pn = p;
+        gs_ramp dn = d;
+        lin_regs n0 = R0, n1 = R1;
+        lin_last y0, y1;
+        const double b = gs_tube_psu_tick(&pn, R0.r1[3] + R1.r1[3]);
+        if (!lin_sample(&st[0].lin, &n0, &y0, x[k], b)) break;
+        if (!lin_sample(&st[1].lin, &n1, &y1, gs_ramp_next(&dn) * n0.r1[2], b)) break;
+        p = pn;
+        d = dn;
+        R0 = n0;
+        R1 = n1;
+        z0 = y0;
+        z1 = y1;
+        x[k] = n1.r1[2];
+    }
+    if (k) {
+        lin_store(&st[0], &R0, &z0, k);
+        lin_store(&st[1], &R1, &z1, k);
+        *psu = p;
+        *drive = d;
+    }
+    return k;
 }
 
 GS_REALTIME GS_HOT_CLONES static void run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive,
                                                double *x, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) {
-        /* B+ for this sample from the currents of the last (the supply's time constant is
-         * tens of ms, a one-sample lag is immaterial) */
-        double b = gs_tube_psu_tick(psu, st[0].isup + st[1].isup);
-        double y = tick(&st[0], x[i], b);
-        x[i] = tick(&st[1], gs_ramp_next(drive) * y, b);
+    uint32_t i = 0;
+    while (i < n) {
+        if (st[0].lin.on && st[1].lin.on) i += lin_run_pair(st, psu, drive, x + i, n - i);
+        if (i == n) break;
+        x[i] = pair_tick(st, psu, drive, x[i]);
+        i++;
     }
 }
 

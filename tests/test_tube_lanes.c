@@ -1,8 +1,8 @@
 /* The four-lane tube solver (gs_tube_core_run4 and _run_pair4, src/tube_lanes.c) against the
  * one-core one (gs_tube_core_run, _run_pair): four different circuits on four different signals,
  * from a quiet sine to a violent step train that forces the sub-stepping fallback and NaN/Inf
- * input, at several block sizes; every output sample and every part of each core's state must be
- * equal bit for bit. */
+ * input, at several block sizes, and then four small sines (every lane linearised: the joint
+ * loops); every output sample and every part of each core's state must be equal bit for bit. */
 #include "check.h"
 #include "tube_stage.h"
 
@@ -36,8 +36,10 @@ static void make_core(gs_tube_core *c, int l) {
 /* Lane l's signal (V): a quiet 440 Hz sine (10 mV); a 4 V 5 kHz sine; a hard-driven pluck (a
  * decaying 110 Hz with harmonics, 30 V); a step train of +-80 V with impulse pairs, and in its
  * last tenth a NaN, an Inf and a -Inf (which the scalar path turns into a failed, held state). */
+static int quiet; /* 1: every lane a small sine (the linearised samples' joint loops) */
 static double signal(int l, uint32_t i) {
     double t = (double)i / RATE;
+    if (quiet) return (0.02 + 0.01 * l) * sin(2.0 * GS_PI * (220.0 + 110.0 * l) * t);
     switch (l) {
     case 0: return 0.01 * sin(2.0 * GS_PI * 440.0 * t);
     case 1: return 4.0 * sin(2.0 * GS_PI * 5000.0 * t);
@@ -69,7 +71,8 @@ static int same_state(const gs_tube_core *a, const gs_tube_core *b) {
            !memcmp(a->s_prev, b->s_prev, sizeof a->s_prev) && !memcmp(a->ps, b->ps, sizeof a->ps) &&
            !memcmp(&a->isup, &b->isup, 8) && !memcmp(a->u_last, b->u_last, sizeof a->u_last) &&
            !memcmp(a->p_last, b->p_last, sizeof a->p_last) && a->vc_held == b->vc_held &&
-           a->nonconverged == b->nonconverged && a->iterations == b->iterations;
+           a->nonconverged == b->nonconverged && a->iterations == b->iterations &&
+           a->linear_steps == b->linear_steps && !memcmp(&a->lin, &b->lin, sizeof a->lin);
 }
 
 /* Samples of lane l where the first Newton pass failed (more than GS_TUBE_MAX_ITER iterations:
@@ -119,8 +122,12 @@ static void compare(uint32_t block, double *ref[4], double *lan[4]) {
               block, l, (unsigned long long)one[l].iterations,
               (unsigned long long)four[l].iterations, (unsigned long long)one[l].nonconverged,
               (unsigned long long)four[l].nonconverged);
-        printf("block %4u lane %d: %.3f Newton iterations a step, %llu failed samples\n", block, l,
-               (double)one[l].iterations / NS, (unsigned long long)one[l].nonconverged);
+        printf("%sblock %4u lane %d: %.3f Newton iterations a step, %llu failed samples, %.3f "
+               "linearised\n",
+               quiet ? "quiet, " : "", block, l, (double)one[l].iterations / NS,
+               (unsigned long long)one[l].nonconverged, (double)one[l].linear_steps / NS);
+        CHECK(!quiet || four[l].linear_steps > NS / 2, "quiet, block %u lane %d: %llu linearised",
+              block, l, (unsigned long long)four[l].linear_steps);
     }
 }
 
@@ -185,9 +192,17 @@ static void compare_pair(uint32_t block, double *ref[4], double *lan[4]) {
               block, l);
         CHECK(!memcmp(&dr1[l], &dr4[l], sizeof dr1[l]), "pair, block %u lane %d: drive differs",
               block, l);
-        printf("pair, block %4u lane %d: B+ %.3f V, %llu + %llu failed samples\n", block, l,
-               psu1[l].v, (unsigned long long)one[l][0].nonconverged,
-               (unsigned long long)one[l][1].nonconverged);
+        printf("%spair, block %4u lane %d: B+ %.3f V, %llu + %llu failed samples, %.3f + %.3f "
+               "linearised\n",
+               quiet ? "quiet, " : "", block, l, psu1[l].v,
+               (unsigned long long)one[l][0].nonconverged,
+               (unsigned long long)one[l][1].nonconverged, (double)one[l][0].linear_steps / NS,
+               (double)one[l][1].linear_steps / NS);
+        /* (the second stages of lanes 1 to 3, driven 2 to 4 times harder, leave the region) */
+        for (int k = 0; k < (l ? 1 : 2); k++)
+            CHECK(!quiet || four[l][k].linear_steps > NS / 2,
+                  "quiet, pair, block %u lane %d stage %d: %llu linearised", block, l, k,
+                  (unsigned long long)four[l][k].linear_steps);
     }
 }
 
@@ -223,6 +238,13 @@ int main(void) {
     static const uint32_t blocks[] = {1, 13, 64, 4096};
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare(blocks[b], ref, lan);
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) compare_pair(blocks[b], ref, lan);
+    /* every lane linearised at once: the joint loops, and their exits and re-entries */
+    quiet = 1;
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        compare(blocks[b], ref, lan);
+        compare_pair(blocks[b], ref, lan);
+    }
+    quiet = 0;
     /* the lanes are really different (a kernel that ran lane 0 four times would fail above, but
      * say so plainly) and the NaN reached lane 3's output as in the scalar path */
     CHECK(memcmp(ref[0], ref[1], NS * sizeof(double)) != 0, "lanes 0 and 1 gave the same output");
