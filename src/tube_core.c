@@ -391,28 +391,24 @@ GS_REALTIME static GS_FORCE_INLINE uint32_t lin_run_pair(gs_tube_core st[2], gs_
     lin_regs R0, R1;
     lin_begin(&st[0], &R0);
     lin_begin(&st[1], &R1);
-    lin_last z0, z1;
+    lin_last z0[2], z1; /* z0 by the sample's parity (see lin_run_pair4) */
     gs_tube_psu p = *psu;
     gs_ramp d = *drive;
     uint32_t k = 0;
     for (; k < n; k++) {
         gs_tube_psu pn = p;
         gs_ramp dn = d;
-        lin_regs n0 = R0, n1 = R1;
-        lin_last y0, y1;
+        lin_regs n0 = R0;
         const double b = gs_tube_psu_tick(&pn, R0.r1[3] + R1.r1[3]);
-        if (!lin_sample(&st[0].lin, &n0, &y0, x[k], b)) break;
-        if (!lin_sample(&st[1].lin, &n1, &y1, gs_ramp_next(&dn) * n0.r1[2], b)) break;
+        if (!lin_sample(&st[0].lin, &n0, &z0[k & 1u], x[k], b)) break;
+        if (!lin_sample(&st[1].lin, &R1, &z1, gs_ramp_next(&dn) * n0.r1[2], b)) break;
         p = pn;
         d = dn;
         R0 = n0;
-        R1 = n1;
-        z0 = y0;
-        z1 = y1;
-        x[k] = n1.r1[2];
+        x[k] = R1.r1[2];
     }
     if (k) {
-        lin_store(&st[0], &R0, &z0, k);
+        lin_store(&st[0], &R0, &z0[(k - 1u) & 1u], k);
         lin_store(&st[1], &R1, &z1, k);
         *psu = p;
         *drive = d;

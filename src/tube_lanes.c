@@ -77,7 +77,8 @@ GS_REALTIME static GS_FORCE_INLINE uint32_t lin_run_pair4(gs_tube_core *const st
                                                           double *const x[NL], uint32_t i,
                                                           uint32_t n) {
     lin_regs R0[NL], R1[NL];
-    lin_last z0[NL], z1[NL];
+    lin_last z0[2][NL], z1[NL]; /* z0 by the sample's parity: a sample is not taken until its
+                                 * second stage is, so the last taken one's is kept aside */
     gs_tube_psu p[NL];
     gs_ramp d[NL];
     for (int l = 0; l < NL; l++) {
@@ -91,7 +92,6 @@ GS_REALTIME static GS_FORCE_INLINE uint32_t lin_run_pair4(gs_tube_core *const st
         gs_tube_psu pn[NL];
         gs_ramp dn[NL];
         lin_regs n0[NL];
-        lin_last y0[NL], y1[NL];
         double b[NL], vin[NL], vin1[NL];
         v4d a[NL];
         for (int l = 0; l < NL; l++) {
@@ -103,15 +103,13 @@ GS_REALTIME static GS_FORCE_INLINE uint32_t lin_run_pair4(gs_tube_core *const st
         }
         if (!lanes_a(st, 0, R0, vin, b, a)) break;
         for (int l = 0; l < NL; l++) {
-            lin_update(&st[l][0].lin, &n0[l], &y0[l], &a[l], vin[l], b[l]);
+            lin_update(&st[l][0].lin, &n0[l], &z0[k & 1u][l], &a[l], vin[l], b[l]);
             vin1[l] = gs_ramp_next(&dn[l]) * n0[l].r1[2];
         }
         if (!lanes_a(st, 1, R1, vin1, b, a)) break;
         for (int l = 0; l < NL; l++) {
-            lin_update(&st[l][1].lin, &R1[l], &y1[l], &a[l], vin1[l], b[l]);
+            lin_update(&st[l][1].lin, &R1[l], &z1[l], &a[l], vin1[l], b[l]);
             R0[l] = n0[l];
-            z0[l] = y0[l];
-            z1[l] = y1[l];
             p[l] = pn[l];
             d[l] = dn[l];
             x[l][k] = R1[l].r1[2];
@@ -119,7 +117,7 @@ GS_REALTIME static GS_FORCE_INLINE uint32_t lin_run_pair4(gs_tube_core *const st
     }
     if (k > i)
         for (int l = 0; l < NL; l++) {
-            lin_store(&st[l][0], &R0[l], &z0[l], k - i);
+            lin_store(&st[l][0], &R0[l], &z0[(k - 1u) & 1u][l], k - i);
             lin_store(&st[l][1], &R1[l], &z1[l], k - i);
             *psu[l] = p[l];
             *drive[l] = d[l];
