@@ -181,10 +181,11 @@ GS_REALTIME static void process(void *self, float *buf, uint32_t n) {
     process_down(m, hi, buf, n);
 }
 
-/* Four preamps: every per-channel step as in process, and the two stages of all four solved
- * together as the lanes of vectors (gs_tube_core_run_pair4, bit for bit what run_pair gives per
- * channel). The lanes advance in step, so the four must run at the same high rate length: other
- * qualities (or rates whose factor differs) go one by one. */
+/* Four preamps: every per-channel step as in process, and the two stages of all four run
+ * together (gs_tube_core_run_pair4, bit for bit what run_pair gives per channel; no longer faster
+ * than one by one since the samples are linearised, README.md). The lanes advance in step, so the
+ * four must run at the same high rate length: other qualities (or rates whose factor differs) go
+ * one by one. */
 GS_REALTIME static void process4(void *const self[4], float *const buf[4], uint32_t n) {
     tube_preamp *m[4];
     for (int l = 0; l < 4; l++) m[l] = self[l];

@@ -226,8 +226,8 @@ GS_REALTIME void gs_tube_core_run(gs_tube_core *c, double *x, uint32_t n, double
 GS_REALTIME void gs_tube_core_run_pair(gs_tube_core st[2], gs_tube_psu *psu, gs_ramp *drive,
                                        double *x, uint32_t n);
 /* Four different cores at once (tube_lanes.c): x[l][i] = gs_tube_core_tick(c[l], x[l][i], bplus)
- * for each lane l, solved as the four lanes of vectors so that their dependency chains overlap.
- * Bit for bit what gs_tube_core_run(c[l], x[l], n, bplus) gives, counters included. */
+ * for each lane l, the four lanes' linearised samples interleaved in one loop. Bit for bit what
+ * gs_tube_core_run(c[l], x[l], n, bplus) gives, counters included. */
 GS_REALTIME void gs_tube_core_run4(gs_tube_core *const c[4], double *const x[4], uint32_t n,
                                    double bplus);
 /* Four tube preamps at once (tube_lanes.c): for each lane l, what

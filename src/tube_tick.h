@@ -1,6 +1,7 @@
-/* The tube stage's per-sample solver (predictor, Newton, sub-stepping fallback, update), shared
- * by the one-core loops of tube_core.c and the four-lane kernel of tube_lanes.c, so both run the
- * same arithmetic. Internal to those two files. */
+/* The tube stage's per-sample code (the solver: predictor, Newton, sub-stepping fallback,
+ * update; and the linearised samples), shared by the one-core loops of tube_core.c and the
+ * four-lane loops of tube_lanes.c, so both run the same arithmetic. Internal to those two
+ * files. */
 #ifndef GS_TUBE_TICK_H
 #define GS_TUBE_TICK_H
 
@@ -142,8 +143,7 @@ GS_REALTIME static GS_FORCE_INLINE void predict(const gs_tube_core *c, gs_tube_s
  *   (s', y, isup, ps') = G (s, u, i)     (one matrix, column by column)
  * G's columns of the currents come last: everything before them is independent of the solve and
  * overlaps it, so the chain from one sample's currents to the next sample's p is two
- * multiply-adds. In three parts (tick_linear, tick_solve, tick_update) so that the four-lane
- * kernel can run the first and last per lane and replace the middle one. */
+ * multiply-adds. In three parts (tick_linear, tick_solve, tick_update). */
 GS_REALTIME static GS_FORCE_INLINE void tick_linear(const gs_tube_core *c, double vin, double bplus,
                                                     double p[GS_TUBE_NPORT],
                                                     double acc[GS_TUBE_GROWS]) {
