@@ -294,7 +294,7 @@ static void lin_rows(gs_tube_core *c) {
         for (int r = 0; r < GS_TUBE_ROW_PS + 2; r++) w[r] = gcol[r];
         if (col == ncol) /* the constant: the point's currents */
             for (int r = 0; r < GS_TUBE_ROW_PS + 2; r++)
-                w[r] = c->G[GS_TUBE_NCAP + 2][r] * L->ip + c->G[GS_TUBE_NCAP + 3][r] * L->ig;
+                w[r] = c->G[GS_TUBE_NCAP + 2][r] * L->ip + c->G[GS_TUBE_NCAP + 3][r] * -GS_GRID_IS;
         double ps0 = w[GS_TUBE_ROW_PS], ps1 = w[GS_TUBE_ROW_PS + 1];
         if (col == ncol) {
             ps0 -= L->pstar[0];
@@ -339,11 +339,10 @@ GS_REALTIME void gs_tube_lin_enter(gs_tube_core *c) {
     L->M[1][0] = -j10 * cdet;
     L->M[1][1] = j00 * cdet;
     L->ip = ip;
-    L->ig = -GS_GRID_IS;
     L->vstar[0] = vgk;
     L->vstar[1] = vpk;
-    L->pstar[0] = vgk - (k0 * ip + c->K[0][1] * L->ig);
-    L->pstar[1] = vpk - (k1 * ip + c->K[1][1] * L->ig);
+    L->pstar[0] = vgk - (k0 * ip - c->K[0][1] * GS_GRID_IS);
+    L->pstar[1] = vpk - (k1 * ip - c->K[1][1] * GS_GRID_IS);
     L->g0 = g0;
     L->g1 = g1;
     L->hgg = h[0];
@@ -352,8 +351,6 @@ GS_REALTIME void gs_tube_lin_enter(gs_tube_core *c) {
     L->h00 = 0.5 * cdet * h[0];
     L->h01 = cdet * h[1];
     L->h11 = 0.5 * cdet * h[2];
-    L->k0 = k0;
-    L->k1 = k1;
     const double q = 1.0 / sqrt(t->kvb + vpk * vpk);
     L->x0 = t->kp * q;
     L->x1 = -t->kp * vgk * vpk * q * q * q;

@@ -58,32 +58,31 @@ typedef struct gs_tube_solution {
 enum { GS_TUBE_ROW_Y = GS_TUBE_NCAP, GS_TUBE_ROW_ISUP, GS_TUBE_ROW_PS };
 
 /* The plate current's second-order expansion about a solved point, for the samples near it
- * (tube_core.c, lin_run): while the grid is cut off (Ig = -Is exactly, no slope) the
+ * (tube_tick.h, lin_update): while the grid is cut off (Ig = -Is exactly, no slope) the
  * nonlinear part is the scalar Ip alone, and with d = p - p*, d1 = M d, M = (I - K0 g^T)^-1,
  *     Ip = Ip* + g . d1 + qd,  v = v* + d1 + K0 qd,  qd = h00 d1_0^2 + h01 d1_0 d1_1 + h11 d1_1^2
  * (the Hessian terms scaled by c = 1 / (1 - g . K0)), exact to second order in d. */
 typedef struct gs_tube_lin {
-    double M[2][2];          /* (I - K0 g^T)^-1 */
-    double pstar[2];         /* the point's linear part: v* = p* + K i* */
-    double vstar[2], ip, ig; /* the point (V) and its currents (A) */
-    double g0, g1;           /* dIp/dVgk, dIp/dVpk there (A/V) */
-    double h00, h01, h11;    /* c/2 Ip_gg, c Ip_gp, c/2 Ip_pp (A/V^2) */
-    double hgg, hgp, hpp;    /* the Hessian itself, for the slopes on leaving */
-    double k0, k1;           /* K[.][0], the plate current's column of K */
-    double x0, x1;           /* dx/dVgk, dx/dVpk of Koren's x (1/V), for the bound */
-    double dmax0;            /* the largest d1_0 before the grid would conduct (V) */
-    int on;                  /* a point is set: samples within the bounds are linearised */
-    int stale;               /* sol's slopes and inverse are from before the last linear samples */
-    unsigned backoff, wait;  /* solved samples to skip before trying a point again */
-    uint64_t since;          /* linear_steps when the point was set */
-    /* A run of linearised samples as one affine map per sample (tube_core.c, lin_run): rows
-     * s'0..5, y, isup, then the next sample's a0, a1, g . a and dx but for its input terms;
-     * columns s0..5, vin, B+, e = Ip - Ip*, 1. mu: those last four rows per unit of a sample's
-     * own vin and B+. */
+    double M[2][2];         /* (I - K0 g^T)^-1 */
+    double pstar[2];        /* the point's linear part: v* = p* + K i* */
+    double vstar[2], ip;    /* the point (V) and its plate current (A; Ig = -GS_GRID_IS) */
+    double g0, g1;          /* dIp/dVgk, dIp/dVpk there (A/V) */
+    double h00, h01, h11;   /* c/2 Ip_gg, c Ip_gp, c/2 Ip_pp (A/V^2) */
+    double hgg, hgp, hpp;   /* the Hessian itself, for the slopes on leaving */
+    double x0, x1;          /* dx/dVgk, dx/dVpk of Koren's x (1/V), for the bound */
+    double dmax0;           /* the largest d1_0 before the grid would conduct (V) */
+    int on;                 /* a point is set: samples within the bounds are linearised */
+    int stale;              /* sol's slopes and inverse are from before the last linear samples */
+    unsigned backoff, wait; /* solved samples to skip before trying a point again */
+    uint64_t since;         /* linear_steps when the point was set */
+    /* A run of linearised samples as one affine map per sample (tube_tick.h, lin_update; built
+     * by tube_core.c, lin_rows): rows s'0..5, y, isup, then the next sample's a0, a1, g . a and
+     * dx but for its input terms; columns s0..5, vin, B+, e = Ip - Ip*, 1. mu: those last four
+     * rows per unit of a sample's own vin and B+. */
     double W[GS_TUBE_NCAP + 4][GS_TUBE_GROWS];
     double mu[2][4];
     double carry[4]; /* a run's next a0, a1, g . a, dx but for the input terms, across blocks */
-    int carry_ok;    /* carry is the next sample's (a run ended at a block's end) */
+    int carry_ok;    /* carry is the next sample's (the last sample was linearised) */
     int disabled;    /* 1: every sample solved (the reference the expansion is tested on) */
 } gs_tube_lin;
 

@@ -378,10 +378,10 @@ lin_store(gs_tube_core *c, const lin_regs *R, const lin_last *z, uint32_t taken)
         c->p_last[r] = p;
         c->ps[r] = ps;
     }
-    c->sol.v[0] = L->vstar[0] + (z->a[0] + L->k0 * z->qd);
-    c->sol.v[1] = L->vstar[1] + (z->a[1] + L->k1 * z->qd);
+    c->sol.v[0] = L->vstar[0] + (z->a[0] + c->K[0][0] * z->qd);
+    c->sol.v[1] = L->vstar[1] + (z->a[1] + c->K[1][0] * z->qd);
     c->sol.i[0] = L->ip + z->e;
-    c->sol.i[1] = L->ig;
+    c->sol.i[1] = -GS_GRID_IS; /* the grid cut off */
     memcpy(L->carry, &R->r2, sizeof L->carry);
     L->carry_ok = 1;
     L->stale = 1;
